@@ -1,0 +1,351 @@
+"""The service's data: frozen, typed dataclasses and nothing that does I/O.
+
+Two families live here:
+
+* the validated configuration (``Config`` and its parts), produced by :mod:`mailer.config`;
+* the runtime facts every module exchanges: a ``Slot`` (who gets which prompt for which period),
+  a ``Prompt`` (a ledger row), a ``Record`` (one accepted reply), ``Pause`` and ``AddressFailure``.
+
+Times are always aware datetimes; dates of a person's calendar are plain ``date`` in their zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Language = Literal["sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("sv", "en")
+
+Security = Literal["starttls", "tls", "none"]
+
+#: Prompt kinds sent to team members, and the kinds sent to the manager.
+PromptKind = Literal["checkin", "review", "feedback", "reflection", "digest", "brief"]
+MEMBER_KINDS: tuple[PromptKind, ...] = ("checkin", "review", "feedback")
+MANAGER_KINDS: tuple[PromptKind, ...] = ("reflection", "digest", "brief")
+ALL_KINDS: tuple[PromptKind, ...] = MEMBER_KINDS + MANAGER_KINDS
+#: Kinds whose answers are recorded (the digest and brief are read, not answered).
+ANSWERED_KINDS: tuple[PromptKind, ...] = ("checkin", "review", "feedback", "reflection")
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+QuestionType = Literal["text", "scale"]
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class Question:
+    """One numbered question of a prompt. ``text`` maps a language to the wording."""
+
+    id: str
+    text: Mapping[str, str]
+    type: QuestionType = "text"
+    #: Extra words that label this question in a reply ("Hinder: ..."), lowercased.
+    labels: tuple[str, ...] = ()
+
+    def wording(self, language: str) -> str:
+        return self.text.get(language) or self.text.get("en") or next(iter(self.text.values()))
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of local dates (an away period)."""
+
+    start: date
+    end: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Person:
+    """A team member or a manager."""
+
+    name: str
+    email: str  # lowercased, validated
+    timezone: ZoneInfo
+    language: Language
+    country: str = "SE"
+    goals: tuple[str, ...] = ()
+    away: tuple[Period, ...] = ()
+    aliases: tuple[str, ...] = ()  # other addresses the person may reply from, lowercased
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        return frozenset((self.email, *self.aliases))
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+@dataclass(frozen=True)
+class MonthlyRule:
+    """A day of the month: ``nth`` weekday (1-4, or -1 for last) or a fixed ``day`` (1-28)."""
+
+    nth: int | None = None
+    weekday: int | None = None  # 0 = Monday
+    day: int | None = None
+    text: str = ""  # the expression as written, for messages
+
+    def date_in(self, year: int, month: int) -> date:
+        """The local date this rule names in the given month."""
+        if self.day is not None:
+            return date(year, month, self.day)
+        assert self.nth is not None and self.weekday is not None
+        if self.nth > 0:
+            first = date(year, month, 1)
+            offset = (self.weekday - first.weekday()) % 7
+            return first + timedelta(days=offset + 7 * (self.nth - 1))
+        next_month = date(year + month // 12, month % 12 + 1, 1)
+        last = next_month - timedelta(days=1)
+        return last - timedelta(days=(last.weekday() - self.weekday) % 7)
+
+
+@dataclass(frozen=True)
+class CheckinSchedule:
+    days: tuple[int, ...]  # weekdays, 0 = Monday
+    time: time
+
+
+@dataclass(frozen=True)
+class MonthlySchedule:
+    """Reviews and reflections: once a month on ``on``; feedback: only in ``months``."""
+
+    on: MonthlyRule
+    time: time
+    months: tuple[int, ...] = tuple(range(1, 13))
+
+
+@dataclass(frozen=True)
+class FeedbackSchedule(MonthlySchedule):
+    min_respondents: int = 3
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    """The digest: a weekday and a time in the manager's zone."""
+
+    day: int
+    time: time
+
+
+@dataclass(frozen=True)
+class MeetingSchedule:
+    day: int
+    time: time
+    brief_minutes_before: int = 30
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str  # slug [a-z0-9-]+
+    display_name: str
+    manager: Person
+    members: tuple[Person, ...]
+    availability: str = ""
+    checkin: CheckinSchedule | None = None
+    review: MonthlySchedule | None = None
+    feedback: FeedbackSchedule | None = None
+    reflection: MonthlySchedule | None = None
+    digest: WeeklySchedule | None = None
+    meeting: MeetingSchedule | None = None
+    #: Questions per kind when the team overrides the template defaults; empty: defaults.
+    questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
+    confirmations: bool = True
+
+    def member(self, email: str) -> Person | None:
+        email = email.lower()
+        for person in self.members:
+            if email in person.addresses:
+                return person
+        return None
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    data_dir: Path
+    timezone: ZoneInfo
+    language: Language
+    secret_env: str = "MAILER_SECRET"
+    templates_dir: Path | None = None
+    catch_up: timedelta = timedelta(hours=3)
+    retention_months: int = 24
+    text_retention_months: int | None = None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: Security
+    username: str | None
+    password_env: str | None
+    from_address: str  # the bare address of ``from``
+    from_name: str  # the display name of ``from`` ("" when none)
+    ca_file: Path | None = None
+    password_command: str | None = None
+    timeout: float = 30.0
+    max_connections: int = 4
+    max_attempts: int = 5
+    #: Reply-To carries a plus-address token (checkin+TOKEN@...) only when the server supports it.
+    plus_tokens: bool = False
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    security: Security
+    username: str
+    password_env: str | None
+    folder: str = "INBOX"
+    processed_folder: str = "Checkins/Processed"
+    quarantine_folder: str = "Checkins/Quarantine"
+    ca_file: Path | None = None
+    password_command: str | None = None
+    poll_seconds: int = 60
+    max_message_bytes: int = 10 * 1024 * 1024
+    trusted_authserv_id: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Config:
+    service: ServiceSettings
+    smtp: SmtpSettings
+    imap: ImapSettings
+    teams: tuple[Team, ...]
+    path: Path | None = None  # the file it was loaded from; relative paths resolve against it
+
+    def team(self, name: str) -> Team | None:
+        return next((t for t in self.teams if t.name == name), None)
+
+
+# --------------------------------------------------------------------------- runtime facts
+
+PromptState = Literal["due", "sending", "sent", "failed", "skipped"]
+
+
+def _email_slug(email: str) -> str:
+    """A file-system-safe, collision-free name for an address (never a path separator)."""
+    local = re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")[:40] or "x"
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:8]
+    return f"{local}-{digest}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """(team, person, kind, period): what is sent at most once.
+
+    ``period`` is the local date for check-ins and briefs (``2026-11-30``), the month for
+    reviews and reflections (``2026-11``), the quarter for feedback (``2026-Q4``) and the ISO
+    week for digests (``2026-W48``).
+    """
+
+    team: str
+    email: str
+    kind: PromptKind
+    period: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.team}:{self.email}:{self.period}"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A row of the outbox ledger: one slot, its fixed Message-ID and its delivery state."""
+
+    slot: Slot
+    message_id: str  # with angle brackets, fixed before the first attempt
+    token: str  # the signed reply token (see :mod:`mailer.addressing`)
+    state: PromptState
+    due_at: datetime
+    language: Language
+    question_ids: tuple[str, ...] = ()
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A person gets no prompts from ``start`` to ``until`` (both inclusive, local dates)."""
+
+    team: str
+    email: str
+    start: date
+    until: date
+    reason: Literal["command", "out_of_office"]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AddressFailure:
+    """An address that bounced or was refused permanently."""
+
+    email: str
+    since: datetime
+    reason: str
+    count: int = 1
+
+
+MatchedBy = Literal["in_reply_to", "references", "token", "sender"]
+AnswerValue = str | int
+
+
+@dataclass(frozen=True)
+class Record:
+    """One accepted reply, as stored in YAML.
+
+    For ``feedback`` records ``member`` is None: leadership feedback is stored without the
+    member's identity (team and period only), not even in the file name.
+    """
+
+    id: str  # sha1 of the Message-ID (or of the content when it has none)
+    team: str
+    member: str | None  # email, None for anonymous feedback
+    kind: PromptKind
+    slot: str  # the slot period (date / month / quarter)
+    prompt_message_id: str | None
+    message_id: str | None
+    received_at: datetime
+    matched_by: MatchedBy | None
+    language: Language
+    answers: Mapping[str, AnswerValue]
+    text: str
+    problems: tuple[str, ...] = ()
+    unstructured: bool = False
+    schema: int = 1
+
+    def answer(self, question_id: str) -> AnswerValue | None:
+        return self.answers.get(question_id)
+
+    def score(self, question_id: str = "mood") -> int | None:
+        value = self.answers.get(question_id)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def member_dirname(email: str) -> str:
+    """The folder name of a person's records (see :func:`_email_slug`)."""
+    return _email_slug(email)
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """A composed message before addressing: subject and both bodies."""
+
+    subject: str
+    text: str
+    html: str
