@@ -266,6 +266,23 @@ class Ledger:
         )
         return _row_to_prompt(rows[0]) if rows else None
 
+    def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
+        """When the team's most recent prompt (of ``kind``) was delivered."""
+        sql = "SELECT MAX(sent_at) AS at FROM prompts WHERE team = ? AND state = 'sent'"
+        params = [team]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return _dt(self._query(sql, params)[0]["at"])
+
+    def inbound_counts_for(self, team: str, *, since: datetime) -> dict[str, int]:
+        """Outcomes of the messages of one team handled since ``since``."""
+        rows = self._query(
+            "SELECT outcome, COUNT(*) AS n FROM inbound WHERE team = ? AND processed_at >= ?"
+            " GROUP BY outcome", (team, _iso(since)),
+        )
+        return {r["outcome"]: r["n"] for r in rows}
+
     # ------------------------------------------------------------------ pauses and failures
 
     def add_pause(self, pause: Pause) -> None:
