@@ -1,0 +1,147 @@
+"""classify: message kinds, DSN recipients and out-of-office return dates (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+from email import message_from_bytes, message_from_string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailer.classify import classify, failed_recipients, find_return_date
+
+TODAY = date(2026, 12, 18)  # a Friday
+
+
+def _msg(headers: str, body: str = "Hej\n") -> object:
+    return message_from_string(headers.strip() + "\n\n" + body)
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind", "away"),
+    [
+        ("From: anna@example.se\nSubject: Re: Check-in", "reply", False),
+        ("From: anna@example.se\nSubject: Re: Check-in\nAuto-Submitted: no", "reply", False),
+        # Outlook sets this on ordinary mail: never an auto-reply marker.
+        ("From: anna@example.se\nSubject: Re: x\nX-Auto-Response-Suppress: All", "reply", False),
+        ("From: anna@example.se\nSubject: Re: x\nAuto-Submitted: auto-replied", "auto_reply", True),
+        ("From: anna@example.se\nSubject: Ticket\nAuto-Submitted: auto-generated", "auto_reply",
+         False),
+        ("From: anna@example.se\nSubject: Re: x\nX-Autoreply: yes", "auto_reply", True),
+        ("From: anna@example.se\nSubject: Re: x\nX-Autorespond: on", "auto_reply", True),
+        ("From: a@example.se\nSubject: x\nX-MS-Exchange-Inbox-Rules-Loop: a@example.se",
+         "auto_reply", True),
+        ("From: a@example.se\nSubject: x\nPrecedence: auto_reply", "auto_reply", True),
+        ("From: a@example.se\nSubject: x\nPrecedence: bulk", "auto_reply", False),
+        ("From: a@example.se\nSubject: Automatiskt svar: Veckans check-in", "auto_reply", True),
+        ("From: a@example.se\nSubject: Automatic reply: Weekly check-in", "auto_reply", True),
+        ("From: a@example.se\nSubject: Out of Office: Weekly check-in", "auto_reply", True),
+        ("From: a@example.se\nSubject: Frånvaro", "auto_reply", True),
+        ("From: a@example.se\nSubject: SV: Frånvaro till 7/1", "auto_reply", True),
+        ("From: MAILER-DAEMON@mx.example.se\nSubject: Undelivered Mail", "bounce", False),
+        ("From: a@example.se\nReturn-Path: <>\nSubject: Delivery failed", "bounce", False),
+        ("From: a@example.se\nReturn-Path: <>\nSubject: Re: x\nAuto-Submitted: auto-replied",
+         "auto_reply", True),
+    ],
+)
+def test_classify_headers(headers: str, kind: str, away: bool) -> None:
+    result = classify(_msg(headers))  # type: ignore[arg-type]
+    assert (result.kind, result.out_of_office) == (kind, away), result.reason
+
+
+DSN = b"""From: Mail Delivery System <MAILER-DAEMON@mx.example.se>
+To: checkin@team.example
+Subject: Undelivered Mail Returned to Sender
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.se
+
+Final-Recipient: rfc822; Bertil@Example.se
+Original-Recipient: rfc822;bertil@example.se
+Action: failed
+Status: 5.1.1 (user unknown)
+
+Final-Recipient: rfc822; cilla@example.se
+Action: delayed
+Status: 4.4.1
+
+--B
+Content-Type: text/rfc822-headers
+
+From: checkin@team.example
+To: someone-else@example.se
+Subject: Check-in
+
+--B--
+"""
+
+
+def test_dsn_is_a_bounce_even_when_auto_submitted() -> None:
+    msg = message_from_bytes(DSN)
+    assert classify(msg).kind == "bounce"
+    failed = failed_recipients(msg)
+    assert [(f.address, f.permanent) for f in failed] == [
+        ("bertil@example.se", True), ("cilla@example.se", False)]
+
+
+def test_bounce_without_dsn_uses_the_original_to() -> None:
+    raw = DSN.replace(b"message/delivery-status", b"text/plain")
+    assert [f.address for f in failed_recipients(message_from_bytes(raw))] == [
+        "someone-else@example.se"]
+
+
+def test_read_receipt_is_not_out_of_office() -> None:
+    msg = _msg('From: a@example.se\nContent-Type: multipart/report; '
+               'report-type=disposition-notification; boundary="x"', "--x--\n")
+    result = classify(msg)  # type: ignore[arg-type]
+    assert result.kind == "auto_reply" and not result.out_of_office
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm out of the office and back on 7 January.", date(2027, 1, 7)),
+        ("Jag är ledig och tillbaka den 7 januari.", date(2027, 1, 7)),
+        ("Åter 2027-01-07. Vid brådskande ärenden, ring växeln.", date(2027, 1, 7)),
+        ("I will return on Monday, January 4th. For urgent matters contact Bo.",
+         date(2027, 1, 4)),
+        ("Thank you. I'm away from 21 December through 3 January.", date(2027, 1, 4)),
+        ("Jag är på semester 21/12 - 6/1 och läser inte mejl.", date(2027, 1, 7)),
+        ("Jag är ledig till och med 6 januari.", date(2027, 1, 7)),
+        ("Ledig t.o.m. 2/1, åter 3/1 2027.", date(2027, 1, 3)),
+        ("Back 07.01.2027", date(2027, 1, 7)),
+        ("Back in the office Jan 11, 2027.", date(2027, 1, 11)),
+        ("Jag är tillbaka på måndag.", date(2026, 12, 21)),
+        ("I am back on the 4th of January", date(2027, 1, 4)),
+        ("Tillbaka 7:e januari", date(2027, 1, 7)),
+        ("Out of office. I read mail at 10.30 sometimes.", None),
+        ("I was away on 3 December.", None),  # past dates say nothing
+        ("Thanks for your message.", None),
+    ],
+)
+def test_find_return_date(text: str, expected: date | None) -> None:
+    assert find_return_date(text, today=TODAY) == expected
+
+
+@given(st.text(max_size=300))
+def test_find_return_date_never_raises(text: str) -> None:
+    result = find_return_date(text, today=TODAY)
+    assert result is None or result > TODAY
+
+
+@given(st.binary(max_size=600))
+def test_classify_never_raises_on_garbage(raw: bytes) -> None:
+    msg = message_from_bytes(raw)
+    assert classify(msg).kind in ("reply", "auto_reply", "bounce")
+    failed_recipients(msg)
