@@ -149,7 +149,8 @@ class Ledger:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("BEGIN IMMEDIATE")
             yield db
-            db.execute("COMMIT")
+            if db.in_transaction:  # executescript() commits on its own (schema creation)
+                db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
