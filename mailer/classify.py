@@ -269,6 +269,12 @@ def find_return_date(text: str, *, today: date) -> date | None:
     return best_return or best_last or latest
 
 
+def first_date(text: str, *, today: date) -> date | None:
+    """The first date written in ``text`` (same forms and year rule as the return date)."""
+    found = sorted(_dates(text, today), key=lambda f: f.start)
+    return found[0].day if found else None
+
+
 def _dates(text: str, today: date) -> Iterator[_Found]:
     taken: list[range] = []
     for form in _DATE_FORMS:

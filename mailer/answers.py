@@ -1,0 +1,269 @@
+"""From the new text of a reply to answers per question id, scale values and reply commands. Pure.
+
+People answer in four shapes, tried in this order (the first that finds answers wins):
+
+1. inline: each answer written under the quoted question (bottom- or interleaved posting, as
+   Thunderbird and Apple Mail users do; the quote segments come from :mod:`mailer.extract`);
+2. numbered: ``1.``/``1)``/``1:`` at the start of a line, top-posted (the phone habit);
+3. labelled: ``Hinder: ...``, ``Energy: 4`` with the labels of ``questions.toml``;
+4. anything else is free text: kept whole, ``unstructured``, never split by guesswork.
+
+A scale answer is an int only when it says one number on the scale ("4", "4/5", "4 av 5",
+"4 of 5"); anything else (a range, "7", "4/10", "3,5") is kept as the text, with a problem.
+
+Reply commands (the first line only): ``pause until 2027-01-07`` / ``paus till 7 januari``,
+``pause 2 weeks`` / ``paus 2 veckor``, ``resume`` / ``återuppta``, ``skip`` / ``hoppa över``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal, Protocol
+
+from mailer.classify import first_date
+from mailer.models import AnswerValue, Question
+
+SCALE_LOW, SCALE_HIGH = 1, 5
+Method = Literal["inline", "numbered", "labelled", "free_text", "empty"]
+
+
+class SegmentLike(Protocol):
+    """A piece of a reply as :mod:`mailer.extract` splits it (``kind`` "new", "quote", ...)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Mapped:
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    method: Method = "empty"
+    problems: tuple[str, ...] = ()
+
+    @property
+    def unstructured(self) -> bool:
+        return self.method == "free_text"
+
+
+# --------------------------------------------------------------------------- scale
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5,
+}
+_SCALE_RE = re.compile(
+    r"^\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?:(?:/|av|utav|of|out of)\s*(?P<d>\d+))?(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def parse_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH) -> tuple[int | None, str | None]:
+    """(value, None) for a clear scale answer, else (None, what is wrong with it)."""
+    stripped = text.strip()
+    word = stripped.lower().rstrip(".!")
+    if word in _NUMBER_WORDS:
+        return _in_range(_NUMBER_WORDS[word], low, high, stripped)
+    match = _SCALE_RE.match(stripped)
+    if not match:
+        return None, f"no number {low}-{high} found in {_quote(stripped)}"
+    number, denominator, rest = match["n"], match["d"], match["rest"]
+    if not number.isdigit():
+        return None, f"{_quote(number)} is not a whole number {low}-{high}"
+    if denominator is not None and int(denominator) != high:
+        return None, f"{_quote(stripped.split(chr(10))[0][:30])} is not on the {low}-{high} scale"
+    if re.match(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", rest[:12], re.IGNORECASE):
+        return None, f"{_quote(stripped.split(chr(10))[0][:30])} is more than one number"
+    if rest and rest[0].isalnum():  # "4x", "42" cannot happen (\d+); "4st" is not a scale
+        return None, f"no number {low}-{high} found in {_quote(stripped[:30])}"
+    return _in_range(int(number), low, high, stripped)
+
+
+def _in_range(value: int, low: int, high: int, text: str) -> tuple[int | None, str | None]:
+    if low <= value <= high:
+        return value, None
+    return None, f"{value} is outside the scale {low}-{high}"
+
+
+def _quote(text: str) -> str:
+    return '"' + " ".join(text.split())[:40] + '"'
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def map_answers(
+    new_text: str, segments: Sequence[SegmentLike], questions: Sequence[Question],
+) -> Mapped:
+    """Answers per question id of ``questions``, and how they were found."""
+    if not new_text.strip():
+        return Mapped(method="empty", problems=("the reply has no new text",))
+    for method, found in (("inline", _inline(segments, questions)),
+                          ("numbered", _numbered(new_text, questions)),
+                          ("labelled", _labelled(new_text, questions))):
+        if found:
+            return _finish(found, questions, method)  # type: ignore[arg-type]
+    return Mapped(method="free_text", problems=("no answer could be tied to a question",))
+
+
+def _finish(raw: dict[str, str], questions: Sequence[Question], method: Method) -> Mapped:
+    answers: dict[str, AnswerValue] = {}
+    problems: list[str] = []
+    by_id = {q.id: q for q in questions}
+    for qid, text in raw.items():
+        text = _tidy(text)
+        if not text:
+            continue
+        if by_id[qid].type == "scale":
+            value, problem = parse_scale(text)
+            if value is not None:
+                answers[qid] = value
+                continue
+            problems.append(f"{qid}: {problem}; kept as text")
+        answers[qid] = text
+    return Mapped(answers=answers, method=method, problems=tuple(problems))
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _norm(text: str) -> str:
+    """Lowercase letters and digits only, quote markers gone: for finding a question's
+    wording in a quote however the client wrapped or decorated it."""
+    text = re.sub(r"(?m)^[ \t]*(?:>[ \t]*)+", "", text)
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> dict[str, str]:
+    """Answers written under the quoted questions: the new text after a quote segment belongs
+    to the last question that quote contains."""
+    wordings = [(q.id, _norm(text)) for q in questions for text in q.text.values()]
+    current: str | None = None
+    found: dict[str, str] = {}
+    for segment in segments:
+        if segment.kind == "quote":
+            quoted = _norm(segment.text)
+            hits = [(quoted.rfind(w), qid) for qid, w in wordings if w and w in quoted]
+            if hits:
+                current = max(hits)[1]
+        elif segment.kind == "new" and current is not None and segment.text.strip():
+            found[current] = (found.get(current, "") + "\n" + segment.text).strip()
+        elif segment.kind in ("signature", "forward"):
+            current = None
+    return found
+
+
+_NUMBERED_RE = re.compile(r"^\s*(?:\*\*)?(\d{1,2})\s*[.):]\s*(?:\*\*)?\s*(.*)$")
+
+
+def _numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    current: str | None = None
+    last = 0
+    for line in text.splitlines():
+        match = _NUMBERED_RE.match(line)
+        number = int(match[1]) if match else 0
+        if match and last < number <= len(questions):
+            current, last = questions[number - 1].id, number
+            found[current] = match[2]
+        elif current is not None:
+            found[current] += "\n" + line
+    return found
+
+
+def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
+    labels = sorted(
+        ((label, q) for q in questions
+         for label in (*q.labels, q.id.replace("_", " "), *(t.lower().rstrip("?") for t in q.text.values()))),
+        key=lambda item: len(item[0]), reverse=True,
+    )
+    pattern = re.compile(
+        r"^\s*(?:[-*•]\s*)?(?:\*\*)?(?P<label>" + "|".join(re.escape(label) for label, _ in labels)
+        + r")(?:\*\*)?\s*(?:[:=–-]|(?=\s+\d))\s*(?P<rest>.*)$",
+        re.IGNORECASE,
+    )
+    by_label = {label: q for label, q in labels}
+    found: dict[str, str] = {}
+    current: Question | None = None
+    for line in text.splitlines():
+        match = pattern.match(line)
+        if match:
+            current = by_label[match["label"].lower()]
+            if current.type != "scale" and not match["rest"].strip() and line.rstrip()[-1:] != ":":
+                current = None  # "Energi" alone, no colon: a word in a sentence, not a label
+            if current is not None:
+                found[current.id] = (found.get(current.id, "") + "\n" + match["rest"]).strip()
+        elif current is not None:
+            found[current.id] += "\n" + line
+    return found
+
+
+# --------------------------------------------------------------------------- commands
+
+CommandAction = Literal["pause", "resume", "skip"]
+
+
+@dataclass(frozen=True)
+class Command:
+    action: CommandAction
+    until: date | None = None  # last paused day (inclusive), for "pause"
+    problem: str | None = None  # set when the command was recognised but not understood
+    line: str = ""
+
+
+_UNITS = {
+    "day": 1, "days": 1, "dag": 1, "dagar": 1, "d": 1,
+    "week": 7, "weeks": 7, "vecka": 7, "veckor": 7, "v": 7, "w": 7,
+    "month": 30, "months": 30, "månad": 30, "månader": 30,
+}
+_PAUSE_RE = re.compile(r"^(?:pause|paus|pausa)\b\s*(?P<rest>.*)$", re.IGNORECASE)
+_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3})\s*(?P<unit>[a-zåäö]+)$", re.IGNORECASE)
+_PAUSE_UNTIL_RE = re.compile(r"^(?:until|till|tills|to|through|t\.?o\.?m\.?|till och med)\s+"
+                             r"(?:den\s+|the\s+)?(?P<date>.+)$", re.IGNORECASE)
+_RESUME_RE = re.compile(r"^(?:resume|unpause|återuppta|fortsätt|starta igen)$", re.IGNORECASE)
+_SKIP_RE = re.compile(r"^(?:skip|skip this( week| one)?|hoppa över|hoppa över( denna| den här)?"
+                      r"( vecka| gång)?|skippa)$", re.IGNORECASE)
+MAX_PAUSE = timedelta(days=366)
+
+
+def parse_command(text: str, *, today: date) -> Command | None:
+    """The command on the first non-empty line of ``text``, or None when it is no command."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    line = first.rstrip(".!").strip()
+    if _RESUME_RE.match(line):
+        return Command("resume", line=first)
+    if _SKIP_RE.match(line):
+        return Command("skip", line=first)
+    pause = _PAUSE_RE.match(line)
+    if pause is None:
+        return None
+    return _pause(pause["rest"].lstrip(": ").strip(), today, first)
+
+
+def _pause(rest: str, today: date, first: str) -> Command | None:
+    """A pause command; None when the words after "pause" are a sentence, not a command
+    ("Pausen i mötet var bra" is an answer)."""
+    until: date | None = None
+    length = _PAUSE_LENGTH_RE.match(rest)
+    until_match = _PAUSE_UNTIL_RE.match(rest)
+    if length and length["unit"].lower() in _UNITS:
+        until = today + timedelta(days=int(length["n"]) * _UNITS[length["unit"].lower()] - 1)
+    elif until_match:
+        until = first_date(until_match["date"], today=today)
+    elif rest and not length:
+        return None
+    if until is None:
+        return Command("pause", problem="no end date or length: write e.g. "
+                       "\"pause until 2027-01-07\" or \"pause 2 weeks\"", line=first)
+    if until < today:
+        return Command("pause", problem=f"{until.isoformat()} is in the past", line=first)
+    if until - today > MAX_PAUSE:
+        return Command("pause", problem="a pause can last at most a year", line=first)
+    return Command("pause", until=until, line=first)
