@@ -1,0 +1,217 @@
+"""One inbound message, understood: ``parse_reply(raw, received_at=...) -> Reply``. Pure.
+
+It owns the step from raw RFC 5322 bytes to a frozen :class:`Reply`: the headers the service
+acts on (Message-ID, In-Reply-To, References, From, the recipients that may carry a token,
+Authentication-Results), the kind (:mod:`mailer.classify`), the new text and its segments
+(:mod:`mailer.mime` decodes, :mod:`mailer.extract` strips quotes and signatures) and, for an
+out-of-office, the return date. It never raises: whatever is missing or broken becomes a
+``None`` and a line in ``Reply.problems``.
+
+``mailer parse-reply`` (:func:`parse_reply_command`) runs this, plus answer mapping against
+the default check-in questions, on files: no mailbox, no ledger, no secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import json
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+
+from mailer.classify import (
+    Classification,
+    FailedRecipient,
+    MessageKind,
+    classify,
+    failed_recipients,
+    find_return_date,
+    header_text,
+)
+from mailer.extract import Segment, html_to_text, split_html_reply, split_reply
+from mailer.mime import decode_bytes, decode_message
+from mailer.records import record_id
+
+_MSGID_RE = re.compile(r"<[^<>\s]+>")
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """One Authentication-Results header (RFC 8601): who checked, and the DMARC verdict."""
+
+    authserv_id: str
+    dmarc: str | None  # "pass", "fail", "none", ... or None when the header has no dmarc=
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: str  # records.record_id: sha1 of the Message-ID, else of the bytes
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    from_address: str  # bare, lowercased; "" when missing
+    from_name: str
+    recipients: tuple[str, ...]  # To, Cc, Delivered-To, X-Original-To: where a plus-token may be
+    date: datetime | None
+    received_at: datetime
+    kind: MessageKind
+    kind_reason: str
+    out_of_office: bool
+    #: Any machine marker at all (RFC 3834): such mail never gets a confirmation.
+    auto_submitted: bool
+    text: str  # what the sender newly wrote
+    segments: tuple[Segment, ...]
+    full_text: str  # the whole decoded text body
+    return_date: date | None  # for an out-of-office: the first day back
+    failed: tuple[FailedRecipient, ...]  # for a bounce
+    auth_results: tuple[AuthResult, ...]
+    size: int
+    problems: tuple[str, ...] = ()
+
+
+def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
+    """Understand one message. Never raises; problems are data.
+
+    :param received_at: when the mailbox got it (IMAP INTERNALDATE): the record's time and
+        "today" for dates without a year in an out-of-office.
+    """
+    problems: list[str] = []
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    # compat32 never raises on bad headers; defects are only noted.
+    if msg.defects:
+        problems.append("malformed message: " + ", ".join(type(d).__name__ for d in msg.defects[:3]))
+    message_id = _first_msgid(header_text(msg, "Message-ID"))
+    if message_id is None:
+        problems.append("no Message-ID: the record is keyed on the content")
+    kind = classify(msg)
+    body = decode_message(raw)
+    problems += body.problems
+    full_text = body.text or ""
+    if not full_text.strip() and body.html:
+        full_text = html_to_text(body.html)  # HTML-only mail (Outlook on the web, some phones)
+    if not full_text.strip():
+        problems.append("no readable text in the message")
+    parts = split_reply(full_text)
+    sender = getaddresses([header_text(msg, "From")])
+    from_name, from_address = sender[0] if sender else ("", "")
+    if not from_address:
+        problems.append("no From address")
+    return Reply(
+        key=record_id(message_id, raw),
+        message_id=message_id,
+        in_reply_to=tuple(_MSGID_RE.findall(header_text(msg, "In-Reply-To"))),
+        references=tuple(_MSGID_RE.findall(header_text(msg, "References"))),
+        subject=header_text(msg, "Subject"),
+        from_address=from_address.strip().lower(),
+        from_name=from_name,
+        recipients=_recipients(msg),
+        date=_date(msg, problems),
+        received_at=received_at,
+        kind=kind.kind,
+        kind_reason=kind.reason,
+        out_of_office=kind.out_of_office,
+        auto_submitted=_auto_submitted(msg, kind),
+        text=parts.new_text,
+        segments=parts.segments,
+        full_text=full_text,
+        return_date=find_return_date(
+            f"{header_text(msg, 'Subject')}\n{full_text}", today=received_at.date())
+        if kind.out_of_office else None,
+        failed=failed_recipients(msg) if kind.kind == "bounce" else (),
+        auth_results=tuple(_auth_results(msg)),
+        size=len(raw),
+        problems=tuple(problems),
+    )
+
+
+def _first_msgid(value: str) -> str | None:
+    found = _MSGID_RE.search(value)
+    return found.group(0) if found else (f"<{value.strip()}>" if value.strip() else None)
+
+
+def _recipients(msg: Message) -> tuple[str, ...]:
+    values = [header_text(msg, name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
+    return tuple(addr.lower() for _, addr in getaddresses([v for v in values if v]) if addr)
+
+
+def _date(msg: Message, problems: list[str]) -> datetime | None:
+    value = header_text(msg, "Date")
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        problems.append(f"unreadable Date header {value[:40]!r}")
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _auto_submitted(msg: Message, kind: Classification) -> bool:
+    return kind.kind != "reply" or any(
+        msg.get(name) is not None for name in ("X-Autoreply", "X-Autorespond"))
+
+
+def _auth_results(msg: Message) -> list[AuthResult]:
+    results = []
+    for value in msg.get_all("Authentication-Results") or []:
+        text = " ".join(str(value).split())
+        # RFC 8601 2.2: authserv-id [version] ; resinfo ; ...  (comments in parentheses)
+        text = re.sub(r"\([^()]*\)", "", text)
+        head, _, rest = text.partition(";")
+        authserv = head.strip().split(" ")[0].lower() if head.strip() else ""
+        dmarc = re.search(r"(?:^|;)\s*dmarc\s*=\s*([a-z]+)", ";" + rest, re.IGNORECASE)
+        results.append(AuthResult(authserv, dmarc.group(1).lower() if dmarc else None))
+    return results
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def parse_reply_command(args: argparse.Namespace) -> int:
+    """``mailer parse-reply [--json] [--as eml|text|html] FILE...``: one JSON line per file."""
+    from mailer.answers import map_answers
+    from mailer.questions import load_default_questions
+
+    questions = load_default_questions()["checkin"]
+    status = 0
+    for path in args.files:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(json.dumps({"file": str(path), "error": exc.strerror or str(exc)}))
+            status = 1
+            continue
+        result = parse_file(data, as_kind=args.as_kind or _kind_of(path))
+        mapped = map_answers(result["text"], result.pop("_segments"), questions)
+        result = {"file": str(path), **result, "answers": dict(mapped.answers),
+                  "problems": [*result["problems"], *mapped.problems]}
+        if mapped.unstructured:
+            result["unstructured"] = True
+        print(json.dumps(result, ensure_ascii=False))
+    sys.stdout.flush()
+    return status
+
+
+def _kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return {".html": "html", ".htm": "html", ".txt": "text"}.get(suffix, "eml")
+
+
+def parse_file(data: bytes, *, as_kind: str) -> dict[str, object]:
+    """The pure part of ``parse-reply`` for one file's bytes."""
+    if as_kind == "eml":
+        reply = parse_reply(data, received_at=datetime.now(timezone.utc))
+        return {"kind": reply.kind, "text": reply.text, "problems": list(reply.problems),
+                "_segments": reply.segments}
+    text, problems = decode_bytes(data, None, html=as_kind == "html")
+    parts = split_html_reply(text) if as_kind == "html" else split_reply(text)
+    return {"kind": "reply", "text": parts.new_text, "problems": list(problems),
+            "_segments": parts.segments}
