@@ -29,7 +29,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    style: str | None = "|" if "\n" in value else None
+    # PyYAML writes CR and NEL raw in block and single-quoted scalars, and its reader turns them
+    # into a line break or a space: only the escaped double-quoted style keeps them exactly.
+    if "\r" in value or "\x85" in value:
+        style = '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -92,6 +96,12 @@ def record_from_dict(data: Any) -> Record:
 def dump_record(record: Record) -> str:
     return yaml.dump(record_to_dict(record), Dumper=_Dumper, allow_unicode=True,
                      sort_keys=False, default_flow_style=False, width=100)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data (dicts, lists, str, int, None) as YAML written the way records are."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=False, width=100)
 
 
 def load_record(text: str) -> Record:
