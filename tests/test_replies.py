@@ -1,0 +1,121 @@
+"""parse_reply over a corpus of realistic messages (tests/messages/<case>.eml + <case>.yaml),
+plus the never-raises property and the parse-reply command."""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.answers import map_answers, parse_command
+from mailer.questions import load_default_questions
+from mailer.replies import parse_reply, parse_reply_command
+
+MESSAGES = Path(__file__).parent / "messages"
+CASES = sorted(p.stem for p in MESSAGES.glob("*.eml"))
+RECEIVED = datetime(2026, 12, 18, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+CHECKIN = load_default_questions()["checkin"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus(case: str) -> None:
+    expected = yaml.safe_load((MESSAGES / f"{case}.yaml").read_text(encoding="utf-8"))
+    reply = parse_reply((MESSAGES / f"{case}.eml").read_bytes(), received_at=RECEIVED)
+    assert reply.kind == expected["kind"], reply.kind_reason
+    assert reply.out_of_office == expected.get("out_of_office", False)
+    if "from" in expected:
+        assert reply.from_address == expected["from"]
+    for key in ("message_id", "in_reply_to"):
+        if key in expected:
+            value = getattr(reply, key)
+            assert (list(value) if isinstance(value, tuple) else value) == expected[key]
+    if "return_date" in expected:
+        assert reply.return_date == expected["return_date"]
+    if "failed" in expected:
+        assert [f.address for f in reply.failed if f.permanent] == expected["failed"]
+    for fragment in expected.get("text_contains", []):
+        assert fragment in " ".join(reply.text.split()), reply.text
+    for fragment in expected.get("text_excludes", []):
+        assert fragment not in reply.text, reply.text
+    if "answers" in expected:
+        mapped = map_answers(reply.text, reply.segments, CHECKIN)
+        assert dict(mapped.answers) == expected["answers"]
+        assert mapped.method == expected["method"]
+    if "command" in expected:
+        command = parse_command(reply.text, today=RECEIVED.date())
+        assert command is not None
+        assert (command.action, command.until) == (
+            expected["command"]["action"], expected["command"].get("until"))
+    if "dmarc" in expected:
+        assert [r.dmarc for r in reply.auth_results] == [expected["dmarc"]]
+    assert reply.auto_submitted == (reply.kind != "reply")
+
+
+def test_every_case_has_its_expectations() -> None:
+    assert len(CASES) >= 10
+    assert all((MESSAGES / f"{case}.yaml").exists() for case in CASES)
+
+
+def test_no_message_id_keys_on_content_and_says_so() -> None:
+    raw = b"From: a@example.se\r\nSubject: hej\r\n\r\nHej\r\n"
+    reply = parse_reply(raw, received_at=RECEIVED)
+    assert reply.message_id is None and any("Message-ID" in p for p in reply.problems)
+    assert reply.key == parse_reply(raw, received_at=RECEIVED).key
+    assert reply.key != parse_reply(raw + b"x", received_at=RECEIVED).key
+
+
+def test_same_message_id_same_key_whatever_the_bytes() -> None:
+    a = parse_reply(b"Message-ID: <x@y>\n\nfirst", received_at=RECEIVED)
+    b = parse_reply(b"Message-ID:  <x@y>\nX-Extra: 1\n\nsecond copy", received_at=RECEIVED)
+    assert a.key == b.key
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000))
+def test_parse_reply_never_raises(raw: bytes) -> None:
+    reply = parse_reply(raw, received_at=RECEIVED)
+    assert reply.kind in ("reply", "auto_reply", "bounce")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from([
+    b"From: =?utf-8?q?=C3=A5?= <a@b>", b"Subject: =?bogus?q?x?=", b"Content-Type: multipart/report",
+    b"Content-Type: text/plain; charset=x-unknown", b"Date: not a date", b"Message-ID: <",
+    b"Auto-Submitted: auto-replied", b"References: <a@b> <c@d", b"Return-Path: <>",
+    b"Content-Transfer-Encoding: base64", b"Authentication-Results: ; dmarc=",
+]), max_size=8), st.binary(max_size=300))
+def test_parse_reply_survives_hostile_headers(headers: list[bytes], body: bytes) -> None:
+    parse_reply(b"\r\n".join(headers) + b"\r\n\r\n" + body, received_at=RECEIVED)
+
+
+def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text_file = tmp_path / "answer.txt"
+    text_file.write_text("1. Bra\n2. Inget\n3. 4 av 5\n\n> 1. Vad fungerar bra?\n", encoding="utf-8")
+    files = [MESSAGES / "gmail_numbered_sv.eml", MESSAGES / "dsn_postfix.eml", text_file]
+    assert parse_reply_command(Namespace(files=files, json=True, as_kind=None)) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["file"] for line in lines] == [str(f) for f in files]
+    assert [line["kind"] for line in lines] == ["reply", "bounce", "reply"]
+    assert lines[0]["answers"]["mood"] == 4
+    assert lines[2]["answers"] == {"working_well": "Bra", "obstacles": "Inget", "mood": 4}
+    assert set(lines[0]) >= {"file", "kind", "text", "answers", "problems"}
+
+
+def test_parse_reply_command_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html = tmp_path / "reply.html"
+    html.write_text("<p>Hinder: inga</p><blockquote>Vilka hinder?</blockquote>", encoding="utf-8")
+    assert parse_reply_command(Namespace(files=[html], json=True, as_kind="html")) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["answers"] == {"obstacles": "inga"}
+
+
+def test_return_date_type() -> None:
+    reply = parse_reply((MESSAGES / "ooo_gmail_en.eml").read_bytes(), received_at=RECEIVED)
+    assert reply.return_date == date(2027, 1, 4)
