@@ -1,0 +1,180 @@
+"""Every prompt template renders in both languages under StrictUndefined, and reads well."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from mailer import compose, samples
+from mailer.errors import TemplateError
+from mailer.models import LANGUAGES
+
+KINDS = ("checkin", "review", "feedback", "reflection")
+CONTEXTS = {"checkin": samples.checkin_context, "review": samples.review_context,
+            "feedback": samples.feedback_context, "reflection": samples.reflection_context}
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory):
+    return samples.sample_config(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def env(config):
+    return compose.build_environment(config)
+
+
+def rendered(env, config, kind, language, **changes):
+    context = CONTEXTS[kind](config, config.teams[0], language) | changes
+    return compose.render(env, kind, language, context), context
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_prompt_renders_with_numbered_questions_in_its_language(env, config, kind, language):
+    mail, context = rendered(env, config, kind, language)
+    assert "\n" not in mail.subject and mail.subject == mail.subject.strip()
+    for question in context["questions"]:
+        line = f"{question['number']}. {question['text']}"
+        assert line in mail.text.splitlines()
+        assert question["text"] in mail.html
+    assert [q["number"] for q in context["questions"]] == list(range(1, len(context["questions"]) + 1))
+    greeting = "Hej" if language == "sv" else "Hi"
+    assert mail.text.startswith(f"{greeting} {context['person']['first_name']}")
+
+
+@pytest.mark.parametrize(("language", "date_text"), [("sv", "7 december 2026"),
+                                                     ("en", "7 December 2026")])
+@pytest.mark.parametrize("kind", KINDS)
+def test_subject_carries_the_date_in_the_persons_locale(env, config, kind, language, date_text):
+    mail, _ = rendered(env, config, kind, language)
+    assert date_text in mail.subject
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_html_is_mail_safe_table_layout_with_dark_mode(env, config, kind, language):
+    html = rendered(env, config, kind, language)[0].html
+    assert "max-width: 600px" in html and 'role="presentation"' in html
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "@media (prefers-color-scheme: dark)" in html  # kept in <style> for capable clients
+    assert re.search(r'<p style="[^"]*margin', html)  # CSS inlined onto the elements
+    assert "<script" not in html.lower() and not re.search(r"src=[\"']?https?:", html)
+    assert f'<html lang="{language}">' in html
+
+
+@pytest.mark.parametrize(("language", "pause"), [("sv", "PAUS till 2026-12-21"),
+                                                 ("en", "PAUSE until 2026-12-21")])
+@pytest.mark.parametrize("kind", KINDS)
+def test_footer_has_availability_and_how_to_pause(env, config, kind, language, pause):
+    mail, context = rendered(env, config, kind, language)
+    footer = mail.text.split("\n-- \n", 1)[1]  # the RFC 3676 signature delimiter
+    assert context["availability"] in footer and pause in footer
+    assert context["availability"] in mail.html and pause in mail.html
+
+
+def test_no_availability_no_empty_footer_line(env, config):
+    mail, _ = rendered(env, config, "checkin", "en", availability="")
+    footer = mail.text.split("\n-- \n", 1)[1]
+    assert footer.splitlines()[0].startswith("Away for a while?")
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["only in aggregate", "never with your name", "stored without your name"]),
+    ("sv", ["bara sammanställda", "aldrig med ditt namn", "sparas utan ditt namn"]),
+])
+def test_feedback_states_anonymity_clearly(env, config, language, words):
+    mail, _ = rendered(env, config, "feedback", language)
+    for text in (mail.text, mail.html):
+        for word in words:
+            assert word in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_review_quotes_last_months_next_month_and_lists_goals(env, config, language):
+    mail, context = rendered(env, config, "review", language)
+    assert "    Finish the billing migration.\n    Hand over the on-call rota." in mail.text
+    for goal in context["goals"]:
+        assert f"- {goal}" in mail.text and goal in mail.html
+    first, _ = rendered(env, config, "review", language, previous={}, previous_period=None)
+    assert "Finish the billing migration" not in first.text
+
+
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", "What will you strengthen, change or start doing in how you lead?"),
+    ("sv", "Hur involverar du teamet?"),
+])
+def test_reflection_asks_the_manager_and_shows_last_commitments(env, config, language, question):
+    mail, context = rendered(env, config, "reflection", language)
+    assert context["person"]["email"] == config.teams[0].manager.email
+    assert question in mail.text and "Give feedback the same day." in mail.text
+
+
+def test_user_data_is_escaped_in_html_but_not_in_text(env, config):
+    mail, _ = rendered(env, config, "checkin", "en", goals=["<b>ship</b> & test"])
+    assert "- <b>ship</b> & test" in mail.text
+    assert "&lt;b&gt;ship&lt;/b&gt; &amp; test" in mail.html and "<b>ship</b>" not in mail.html
+
+
+# --------------------------------------------------------------------------- team templates
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_team_template_folder_wins_and_falls_back_to_builtin(tmp_path, config):
+    write(tmp_path, "en/checkin.txt.j2",
+          "{% block subject %}Hello {{ person.first_name }}{% endblock %}"
+          "{% block body %}Custom body{% endblock %}")
+    custom = dataclasses.replace(config, service=dataclasses.replace(
+        config.service, templates_dir=tmp_path))
+    env = compose.build_environment(custom)
+    mail, _ = rendered(env, custom, "checkin", "en")
+    assert mail.subject == "Hello Anna" and mail.text == "Custom body\n"
+    assert "max-width: 600px" in mail.html  # the HTML part still comes from the built-in folder
+    problems = compose.template_problems(custom)
+    assert not [p for p in problems if p.split(":")[0].split("/")[-1] in KINDS], problems
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("en/checkin.txt.j2", "{% block subject %}x{% endblock %}{% block body %}{{ nope }}{% endblock %}",
+     "'nope' is undefined"),
+    ("en/checkin.txt.j2", "{% block subject %}x{% endblock %}{% block body %}{% if %}{% endblock %}",
+     "en/checkin.txt.j2:1"),
+    ("en/checkin.txt.j2", "{% block body %}no subject{% endblock %}", "no {% block subject %}"),
+    ("en/checkin.html.j2", "<p>hi</p><script>alert(1)</script>", "<script"),
+    ("en/checkin.html.j2", '<img src="https://tracker.example/p.gif">', "remote resources"),
+    ("en/checkin.html.j2", "{{ date|format_date('en', 'nonsense-format-{') }}", "en/checkin.html.j2"),
+])
+def test_a_broken_team_template_is_a_check_problem_not_a_crash(tmp_path, config, name, text,
+                                                                expected):
+    write(tmp_path, name, text)
+    custom = dataclasses.replace(config, service=dataclasses.replace(
+        config.service, templates_dir=tmp_path))
+    with pytest.raises(TemplateError, match=re.escape(expected)):
+        rendered(compose.build_environment(custom), custom, "checkin", "en")
+    problems = compose.template_problems(custom)
+    assert any(p.startswith("en/checkin: ") and expected in p for p in problems), problems
+    assert not any(p.startswith("sv/checkin") for p in problems)
+
+
+def test_a_missing_template_is_a_template_error(tmp_path, config):
+    env = compose.build_environment(config)
+    with pytest.raises(TemplateError, match="not found"):
+        compose.render(env, "newsletter", "en", {})
+
+
+def test_template_problems_of_the_builtin_prompts_are_none(config):
+    problems = compose.template_problems(config)
+    assert not [p for p in problems if p.split(":")[0].split("/")[-1] in KINDS], problems
+
+
+def test_template_problems_reports_a_missing_sample_module(config, monkeypatch):
+    monkeypatch.setitem(samples.SAMPLES, "newsletter", "mailer.no_such_module:sample")
+    problems = compose.template_problems(config)
+    assert any(p.startswith("newsletter: cannot load the sample data") for p in problems)
