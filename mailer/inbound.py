@@ -44,7 +44,8 @@ from mailer.replies import Reply
 SENDER_WINDOW = timedelta(days=7)
 DEFAULT_AWAY = timedelta(days=7)
 
-Outcome = Literal["recorded", "quarantined", "out_of_office", "bounce", "ignored", "command"]
+#: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
+Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command"]
 Folder = Literal["processed", "quarantine"]
 
 
@@ -96,16 +97,17 @@ class Decision:
 
     def log_line(self) -> str:
         """One line, never the body: "recorded reply from anna@...", "quarantined ..."."""
-        if self.outcome == "quarantined":
+        if self.outcome == "quarantine":
             return f"quarantined message from {self.sender or 'an unknown sender'}: {self.reason}"
         who = self.email or (f"a member of {self.team}" if self.team else self.sender or "?")
-        if self.outcome == "recorded":
+        if self.outcome == "record":
             return f"recorded {self.reason} from {who}"
         return f"{self.outcome.replace('_', '-')} from {who}: {self.reason}"
 
 
-def quarantine(reply: Reply | None, reason: str, *, sender: str = "") -> Decision:
-    return Decision("quarantined", "quarantine", reason,
+def quarantine(reply: Reply | None, reason: str, *, sender: str = "",
+               team: str | None = None) -> Decision:
+    return Decision("quarantine", "quarantine", reason, team=team,
                     sender=reply.from_address if reply is not None else sender)
 
 
@@ -132,9 +134,11 @@ def decide(
         return quarantine(reply, "the prompt's team or person is no longer configured")
     if reply.from_address not in person.addresses:
         known = people_at(config, reply.from_address)
-        return quarantine(reply, "reply to someone else's prompt" if known else "unknown sender")
+        return quarantine(reply, "reply to someone else's prompt" if known else "unknown sender",
+                          team=team.name)
     if prompt.slot.kind not in ANSWERED_KINDS:
-        return quarantine(reply, f"reply to a {prompt.slot.kind}, which takes no answers")
+        return quarantine(reply, f"reply to a {prompt.slot.kind}, which takes no answers",
+                          team=team.name)
     today = now.astimezone(person.timezone).date()
     command = parse_command(reply.text, today=today)
     if command is not None:
@@ -213,7 +217,7 @@ def _record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team, per
         problems=(*reply.problems, *mapped.problems), unstructured=mapped.unstructured,
     )
     receipt = _receipt(reply, team, person, prompt, record=record, asked=asked)
-    return Decision("recorded", "processed", f"{kind} reply", team=team.name,
+    return Decision("record", "processed", f"{kind} reply", team=team.name,
                     email=None if anonymous else person.email, sender="" if anonymous
                     else reply.from_address, record=record, receipt=receipt,
                     problems=record.problems)

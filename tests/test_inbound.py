@@ -90,7 +90,7 @@ def run(r: Reply, *prompts: Prompt, cfg: Any = CONFIG, secret: bytes | None = SE
 def test_in_reply_to_match_records_mapped_answers_and_confirms() -> None:
     p = prompt()
     d = run(reply(in_reply_to=(p.message_id,)), p)
-    assert d.outcome == "recorded" and d.folder == "processed"
+    assert d.outcome == "record" and d.folder == "processed"
     assert d.record.matched_by == "in_reply_to" and d.record.member == "anna@example.com"
     assert d.record.answers == {"working_well": "Bra samarbete", "obstacles": "Inga", "mood": 4,
                                 "progress": "Klar"}
@@ -108,13 +108,13 @@ def test_references_token_and_sender_fallbacks() -> None:
     assert run(reply(recipients=(plus,)), p).record.matched_by == "token"
     assert run(reply(), p).record.matched_by == "sender"
     old = prompt(sent_at=NOW - timedelta(days=8))
-    assert run(reply(), old).outcome == "quarantined"
+    assert run(reply(), old).outcome == "quarantine"
 
 
 def test_alias_is_the_member() -> None:
     p = prompt()
     d = run(reply(from_address="Anna.Berg@gmail.com".lower(), in_reply_to=(p.message_id,)), p)
-    assert d.outcome == "recorded" and d.record.member == "anna@example.com"
+    assert d.outcome == "record" and d.record.member == "anna@example.com"
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_quarantine_reasons(fields: dict[str, Any], reason: str) -> None:
         fields["in_reply_to"] = (p.message_id,)
     d = run(reply(**fields), p)
     assert (d.outcome, d.folder, d.reason, d.receipt, d.record) == (
-        "quarantined", "quarantine", reason, None, None)
+        "quarantine", "quarantine", reason, None, None)
 
 
 def test_unknown_sender_without_any_match() -> None:
@@ -142,18 +142,18 @@ def test_dmarc_fail_only_counts_from_the_trusted_server() -> None:
     p = prompt()
     spoof = reply(in_reply_to=(p.message_id,), auth_results=(
         AuthResult("evil.example", "pass"), AuthResult("mx.example.com", "fail")))
-    assert run(spoof, p, cfg=config(trusted_authserv_id="mx.example.com")).outcome == "quarantined"
-    assert run(spoof, p).outcome == "recorded"  # no trusted server configured
+    assert run(spoof, p, cfg=config(trusted_authserv_id="mx.example.com")).outcome == "quarantine"
+    assert run(spoof, p).outcome == "record"  # no trusted server configured
     forged_header = reply(in_reply_to=(p.message_id,),
                           auth_results=(AuthResult("mx.example.org", "fail"),))
     cfg = config(trusted_authserv_id="mx.example.com")
-    assert run(forged_header, p, cfg=cfg).outcome == "recorded"
+    assert run(forged_header, p, cfg=cfg).outcome == "record"
 
 
 def test_feedback_is_anonymous_everywhere() -> None:
     p = prompt(kind="feedback", period="2026-Q4")
     d = run(reply(in_reply_to=(p.message_id,), text="Works: clear goals\nBetter: fewer meetings"), p)
-    assert d.outcome == "recorded" and d.record.member is None and d.email is None
+    assert d.outcome == "record" and d.record.member is None and d.email is None
     assert "anna" not in d.log_line() and d.sender == ""
     assert d.record.answers == {"works": "clear goals", "better": "fewer meetings"}
 
@@ -223,4 +223,4 @@ def test_bounce_marks_known_permanent_failures_only() -> None:
 def test_reply_to_a_digest_is_quarantined() -> None:
     p = prompt(email="maria@example.com", kind="digest", period="2026-W51")
     d = run(reply(from_address="maria@example.com", in_reply_to=(p.message_id,)), p)
-    assert d.outcome == "quarantined" and "digest" in d.reason
+    assert d.outcome == "quarantine" and "digest" in d.reason

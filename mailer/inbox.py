@@ -1,0 +1,242 @@
+"""The IMAP mailbox behind a small protocol: imap-tools, synchronous, errors → MailboxError.
+
+It owns the session with the service mailbox: connect with TLS or STARTTLS (certificates
+verified, ``imap.ca_file`` trusted when set), list new UIDs with their sizes, fetch bodies in
+bulk with ``BODY.PEEK[]`` (never marking anything seen), move messages to the processed and
+quarantine folders (created when missing), and wait for news with IDLE. It never deletes or
+flags mail itself. Run it in a thread (``asyncio.to_thread``): imaplib blocks.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import select
+import ssl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import ImapToolsError
+
+from mailer.errors import MailboxError
+from mailer.models import ImapSettings
+
+#: RFC 2177 3: clients should re-issue IDLE at least every 29 minutes; stay well inside.
+IDLE_MAX_SECONDS = 25 * 60
+FETCH_CHUNK = 25
+
+
+@dataclass(frozen=True)
+class Envelope:
+    uid: int
+    size: int  # RFC822.SIZE, so a huge message is refused before its body is fetched
+    internaldate: datetime
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    raw: bytes
+
+
+class Inbox(Protocol):
+    """What the poller needs from a mailbox session (already connected, folder selected)."""
+
+    idle_supported: bool
+
+    def uidvalidity(self) -> int: ...
+
+    def envelopes(self, *, after_uid: int) -> list[Envelope]: ...
+
+    def fetch(self, uids: Sequence[int]) -> Iterator[Fetched]: ...
+
+    def headers(self, uid: int) -> bytes: ...
+
+    def move(self, uids: Sequence[int], folder: str) -> None: ...
+
+    def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """imap-tools, imaplib and socket errors become MailboxError (STYLE.md 5)."""
+    try:
+        yield
+    except (ImapToolsError, imaplib.IMAP4.error, OSError, EOFError) as exc:
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise MailboxError(f"IMAP {what} failed: {detail}") from exc
+
+
+def tls_context(settings: ImapSettings) -> ssl.SSLContext:
+    """A verifying context; ``ca_file`` added to the system roots when set."""
+    return ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+
+
+class ImapInbox:
+    """One logged-in session on ``settings.folder``. Use :meth:`open`."""
+
+    def __init__(self, mailbox: MailBox | MailBoxStartTls | MailBoxUnencrypted,
+                 settings: ImapSettings) -> None:
+        self._mb = mailbox
+        self._settings = settings
+        self.idle_supported = False
+
+    @classmethod
+    def open(cls, settings: ImapSettings, password: str, *,
+             context: ssl.SSLContext | None = None) -> ImapInbox:
+        """Connect, log in, create the folders when missing and select the inbox folder."""
+        with _translated(f"connect to {settings.host}:{settings.port}"):
+            if settings.security == "tls":
+                mb: MailBox | MailBoxStartTls | MailBoxUnencrypted = MailBox(
+                    settings.host, settings.port, timeout=settings.timeout,
+                    ssl_context=context or tls_context(settings))
+            elif settings.security == "starttls":
+                mb = MailBoxStartTls(settings.host, settings.port, timeout=settings.timeout,
+                                     ssl_context=context or tls_context(settings))
+            else:
+                mb = MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout)
+        inbox = cls(mb, settings)
+        try:
+            with _translated("login"):
+                mb.login(settings.username, password, initial_folder=None)
+            inbox._after_login()
+        except BaseException:
+            inbox.close()
+            raise
+        return inbox
+
+    def _after_login(self) -> None:
+        with _translated("setup"):
+            # Dovecot announces MOVE and IDLE only after login, and imaplib keeps the
+            # pre-login list: without a refresh imap-tools falls back to COPY + EXPUNGE.
+            typ, data = self._mb.client.capability()
+            if typ == "OK" and data and data[-1]:
+                self._mb.client.capabilities = tuple(data[-1].decode().upper().split())
+            self.idle_supported = "IDLE" in self._mb.client.capabilities
+            for folder in (self._settings.processed_folder, self._settings.quarantine_folder):
+                if not self._mb.folder.exists(folder):
+                    self._mb.folder.create(folder)
+            self._mb.folder.set(self._settings.folder)
+
+    def uidvalidity(self) -> int:
+        with _translated("UIDVALIDITY"):
+            _, data = self._mb.client.response("UIDVALIDITY")
+            if data and data[0]:
+                self._uidvalidity = int(data[0])
+            value = getattr(self, "_uidvalidity", None)
+            if value is None:
+                value = self._mb.folder.status(self._settings.folder, ["UIDVALIDITY"])["UIDVALIDITY"]
+                self._uidvalidity = value
+            return int(value)
+
+    def envelopes(self, *, after_uid: int) -> list[Envelope]:
+        """Messages with a UID above ``after_uid``, oldest first, with size and arrival time."""
+        with _translated("search"):
+            # Dovecot: the first UID SEARCH after a delivery into the selected folder can miss
+            # it; NOOP first makes the server report the new message.
+            self._mb.client.noop()
+            typ, data = self._mb.client.uid("SEARCH", None, f"UID {after_uid + 1}:*")
+            if typ != "OK":
+                raise MailboxError(f"IMAP search failed: {data!r}"[:200])
+            # "n:*" always includes the highest UID, even when it is below n (RFC 3501 6.4.8).
+            uids = sorted(u for u in map(int, (data[0] or b"").split()) if u > after_uid)
+            if not uids:
+                return []
+            typ, data = self._mb.client.uid(
+                "FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE INTERNALDATE)")
+            if typ != "OK":
+                raise MailboxError(f"IMAP fetch failed: {data!r}"[:200])
+        return sorted(filter(None, map(_envelope, data)), key=lambda e: e.uid)
+
+    def fetch(self, uids: Sequence[int]) -> Iterator[Fetched]:
+        """The whole messages, in bulk chunks, with BODY.PEEK[] (the \\Seen flag stays off)."""
+        for start in range(0, len(uids), FETCH_CHUNK):
+            chunk = uids[start:start + FETCH_CHUNK]
+            with _translated("fetch"):
+                typ, data = self._mb.client.uid("FETCH", ",".join(map(str, chunk)),
+                                                "(UID BODY.PEEK[])")
+                if typ != "OK":
+                    raise MailboxError(f"IMAP fetch failed: {data!r}"[:200])
+            by_uid = {}
+            for item in data:
+                if isinstance(item, tuple):
+                    found = re.search(rb"UID (\d+)", item[0])
+                    if found:
+                        by_uid[int(found.group(1))] = item[1]
+            for uid in chunk:
+                if uid in by_uid:
+                    yield Fetched(uid, by_uid[uid])
+
+    def headers(self, uid: int) -> bytes:
+        with _translated("fetch headers"):
+            typ, data = self._mb.client.uid("FETCH", str(uid), "(UID BODY.PEEK[HEADER])")
+        parts = [item[1] for item in data if isinstance(item, tuple)] if typ == "OK" else []
+        return parts[0] if parts else b""
+
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        if uids:
+            with _translated(f"move to {folder}"):
+                self._mb.move([str(u) for u in uids], folder)
+
+    def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for news: True when the server said something.
+
+        IDLE with ``select`` on the socket rather than imap-tools' ``idle.wait``, which polls
+        a zero-timeout socket and breaks on servers that answer in pieces (MAILSTACK.md).
+        ``wake_fd`` (a pipe) ends the wait early when the service stops.
+        """
+        extra = [wake_fd] if wake_fd is not None else []
+        timeout = min(timeout, IDLE_MAX_SECONDS)
+        if not self.idle_supported:
+            return bool(select.select(extra, [], [], timeout)[0]) if extra else _sleep(timeout)
+        with _translated("IDLE"):
+            self._mb.idle.start()
+            try:
+                ready = select.select([self._mb.client.sock, *extra], [], [], timeout)[0]
+            finally:
+                self._mb.idle.stop()
+        return self._mb.client.sock in ready
+
+    def close(self) -> None:
+        try:
+            self._mb.logout()
+        except (ImapToolsError, imaplib.IMAP4.error, OSError, EOFError):
+            try:
+                self._mb.client.shutdown()
+            except (OSError, imaplib.IMAP4.error):
+                pass
+
+
+def _sleep(timeout: float) -> bool:
+    select.select([], [], [], timeout)
+    return False
+
+
+_ENVELOPE_RE = re.compile(
+    rb'UID (?P<uid>\d+)|RFC822\.SIZE (?P<size>\d+)|INTERNALDATE (?P<date>"[^"]+")')
+
+
+def _envelope(item: object) -> Envelope | None:
+    if not isinstance(item, bytes):
+        return None
+    values: dict[str, bytes] = {}
+    for match in _ENVELOPE_RE.finditer(item):
+        values.update({k: v for k, v in match.groupdict().items() if v is not None})
+    if "uid" not in values:
+        return None
+    return Envelope(int(values["uid"]), int(values.get("size", b"0")),
+                    _internaldate(values.get("date", b"").strip(b'"').decode("ascii", "replace")))
+
+
+def _internaldate(text: str) -> datetime:
+    """RFC 3501 date-time ("28-Nov-2025 00:44:00 +0000"); now when the server sent none."""
+    try:
+        return datetime.strptime(text.strip(), "%d-%b-%Y %H:%M:%S %z")
+    except ValueError:
+        return datetime.now(timezone.utc)

@@ -1,0 +1,362 @@
+"""The inbound job: fetch new mail, decide, write, remember, then move. The imperative shell.
+
+Order per message, so that a crash anywhere loses nothing and duplicates nothing:
+
+1. fetch with ``BODY.PEEK[]`` (the message stays unseen and in the inbox);
+2. skip it when the ledger's inbound table already knows its key (Message-ID, else content
+   hash): a second delivery, or a rerun after a crash between steps 4 and 5;
+3. decide (:func:`mailer.inbound.decide`, pure) and carry out the effects: the record is written
+   durably first (:class:`~mailer.store.RecordStore` never overwrites, so a rerun that gets here
+   again writes nothing new), then pauses, failures, skipped slots;
+4. ``ledger.record_inbound``: from now on the message is handled;
+5. move it to the processed or quarantine folder. Receipts are sent after that, at most once.
+
+The last handled UID and the folder's UIDVALIDITY live in the ledger's state. When UIDVALIDITY
+changes, every message is read again and step 2 keeps it safe.
+
+``poll_once`` is synchronous (run it with ``asyncio.to_thread``); ``poll_forever`` keeps one
+IMAP session in a worker thread, waits with IDLE (or sleeps ``poll_seconds``), reconnects with
+backoff after any failure, and sends receipts on the event loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import make_msgid
+
+from mailer.addressing import domain_of
+from mailer.context import Context
+from mailer.errors import MailboxError, MailerError
+from mailer.inbound import Decision, Receipt, decide
+from mailer.inbox import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
+from mailer.replies import parse_reply
+
+log = logging.getLogger("mailer.poller")
+
+Clock = Callable[[], datetime]
+MAX_BACKOFF = 60.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class PollReport:
+    """What one pass over the inbox did."""
+
+    seen: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    errors: int = 0
+    uidvalidity_reset: bool = False
+    receipts: list[Receipt] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already handled")
+        if self.errors:
+            parts.append(f"{self.errors} failed (left in the inbox)")
+        return f"{self.seen} messages: " + (", ".join(parts) or "nothing to do")
+
+
+# --------------------------------------------------------------------------- one pass
+
+
+def imap_password(ctx: Context) -> str:
+    from mailer.secrets import get_secret
+
+    imap = ctx.config.imap
+    return get_secret(imap.password_env, command=imap.password_command,
+                      what="the IMAP password")
+
+
+def poll_once(ctx: Context, now_fn: Clock = _utcnow, *, inbox: Inbox | None = None) -> PollReport:
+    """Connect (unless ``inbox`` is given), handle every new message, disconnect.
+
+    :raises MailboxError: the mailbox could not be reached or used.
+    """
+    own = inbox is None
+    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx))
+    try:
+        return process_new(ctx, session, now_fn)
+    finally:
+        if own:
+            session.close()
+
+
+def process_new(ctx: Context, inbox: Inbox, now_fn: Clock = _utcnow) -> PollReport:
+    """Handle every message above the last handled UID, in UID order."""
+    started = time.monotonic()
+    report = PollReport()
+    folder = ctx.config.imap.folder
+    last = _last_uid(ctx, inbox, folder, report)
+    envelopes = inbox.envelopes(after_uid=last)
+    report.seen = len(envelopes)
+    done: set[int] = set()
+    for start in range(0, len(envelopes), FETCH_CHUNK):
+        chunk = envelopes[start:start + FETCH_CHUNK]
+        moves = _handle_chunk(ctx, inbox, chunk, now_fn, report)
+        for target, uids in moves.items():
+            inbox.move(uids, target)
+            done.update(uids)
+        last = _advance(last, envelopes, done)
+        ctx.ledger.put_state(f"imap.last_uid:{folder}", str(last))
+    ctx.ledger.put_state("last_poll", now_fn().isoformat())
+    report.seconds = time.monotonic() - started
+    if report.seen:
+        log.info("poll: %s in %.2f s", report.summary(), report.seconds)
+    return report
+
+
+def _last_uid(ctx: Context, inbox: Inbox, folder: str, report: PollReport) -> int:
+    validity = str(inbox.uidvalidity())
+    stored = ctx.ledger.get_state(f"imap.uidvalidity:{folder}")
+    if stored == validity:
+        return int(ctx.ledger.get_state(f"imap.last_uid:{folder}") or 0)
+    if stored is not None:
+        # RFC 3501 2.3.1.1: the old UIDs mean nothing now. Read everything again; the
+        # inbound table makes sure nothing is recorded twice.
+        log.warning("UIDVALIDITY of %s changed (%s -> %s): reading the folder again",
+                    folder, stored, validity)
+        report.uidvalidity_reset = True
+    ctx.ledger.put_state(f"imap.uidvalidity:{folder}", validity)
+    ctx.ledger.put_state(f"imap.last_uid:{folder}", "0")
+    return 0
+
+
+def _advance(last: int, envelopes: Sequence[Envelope], done: set[int]) -> int:
+    """The highest UID with every message up to it handled: a failed one is retried later."""
+    for envelope in envelopes:
+        if envelope.uid not in done:
+            break
+        last = max(last, envelope.uid)
+    return last
+
+
+def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn: Clock,
+                  report: PollReport) -> dict[str, list[int]]:
+    imap = ctx.config.imap
+    folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder}
+    moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: []}
+    arrived = {e.uid: e.internaldate for e in chunk}
+    small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
+    for envelope in chunk:
+        if envelope.size > imap.max_message_bytes:
+            target = _guarded(lambda e=envelope: _oversized(ctx, inbox, e, now_fn()), report)
+            if target:
+                moves[folders[target]].append(envelope.uid)
+    for fetched in inbox.fetch(small):
+        target = _guarded(
+            lambda f=fetched: handle_message(ctx, f.raw, arrived[f.uid], now_fn(), report), report)
+        if target:
+            moves[folders[target]].append(fetched.uid)
+    return {name: uids for name, uids in moves.items() if uids}
+
+
+def _guarded(step: Callable[[], str], report: PollReport) -> str | None:
+    """One message's failure (a full disk, a broken template) leaves it in the inbox for the
+    next pass and does not stop the others (STYLE.md 6). Mailbox errors end the pass."""
+    try:
+        return step()
+    except MailboxError:
+        raise
+    except MailerError as exc:
+        report.errors += 1
+        log.error("a message could not be handled (left in the inbox): %s", exc)
+        return None
+
+
+def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,
+                   report: PollReport) -> str:
+    """Steps 2-4 for one message; returns "processed" or "quarantine"."""
+    reply = parse_reply(raw, received_at=received_at)
+    prior = ctx.ledger.inbound_outcome(reply.key)
+    if prior is not None:
+        report.duplicates += 1
+        log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
+        return "quarantine" if prior == "quarantine" else "processed"
+    decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
+                      secret=ctx.secret, now=now)
+    carry_out(ctx, reply.key, decision, now)
+    (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
+    if decision.record is not None:
+        log.debug("text of %s: %r", decision.record.id[:12], decision.record.text)
+    report.outcomes[decision.outcome] += 1
+    if decision.receipt is not None:
+        report.receipts.append(decision.receipt)
+    return decision.folder
+
+
+def carry_out(ctx: Context, key: str, decision: Decision, now: datetime) -> None:
+    """The decision's effects, record first and the inbound row last (see the module doc)."""
+    if decision.record is not None:
+        ctx.store.write(decision.record)
+    for pause in decision.pauses:
+        ctx.ledger.add_pause(pause)
+    for team, email, on in decision.resume:
+        ctx.ledger.end_pauses(team, email, on=on)
+    if decision.skip_slot:
+        ctx.ledger.set_state(decision.skip_slot, "skipped", skip_reason=decision.skip_reason)
+    for address in decision.failing:
+        ctx.ledger.mark_failing(address, decision.reason, at=now)
+    ctx.ledger.record_inbound(key, decision.outcome, at=now, detail=decision.reason,
+                              team=decision.team or "", email=decision.email)
+
+
+def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) -> str:
+    """Quarantine without fetching the body; the headers name the sender for the log."""
+    headers = parse_reply(inbox.headers(envelope.uid), received_at=envelope.internaldate)
+    if ctx.ledger.inbound_outcome(headers.key) is None:
+        reason = (f"too large ({envelope.size} bytes; imap.max_message_bytes is "
+                  f"{ctx.config.imap.max_message_bytes})")
+        ctx.ledger.record_inbound(headers.key, "quarantine", at=now, detail=reason, team="")
+        log.warning("quarantined message from %s: %s", headers.from_address or "?", reason)
+    return "quarantine"
+
+
+# --------------------------------------------------------------------------- receipts
+
+
+async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock = _utcnow) -> int:
+    """Send each receipt once; a failure is logged and not retried (a receipt is a courtesy)."""
+    if not receipts:
+        return 0
+    from mailer.confirm import build_confirmation
+    from mailer.outbox import send
+
+    sent = 0
+    domain = domain_of(ctx.config.smtp.from_address)
+    for receipt in receipts:
+        try:
+            message = build_confirmation(ctx.env, ctx.config, receipt, now=now_fn(),
+                                         message_id=make_msgid("receipt", domain=domain))
+            await send(message, ctx.config.smtp)
+            sent += 1
+        except MailerError as exc:
+            log.warning("receipt to %s not sent: %s", receipt.to if receipt.kind != "feedback"
+                        else f"a member of {receipt.team}", exc)
+    return sent
+
+
+# --------------------------------------------------------------------------- forever
+
+
+class _Session:
+    """The worker thread's side: one IMAP session at a time, reconnecting with backoff."""
+
+    def __init__(self, ctx: Context, now_fn: Clock, on_report: Callable[[PollReport], None]) -> None:
+        self.ctx, self.now_fn, self.on_report = ctx, now_fn, on_report
+        self.stop = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()
+
+    def wake(self) -> None:
+        self.stop.set()
+        os.write(self._wake_write, b"x")
+
+    def close(self) -> None:
+        os.close(self._wake_read)
+        os.close(self._wake_write)
+
+    def run(self) -> None:
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx))
+            except MailboxError as exc:
+                log.warning("%s; retrying in %.0f s", exc, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            try:
+                backoff = 1.0
+                self._serve(inbox)
+            except MailboxError as exc:
+                log.warning("IMAP session ended: %s; reconnecting in %.0f s", exc, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception:  # noqa: BLE001 - the job boundary: log, back off, go on
+                log.exception("the poller failed; restarting in %.0f s", backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            finally:
+                inbox.close()
+
+    def _serve(self, inbox: Inbox) -> None:
+        poll_seconds = float(self.ctx.config.imap.poll_seconds)
+        while not self.stop.is_set():
+            self.on_report(process_new(self.ctx, inbox, self.now_fn))
+            if self.stop.is_set():
+                return
+            # With IDLE, the wait ends when the server reports news; re-IDLE before the
+            # 29-minute limit (RFC 2177). Without it, poll every imap.poll_seconds.
+            timeout = IDLE_MAX_SECONDS if inbox.idle_supported else poll_seconds
+            inbox.wait(timeout, wake_fd=self._wake_read)
+
+
+async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
+                       now_fn: Clock = _utcnow) -> None:
+    """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop."""
+    loop = asyncio.get_running_loop()
+    reports: asyncio.Queue[PollReport] = asyncio.Queue()
+    session = _Session(ctx, now_fn, lambda r: loop.call_soon_threadsafe(reports.put_nowait, r))
+    worker = asyncio.create_task(asyncio.to_thread(session.run))
+
+    async def deliver() -> None:
+        while True:
+            report = await reports.get()
+            await send_receipts(ctx, report.receipts, now_fn)
+
+    sender = asyncio.create_task(deliver())
+    try:
+        await stop_event.wait()
+    finally:
+        session.wake()
+        await worker
+        while not reports.empty():
+            await send_receipts(ctx, reports.get_nowait().receipts, now_fn)
+        sender.cancel()
+        session.close()
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def poll_command(args: argparse.Namespace) -> int:
+    """``mailer poll [--once]``."""
+    from mailer.config import load_config
+    from mailer.context import open_context
+
+    ctx = open_context(load_config(args.config_path))
+    if args.once:
+        report = asyncio.run(_once(ctx))
+        print(report.summary())
+        return 1 if report.errors else 0
+    asyncio.run(_until_signal(ctx))
+    return 0
+
+
+async def _once(ctx: Context) -> PollReport:
+    report = await asyncio.to_thread(poll_once, ctx)
+    await send_receipts(ctx, report.receipts)
+    return report
+
+
+async def _until_signal(ctx: Context) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await poll_forever(ctx, stop)
