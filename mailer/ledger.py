@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -362,3 +363,79 @@ class Ledger:
 
     def put_state(self, key: str, value: str) -> None:
         self._query("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------------ personal data, retention
+
+    def person_rows(self, addresses: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every row naming one of ``addresses``, per table: prompts, pauses, failures, inbound.
+
+        Rows match on their ``email`` (any case); inbound rows also when one of the addresses
+        appears, as a whole address, in their ``detail``.
+        """
+        try:
+            with self._connect() as db:
+                found = _person_rows(db, _lowered(addresses))
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger query failed: {exc}") from exc
+        return {table: [{k: r[k] for k in r.keys() if k != "_rowid"} for r in rows]
+                for table, rows in found.items()}
+
+    def forget(self, addresses: Iterable[str]) -> dict[str, int]:
+        """Delete every row :meth:`person_rows` finds, in one transaction; counts per table."""
+        try:
+            with self._connect() as db:
+                found = _person_rows(db, _lowered(addresses))
+                for table, rows in found.items():
+                    db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
+                                   [(r["_rowid"],) for r in rows])
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger delete failed: {exc}") from exc
+        return {table: len(rows) for table, rows in found.items()}
+
+    def delete_older_than(self, cutoff: datetime) -> dict[str, int]:
+        """Retention: delete prompts due, pauses ended, address failures first seen and inbound
+        messages handled before ``cutoff``; counts per table. Times compare as instants."""
+        at = _iso(cutoff.astimezone(timezone.utc))
+        statements = {
+            "prompts": ("DELETE FROM prompts WHERE julianday(due_at) < julianday(?)", at),
+            "pauses": ("DELETE FROM pauses WHERE until < ?", _iso(cutoff.date())),
+            "failures": ("DELETE FROM failures WHERE julianday(since) < julianday(?)", at),
+            "inbound": ("DELETE FROM inbound WHERE julianday(processed_at) < julianday(?)", at),
+        }
+        try:
+            with self._connect() as db:
+                return {table: db.execute(sql, (value,)).rowcount
+                        for table, (sql, value) in statements.items()}
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger delete failed: {exc}") from exc
+
+
+def _lowered(addresses: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({a.strip().lower() for a in addresses if a.strip()}))
+
+
+def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, list[sqlite3.Row]]:
+    tables = ("prompts", "pauses", "failures", "inbound")
+    if not wanted:
+        return {table: [] for table in tables}
+    marks = ",".join("?" * len(wanted))
+    found = {
+        table: list(db.execute(
+            f"SELECT rowid AS _rowid, * FROM {table} WHERE lower(email) IN ({marks})"
+            " ORDER BY rowid",
+            wanted))
+        for table in tables[:3]
+    }
+    # instr, not LIKE: an address may hold % or _; the regex then checks whole addresses.
+    mentions = " OR ".join("instr(lower(detail), ?) > 0" for _ in wanted)
+    rows = db.execute(f"SELECT rowid AS _rowid, * FROM inbound WHERE lower(email) IN ({marks})"
+                      f" OR {mentions} ORDER BY processed_at, rowid", wanted * 2)
+    found["inbound"] = [r for r in rows if (r["email"] or "").lower() in wanted
+                        or _mentions(r["detail"] or "", wanted)]
+    return found
+
+
+def _mentions(text: str, addresses: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds one of the addresses whole (not "a@b.se" inside "anna@b.se")."""
+    text = text.lower()
+    return any(re.search(rf"(?<![\w.+-]){re.escape(a)}(?![\w-]|\.[\w-])", text) for a in addresses)

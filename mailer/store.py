@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from mailer.models import Record, member_dirname
 from mailer.records import dump_record, load_record
 
 FEEDBACK_DIR = "_feedback"
-_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_SAFE_ID = re.compile(r"^[0-9a-f]{40}$")
+_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+_SAFE_ID = re.compile(r"^[0-9a-f]{40}\Z")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
 
 
 def _months(since: datetime, until: datetime) -> list[str]:
@@ -107,8 +110,134 @@ class RecordStore:
                         yield record
 
     def member_paths(self, team: str, email: str) -> list[Path]:
+        if not _SAFE_NAME.match(team):
+            return []
         person = self.root / team / member_dirname(email)
         return sorted(person.rglob("*.yaml")) if person.is_dir() else []
+
+    # The methods below serve privacy and retention (mailer.privacy, mailer.retention).
+
+    def person_folders(self, emails: Iterable[str]) -> list[Path]:
+        """The folders holding the records of these addresses, in every team on disk.
+
+        Symbolic links are never followed, so nothing outside the store is ever listed.
+        """
+        if not self.root.is_dir():
+            return []
+        names = {member_dirname(email) for email in emails}
+        return [
+            team_dir / name
+            for team_dir in sorted(self.root.iterdir())
+            if _SAFE_NAME.match(team_dir.name) and _real_dir(team_dir)
+            for name in sorted(names)
+            if _real_dir(team_dir / name)
+        ]
+
+    def period_folders(self) -> Iterator[tuple[Path, datetime, datetime]]:
+        """Every month (or feedback quarter) folder with the UTC range ``[start, end)`` of what
+        it holds: a record's folder is the month or quarter of its ``received_at``."""
+        if not self.root.is_dir():
+            return
+        for team_dir in sorted(self.root.iterdir()):
+            if not (_SAFE_NAME.match(team_dir.name) and _real_dir(team_dir)):
+                continue
+            for owner in sorted(p for p in team_dir.iterdir() if _real_dir(p)):
+                for folder in sorted(p for p in owner.iterdir() if _real_dir(p)):
+                    span = _span(folder.name, quarter=owner.name == FEEDBACK_DIR)
+                    if span is not None:
+                        yield folder, *span
+
+    def files_in(self, folder: Path) -> list[Path]:
+        """Every file (and symbolic link, not followed) below ``folder``, temporary ones too."""
+        found: list[Path] = []
+        for parent, dirs, files in os.walk(folder, followlinks=False):
+            found += [Path(parent, name) for name in files]
+            found += [Path(parent, name) for name in dirs if Path(parent, name).is_symlink()]
+        return sorted(found)
+
+    def remove(self, path: Path) -> None:
+        """Delete one file durably (unlink, fsync the folder), then the folders it left empty.
+
+        A symbolic link is removed, never its target; a path outside the store is refused.
+        """
+        folder = self._inside(path.parent)
+        try:
+            os.unlink(folder / path.name)
+            _fsync_dir(folder)
+            self._prune(folder)
+        except OSError as exc:
+            raise RecordError(f"cannot remove {path}: {exc.strerror}") from exc
+
+    def remove_folder(self, folder: Path) -> list[Path]:
+        """Delete everything below ``folder`` and the folder itself; returns the removed files."""
+        removed = []
+        for path in self.files_in(folder):
+            self.remove(path)
+            removed.append(path)
+        leftovers = sorted((Path(p) for p, _, _ in os.walk(folder, followlinks=False)),
+                           reverse=True)
+        for empty in leftovers:  # deepest first: folders that held no file at all
+            try:
+                if empty.is_dir():
+                    self._prune(self._inside(empty))
+            except OSError as exc:
+                raise RecordError(f"cannot remove {empty}: {exc.strerror}") from exc
+        return removed
+
+    def rewrite(self, path: Path, record: Record) -> None:
+        """Replace an existing record in place, atomically (temp file, fsync, ``os.replace``).
+
+        The one sanctioned rewrite: retention removing the texts of old records.
+        """
+        folder = self._inside(path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                os.write(fd, dump_record(record).encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.replace(tmp, folder / path.name)
+            except OSError:
+                os.unlink(tmp)
+                raise
+            _fsync_dir(folder)
+        except OSError as exc:
+            raise RecordError(f"cannot rewrite record {path}: {exc.strerror}") from exc
+
+    def _inside(self, folder: Path) -> Path:
+        resolved, root = folder.resolve(), self.root.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise RecordError(f"refusing to touch {folder}: outside the record store")
+        return resolved
+
+    def _prune(self, folder: Path) -> None:
+        """Remove ``folder`` and its parents while they are empty, up to the store's root."""
+        root = self.root.resolve()
+        while folder != root and root in folder.parents and not any(folder.iterdir()):
+            folder.rmdir()
+            _fsync_dir(folder.parent)
+            folder = folder.parent
+
+
+def _real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def _span(name: str, *, quarter: bool) -> tuple[datetime, datetime] | None:
+    """The UTC range of a month (``2026-11``) or quarter (``2026-Q4``) folder name."""
+    match = (_QUARTER if quarter else _MONTH).match(name)
+    if match is None:
+        return None
+    year, number = int(match[1]), int(match[2])
+    month = 3 * number - 2 if quarter else number
+    if not (1 <= month <= 12 and 1 <= year < 9999):
+        return None
+    months = 3 if quarter else 1
+    end_year, end_month = year + (month + months - 1) // 12, (month + months - 1) % 12 + 1
+    return (datetime(year, month, 1, tzinfo=timezone.utc),
+            datetime(end_year, end_month, 1, tzinfo=timezone.utc))
 
 
 def _mkdirs(folder: Path) -> None:
