@@ -112,7 +112,8 @@ def normalised(text: str) -> str:
 
 
 # Characters that stress the emitter: indicators, quotes, line breaks of every kind, BOM, tabs.
-TRICKY = st.text(alphabet=" \n\t\r\x85\u2028\u2029\ufeff\x00ab:#-?!&*|>'\"%@`{}[],.~\\", max_size=40)
+TRICKY = st.text(alphabet=" \n\t\r\x85\u2028\u2029\ufeff\x00ab:#-?!&*|>'\"%@`{}[],.~\\",
+                 max_size=40)
 
 
 @settings(max_examples=300)
