@@ -108,7 +108,7 @@ def current_pauses(facts: Facts) -> dict[str, Pause]:
 
 
 def attention(facts: Facts) -> tuple[Attention, ...]:
-    """Every line of "needs attention", most urgent kind first; empty when all is well."""
+    """Every line of "needs attention"; empty when all is well."""
     pauses = current_pauses(facts)
     replied = replied_to(facts)
     items: list[Attention] = []
@@ -124,7 +124,11 @@ def attention(facts: Facts) -> tuple[Attention, ...]:
         elif failure is None:  # a bounce or a pause already explains the silence
             items += _quiet(facts, person, replied)
         items += _mood(facts, person) + _repeated(facts, person)
-    items.sort(key=lambda a: (_ORDER.index(a.kind), a.name))
+    # One person's lines together (read on a phone, by name), the most urgent person first.
+    urgency: dict[str, int] = {}
+    for item in items:
+        urgency[item.email] = min(urgency.get(item.email, 99), _ORDER.index(item.kind))
+    items.sort(key=lambda a: (urgency[a.email], a.name, _ORDER.index(a.kind)))
     return tuple(items)
 
 
