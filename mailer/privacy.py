@@ -55,7 +55,7 @@ def people_named(config: Config | None, email: str) -> list[tuple[str, str, Pers
     """(team, role, person) for every config entry with this address or alias."""
     if config is None:
         return []
-    found = []
+    found: list[tuple[str, str, Person]] = []
     for team in config.teams:
         if email in team.manager.addresses:
             found.append((team.name, "manager", team.manager))

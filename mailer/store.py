@@ -170,7 +170,7 @@ class RecordStore:
 
     def remove_folder(self, folder: Path) -> list[Path]:
         """Delete everything below ``folder`` and the folder itself; returns the removed files."""
-        removed = []
+        removed: list[Path] = []
         for path in self.files_in(folder):
             self.remove(path)
             removed.append(path)
