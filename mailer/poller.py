@@ -231,24 +231,33 @@ def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) ->
 
 
 async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock = _utcnow) -> int:
-    """Send each receipt once; a failure is logged and not retried (a receipt is a courtesy)."""
+    """Send each receipt once; a failure is logged and not retried later (a receipt is a
+    courtesy, and sending it twice would be worse than not at all)."""
     if not receipts:
         return 0
     from mailer.confirm import build_confirmation
-    from mailer.outbox import send
+    from mailer.outbox import Outgoing, send_messages, tls_context
+    from mailer.secrets import get_secret
 
-    sent = 0
-    domain = domain_of(ctx.config.smtp.from_address)
-    for receipt in receipts:
-        try:
-            message = build_confirmation(ctx.env, ctx.config, receipt, now=now_fn(),
-                                         message_id=make_msgid("receipt", domain=domain))
-            await send(message, ctx.config.smtp)
-            sent += 1
-        except MailerError as exc:
-            log.warning("receipt to %s not sent: %s", receipt.to if receipt.kind != "feedback"
-                        else f"a member of {receipt.team}", exc)
-    return sent
+    smtp = ctx.config.smtp
+    domain = domain_of(smtp.from_address)
+    try:
+        items = [Outgoing(key=f"receipt:{n}", recipient=r.to, sender=smtp.from_address,
+                          message=build_confirmation(
+                              ctx.env, ctx.config, r, now=now_fn(),
+                              message_id=make_msgid("receipt", domain=domain)))
+                 for n, r in enumerate(receipts)]
+        password = get_secret(smtp.password_env, command=smtp.password_command,
+                              what="the SMTP password") if smtp.username else None
+        outcomes = await send_messages(smtp, items, password=password,
+                                       tls_context=tls_context(smtp))
+    except MailerError as exc:
+        log.warning("receipts not sent: %s", exc)
+        return 0
+    for outcome in outcomes:
+        if not outcome.sent:
+            log.warning("a receipt was not sent: %s", outcome.error)
+    return sum(1 for o in outcomes if o.sent)
 
 
 # --------------------------------------------------------------------------- forever

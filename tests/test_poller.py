@@ -1,0 +1,303 @@
+"""The poller: its control flow over a fake inbox, then end to end on the loopback Dovecot.
+
+The fake (an in-memory :class:`mailer.inbox.Inbox`) only checks ordering and bookkeeping;
+everything that touches IMAP is tested against the real server below.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from mailer.errors import RecordError
+from mailer.inbox import Envelope, Fetched
+from mailer.poller import poll_once
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mailer.addressing import message_id as make_message_id
+from mailer.addressing import mint_token, subject_with_token
+from mailer.compose import build_environment
+from mailer.config import parse_config
+from mailer.context import Context
+from mailer.ledger import Ledger
+from mailer.models import Prompt, Slot
+from mailer.questions import load_default_questions
+from mailer.store import RecordStore
+
+MESSAGES = Path(__file__).parent / "messages"
+SECRET = b"poller-test-secret-0123456789"
+TZ = ZoneInfo("Europe/Stockholm")
+SENT_AT = datetime(2026, 12, 18, 9, 0, tzinfo=TZ)
+QUESTIONS = load_default_questions()
+
+
+def make_config(data_dir: Path, *, imap: dict[str, Any] | None = None,
+                smtp: dict[str, Any] | None = None, domain: str = "example.com") -> Any:
+    return parse_config({
+        "service": {"timezone": "Europe/Stockholm", "language": "sv", "data_dir": str(data_dir)},
+        "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none",
+                 "from": f"Team check-in <checkin@{domain}>", **(smtp or {})},
+        "imap": {"host": "127.0.0.1", "port": 1143, "security": "none",
+                 "username": f"checkin@{domain}", "password_env": "MAILER_TEST_IMAP_PASSWORD",
+                 **(imap or {})},
+        "teams": [{
+            "name": "platform",
+            "manager": {"name": "Maria Lind", "email": f"maria@{domain}"},
+            "members": [
+                {"name": "Anna Berg", "email": f"anna@{domain}", "aliases": ["anna.berg@gmail.com"]},
+                {"name": "Erik Holm", "email": "erik.holm@kund.se"},
+                {"name": "Sam Okafor", "email": "sam@example.org", "language": "en"},
+                {"name": "Priya Nair", "email": "priya.nair@contoso.example", "language": "en"},
+            ],
+        }],
+    })
+
+
+def make_context(data_dir: Path, **kwargs: Any) -> Context:
+    config = make_config(data_dir, **kwargs)
+    return Context(config=config, env=build_environment(config), ledger=Ledger.in_dir(data_dir),
+                   store=RecordStore(data_dir), questions=QUESTIONS, secret=SECRET)
+
+
+def add_prompt(ctx: Context, email: str, *, kind: str = "checkin", period: str = "2026-12-18",
+               language: str = "sv", sent_at: datetime = SENT_AT) -> Prompt:
+    slot = Slot("platform", email, kind, period)  # type: ignore[arg-type]
+    token = mint_token(slot, SECRET)
+    prompt = Prompt(slot=slot, message_id=make_message_id(token, kind, "example.com"),
+                    token=token, state="due", due_at=sent_at, language=language,  # type: ignore[arg-type]
+                    question_ids=tuple(q.id for q in QUESTIONS.get(kind, ())))
+    ctx.ledger.ensure([prompt])
+    ctx.ledger.set_state(slot.key, "sent", at=sent_at)
+    return prompt
+
+
+def as_reply_to(case: str, prompt: Prompt, **headers: str) -> bytes:
+    """A corpus message rewritten to answer ``prompt`` (threading headers, token, and any
+    header given, e.g. ``From``/``Message-ID``)."""
+    raw = (MESSAGES / f"{case}.eml").read_bytes()
+    raw = raw.replace(b"<k3jx7w2mfq4yr5zt.checkin@example.com>", prompt.message_id.encode())
+    raw = raw.replace(b"k3jx7w2mfq4yr5zt", prompt.token.encode())
+    head, sep, body = raw.partition(b"\n\n")
+    for name, value in headers.items():
+        pattern = re.compile(rb"(?im)^" + re.escape(name.encode()) + rb":.*(\n[ \t].*)*$")
+        line = f"{name}: {value}".encode()
+        head, found = pattern.subn(lambda _m: line, head, count=1)
+        if not found:
+            head += b"\n" + line
+    return head + sep + body
+
+
+def token_subject(prompt: Prompt) -> str:
+    return subject_with_token("Re: Check-in", prompt.token)
+
+
+def since(days: int) -> datetime:
+    return SENT_AT - timedelta(days=days)
+
+
+# --------------------------------------------------------------------------- fake inbox
+
+
+class FakeInbox:
+    """UIDs, bytes and folders in memory; ``fail_fetch`` simulates a dropped connection."""
+
+    idle_supported = False
+
+    def __init__(self, validity: int = 7) -> None:
+        self.validity = validity
+        self.folders: dict[str, dict[int, bytes]] = {"INBOX": {}}
+        self.next_uid = 1
+        self.fetched: list[int] = []
+
+    def add(self, raw: bytes) -> int:
+        uid, self.next_uid = self.next_uid, self.next_uid + 1
+        self.folders["INBOX"][uid] = raw
+        return uid
+
+    def uidvalidity(self) -> int:
+        return self.validity
+
+    def envelopes(self, *, after_uid: int) -> list[Envelope]:
+        return [Envelope(uid, len(raw), SENT_AT + timedelta(hours=1))
+                for uid, raw in sorted(self.folders["INBOX"].items()) if uid > after_uid]
+
+    def fetch(self, uids: Sequence[int]) -> Iterator[Fetched]:
+        for uid in uids:
+            self.fetched.append(uid)
+            yield Fetched(uid, self.folders["INBOX"][uid])
+
+    def headers(self, uid: int) -> bytes:
+        return self.folders["INBOX"][uid].partition(b"\n\n")[0] + b"\n\n"
+
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        for uid in uids:
+            self.folders.setdefault(folder, {})[uid] = self.folders["INBOX"].pop(uid)
+
+    def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def records(ctx: Context) -> list[Any]:
+    return [ctx.store.read(p) for p in sorted(ctx.store.root.rglob("*.yaml"))]
+
+
+NOW = SENT_AT + timedelta(hours=2)
+
+
+def now() -> datetime:
+    return NOW
+
+
+def test_fake_pass_records_moves_and_second_pass_does_nothing(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    erik = add_prompt(ctx, "erik.holm@kund.se")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("gmail_numbered_sv", anna))
+    inbox.add(as_reply_to("outlook_labelled_sv", erik))
+    inbox.add(as_reply_to("gmail_numbered_sv", anna, **{"From": "Mallory <mallory@evil.example>",
+                                                        "Message-ID": "<spoof@evil.example>"}))
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 2, "quarantine": 1}
+    assert sorted(inbox.folders["Checkins/Processed"]) == [1, 2]
+    assert sorted(inbox.folders["Checkins/Quarantine"]) == [3]
+    saved = {r.member: r for r in records(ctx)}
+    assert saved["anna@example.com"].answers["mood"] == 4
+    assert saved["erik.holm@kund.se"].answers["obstacles"].startswith("bygget tar 40 minuter")
+    assert len(report.receipts) == 2
+    again = poll_once(ctx, now, inbox=inbox)
+    assert again.seen == 0 and len(records(ctx)) == 2
+
+
+def test_fake_same_message_twice_gives_one_record(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    inbox = FakeInbox()
+    raw = as_reply_to("iphone_inline_sv", anna, From="Anna Berg <anna@example.com>")
+    inbox.add(raw)
+    inbox.add(raw.replace(b"Return-Path:", b"X-Seen-Twice: yes\nReturn-Path:"))
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1} and report.duplicates == 1
+    assert len(records(ctx)) == 1 and len(inbox.folders["Checkins/Processed"]) == 2
+    assert len(report.receipts) == 1
+
+
+def test_fake_crash_between_record_and_ledger_then_rerun(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("gmail_numbered_sv", anna))
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RecordError("simulated crash after the record was written")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ctx.ledger, "record_inbound", crash)
+        report = poll_once(ctx, now, inbox=inbox)
+    assert report.errors == 1 and list(inbox.folders["INBOX"]) == [1]
+    assert len(records(ctx)) == 1  # written, not yet acknowledged
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1} and len(records(ctx)) == 1
+    assert list(inbox.folders["Checkins/Processed"]) == [1]
+
+
+def test_fake_uidvalidity_change_reads_again_without_duplicates(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    inbox = FakeInbox(validity=7)
+    inbox.add(as_reply_to("gmail_numbered_sv", anna))
+    poll_once(ctx, now, inbox=inbox)
+    # The server rebuilt the folder: new UIDVALIDITY, the handled message is back in INBOX
+    # under a new UID (a restore from backup), plus one new message.
+    inbox.validity = 8
+    inbox.add(inbox.folders["Checkins/Processed"].pop(1))
+    inbox.add(as_reply_to("thunderbird_inline_en", add_prompt(ctx, "sam@example.org",
+                                                                  language="en")))
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.uidvalidity_reset and report.duplicates == 1
+    assert report.outcomes == {"record": 1} and len(records(ctx)) == 2
+    assert not inbox.folders["INBOX"]
+
+
+def test_fake_oversized_is_quarantined_without_fetching(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path, imap={"max_message_bytes": 2000})
+    anna = add_prompt(ctx, "anna@example.com")
+    inbox = FakeInbox()
+    big = as_reply_to("gmail_numbered_sv", anna) + b"x" * 3000
+    inbox.add(big)
+    report = poll_once(ctx, now, inbox=inbox)
+    assert inbox.fetched == [] and list(inbox.folders["Checkins/Quarantine"]) == [1]
+    assert report.outcomes == {} and records(ctx) == []
+    assert ctx.ledger.inbound_counts() == {"quarantine": 1}
+
+
+def test_fake_failure_leaves_the_message_and_holds_the_uid_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    sam = add_prompt(ctx, "sam@example.org", language="en")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("gmail_numbered_sv", anna))
+    inbox.add(as_reply_to("thunderbird_inline_en", sam))
+    real_write = ctx.store.write
+    calls = {"n": 0}
+
+    def flaky(record: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RecordError("disk full")
+        return real_write(record)
+
+    monkeypatch.setattr(ctx.store, "write", flaky)
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.errors == 1 and list(inbox.folders["INBOX"]) == [1]
+    assert ctx.ledger.get_state("imap.last_uid:INBOX") == "0"
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1} and report.duplicates == 0
+    assert not inbox.folders["INBOX"] and len(records(ctx)) == 2
+    assert ctx.ledger.get_state("imap.last_uid:INBOX") == "1"  # UID 2 has left the folder
+
+
+def test_fake_ooo_bounce_command_and_feedback(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path)
+    erik = add_prompt(ctx, "erik.holm@kund.se")
+    anna = add_prompt(ctx, "anna@example.com")
+    feedback = add_prompt(ctx, "sam@example.org", kind="feedback", period="2026-Q4",
+                          language="en")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("ooo_exchange_sv", erik))
+    inbox.add(as_reply_to("dsn_postfix", anna).replace(b"lena@old-domain.example",
+                                                        b"anna@example.com"))
+    inbox.add(as_reply_to("command_pause_sv", anna))
+    inbox.add(as_reply_to("gmail_free_text_en", feedback))
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"out_of_office": 1, "bounce": 1, "command": 1, "record": 1}
+    pauses = {(p.email, p.reason): p.until.isoformat() for p in ctx.ledger.pauses()}
+    assert pauses == {("erik.holm@kund.se", "out_of_office"): "2027-01-06",
+                      ("anna@example.com", "command"): "2027-01-07"}
+    assert [f.email for f in ctx.ledger.failures()] == ["anna@example.com"]
+    assert ctx.ledger.get(anna.slot.key).state == "skipped"
+    (saved,) = records(ctx)
+    assert saved.member is None and saved.kind == "feedback"
+    assert "sam@example.org" not in (tmp_path / "records").joinpath(
+        *saved_path_parts(ctx, saved)).read_text()
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+        emails = {row[0] for row in db.execute("SELECT email FROM inbound")}
+    assert "sam@example.org" not in emails
+    # Receipts: the command and the feedback reply; never the OOO or the bounce.
+    assert sorted(r.kind for r in report.receipts) == ["checkin", "feedback"]
+
+
+def saved_path_parts(ctx: Context, record: Any) -> tuple[str, ...]:
+    return ctx.store.path_for(record).relative_to(ctx.store.root).parts
