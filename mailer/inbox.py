@@ -85,6 +85,7 @@ class ImapInbox:
                  settings: ImapSettings) -> None:
         self._mb = mailbox
         self._settings = settings
+        self._delimiter = "/"
         self.idle_supported = False
 
     @classmethod
@@ -119,10 +120,21 @@ class ImapInbox:
             if typ == "OK" and data and data[-1]:
                 self._mb.client.capabilities = tuple(data[-1].decode().upper().split())
             self.idle_supported = "IDLE" in self._mb.client.capabilities
+            self._delimiter = self._hierarchy_delimiter()
             for folder in (self._settings.processed_folder, self._settings.quarantine_folder):
-                if not self._mb.folder.exists(folder):
-                    self._mb.folder.create(folder)
-            self._mb.folder.set(self._settings.folder)
+                if not self._mb.folder.exists(self._server_name(folder)):
+                    self._mb.folder.create(self._server_name(folder))
+            self._mb.folder.set(self._server_name(self._settings.folder))
+
+    def _hierarchy_delimiter(self) -> str:
+        """RFC 3501 6.3.8: LIST "" "" returns the delimiter. Dovecot's Maildir++ uses ".",
+        Exchange and Gmail "/"; the config always writes "/"."""
+        typ, data = self._mb.client.list('""', '""')
+        found = re.search(rb'\) "(.)"', data[0]) if typ == "OK" and data and data[0] else None
+        return found.group(1).decode() if found else "/"
+
+    def _server_name(self, folder: str) -> str:
+        return folder.replace("/", self._delimiter) if self._delimiter else folder
 
     def uidvalidity(self) -> int:
         with _translated("UIDVALIDITY"):
@@ -182,7 +194,7 @@ class ImapInbox:
     def move(self, uids: Sequence[int], folder: str) -> None:
         if uids:
             with _translated(f"move to {folder}"):
-                self._mb.move([str(u) for u in uids], folder)
+                self._mb.move([str(u) for u in uids], self._server_name(folder))
 
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
         """Wait up to ``timeout`` seconds for news: True when the server said something.
