@@ -28,8 +28,8 @@ GRACE = timedelta(days=1)
 OPENERS: tuple[dict[Language, str], ...] = (
     {"en": "What was the best thing that happened to you this week, at work or outside it?",
      "sv": "Vad var det bästa som hände dig den här veckan, på jobbet eller utanför?"},
-    {"en": "What are you looking forward to this weekend?",
-     "sv": "Vad ser du fram emot i helgen?"},
+    {"en": "What are you looking forward to this week?",
+     "sv": "Vad ser du fram emot den här veckan?"},
     {"en": "Show us something in your room that has a story behind it.",
      "sv": "Visa något i rummet där du sitter som har en historia."},
     {"en": "What did you learn recently that surprised you?",
