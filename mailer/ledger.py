@@ -384,10 +384,12 @@ class Ledger:
         """Delete every row :meth:`person_rows` finds, in one transaction; counts per table."""
         try:
             with self._connect() as db:
+                db.execute("PRAGMA secure_delete = ON")  # overwrite, not just free, the pages
                 found = _person_rows(db, _lowered(addresses))
                 for table, rows in found.items():
                     db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
                                    [(r["_rowid"],) for r in rows])
+            self._checkpoint()
         except sqlite3.Error as exc:
             raise RecordError(f"ledger delete failed: {exc}") from exc
         return {table: len(rows) for table, rows in found.items()}
@@ -404,10 +406,24 @@ class Ledger:
         }
         try:
             with self._connect() as db:
-                return {table: db.execute(sql, (value,)).rowcount
-                        for table, (sql, value) in statements.items()}
+                db.execute("PRAGMA secure_delete = ON")
+                counts = {table: db.execute(sql, (value,)).rowcount
+                          for table, (sql, value) in statements.items()}
+            self._checkpoint()
         except sqlite3.Error as exc:
             raise RecordError(f"ledger delete failed: {exc}") from exc
+        return counts
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database and empty it, so deleted rows leave no old copy there.
+
+        Best effort: a reader holding an old snapshot keeps those pages until it is done.
+        """
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
 
 
 def _lowered(addresses: Iterable[str]) -> tuple[str, ...]:

@@ -261,6 +261,21 @@ def test_forget_erases_the_person_everywhere_and_nothing_else(world) -> None:
     assert [p.email for p in ledger.pauses()] == [ERIK]
 
 
+def test_forget_leaves_no_copy_of_the_rows_in_the_ledger_files(world) -> None:
+    config, store, ledger, _ = world
+    secret = "Anna was out sick with a migraine"
+    service = sqlite3.connect(ledger.path)  # the running service keeps the WAL alive
+    try:
+        service.execute("SELECT COUNT(*) FROM prompts").fetchone()
+        ledger.record_inbound("k-sick", "out_of_office", at=NOW, email=ANNA, detail=secret)
+        forget_person(store, ledger, ANNA, config=config)
+        files = [p for p in ledger.path.parent.iterdir() if p.name.startswith(ledger.path.name)]
+        assert len(files) == 3  # the database, -wal and -shm
+        assert not any(secret.encode() in p.read_bytes() for p in files)
+    finally:
+        service.close()
+
+
 def test_forget_is_idempotent(world) -> None:
     config, store, ledger, _ = world
     assert not forget_person(store, ledger, ANNA, config=config).nothing
