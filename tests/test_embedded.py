@@ -227,3 +227,36 @@ async def test_aclose_leaves_nothing_running() -> None:
     box.client.shutdown()
     smtp.close()
     silent.close()
+
+
+async def test_the_service_inbox_adapter_polls_it() -> None:
+    """mailer.inbox.ImapInbox, as the poller uses it: STARTTLS with ca_file, MOVE after the
+    capability refresh, INTERNALDATE from the server's clock, IDLE woken by a delivery."""
+    from mailer.inbox import ImapInbox
+    from mailer.models import ImapSettings
+
+    simulated = datetime(2026, 12, 3, 14, 5, tzinfo=timezone.utc)
+    async with EmbeddedMailServer(clock=lambda: simulated) as srv:
+        for address, password in PASSWORDS.items():
+            await srv.add_user(address, password)
+        settings = ImapSettings(host=srv.host, port=srv.imap_port, security="starttls",
+                                username=SERVICE, password_env=None, ca_file=srv.ca_file,
+                                timeout=5)
+        await send(srv, mail("first"))
+        inbox = await asyncio.to_thread(ImapInbox.open, settings, PASSWORDS[SERVICE])
+        try:
+            assert inbox.idle_supported
+            (envelope,) = await asyncio.to_thread(inbox.envelopes, after_uid=0)
+            assert envelope.internaldate == simulated
+            (fetched,) = await asyncio.to_thread(lambda: list(inbox.fetch([envelope.uid])))
+            assert message_from_bytes(fetched.raw)["Subject"] == "first"
+            await asyncio.to_thread(inbox.move, [envelope.uid], "Checkins/Processed")
+            waiting = asyncio.ensure_future(asyncio.to_thread(inbox.wait, 5.0))
+            await asyncio.sleep(0.1)
+            await send(srv, mail("second"))
+            assert await asyncio.wait_for(waiting, 2.0)
+            assert [e.uid for e in await asyncio.to_thread(inbox.envelopes, after_uid=0)] \
+                == [envelope.uid + 1]
+        finally:
+            await asyncio.to_thread(inbox.close)
+        assert len(await srv.messages(SERVICE, "Checkins/Processed")) == 1
