@@ -37,9 +37,11 @@ from mailer.questions import BUILTIN_TEMPLATES
 
 #: How far ahead the footer's example pause date lies ("reply PAUSE until 2026-12-14").
 PAUSE_EXAMPLE = timedelta(days=14)
+# Only inside a tag or a <style> block: escaped answers never hold a raw "<", so a member who
+# writes "src=//..." in a reply is quoted as text and cannot make a digest unrenderable.
+_REMOTE = r"(?:\bsrc\s*=|url\()\s*['\"]?\s*(?:https?:)?//"
 _UNSAFE_HTML = re.compile(
-    r"<script|\bsrc\s*=\s*['\"]?\s*(?:https?:)?//|url\(\s*['\"]?\s*(?:https?:)?//|<link\b",
-    re.IGNORECASE)
+    rf"<script|<link\b|<[^>]*?{_REMOTE}|<style\b[^>]*>[^<]*?{_REMOTE}", re.IGNORECASE)
 # Errors a template's own code can raise at run time (a filter given the wrong type...).
 _RUNTIME_ERRORS = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError)
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
