@@ -76,7 +76,8 @@ def gather(
     now: datetime,
     min_respondents: int | None,
 ) -> Facts:
-    """Sort the raw inputs into :class:`Facts` (nothing after the end of the week counts)."""
+    """Sort the raw inputs into :class:`Facts`: nothing after the end of the week, or after
+    ``now`` for a digest of the week so far, counts."""
     tz = team.manager.timezone
     start, end = week_bounds(week, tz)
     as_of = min(now.astimezone(tz), end)
@@ -84,7 +85,8 @@ def gather(
     own: list[Record] = []
     feedback: list[Record] = []
     manager = team.manager.addresses
-    for record in latest_replies(r for r in records if r.team == team.name and r.received_at < end):
+    for record in latest_replies(r for r in records
+                                 if r.team == team.name and r.received_at < as_of):
         if record.kind == "feedback":
             feedback.append(record)
         elif record.member is not None and record.member.lower() in manager:

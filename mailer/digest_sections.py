@@ -85,7 +85,8 @@ def _evidence(facts: Facts, record: Record) -> Quote | None:
         quote = facts.quote(record, question)
         if quote is not None:
             return quote
-    text = shorten(record.text, 160)
+    # A reply the parser could not split into answers is quoted as a whole.
+    text = shorten(record.text, 160) if record.unstructured else ""
     return Quote(text, facts.local(record.received_at), "text", record.id) if text else None
 
 
