@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Benchmark the reply extractor on the shared reply corpus; report only, never gate.
+
+    python bench/replies.py [CORPUS_DIR]
+
+CORPUS_DIR defaults to ``../shared/corpus/replies`` beside the repository.  The corpus
+ships its own ``score.py``; this script imports it and runs it on
+``mailer.extract:extract_reply`` and on a naive baseline (cut at the first ``>`` line or
+"On ... wrote:"), then adds what score.py does not print: the pass rate without the cases
+whose expectation conflicts with our policy, throughput and latency of our extractor over
+the corpus, and the time for a 1 MB body of deeply nested quotes.  It exits 0 whatever the
+numbers are: timings on a shared machine are information, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import io
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "replies"
+
+# Cases whose expectation conflicts with our policy (see mailer/extract.py docstring).
+POLICY_CONFLICTS: dict[str, str] = {
+    "talon/std_iphone": "talon keeps signatures; we remove 'Sent from my iPhone'",
+    "talon/std_sparrow": "talon keeps signatures; we remove the '-- ' signature and client footer",
+    "talon/txt_dont_parse_quotations_for_forwarded_messages":
+        "talon keeps a forward whole; a forward keeps only the note above it",
+    "discourse-trimmer/forwarded_message":
+        "a forward with no note: discourse keeps the forwarded text; we return nothing",
+    "discourse-trimmer/quote_only": "discourse keeps a quote-only message; we return nothing",
+    "discourse-trimmer/quote_and_text": "discourse keeps the leading quote; we drop quotes",
+    "discourse-trimmer/embedded_email_16": "discourse keeps the leading quote; we drop quotes",
+    "discourse-trimmer/embedded_email_7":
+        "discourse keeps a quote between new text; we drop quotes (the new text is kept)",
+    "discourse-trimmer/embedded_email_17":
+        "body starts with an attribution over unquoted text: quote-only for us, kept by discourse",
+    "discourse-trimmer/embedded_email_18":
+        "body starts with an attribution over unquoted text: quote-only for us, kept by discourse",
+    "discourse-trimmer/embedded_email_1":
+        "text after a quote is an inline answer for us; discourse drops it as a signature",
+    "discourse-trimmer/email_headers_5": "sign-off 'Best regards, //Jef' is a signature for us",
+    "discourse-trimmer/embedded_email_swedish": "sign-off 'Best regards / Some One' removed",
+    "discourse-trimmer/embedded_email_2": "valediction 'Best Regards' removed",
+    "discourse-trimmer/embedded_email_15": "'/ Greetings' sign-off line removed",
+    "discourse-trimmer/embedded_email_19": "'—Ryan' sign-off line removed",
+    "crisp-erp/email_not_a_signature": "valediction 'Sincerely, <name>' removed",
+    "mailparser-reply/email_nl_1_2":
+        "mail-parser-reply keeps Outlook's '-----' rule line above the header block; we drop it",
+    "mailparser-reply/email_pl_1_1":
+        "body starts with an Outlook header block: quote-only for us (nothing typed above)",
+    "mailparser-reply/email_pl_1_2":
+        "body starts with an Outlook header block: quote-only for us (nothing typed above)",
+    "mailparser-reply/email_pl_1_3":
+        "body starts with an Outlook header block: quote-only for us (nothing typed above)",
+}
+
+_NAIVE_CUT = re.compile(r"^(?:>|On .{0,200}wrote:\s*$|-----Original Message-----)", re.M)
+
+
+def naive_extract(raw: bytes, kind: str = "text") -> str:
+    """Baseline: the text above the first '>' line or 'On ... wrote:' (bodies only)."""
+    text = raw.decode("utf-8", "replace")
+    if kind == "eml":
+        text = text.split("\n\n", 1)[-1]
+    match = _NAIVE_CUT.search(text)
+    return (text[: match.start()] if match else text).strip()
+
+
+def _load_score(corpus: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("reply_corpus_score", corpus / "score.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no score.py in {corpus}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_score(score: ModuleType, spec: str, label: str) -> tuple[str, dict[str, object]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "results.json"
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            score.main(["--py", spec, "--label", label, "--json", str(out)])
+        return buf.getvalue(), json.loads(out.read_text(encoding="utf-8"))
+
+
+def _without_conflicts(results: list[dict[str, object]]) -> str:
+    by_source: dict[str, list[bool]] = {}
+    for r in results:
+        if r["id"] in POLICY_CONFLICTS:
+            continue
+        by_source.setdefault(str(r["source"]), []).append(bool(r["ok"]))
+    lines = [f"{'source (policy conflicts excluded)':<36}{'cases':>7}{'pass':>7}{'acc%':>8}"]
+    total = passed = 0
+    for source, oks in sorted(by_source.items()):
+        total, passed = total + len(oks), passed + sum(oks)
+        lines.append(f"{source:<36}{len(oks):>7}{sum(oks):>7}{100 * sum(oks) / len(oks):>8.1f}")
+    lines.append(f"{'ALL':<36}{total:>7}{passed:>7}{100 * passed / max(total, 1):>8.1f}")
+    return "\n".join(lines)
+
+
+def _latency(corpus: Path, rounds: int) -> tuple[float, list[float]]:
+    from mailer.extract import extract_reply
+
+    kinds = {".eml": "eml", ".html": "html", ".htm": "html"}
+    cases = json.loads((corpus / "cases.json").read_text(encoding="utf-8"))
+    inputs = [
+        ((corpus / c["file"]).read_bytes(), kinds.get(Path(c["file"]).suffix.lower(), "text"))
+        for c in cases
+    ]
+    best_total, best = float("inf"), [0.0] * len(inputs)
+    for _ in range(rounds):
+        times = []
+        for raw, kind in inputs:
+            start = time.perf_counter()
+            extract_reply(raw, kind)
+            times.append(time.perf_counter() - start)
+        if sum(times) < best_total:
+            best_total, best = sum(times), times
+    return len(inputs) / best_total, best
+
+
+def _nested_quote_body(size: int = 1_000_000, max_depth: int = 10_000) -> str:
+    lines = ["Top answer.", "", "On Tue, 3 Mar 2026, 10:00 Anna<anna@x.se> wrote:"]
+    total, depth = 0, 1
+    while total < size:
+        line = ">" * depth + f" level {depth}"
+        lines.append(line)
+        total += len(line) + 1
+        depth = depth + 97 if depth < max_depth else 1
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--rounds", type=int, default=3, help="timing passes; the best is kept")
+    args = parser.parse_args(argv)
+    corpus: Path = args.corpus.resolve()
+    if not (corpus / "score.py").exists():
+        print(f"corpus not found: {corpus} (expected score.py and cases.json there)")
+        return 2
+    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    score = _load_score(corpus)
+
+    report, ours = _run_score(score, "mailer.extract:extract_reply", "mailer.extract")
+    print(report.rstrip())
+    results = ours["results"]
+    assert isinstance(results, list)
+    print()
+    print(_without_conflicts(results))
+    print(f"policy-conflict cases: {len(POLICY_CONFLICTS)} (listed in POLICY_CONFLICTS)")
+
+    _, naive = _run_score(score, "replies:naive_extract", "naive baseline")
+    naive_results = naive["results"]
+    assert isinstance(naive_results, list)
+    naive_ok = sum(bool(r["ok"]) for r in naive_results)
+    ours_ok = sum(bool(r["ok"]) for r in results)
+    speed = float(naive["total_s"]) / float(ours["total_s"])  # type: ignore[arg-type]
+    print()
+    print(f"baseline (naive '>' / 'On ... wrote:' cut): {naive_ok}/{len(naive_results)} pass; "
+          f"ours {ours_ok}/{len(results)} ({ours_ok / max(naive_ok, 1):.2f}x the passes); "
+          f"ours takes {1 / speed:.1f}x the baseline's time")
+
+    rate, per_case = _latency(corpus, args.rounds)
+    ms = sorted(t * 1000 for t in per_case)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    print()
+    print(f"throughput: {rate:,.0f} messages/s in-process; per message median "
+          f"{statistics.median(ms):.3f} ms, p95 {p95:.3f} ms, max {ms[-1]:.3f} ms")
+    from mailer.extract import split_reply
+
+    body = _nested_quote_body()
+    start = time.perf_counter()
+    split_reply(body)
+    elapsed = time.perf_counter() - start
+    print(f"1 MB nested quotes (depth up to 10,000): {elapsed * 1000:.1f} ms "
+          f"({len(body.encode()) / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
