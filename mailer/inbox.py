@@ -210,10 +210,29 @@ class ImapInbox:
         with _translated("IDLE"):
             self._mb.idle.start()
             try:
+                if self._buffered():
+                    return True
                 ready = select.select([self._mb.client.sock, *extra], [], [], timeout)[0]
             finally:
                 self._mb.idle.stop()
         return self._mb.client.sock in ready
+
+    def _buffered(self) -> bool:
+        """True when news already sits in imaplib's read buffer (or the TLS layer's).
+
+        A message delivered just before IDLE makes Dovecot send "* n EXISTS" right behind
+        "+ idling"; imaplib reads both in one go, and select() on the socket then waits for
+        nothing. Peek without blocking instead.
+        """
+        sock = self._mb.client.sock
+        previous = sock.gettimeout()
+        sock.settimeout(0)
+        try:
+            return bool(self._mb.client.file.peek(1))
+        except (OSError, ValueError):  # nothing to read now (EAGAIN, SSL want-read)
+            return False
+        finally:
+            sock.settimeout(previous)
 
     def close(self) -> None:
         try:
