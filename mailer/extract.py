@@ -276,8 +276,18 @@ def _quote_content(line: str) -> str:
     return line.lstrip(" \t>").strip()
 
 
+# Cheap prefilter: every footer pattern contains one of these (substring tests run in C).
+_FOOTER_WORDS = (
+    "sent", "skickat", "outlook", "sendt", "gesendet", "envoy", "enviad", "inviato",
+    "verzonden", "verstuurd", "lähetetty", "wysłane", "отправлено", "iphone", "傳送", "送信",
+)
+
+
 def _is_footer(stripped: str) -> bool:
     if len(stripped) > 160:
+        return False
+    lowered = stripped.lower()
+    if not any(word in lowered for word in _FOOTER_WORDS):
         return False
     text = _MD_LINK.sub(r"\1", stripped)
     text = _PAREN_URL.sub(" ", _LINK_IN_ANGLES.sub(" ", text))
@@ -354,9 +364,20 @@ def _attr_strength(text: str, *, strong_start: bool) -> int:
     return 0
 
 
+# Last words of _VERBS, lower-cased: a suffix test before the regex.
+_VERB_SUFFIXES = (
+    "wrote", "writes", "sent", "skrev", "skriver", "schrieb", "crit", "escribió", "escribio",
+    "escrit", "scritto", "schreef", "geschreven", "kirjoitti", "napisał", "napisal", "(a)",
+    "je", "napsal", "pisze", "написал", "написала", "(а)", "написав", "пише", "писал", "írta",
+    "irta", "escreveu", "viết", "yazdı", "写道", "寫道", "のメッセージ", "작성",
+)
+
+
 def _may_end_attribution(stripped: str) -> bool:
     tail = stripped.rstrip(" -*")[-60:]
-    return tail.endswith((":", "：")) or _VERB_END.search(tail) is not None
+    if tail.endswith((":", "：")):
+        return True
+    return tail.lower().endswith(_VERB_SUFFIXES) and _VERB_END.search(tail) is not None
 
 
 def _is_continuation(stripped: str) -> bool:
@@ -806,6 +827,12 @@ def _sentinel(mark: str) -> etree._Element:
 
 
 _MSO_PARAGRAPHS = etree.XPath("//p[contains(@class, 'MsoNormal')]")
+# Signature blocks the clients mark up: Gmail, Thunderbird, Outlook on the web / new Outlook.
+_SIGNATURE_XPATH = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_signature ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' moz-signature ')]"
+    " | //*[@id='Signature' or @id='signature']"
+)
 
 
 def _mark_quotes(root: etree._Element) -> None:
@@ -822,6 +849,9 @@ def _mark_quotes(root: etree._Element) -> None:
                 el.remove(child)
             el.text = None
             el.tag = "br"
+    for el in _SIGNATURE_XPATH(root):
+        if el.getparent() is not None:
+            el.addprevious(_sentinel("-- "))  # the RFC 3676 separator the text rules know
     for el in _QUOTE_XPATH(root):
         if el.getparent() is None:
             continue

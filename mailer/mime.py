@@ -68,6 +68,7 @@ class _Found:
     html: str | None = None
     problems: list[str] = field(default_factory=list)
     parts: int = 0
+    text_parent: int | None = None  # id() of the multipart/mixed holding the text part
 
 
 def decode_message(raw: bytes, /) -> Body:
@@ -97,7 +98,7 @@ def decode_message(raw: bytes, /) -> Body:
     return Body(found.text, found.html, tuple(found.problems))
 
 
-def _walk(part: Message, depth: int, found: _Found) -> None:
+def _walk(part: Message, depth: int, found: _Found, parent: Message | None = None) -> None:
     found.parts += 1
     if depth > _MAX_DEPTH or found.parts > _MAX_PARTS:
         if "MIME tree too deep or too large; rest skipped" not in found.problems:
@@ -111,14 +112,20 @@ def _walk(part: Message, depth: int, found: _Found) -> None:
     if part.is_multipart():
         for sub in part.get_payload():
             if isinstance(sub, Message):
-                _walk(sub, depth + 1, found)
+                _walk(sub, depth + 1, found, parent=part)
         return
     if part.get_content_maintype() == "multipart":
         _walk_broken_multipart(part, depth, found)
         return
     if _is_attachment(part) or ctype not in ("text/plain", "text/html"):
         return
-    if (ctype == "text/plain" and found.text is not None) or (
+    mixed = parent is not None and parent.get_content_subtype() == "mixed"
+    # Apple Mail splits a plain-text body around an inline picture: multipart/mixed with
+    # text/plain, image/jpeg, text/plain.  The parts after the picture are still the body.
+    continues = (
+        ctype == "text/plain" and mixed and found.text_parent == id(parent) and found.text
+    )
+    if (ctype == "text/plain" and found.text is not None and not continues) or (
         ctype == "text/html" and found.html is not None
     ):
         return
@@ -126,7 +133,11 @@ def _walk(part: Message, depth: int, found: _Found) -> None:
     if ctype == "text/plain":
         if (part.get_param("format") or "").lower() == "flowed":
             text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
-        found.text = text
+        if continues and found.text is not None:
+            found.text = found.text.rstrip("\n") + "\n\n" + text.lstrip("\r\n")
+        else:
+            found.text = text
+            found.text_parent = id(parent) if mixed else None
     else:
         found.html = text
 

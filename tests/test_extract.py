@@ -376,6 +376,22 @@ def test_html_client_quote_markup(html: str) -> None:
 @pytest.mark.parametrize(
     "html",
     [
+        '<div>Done.</div><div class="gmail_signature">Anna Berg<br>Team Lead</div>',
+        '<div>Done.</div><div id="Signature"><p>Anna Berg</p><p>+46 70 123 45 67</p></div>'
+        '<div id="appendonsend"></div><div id="divRplyFwdMsg"><b>From:</b> A</div>',
+        '<p>Done.</p><pre class="moz-signature" cols="72">Anna Berg</pre>',
+    ],
+    ids=["gmail", "outlook-web", "thunderbird"],
+)
+def test_html_signature_markup(html: str) -> None:
+    parts = split_html_reply(html)
+    assert parts.new_text == "Done."
+    assert "Anna Berg" in "".join(s.text for s in parts.segments if s.kind == "signature")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
         "",
         "<!-- only a comment -->",
         '<?xml version="1.0" encoding="UTF-8"?><html><body>Hi</body></html>',

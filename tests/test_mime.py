@@ -147,6 +147,27 @@ def test_text_part_with_a_filename_is_an_attachment() -> None:
     assert decode_message(raw).text == "The reply"
 
 
+def test_text_split_around_an_inline_image_is_joined() -> None:
+    # Apple Mail: multipart/mixed with text/plain, image/png (inline), text/plain.
+    raw = _multipart(
+        b"m",
+        b"Content-Type: text/plain\n\nBefore the picture",
+        b'Content-Type: image/png\nContent-Disposition: inline; filename="a.png"\n\nPNG',
+        b"Content-Type: text/plain\n\nAfter the picture",
+    )
+    assert decode_message(raw).text == "Before the picture\n\nAfter the picture"
+
+
+def test_second_text_part_of_an_alternative_is_not_joined() -> None:
+    raw = _multipart(
+        b"a",
+        b"Content-Type: text/plain\n\nFirst",
+        b"Content-Type: text/plain\n\nSecond",
+        ctype=b"multipart/alternative",
+    )
+    assert decode_message(raw).text == "First"
+
+
 def test_forwarded_message_part_is_not_the_body() -> None:
     raw = _multipart(
         b"f",
