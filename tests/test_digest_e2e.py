@@ -1,0 +1,167 @@
+"""End to end: ``mailer digest --send`` through the loopback SMTP relay into Dovecot, read back
+over IMAP; sent once however often it runs. Also the command without --send."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailer.cli import main
+from mailer.digest_samples import SAMPLE_WEEK, sample_inputs
+from mailer.ledger import Ledger
+from mailer.samples import sample_team
+from mailer.store import RecordStore
+
+AT = "2026-12-07T08:00:00+01:00"
+
+
+@pytest.fixture(scope="module")
+def stack(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The suite's shared mail stack when conftest offers one, else a private one."""
+    try:
+        yield request.getfixturevalue("mailstack")
+        return
+    except pytest.FixtureLookupError:
+        pass
+    from tests.mailstack import MailStack, MailStackError
+
+    try:
+        started = MailStack.start()
+    except MailStackError as exc:  # pragma: no cover - make test installs Dovecot
+        pytest.fail(str(exc))
+    with started:
+        yield started
+
+
+def write_config(tmp_path: Path, *, manager: str, smtp_port: int, smtp_user: str,
+                 ca_file: Path) -> Path:
+    path = tmp_path / "mailer.toml"
+    path.write_text(f"""
+[service]
+data_dir = "data"
+timezone = "Europe/Stockholm"
+language = "sv"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "starttls"
+username = "{smtp_user}"
+password_env = "MAILER_SMTP_PASSWORD"
+ca_file = "{ca_file}"
+from = "Team check-in <checkin@example.test>"
+
+[imap]
+host = "127.0.0.1"
+port = 1143
+security = "starttls"
+username = "checkin@example.test"
+password_env = "MAILER_IMAP_PASSWORD"
+
+[[teams]]
+name = "platform"
+display_name = "Platform"
+manager = {{ name = "Lena Holm", email = "{manager}", language = "sv", timezone = "Europe/Stockholm" }}
+checkin = {{ days = ["mon"], time = "09:00" }}
+digest = {{ day = "mon", time = "08:00" }}
+meeting = {{ day = "mon", time = "10:00" }}
+
+[[teams.members]]
+name = "Anna Berg"
+email = "anna@example.com"
+timezone = "Europe/Stockholm"
+language = "sv"
+
+[[teams.members]]
+name = "Ben Carter"
+email = "ben@example.com"
+timezone = "Europe/London"
+language = "en"
+
+[[teams.members]]
+name = "Chloe Ng"
+email = "chloe@example.com"
+timezone = "Australia/Sydney"
+language = "en"
+""", encoding="utf-8")
+    return path
+
+
+def fill(data_dir: Path, manager: str) -> None:
+    """The sample weeks of :mod:`mailer.digest_samples`, written to a real store and ledger."""
+    team = sample_team(manager=dataclasses.replace(sample_team().manager, email=manager))
+    team, records, prompts, pauses, _ = sample_inputs(team)
+    store, ledger = RecordStore(data_dir), Ledger.in_dir(data_dir)
+    for record in records:
+        store.write(record)
+    ledger.ensure(dataclasses.replace(p, state="due", sent_at=None) for p in prompts)
+    for p in prompts:
+        ledger.set_state(p.slot.key, "sent", at=p.sent_at)
+    for pause in pauses:
+        ledger.add_pause(pause)
+
+
+def test_digest_is_mailed_once_and_reads_back_over_imap(stack, tmp_path, monkeypatch, capsys):
+    manager = stack.new_user("manager")
+    monkeypatch.setenv("MAILER_SMTP_PASSWORD", stack.smtp_password)
+    monkeypatch.setenv("MAILER_IMAP_PASSWORD", "unused")
+    monkeypatch.setenv("MAILER_SECRET", "e2e-secret-of-the-digest-test")
+    config = write_config(tmp_path, manager=manager.email, smtp_port=stack.submission_port,
+                          smtp_user=stack.smtp_user, ca_file=stack.ca_file)
+    fill(tmp_path / "data", manager.email)
+    html = tmp_path / "digest.html"
+    argv = ["--config", str(config), "digest", "--team", "platform", "--week", SAMPLE_WEEK,
+            "--output", str(html), "--send", "--at", AT]
+
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    assert "Subject: Vecka 49, Platform" in printed.out and "sent to" in printed.err
+    assert main(argv) == 0  # a second run finds the slot sent and mails nothing
+    assert "already sent" in capsys.readouterr().err
+
+    (raw,) = stack.fetch(manager)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"].startswith("Vecka 49, Platform:")
+    assert message["To"] == f"Lena Holm <{manager.email}>"
+    assert message["Message-ID"].endswith(".digest@example.test>")
+    text = message.get_body(("plain",)).get_content()
+    body = message.get_body(("html",)).get_content()
+    for heading in ("BEHÖVER UPPMÄRKSAMHET", "TEAMETS PULS", "NÄSTA STEG"):
+        assert heading in text
+    assert "Ben: inga svar på de tre senaste avstämningarna" in text
+    assert ">Teamets puls</h2>" in body
+    assert html.read_text("utf-8").split() == body.split()  # --output is the HTML part
+    assert "<script" not in body and "Anna" in body
+    ledger = Ledger.in_dir(tmp_path / "data")
+    (row,) = ledger.prompts(kind="digest")
+    assert row.state == "sent" and row.slot.period == SAMPLE_WEEK and row.attempts == 1
+
+
+def test_digest_without_send_prints_and_writes_only(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("MAILER_SECRET", raising=False)
+    config = write_config(tmp_path, manager="lena@example.com", smtp_port=2525,
+                          smtp_user="x@example.test", ca_file=tmp_path / "none.pem")
+    fill(tmp_path / "data", "lena@example.com")
+    out = tmp_path / "digest.html"
+    assert main(["--config", str(config), "digest", "--output", str(out), "--at", AT]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Subject: Vecka 49, Platform")  # default: the last complete week
+    assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert Ledger.in_dir(tmp_path / "data").prompts(kind="digest") == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--team", "nope"], 'no team "nope"'),
+    (["--week", "2026-W60"], "does not exist"),
+])
+def test_digest_command_usage_errors(tmp_path, capsys, args, message):
+    config = write_config(tmp_path, manager="lena@example.com", smtp_port=2525,
+                          smtp_user="x@example.test", ca_file=tmp_path / "none.pem")
+    assert main(["--config", str(config), "digest", "--at", AT, *args]) == 2
+    assert message in capsys.readouterr().err
