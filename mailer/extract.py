@@ -382,7 +382,7 @@ def _may_end_attribution(stripped: str) -> bool:
 
 def _is_continuation(stripped: str) -> bool:
     first = stripped[:1]
-    return (
+    return bool(first) and (
         first in "<([>"
         or first.islower()
         or _VERB_ONLY.fullmatch(stripped) is not None
