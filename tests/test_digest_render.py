@@ -191,3 +191,19 @@ def test_a_team_without_any_data_renders_a_quiet_digest(tmp_path):
     steps = mail.text.split("NÄSTA STEG\n")[1].strip().splitlines()
     assert steps[0].startswith("1. Ingen har gett dig återkoppling")  # late in the quarter
     assert not steps[1].startswith("2.")
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_evidence_on_the_first_line_and_once_per_person(config, language):
+    from mailer.digest import build_digest
+    from mailer.digest_render import digest_context
+    from test_digest import ANNA, TEAM, WEEK, NOW, at, record
+
+    records = [record(ANNA, at(-1), mood=4, obstacles="Unclear priorities"),
+               record(ANNA, at(0), mood=1, obstacles="Priorities unclear again")]
+    digest = build_digest(manager_speaks(TEAM, language), records, [], week=WEEK, now=NOW)
+    mail = compose.render(compose.build_environment(config), "digest", language,
+                          digest_context(manager_speaks(TEAM, language), digest,
+                                         questions=load_default_questions()))
+    assert [a.kind for a in digest.attention] == ["low_mood", "repeated_obstacle"]
+    assert mail.text.count("Priorities unclear again") == 3  # once in attention, person, step
