@@ -156,6 +156,8 @@ class ImapInbox:
             typ, data = self._mb.client.uid("SEARCH", None, f"UID {after_uid + 1}:*")
             if typ != "OK":
                 raise MailboxError(f"IMAP search failed: {data!r}"[:200])
+            # The search saw everything announced so far; an EXISTS from here on is news.
+            self._mb.client.untagged_responses.pop("EXISTS", None)
             # "n:*" always includes the highest UID, even when it is below n (RFC 3501 6.4.8).
             uids = sorted(u for u in map(int, (data[0] or b"").split()) if u > after_uid)
             if not uids:
@@ -207,6 +209,10 @@ class ImapInbox:
         timeout = min(timeout, IDLE_MAX_SECONDS)
         if not self.idle_supported:
             return bool(select.select(extra, [], [], timeout)[0]) if extra else _sleep(timeout)
+        if self._mb.client.untagged_responses.pop("EXISTS", None):
+            # A delivery announced during our last FETCH or MOVE: the server will not
+            # announce it again in IDLE (RFC 3501 7.3.1), so look now.
+            return True
         with _translated("IDLE"):
             self._mb.idle.start()
             try:
