@@ -5,8 +5,8 @@ It reads no file, no ledger and no clock: :mod:`mailer.digest_render` loads the 
 prompts, pauses and failures of :func:`read_window` and passes ``now``. This module cleans the
 inputs (a reply superseded by a later reply to the same prompt counts once, aliases map to the
 member, nothing after the week counts) and assembles the sections, whose rules live in
-:mod:`mailer.digest_sections` (what the manager sees) and :mod:`mailer.digest_steps` (what to
-do next). The shapes are in :mod:`mailer.digest_model` and re-exported here.
+:mod:`mailer.digest_sections` (attention, pulse), :mod:`mailer.digest_people` (per person,
+follow-up, feedback) and :mod:`mailer.digest_steps` (what to do next). The shapes are in :mod:`mailer.digest_model` and re-exported here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailer import digest_sections as sections
+from mailer import digest_people, digest_sections
 from mailer.digest_model import (
     LOOKBACK_WEEKS,
     Attention,
@@ -147,11 +147,11 @@ def build_digest(
     """
     facts = gather(team, records, prompts, pauses, failures, week=week, now=now,
                    min_respondents=min_respondents)
-    attention = sections.attention(facts)
-    pulse = sections.pulse(facts)
-    people = sections.people(facts, pulse)
-    follow_up = sections.follow_up(facts)
-    feedback = sections.feedback(facts)
+    attention = digest_sections.attention(facts)
+    pulse = digest_sections.pulse(facts)
+    people = digest_people.people(facts, pulse)
+    follow_up = digest_people.follow_up(facts)
+    feedback = digest_people.feedback(facts)
     meeting = next_meeting(team, facts.as_of)
     steps = next_steps(facts, attention=attention, pulse=pulse, people=people,
                        follow_up=follow_up, feedback=feedback, meeting=meeting)
