@@ -8,24 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import email
-import grp
 import json
 import os
-import pwd
-import shutil
-import smtplib
-import socket
 import sqlite3
-import ssl
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from email.message import Message
 
-from imap_tools import MailBox
 
 import pytest
 
@@ -49,6 +41,7 @@ from mailer.ledger import Ledger
 from mailer.models import Prompt, Slot
 from mailer.questions import load_default_questions
 from mailer.store import RecordStore
+from tests.mailstack import MailStack, MailUser
 
 MESSAGES = Path(__file__).parent / "messages"
 SECRET = b"poller-test-secret-0123456789"
@@ -324,154 +317,22 @@ def saved_path_parts(ctx: Context, record: Any) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- real Dovecot
 #
-# A private Dovecot (IMAP, IMAPS, LMTP) on loopback, started once for this module; each test
-# gets its own mailbox user. Delivery is over LMTP, as a real MTA would do it.
+# The session's loopback Dovecot (tests/mailstack.py, fixture ``stack``); each test gets its
+# own mailbox user. Delivery is over LMTP, as a real MTA would do it.
 
 
-class Dovecot:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.cert = root / "cert.pem"
-        self.ports = {"imap": _free_port(), "imaps": _free_port(), "lmtp": _free_port()}
-        self.users = root / "users"
-        self.count = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        if shutil.which("dovecot") is None:
-            pytest.skip("dovecot is not installed (make system-deps)")
-        _ensure_vmail()
-        uid, gid = pwd.getpwnam("vmail").pw_uid, grp.getgrnam("vmail").gr_gid
-        for sub in ("mail", "base", "state"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        os.chmod(self.root, 0o711)
-        os.chown(self.root / "mail", uid, gid)
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=localhost", "-addext",
-                        "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
-                        str(self.root / "key.pem"), "-out", str(self.cert)],
-                       check=True, capture_output=True)
-        self.users.write_text("".join(
-            f"checkin{n}@example.com:{{PLAIN}}pw:{uid}:{gid}::{self.root}/mail/checkin{n}@example.com\n"
-            for n in range(1, USERS + 1)))
-        os.chmod(self.users, 0o644)
-        (self.root / "dovecot.conf").write_text(DOVECOT_CONF.format(
-            root=self.root, uid=uid, gid=gid, name=f"mailertest{os.getpid()}{self.root.name}",
-            **self.ports))
-        self.process = subprocess.Popen(["dovecot", "-F", "-c", str(self.root / "dovecot.conf")])
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.ports["imaps"]), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def new_user(self) -> str:
-        """A fresh mailbox (made at start: Dovecot may not see a passwd-file line added
-        within the same second as its last read)."""
-        self.count += 1
-        assert self.count <= USERS
-        return f"checkin{self.count}@example.com"
-
-    def deliver(self, raw: bytes, rcpt: str, *, sender: str = "someone@example.org") -> None:
-        with smtplib.LMTP("127.0.0.1", self.ports["lmtp"]) as lmtp:
-            lmtp.sendmail(sender, [rcpt], raw)
-
-    def settings(self, user: str, **changes: Any) -> dict[str, Any]:
-        return {"host": "127.0.0.1", "port": self.ports["imaps"], "security": "tls",
-                "username": user, "password_env": "MAILER_TEST_IMAP_PASSWORD",
-                "ca_file": str(self.cert), **changes}
-
-    def uids(self, user: str, folder: str) -> list[bytes]:
-        context = ssl.create_default_context(cafile=str(self.cert))
-        with MailBox("127.0.0.1", self.ports["imaps"], ssl_context=context).login(
-                user, "pw", initial_folder=None) as mb:
-            name = folder.replace("/", ".")
-            if not mb.folder.exists(name):
-                return []
-            mb.folder.set(name)
-            return [m.obj.as_bytes() for m in mb.fetch(mark_seen=False, bulk=True)]
+def imap_settings(stack: MailStack, user: MailUser, monkeypatch: pytest.MonkeyPatch
+                  ) -> dict[str, Any]:
+    monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", user.password)
+    return {"host": stack.host, "port": stack.imaps_port, "security": "tls",
+            "username": user.email, "password_env": "MAILER_TEST_IMAP_PASSWORD",
+            "ca_file": str(stack.ca_file)}
 
 
-USERS = 20
-DOVECOT_CONF = """
-instance_name = {name}
-base_dir = {root}/base
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-listen = 127.0.0.1
-protocols = imap lmtp
-ssl = yes
-ssl_cert = <{root}/cert.pem
-ssl_key = <{root}/key.pem
-ssl_dh = </usr/share/dovecot/dh.pem
-disable_plaintext_auth = no
-auth_failure_delay = 0
-mail_location = maildir:~/Maildir
-first_valid_uid = {uid}
-first_valid_gid = {gid}
-passdb {{
-  driver = passwd-file
-  args = {root}/users
-}}
-userdb {{
-  driver = passwd-file
-  args = {root}/users
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {imap}
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {imaps}
-    ssl = yes
-  }}
-}}
-service lmtp {{
-  inet_listener lmtp {{
-    address = 127.0.0.1
-    port = {lmtp}
-  }}
-}}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ensure_vmail() -> None:
-    try:
-        pwd.getpwnam("vmail")
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
-                        "--shell", "/usr/sbin/nologin", "vmail"], check=True)
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    # Not under pytest's tmp_path: its parents are 0700, and Dovecot's auth process (another
-    # user) must reach the users file.
-    root = Path(tempfile.mkdtemp(prefix="mailer-dovecot-"))
-    server = Dovecot(root)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+def folder(stack: MailStack, user: MailUser, name: str) -> list[bytes]:
+    """The messages in a folder ("Checkins/Processed" is "Checkins.Processed" on Dovecot)."""
+    server_name = name.replace("/", ".")
+    return stack.fetch(user, server_name) if server_name in stack.folders(user) else []
 
 
 class Recorder:
@@ -498,12 +359,12 @@ def headers_of(raw: bytes) -> Message:
     return email.message_from_bytes(raw)
 
 
-async def test_end_to_end_poll_once_on_dovecot(dovecot: Dovecot, tmp_path: Path,
+async def test_end_to_end_poll_once_on_dovecot(stack: MailStack, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", "pw")
     server, recorder, port = await smtp_recorder()
-    user = dovecot.new_user()
-    ctx = make_context(tmp_path, imap=dovecot.settings(user), smtp={"port": port})
+    user = stack.new_user("checkin")
+    ctx = make_context(tmp_path, imap=imap_settings(stack, user, monkeypatch),
+                       smtp={"port": port})
     anna = add_prompt(ctx, "anna@example.com")
     erik = add_prompt(ctx, "erik.holm@kund.se")
     sam = add_prompt(ctx, "sam@example.org", language="en")
@@ -524,7 +385,7 @@ async def test_end_to_end_poll_once_on_dovecot(dovecot: Dovecot, tmp_path: Path,
                                                   b"priya.nair@contoso.example"),
     ]
     for raw in mails:
-        dovecot.deliver(raw, user)
+        stack.deliver(raw, user)
     try:
         report = await poller._once(ctx)
     finally:
@@ -542,9 +403,9 @@ async def test_end_to_end_poll_once_on_dovecot(dovecot: Dovecot, tmp_path: Path,
     assert saved["erik.holm@kund.se"].answers["mood"] == 3
     assert saved["sam@example.org"].answers["mood"] == 4
     assert saved["priya.nair@contoso.example"].answers["mood"] == 2
-    assert dovecot.uids(user, "INBOX") == []
-    assert len(dovecot.uids(user, "Checkins/Processed")) == 7
-    quarantined = dovecot.uids(user, "Checkins/Quarantine")
+    assert folder(stack, user, "INBOX") == []
+    assert len(folder(stack, user, "Checkins/Processed")) == 7
+    quarantined = folder(stack, user, "Checkins/Quarantine")
     assert sorted(headers_of(m)["Message-ID"] for m in quarantined) == [
         "<s1@nowhere.example>", "<spoof1@evil.example>"]
     assert [(p.email, p.until.isoformat()) for p in ctx.ledger.pauses()] == [
@@ -563,17 +424,16 @@ async def test_end_to_end_poll_once_on_dovecot(dovecot: Dovecot, tmp_path: Path,
 
 
 async def test_poll_forever_idles_and_records_within_seconds(
-        dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", "pw")
-    user = dovecot.new_user()
-    ctx = make_context(tmp_path, imap=dovecot.settings(user))
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = stack.new_user("checkin")
+    ctx = make_context(tmp_path, imap=imap_settings(stack, user, monkeypatch))
     ctx = replace(ctx, config=replace(ctx.config, teams=(
         replace(ctx.config.teams[0], confirmations=False),)))
     anna = add_prompt(ctx, "anna@example.com")
     stop = asyncio.Event()
     task = asyncio.create_task(poller.poll_forever(ctx, stop))
     try:
-        await _idle_scenario(ctx, dovecot, user, anna)
+        await _idle_scenario(ctx, stack, user, anna)
     finally:
         stopping = time.monotonic()
         stop.set()
@@ -581,23 +441,21 @@ async def test_poll_forever_idles_and_records_within_seconds(
     assert time.monotonic() - stopping < 2
 
 
-async def _idle_scenario(ctx: Context, dovecot: Dovecot, user: str, anna: Prompt) -> None:
+async def _idle_scenario(ctx: Context, stack: MailStack, user: MailUser, anna: Prompt) -> None:
     await asyncio.sleep(0.5)  # connected and idling
     latencies = []
     for n in range(3):
         started = time.monotonic()
-        dovecot.deliver(as_reply_to("gmail_numbered_sv", anna,
-                                    **{"Message-ID": f"<idle{n}@mail.gmail.com>"}), user)
+        stack.deliver(as_reply_to("gmail_numbered_sv", anna,
+                                  **{"Message-ID": f"<idle{n}@mail.gmail.com>"}), user)
         while len(records(ctx)) < n + 1:
             assert time.monotonic() - started < 5, "no record within 5 s"
             await asyncio.sleep(0.02)
         latencies.append(time.monotonic() - started)
-    # Drop the connection from the server side: the poller reconnects and goes on.
-    subprocess.run(["doveadm", "-c", str(dovecot.root / "dovecot.conf"), "kick", user],
-                   check=True, capture_output=True)
-    await asyncio.sleep(0.2)
+    # Restart the server under the idling session: the poller reconnects and goes on.
+    await asyncio.to_thread(stack.restart_dovecot)
     started = time.monotonic()
-    dovecot.deliver(as_reply_to("iphone_inline_sv", anna, From="anna@example.com"), user)
+    stack.deliver(as_reply_to("iphone_inline_sv", anna, From="anna@example.com"), user)
     while len(records(ctx)) < 4:
         assert time.monotonic() - started < 10, "no record after the reconnect"
         await asyncio.sleep(0.05)
@@ -633,20 +491,19 @@ members = [
 
 @pytest.mark.slow
 def test_kill_9_during_poll_once_loses_and_duplicates_nothing(
-        dovecot: Dovecot, tmp_path: Path) -> None:
-    user = dovecot.new_user()
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = stack.new_user("checkin")
     data_dir = tmp_path / "data"
     config_path = tmp_path / "mailer.toml"
-    _write_config(config_path, data_dir, dovecot.settings(user))
-    env = {**os.environ, "MAILER_TEST_SECRET": "kill-test-secret",
-           "MAILER_TEST_IMAP_PASSWORD": "pw"}
+    _write_config(config_path, data_dir, imap_settings(stack, user, monkeypatch))
+    env = {**os.environ, "MAILER_TEST_SECRET": "kill-test-secret"}
     ctx = make_context(data_dir)
     ctx = replace(ctx, secret=b"kill-test-secret")
     anna = add_prompt(ctx, "anna@example.com")
     total = 120
     for n in range(total):
-        dovecot.deliver(as_reply_to("gmail_numbered_sv", anna,
-                                    **{"Message-ID": f"<kill{n}@mail.gmail.com>"}), user)
+        stack.deliver(as_reply_to("gmail_numbered_sv", anna,
+                                  **{"Message-ID": f"<kill{n}@mail.gmail.com>"}), user)
     command = [sys.executable, "-m", "mailer", "--config", str(config_path), "poll", "--once"]
     with (tmp_path / "victim.log").open("wb") as log_file:
         victim = subprocess.Popen(command, env=env, stdout=log_file, stderr=log_file)
@@ -663,7 +520,7 @@ def test_kill_9_during_poll_once_loses_and_duplicates_nothing(
     assert done.returncode == 0, done.stderr.decode()
     ids = sorted(r.message_id for r in records(ctx))
     assert ids == sorted(f"<kill{n}@mail.gmail.com>" for n in range(total))
-    assert dovecot.uids(user, "INBOX") == []
-    processed = dovecot.uids(user, "Checkins/Processed")
+    assert folder(stack, user, "INBOX") == []
+    processed = folder(stack, user, "Checkins/Processed")
     assert len(processed) == total  # each message moved exactly once, none lost
     assert ctx.ledger.inbound_counts() == {"record": total}
