@@ -1,9 +1,12 @@
 """``mailer digest``: build a team's weekly digest, print it, write its HTML, mail it.
 
 Thin: the digest is built by :mod:`mailer.digest_render`. ``--send`` goes through the outbox
-ledger like every prompt: the slot ``digest:<team>:<manager>:<week>`` gets its fixed
+ledger like every prompt, on the same slot ``digest:<team>:<manager>:<week>`` that the
+scheduled job of ``mailer run`` (:func:`mailer.jobs.send_due`) uses: the slot gets its fixed
 Message-ID first, is marked ``sending`` before the SMTP transaction and ``sent`` after it, so
-running the command twice mails the manager once.
+the manager gets each week's digest once, whether the command or the schedule sent it.
+(``send_due`` plans the week from the schedule and the catch-up window; ``--week`` names any
+week, hence this one-slot path.)
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -83,7 +86,9 @@ def send_digest(ctx: Context, team: Team, week: str, mail: RenderedMail, *,
     if known is None:
         token = mint_token(slot, ctx.secret)
         mid = message_id(token, "digest", domain_of(ctx.config.smtp.from_address))
-        ctx.ledger.ensure([Prompt(slot, mid, token, "due", now, manager.language)])
+        # due_at in UTC, as jobs.send_due writes it: the ledger compares the text
+        ctx.ledger.ensure([Prompt(slot, mid, token, "due", now.astimezone(timezone.utc),
+                                  manager.language)])
         known = ctx.ledger.get(slot.key)
         assert known is not None
     smtp = ctx.config.smtp

@@ -6,37 +6,21 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from mailer import jobs
 from mailer.cli import main
+from mailer.config import load_config
+from mailer.context import open_context
 from mailer.digest_samples import SAMPLE_WEEK, sample_inputs
 from mailer.ledger import Ledger
 from mailer.samples import sample_team
 from mailer.store import RecordStore
 
 AT = "2026-12-07T08:00:00+01:00"
-
-
-@pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The suite's shared mail stack when conftest offers one, else a private one."""
-    try:
-        yield request.getfixturevalue("mailstack")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    from tests.mailstack import MailStack, MailStackError
-
-    try:
-        started = MailStack.start()
-    except MailStackError as exc:  # pragma: no cover - make test installs Dovecot
-        pytest.fail(str(exc))
-    with started:
-        yield started
 
 
 def write_config(tmp_path: Path, *, manager: str, smtp_port: int, smtp_user: str,
@@ -165,3 +149,30 @@ def test_digest_command_usage_errors(tmp_path, capsys, args, message):
                           smtp_user="x@example.test", ca_file=tmp_path / "none.pem")
     assert main(["--config", str(config), "digest", "--at", AT, *args]) == 2
     assert message in capsys.readouterr().err
+
+
+async def test_the_scheduled_digest_and_brief_go_through_jobs_and_share_the_slot(
+        stack, tmp_path, monkeypatch, capsys):
+    manager = stack.new_user("manager")
+    monkeypatch.setenv("MAILER_SMTP_PASSWORD", stack.smtp_password)
+    monkeypatch.setenv("MAILER_IMAP_PASSWORD", "unused")
+    monkeypatch.setenv("MAILER_SECRET", "e2e-secret-of-the-digest-test")
+    path = write_config(tmp_path, manager=manager.email, smtp_port=stack.submission_port,
+                        smtp_user=stack.smtp_user, ca_file=stack.ca_file)
+    fill(tmp_path / "data", manager.email)
+    ctx = open_context(load_config(path))
+    at = datetime.fromisoformat(AT)  # Monday 08:00: the configured digest time
+
+    report = await jobs.send_due(ctx, "digest", now=at, team="platform")
+    assert report.sent == 1
+    brief = await jobs.send_due(ctx, "brief", now=at + timedelta(hours=1, minutes=30))
+    assert brief.sent == 1  # the meeting is at 10:00, the brief 30 minutes before
+
+    # The command finds the week the schedule sent: nothing goes out twice.
+    assert main(["--config", str(path), "digest", "--send", "--at", AT]) == 0
+    assert "already sent" in capsys.readouterr().err
+    subjects = [email.message_from_bytes(raw, policy=email.policy.default)["Subject"]
+                for raw in stack.fetch(manager)]
+    assert len(subjects) == 2
+    assert subjects[0].startswith("Vecka 49, Platform")
+    assert subjects[1].startswith("Inför mötet i Platform, mån 7 december kl. 10:00")
