@@ -171,11 +171,6 @@ class Digest:
     feedback: FeedbackSummary | None
     next_steps: tuple[NextStep, ...]
 
-    @property
-    def empty(self) -> bool:
-        """Nobody answered and nothing needs attention: a quiet week."""
-        return not self.attention and not any(p.last_reply for p in self.people)
-
 
 # --------------------------------------------------------------------------- ISO weeks
 

@@ -207,3 +207,25 @@ def test_evidence_on_the_first_line_and_once_per_person(config, language):
                                          questions=load_default_questions()))
     assert [a.kind for a in digest.attention] == ["low_mood", "repeated_obstacle"]
     assert mail.text.count("Priorities unclear again") == 3  # once in attention, person, step
+
+
+@pytest.mark.parametrize(("language", "away", "paused"), [
+    ("en", "out of office (auto-reply) until", "paused the check-ins from"),
+    ("sv", "frånvarande (autosvar) till och med", "har pausat avstämningarna från"),
+])
+def test_pauses_are_worded_by_reason(config, language, away, paused):
+    from datetime import date
+
+    from mailer.digest import build_digest
+    from mailer.digest_render import digest_context
+    from mailer.models import Pause
+    from test_digest import ANNA, LENA, NOW, TEAM, WEEK, at
+
+    pauses = [Pause("core", ANNA.email, date(2026, 11, 26), date(2026, 12, 4), "out_of_office",
+                    at()),
+              Pause("core", LENA.email, date(2026, 12, 3), date(2026, 12, 10), "command", at())]
+    team = manager_speaks(TEAM, language)
+    digest = build_digest(team, [], [], pauses, week=WEEK, now=NOW)
+    mail = compose.render(compose.build_environment(config), "digest", language,
+                          digest_context(team, digest, questions=load_default_questions()))
+    assert away in mail.text and paused in mail.text
