@@ -230,9 +230,13 @@ _RETURN_WORDS = re.compile(
 # ... or the last day away, so the return is the day after.
 _LAST_DAY_WORDS = re.compile(
     r"(till och med|t\.\s?o\.\s?m\.?|tom|through|thru|to and including|up to and including|"
-    r"until|till|untill|to|–|-)\s*(?:den\s+|the\s+|on\s+)?$", re.IGNORECASE)
+    r"until|till|untill|to|–|-)\s*(?:den\s+|the\s+|on\s+)?"
+    + "(?:" + _WEEKDAY_RE + r",?\s+(?:den\s+|the\s+)?)?$", re.IGNORECASE)
 _INCLUSIVE_UNTIL = re.compile(r"(till och med|t\.\s?o\.\s?m|\btom|through|thru|including)",
                               re.IGNORECASE)
+
+
+_FULL_DATE_AHEAD = re.compile(r",?\s+(?:den\s+|the\s+)?(?:\d|" + _MONTH + ")", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,9 @@ def _dates(text: str, today: date) -> Iterator[_Found]:
         for match in form.finditer(text):
             if any(match.start() in span for span in taken):
                 continue
+            if match.group(0) and "weekday" in match.groupdict() and _FULL_DATE_AHEAD.match(
+                    text, match.end()):
+                continue  # "Monday, January 4": the date names the day, not the weekday
             day = _to_date(match.groupdict(), today)
             if day is not None:
                 taken.append(range(match.start(), match.end()))

@@ -125,6 +125,9 @@ def test_read_receipt_is_not_out_of_office() -> None:
         ("Jag är tillbaka på måndag.", date(2026, 12, 21)),
         ("I am back on the 4th of January", date(2027, 1, 4)),
         ("Tillbaka 7:e januari", date(2027, 1, 7)),
+        ("I'm out of office until Monday, January 4.", date(2027, 1, 4)),
+        ("Jag är ledig till och med måndag den 4 januari.", date(2027, 1, 5)),
+        ("Away until Monday.", date(2026, 12, 21)),
         ("Out of office. I read mail at 10.30 sometimes.", None),
         ("I was away on 3 December.", None),  # past dates say nothing
         ("Thanks for your message.", None),
