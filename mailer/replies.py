@@ -190,12 +190,15 @@ def parse_reply_command(args: argparse.Namespace) -> int:
             status = 1
             continue
         result = parse_file(data, as_kind=args.as_kind or _kind_of(path))
-        mapped = map_answers(result["text"], result.pop("_segments"), questions)
-        result = {"file": str(path), **result, "answers": dict(mapped.answers),
-                  "problems": [*result["problems"], *mapped.problems]}
-        if mapped.unstructured:
-            result["unstructured"] = True
-        print(json.dumps(result, ensure_ascii=False))
+        segments = result.pop("_segments")
+        answers: dict[str, object] = {}
+        if result["kind"] == "reply":  # auto-replies and bounces answer nothing
+            mapped = map_answers(str(result["text"]), segments, questions)  # type: ignore[arg-type]
+            answers = dict(mapped.answers)
+            result["problems"] = [*result["problems"], *mapped.problems]  # type: ignore[misc]
+        print(json.dumps({"file": str(path), "kind": result["kind"], "text": result["text"],
+                          "answers": answers, "problems": result["problems"]},
+                         ensure_ascii=False))
     sys.stdout.flush()
     return status
 

@@ -104,8 +104,9 @@ def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFi
     assert [line["file"] for line in lines] == [str(f) for f in files]
     assert [line["kind"] for line in lines] == ["reply", "bounce", "reply"]
     assert lines[0]["answers"]["mood"] == 4
+    assert lines[1]["answers"] == {}  # a bounce answers nothing
     assert lines[2]["answers"] == {"working_well": "Bra", "obstacles": "Inget", "mood": 4}
-    assert set(lines[0]) >= {"file", "kind", "text", "answers", "problems"}
+    assert all(set(line) == {"file", "kind", "text", "answers", "problems"} for line in lines)
 
 
 def test_parse_reply_command_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
