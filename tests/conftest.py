@@ -1,0 +1,48 @@
+"""Fixtures for every test: a clean MAILER_* environment, and real mail servers on loopback.
+
+``mailstack`` (session) starts a private Dovecot and an SMTP relay once; ``stack``
+(per test) is the same object with SMTP faults and recorded messages cleared, and it
+prints the Dovecot log of a test that fails. The machinery is in tests/mailstack.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.mailstack import MailStack, MailStackError
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide the shell's MAILER_* variables from each test; monkeypatch restores them."""
+    for name in [name for name in os.environ if name.startswith("MAILER_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def mailstack() -> Iterator[MailStack]:
+    """Dovecot + SMTP relay for the whole session; stopped even if the run is interrupted."""
+    try:
+        started = MailStack.start()
+    except MailStackError as exc:
+        # Fail, never skip: a missing server must not pass as a green run.
+        pytest.fail(f"the test mail servers did not start: {exc}", pytrace=False)
+    try:  # Dovecot.start() also registers an atexit stop, for a session that dies here
+        yield started
+    finally:
+        started.close()
+
+
+@pytest.fixture
+def stack(mailstack: MailStack, request: pytest.FixtureRequest) -> Iterator[MailStack]:
+    """The session's mail stack, with no SMTP faults and no recorded messages."""
+    mailstack.reset()
+    log_start = len(mailstack.dovecot_log())
+    failures = request.session.testsfailed
+    yield mailstack
+    mailstack.reset()
+    if request.session.testsfailed > failures:  # pytest shows this under the failure
+        print("Dovecot log during this test:\n" + mailstack.dovecot_log()[log_start:])
