@@ -16,14 +16,20 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from email.message import Message
+import email.policy
+import email.utils
+from datetime import timezone
+from email.message import EmailMessage, Message
 
 
 import pytest
 
 from mailer.errors import RecordError
 from mailer.inbox import Envelope, Fetched
-from mailer import poller
+from mailer import jobs, poller
+from mailer.context import open_context
+from mailer.models import ImapSettings, SmtpSettings
+from mailer.samples import sample_config, sample_person, sample_team
 from mailer.poller import poll_once
 
 import re
@@ -524,3 +530,79 @@ def test_kill_9_during_poll_once_loses_and_duplicates_nothing(
     processed = folder(stack, user, "Checkins/Processed")
     assert len(processed) == total  # each message moved exactly once, none lost
     assert ctx.ledger.inbound_counts() == {"record": total}
+
+
+def parsed(raw: bytes) -> Message:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def _quoted_reply(prompt: Message, sender: str, answers: dict[int, str] | list[str], *,
+                  inline: bool) -> bytes:
+    """A reply to a real prompt as a mail client writes it: top-posted numbered answers over a
+    ``>`` quote (Gmail), or each answer under its quoted question (Thunderbird)."""
+    body = next(part for part in prompt.walk() if part.get_content_type() == "text/plain")
+    original = body.get_payload(decode=True).decode(body.get_content_charset() or "utf-8")
+    lines: list[str] = []
+    if not inline:
+        lines += [f"{n}. {text}" for n, text in enumerate(answers, start=1)]  # type: ignore[arg-type]
+        lines += ["", f"On Wed, 2 Dec 2026 at 10:30, Team check-in <{prompt['From']}> wrote:", ""]
+    for line in original.splitlines():
+        lines.append(f"> {line}".rstrip())
+        number = re.match(r"^(\d)\. ", line)
+        if inline and number and int(number.group(1)) in answers:
+            lines += ["", answers[int(number.group(1))], ""]  # type: ignore[index]
+    reply = EmailMessage()
+    reply["From"] = sender
+    reply["To"] = prompt["Reply-To"] or prompt["From"]
+    reply["Subject"] = "Re: " + str(prompt["Subject"])
+    reply["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    reply["In-Reply-To"] = prompt["Message-ID"]
+    reply["References"] = prompt["Message-ID"]
+    reply["Date"] = email.utils.format_datetime(datetime.now(timezone.utc))
+    reply.set_content("\n".join(lines))
+    return reply.as_bytes()
+
+
+async def test_full_loop_prompts_sent_then_replies_recorded(
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """jobs.send_due mails real prompts through the relay into the members' mailboxes; each
+    member answers the prompt they got; poll_once records the answers and sends receipts."""
+    service, anna_box, ben_box = (stack.new_user(p) for p in ("checkin", "anna", "ben"))
+    anna = sample_person("Anna Berg", anna_box.email, language="sv")
+    ben = sample_person("Ben Carter", ben_box.email, timezone="Europe/London", language="en",
+                        country="GB")
+    team = sample_team(members=(anna, ben), manager=sample_person("Lena Holm", "lena@x.test"))
+    monkeypatch.setenv("MAILER_SECRET", "full-loop-secret-0123456789")
+    monkeypatch.setenv("MAILER_TEST_SMTP_PASSWORD", stack.smtp_password)
+    smtp = SmtpSettings(host=stack.host, port=stack.submission_port, security="starttls",
+                        username=stack.smtp_user, password_env="MAILER_TEST_SMTP_PASSWORD",
+                        from_address=service.email, from_name="Team check-in",
+                        ca_file=stack.ca_file, timeout=10.0, max_attempts=2)
+    imap = ImapSettings(**{**imap_settings(stack, service, monkeypatch),
+                           "ca_file": stack.ca_file})
+    ctx = open_context(replace(sample_config(tmp_path, teams=[team], smtp=smtp), imap=imap))
+    sent = await jobs.send_due(ctx, "checkin", now=datetime(2026, 12, 2, 9, 30,
+                                                                tzinfo=timezone.utc))
+    assert sent.sent == 2, sent.summary
+    (anna_prompt,) = [parsed(m) for m in stack.fetch(anna_box)]
+    (ben_prompt,) = [parsed(m) for m in stack.fetch(ben_box)]
+    stack.deliver(_quoted_reply(anna_prompt, f"Anna Berg <{anna_box.email}>", [
+        "Korta standups", "Väntar på en review", "4 av 5", "Klar med migreringen"],
+        inline=False), service)
+    stack.deliver(_quoted_reply(ben_prompt, f"Ben Carter <{ben_box.email}>", {
+        2: "Flaky CI on the main branch", 3: "3/5"}, inline=True), service)
+    report = await poller._once(ctx)
+    assert report.outcomes == {"record": 2}, report.summary()
+    saved = {r.member: r for r in records(ctx)}
+    assert saved[anna_box.email].answers == {
+        "working_well": "Korta standups", "obstacles": "Väntar på en review", "mood": 4,
+        "progress": "Klar med migreringen"}
+    assert saved[ben_box.email].answers == {"obstacles": "Flaky CI on the main branch",
+                                            "mood": 3}
+    assert {r.matched_by for r in saved.values()} == {"in_reply_to"}
+    assert folder(stack, service, "INBOX") == []
+    # Each member now has the prompt and a receipt, threaded under their reply.
+    for box, prompt_msg in ((anna_box, anna_prompt), (ben_box, ben_prompt)):
+        receipt = email.message_from_bytes(stack.fetch(box)[-1])
+        assert receipt["Auto-Submitted"] == "auto-replied"
+        assert prompt_msg["Message-ID"] in receipt["References"]
