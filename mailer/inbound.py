@@ -24,8 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
-from mailer.addressing import token_from_address, token_from_message_id, token_from_subject
-from mailer.addressing import verify_token
+from mailer.addressing import (
+    token_from_address,
+    token_from_message_id,
+    token_from_subject,
+    verify_token,
+)
 from mailer.answers import Command, map_answers, parse_command
 from mailer.models import (
     ANSWERED_KINDS,

@@ -167,8 +167,9 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
 
 
 def _guarded(step: Callable[[], str], report: PollReport) -> str | None:
-    """One message's failure (a full disk, a broken template) leaves it in the inbox for the
-    next pass and does not stop the others (STYLE.md 6). Mailbox errors end the pass."""
+    """One message's failure (a full disk, a bug that one odd message triggers) leaves it in
+    the inbox for the next pass and never stops the others: the per-message job boundary
+    (STYLE.md 6). Mailbox errors end the pass: the session is gone."""
     try:
         return step()
     except MailboxError:
@@ -176,7 +177,10 @@ def _guarded(step: Callable[[], str], report: PollReport) -> str | None:
     except MailerError as exc:
         report.errors += 1
         log.error("a message could not be handled (left in the inbox): %s", exc)
-        return None
+    except Exception:  # noqa: BLE001 - logged with its traceback; the next message goes on
+        report.errors += 1
+        log.exception("a message could not be handled (left in the inbox)")
+    return None
 
 
 def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,

@@ -606,3 +606,24 @@ async def test_full_loop_prompts_sent_then_replies_recorded(
         receipt = email.message_from_bytes(stack.fetch(box)[-1])
         assert receipt["Auto-Submitted"] == "auto-replied"
         assert prompt_msg["Message-ID"] in receipt["References"]
+
+
+def test_fake_a_bug_on_one_message_does_not_stop_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    sam = add_prompt(ctx, "sam@example.org", language="en")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("gmail_numbered_sv", anna))
+    inbox.add(as_reply_to("thunderbird_inline_en", sam))
+    real_decide = poller.decide
+
+    def buggy(reply: Any, **kwargs: Any) -> Any:
+        if reply.from_address == "anna.berg@gmail.com":
+            raise KeyError("a bug")
+        return real_decide(reply, **kwargs)
+
+    monkeypatch.setattr(poller, "decide", buggy)
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.errors == 1 and report.outcomes == {"record": 1}
+    assert list(inbox.folders["INBOX"]) == [1]
