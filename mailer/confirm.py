@@ -46,10 +46,23 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, country: s
         "anonymous": receipt.kind == "feedback",
         "answers": _answers(record, labels),
         "unstructured": bool(record and record.unstructured),
-        "problems": [p for p in (record.problems if record else ()) if ": " in p
-                     and p.split(":")[0] in labels],
+        "problems": _scale_problems(record, labels, language),
         "command": _command(receipt.command, language),
     }
+
+
+_KEPT_AS_TEXT = {"en": "kept as text, since it is not one number 1-5",
+                 "sv": "sparat som text, eftersom det inte är ett tal 1-5"}
+
+
+def _scale_problems(record: Record | None, labels: dict[str, str], language: str) -> list[str]:
+    """The only problems a person can fix by replying again: a scale answer that was not one
+    number on the scale (see :func:`mailer.answers.parse_scale`), said in their language."""
+    if record is None:
+        return []
+    ids = [p.partition(":")[0] for p in record.problems]
+    return [f"{labels[qid].rstrip(' ?')}: {_KEPT_AS_TEXT[language]}"
+            for qid in ids if qid in labels and isinstance(record.answers.get(qid), str)]
 
 
 def _answers(record: Record | None, labels: dict[str, str]) -> list[dict[str, str]]:

@@ -224,3 +224,41 @@ def test_reply_to_a_digest_is_quarantined() -> None:
     p = prompt(email="maria@example.com", kind="digest", period="2026-W51")
     d = run(reply(from_address="maria@example.com", in_reply_to=(p.message_id,)), p)
     assert d.outcome == "quarantine" and "digest" in d.reason
+
+
+# --------------------------------------------------------------------------- receipts
+
+
+def _render_receipt(d: Any, tmp_path: Any) -> tuple[Any, Any]:
+    from email import message_from_bytes, policy
+
+    from mailer.compose import build_environment
+    from mailer.confirm import build_confirmation
+
+    message = build_confirmation(build_environment(CONFIG), CONFIG, d.receipt,
+                                 message_id="<r@example.com>", now=NOW)
+    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+    return parsed, parsed.get_body(("plain",)).get_content()
+
+
+def test_receipt_lists_answers_in_the_reply_language_and_is_automatic(tmp_path: Any) -> None:
+    p = prompt()
+    d = run(reply(in_reply_to=(p.message_id,), text="1. Bra\n2. Inga\n3. 7\n4. Klar"), p)
+    message, text = _render_receipt(d, tmp_path)
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["To"].addresses[0].addr_spec == "anna@example.com"
+    assert message["In-Reply-To"] == "<r1@mail.example.com>"
+    assert "Vad fungerar bra i samarbetet just nu: Bra" in text
+    assert "Hur är din energi, 1-5: 7" in text and "inte är ett tal 1-5" in text
+    assert "ett nytt svar ersätter" in text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("pause 2 weeks", "Paused: no questions until 31 December 2026"),
+    ("skip", "Skipped"), ("resume", "Resumed"), ("pause", "could not carry out")])
+def test_command_receipts(text: str, expected: str, tmp_path: Any) -> None:
+    p = prompt(email="erik@example.com", language="en")
+    d = run(reply(from_address="erik@example.com", in_reply_to=(p.message_id,), text=text), p)
+    message, body = _render_receipt(d, tmp_path)
+    assert expected in body, body
+    assert message["Subject"].startswith("Done: ")
