@@ -48,7 +48,9 @@ class Inbox(Protocol):
 
     idle_supported: bool
 
-    def uidvalidity(self) -> int: ...
+    def uidvalidity(self) -> int:
+        """The selected folder's UIDVALIDITY, from the SELECT response (RFC 3501 7.1)."""
+        return self._uidvalidity
 
     def envelopes(self, *, after_uid: int) -> list[Envelope]: ...
 
@@ -86,6 +88,7 @@ class ImapInbox:
         self._mb = mailbox
         self._settings = settings
         self._delimiter = "/"
+        self._uidvalidity = 0
         self.idle_supported = False
 
     @classmethod
@@ -125,6 +128,10 @@ class ImapInbox:
                 if not self._mb.folder.exists(self._server_name(folder)):
                     self._mb.folder.create(self._server_name(folder))
             self._mb.folder.set(self._server_name(self._settings.folder))
+            _, data = self._mb.client.response("UIDVALIDITY")
+            if not data or not data[-1]:
+                raise MailboxError("the server sent no UIDVALIDITY for the folder")
+            self._uidvalidity = int(data[-1])
 
     def _hierarchy_delimiter(self) -> str:
         """RFC 3501 6.3.8: LIST "" "" returns the delimiter. Dovecot's Maildir++ uses ".",

@@ -627,3 +627,32 @@ def test_fake_a_bug_on_one_message_does_not_stop_the_others(
     report = poll_once(ctx, now, inbox=inbox)
     assert report.errors == 1 and report.outcomes == {"record": 1}
     assert list(inbox.folders["INBOX"]) == [1]
+
+
+async def test_uidvalidity_change_on_dovecot_reads_again_without_duplicates(
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder is deleted and made again (a server migration): new UIDVALIDITY, the same
+    messages under UIDs that were used before. Everything is read again, nothing doubled."""
+    user = stack.new_user("checkin")
+    settings = {**imap_settings(stack, user, monkeypatch), "folder": "Incoming"}
+    ctx = make_context(tmp_path, imap=settings)
+    ctx = replace(ctx, config=replace(ctx.config, teams=(
+        replace(ctx.config.teams[0], confirmations=False),)))
+    anna = add_prompt(ctx, "anna@example.com")
+    sam = add_prompt(ctx, "sam@example.org", language="en")
+    first = [as_reply_to("gmail_numbered_sv", anna), as_reply_to("thunderbird_inline_en", sam)]
+    with stack.mailbox(user) as box:
+        box.folder.create("Incoming")
+        for raw in first:
+            box.append(raw, "Incoming")
+    report = await asyncio.to_thread(poll_once, ctx)
+    assert report.outcomes == {"record": 2}
+    with stack.mailbox(user) as box:
+        box.folder.delete("Incoming")
+        box.folder.create("Incoming")
+        for raw in [*first, as_reply_to("iphone_inline_sv", anna, From="anna@example.com")]:
+            box.append(raw, "Incoming")
+    report = await asyncio.to_thread(poll_once, ctx)
+    assert report.uidvalidity_reset and report.duplicates == 2
+    assert report.outcomes == {"record": 1} and len(records(ctx)) == 3
+    assert folder(stack, user, "Incoming") == []
