@@ -24,7 +24,7 @@ from email.message import EmailMessage, Message
 
 import pytest
 
-from mailer.errors import RecordError
+from mailer.errors import MailboxError, RecordError
 from mailer.inbox import Envelope, Fetched
 from mailer import jobs, poller
 from mailer.context import open_context
@@ -656,3 +656,21 @@ async def test_uidvalidity_change_on_dovecot_reads_again_without_duplicates(
     assert report.uidvalidity_reset and report.duplicates == 2
     assert report.outcomes == {"record": 1} and len(records(ctx)) == 3
     assert folder(stack, user, "Incoming") == []
+
+
+def test_starttls_works_and_an_untrusted_certificate_is_refused(
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = stack.new_user("checkin")
+    starttls = {**imap_settings(stack, user, monkeypatch), "security": "starttls",
+                "port": stack.imap_port}
+    ctx = make_context(tmp_path, imap=starttls)
+    anna = add_prompt(ctx, "anna@example.com")
+    stack.deliver(as_reply_to("gmail_numbered_sv", anna), user)
+    untrusted = make_context(tmp_path / "other", imap={
+        key: value for key, value in starttls.items() if key != "ca_file"})
+    with pytest.raises(MailboxError, match="connect|CERTIFICATE|certificate"):
+        poll_once(untrusted)
+    assert folder(stack, user, "INBOX") != []  # nothing touched
+    ctx = replace(ctx, config=replace(ctx.config, teams=(
+        replace(ctx.config.teams[0], confirmations=False),)))
+    assert poll_once(ctx).outcomes == {"record": 1}
