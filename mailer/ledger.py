@@ -17,6 +17,7 @@ ledger usable from the poller's thread and the event loop alike.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -137,17 +138,24 @@ class Ledger:
     def in_dir(cls, data_dir: Path) -> Ledger:
         return cls(data_dir / "ledger.sqlite3")
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    #: The connection a :meth:`session` holds open; None on every shared instance.
+    _held: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection:
         old_umask = os.umask(0o077)  # WAL and shm files must be private too
         try:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         finally:
             os.umask(old_umask)
         db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = self._held or self._open()
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
             db.execute("BEGIN IMMEDIATE")
             yield db
             if db.in_transaction:  # executescript() commits on its own (schema creation)
@@ -157,7 +165,24 @@ class Ledger:
                 db.execute("ROLLBACK")
             raise
         finally:
-            db.close()
+            if db is not self._held:
+                db.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Ledger]:
+        """This ledger on one connection held open for the block: for many small writes in a
+        row (a send batch changes state twice per message). A connection per call costs about
+        0.5 ms (PRAGMAs, and a WAL checkpoint when the last one closes); a held one about
+        0.03 ms. Every call is still its own committed transaction. Use the returned ledger
+        from the calling thread only; ``self`` is left as it was.
+        """
+        held = copy.copy(self)
+        held._held = self._open()
+        try:
+            yield held
+        finally:
+            held._held.close()
+            held._held = None
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         try:
