@@ -20,7 +20,7 @@ The rules, in order:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -97,7 +97,6 @@ class Decision:
     skip_reason: str | None = None
     failing: tuple[str, ...] = ()
     receipt: Receipt | None = None
-    problems: tuple[str, ...] = field(default=())
 
     def log_line(self) -> str:
         """One line, never the body: "recorded reply from anna@...", "quarantined ..."."""
@@ -109,10 +108,8 @@ class Decision:
         return f"{self.outcome.replace('_', '-')} from {who}: {self.reason}"
 
 
-def quarantine(reply: Reply | None, reason: str, *, sender: str = "",
-               team: str | None = None) -> Decision:
-    return Decision("quarantine", "quarantine", reason, team=team,
-                    sender=reply.from_address if reply is not None else sender)
+def quarantine(reply: Reply, reason: str, *, team: str | None = None) -> Decision:
+    return Decision("quarantine", "quarantine", reason, team=team, sender=reply.from_address)
 
 
 def decide(
@@ -223,8 +220,7 @@ def _record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team, per
     receipt = _receipt(reply, team, person, prompt, record=record, asked=asked)
     return Decision("record", "processed", f"{kind} reply", team=team.name,
                     email=None if anonymous else person.email, sender="" if anonymous
-                    else reply.from_address, record=record, receipt=receipt,
-                    problems=record.problems)
+                    else reply.from_address, record=record, receipt=receipt)
 
 
 def _command(reply: Reply, command: Command, prompt: Prompt, team: Team, person: Person,
