@@ -19,6 +19,8 @@ Traps found in pymap 0.36.7 and worked around here:
   a machine without a resolver); it is fixed to the configured host name.
 * aiosmtpd 1.4.6 logs "Session.login_data is deprecated" at WARNING on every successful AUTH
   (its own code sets the attribute); a filter on its logger drops that one line while running.
+* IDLE waits for the next change only, missing a delivery that came after the client's last
+  command (see :class:`_MailboxData`).
 * ``ProxyProtocolReader.get_callback`` starts each connection with an unreferenced
   ``create_task``; connections are started here instead, so they can be closed.
 """
@@ -45,10 +47,13 @@ from proxyprotocol.result import ProxyResultLocal
 from proxyprotocol.sock import SocketInfo
 from pymap.backend.dict import Config as DictConfig
 from pymap.backend.dict import DictBackend, Identity, Login
+from pymap.backend.dict.filter import FilterSet
+from pymap.backend.dict.mailbox import MailboxData, MailboxSet
 from pymap.concurrent import Subsystem
 from pymap.imap import IMAPServer
 from pymap.parsing.message import AppendMessage
 from pymap.parsing.specials.fetchattr import FetchRequirement
+from pymap.selected import SelectedMailbox
 from pymap.user import UserMetadata
 from pysasl.hashing import Cleartext
 
@@ -82,6 +87,38 @@ class _Config(DictConfig):
     @property
     def greeting(self) -> bytes:
         return b"Server ready " + self._hostname.encode("ascii")
+
+
+class _MailboxData(MailboxData):
+    """pymap's in-memory folder, with IDLE reporting what changed before it started.
+
+    pymap's IDLE waits for the *next* change of the folder, so a message that arrives between
+    a client's last command and its IDLE is announced only when something else happens (a
+    poller that moves mail and then idles misses every other delivery). Dovecot, like RFC
+    2177 expects, reports pending changes at once; so does this.
+    """
+
+    async def update_selected(self, selected: SelectedMailbox, *,
+                              wait_on: Any = None) -> SelectedMailbox:
+        if wait_on is not None and selected.mod_sequence != self._mod_sequences.highest:
+            wait_on = None  # the client has not heard of a change yet: report it now
+        return await super().update_selected(selected, wait_on=wait_on)
+
+
+class _MailboxSet(MailboxSet):
+    """An account's folders, each a :class:`_MailboxData`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._inbox = _MailboxData(self._content_cache, self._thread_cache)
+
+    async def add_mailbox(self, name: str) -> Any:
+        async with self._set_lock.read_lock():
+            if name in self._set:
+                raise ValueError(name)
+        async with self._set_lock.write_lock():
+            self._set[name] = mbx = _MailboxData(self._content_cache, self._thread_cache)
+            return mbx.mailbox_id
 
 
 class _Handler:
@@ -337,6 +374,8 @@ class EmbeddedMailServer:
         self._passwords[email] = password
         identity = Identity(email, self._login, None, frozenset())
         await identity.set(UserMetadata(self._config, email, password=password))
+        # pymap makes an account's folders at its first session unless they exist already.
+        self._config.set_cache.setdefault(email, (_MailboxSet(), FilterSet()))
 
     @property
     def users(self) -> frozenset[str]:

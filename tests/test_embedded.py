@@ -260,3 +260,22 @@ async def test_the_service_inbox_adapter_polls_it() -> None:
         finally:
             await asyncio.to_thread(inbox.close)
         assert len(await srv.messages(SERVICE, "Checkins/Processed")) == 1
+
+
+async def test_idle_reports_a_delivery_that_came_before_it(server: EmbeddedMailServer) -> None:
+    """A poller moves its mail, then idles; mail that arrived in between must wake it at once
+    (pymap itself would wait for the next change; Dovecot reports it)."""
+    box = await asyncio.to_thread(mailbox, server)
+    try:
+        await asyncio.to_thread(box.uids)  # the client's last command: nothing there
+        await send(server, mail("in between"))
+
+        def idle_once() -> bool:
+            box.idle.start()
+            readable, _, _ = select.select([box.client.sock], [], [], 1.0)
+            box.idle.stop()
+            return bool(readable)
+
+        assert await asyncio.to_thread(idle_once)
+    finally:
+        await asyncio.to_thread(box.logout)
