@@ -54,8 +54,8 @@ class Persona:
     """A simulated person: who they are, how their client writes and how their weeks go.
 
     ``energy`` is the 1-5 energy per week index (the last value repeats). The person mentions
-    ``recurring_obstacle`` in the check-ins of the weeks in ``obstacle_weeks`` (the later
-    mentions say "still"). From ``quiet_from_week`` on the person stops answering.
+    ``recurring_obstacle`` in every check-in of the weeks in ``obstacle_weeks`` (from the second
+    of those weeks on, as "still ..."). From ``quiet_from_week`` on the person stops answering.
     """
 
     name: str
@@ -231,8 +231,8 @@ _EN: dict[str, _T] = {
                        "Specs for the next sprint are still fuzzy.")},
     "no_obstacles": {"": ("Nothing blocking right now.", "No real blockers.",
                           "Nothing major, all good.")},
-    "still": {"": ("Still the same as last week: {obstacle_lc}",
-                   "Same blocker as before: {obstacle_lc}", "{obstacle} Still not solved.")},
+    "still": {"": ("Still the same blocker: {obstacle_lc}", "Same as before: {obstacle_lc}",
+                   "{obstacle} Still not solved.")},
     "progress": {"": ("{goal}: about {pct}% done.", "{goal} – got the next piece merged, "
                       "maybe {pct}% there.", "{goal}: small step, wrote up the plan and "
                       "started on it.", "{goal}: some progress, roughly {pct}%.")},
@@ -283,8 +283,8 @@ _SV: dict[str, _T] = {
                        "Oklart vad som ska prioriteras nästa sprint.")},
     "no_obstacles": {"": ("Inga direkta hinder.", "Inget som stoppar mig just nu.",
                           "Inget särskilt, det rullar på.")},
-    "still": {"": ("Samma som förra veckan: {obstacle_lc}",
-                   "Fortfarande samma hinder: {obstacle_lc}", "{obstacle} Fortfarande inte löst.")},
+    "still": {"": ("Fortfarande samma hinder: {obstacle_lc}", "Samma som förut: {obstacle_lc}",
+                   "{obstacle} Fortfarande inte löst.")},
     "progress": {"": ("{goal}: ungefär {pct} % klart.", "{goal} – nästa del är mergad, "
                       "kanske {pct} %.", "{goal}: litet steg, skrev ner en plan och började.",
                       "{goal}: lite framsteg, runt {pct} %.")},
