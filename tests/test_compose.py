@@ -130,3 +130,65 @@ def test_prompt_context_is_local_to_the_person():
     assert context["locale"] == "en_AU" and context["language"] == "en"
     assert context["pause_until"] == "2026-12-14"
     assert context["manager"]["name"] == "Lena Holm" and context["goals"] == list(chloe.goals)
+
+
+# --------------------------------------------------------------------------- the wire form
+
+
+def test_wire_form_lines_and_line_endings():
+    raw = compose.build_raw(RenderedMail("Ä" * 120, "å" * 300 + "\n", "<p>" + "ö" * 400 + "</p>"),
+                            to="a@example.com", to_name="Åsa Öberg-Långnamn " * 4,
+                            from_name="Team check-in", from_address="checkin@example.com",
+                            message_id="<x@example.com>", reply_to="checkin@example.com",
+                            token="abcdefghijklmnop", date=AT)
+    assert raw.isascii() and b"\n" not in raw.replace(b"\r\n", b"")
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def test_non_ascii_names_and_subjects_round_trip():
+    msg = parsed(build(to_name="Åsa Öberg", from_name='Team "check-in", Nord'))
+    assert msg["To"].addresses[0].display_name == "Åsa Öberg"
+    assert msg["From"].addresses[0].display_name == 'Team "check-in", Nord'
+    long_subject = "Avstämning måndag 30 november 2026 för teamet Plattform och Infrastruktur"
+    mail = RenderedMail(long_subject, "x\n", "<p>x</p>")
+    message = compose.build_message(mail, to="a@example.com", to_name="A", from_name="B",
+                                    from_address="b@example.com", message_id="<x@example.com>",
+                                    reply_to="b@example.com", token="abcdefghijklmnop", date=AT)
+    assert message["Subject"] == f"{long_subject} [#abcdefghijklmnop]"
+
+
+def test_html_goes_as_seven_bit_with_character_references():
+    import html
+
+    source = '<p style="color: #111;">Hej Åsa &amp; Öjvind – “två” minuter</p>\n'
+    msg = parsed(compose.build_message(RenderedMail("s", "t\n", source), to="a@example.com",
+                                       to_name="A", from_name="B", from_address="b@example.com",
+                                       message_id="<x@example.com>", reply_to="b@example.com",
+                                       token=None, date=AT))
+    part = msg.get_body(("html",))
+    assert part["Content-Transfer-Encoding"] == "7bit"
+    assert html.unescape(part.get_content()).strip() == html.unescape(source).strip()
+
+
+@pytest.mark.parametrize("source", [
+    "<style>p::before { content: \"→\"; }</style><p>Hej</p>",  # references stay raw in CSS
+    "<p>" + "x" * 1200 + "</p>",  # over RFC 5322's 998 characters a line
+])
+def test_html_falls_back_to_quoted_printable_when_seven_bit_cannot_carry_it(source):
+    msg = parsed(compose.build_message(RenderedMail("s", "t\n", source), to="a@example.com",
+                                       to_name="A", from_name="B", from_address="b@example.com",
+                                       message_id="<x@example.com>", reply_to="b@example.com",
+                                       token=None, date=AT))
+    part = msg.get_body(("html",))
+    assert part["Content-Transfer-Encoding"] == "quoted-printable"
+    assert part.get_content().replace("\r\n", "\n").strip() == source
+
+
+def test_build_message_is_the_wire_form_parsed():
+    raw = compose.build_raw(MAIL, to="anna@example.com", to_name="Anna Berg",
+                            from_name="Team check-in", from_address="checkin@example.com",
+                            message_id="<abcdefghijklmnop.checkin@example.com>",
+                            reply_to="checkin@example.com", token="abcdefghijklmnop", date=AT)
+    assert build().as_bytes(policy=email.policy.SMTP) == raw
