@@ -38,10 +38,14 @@ from mailer.models import SmtpSettings
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for one recipient; ``key`` is the caller's (a slot key, a confirmation id)."""
+    """One message for one recipient; ``key`` is the caller's (a slot key, a confirmation id).
+
+    ``message`` may be the wire form already (:func:`mailer.compose.build_raw`): flattening an
+    ``EmailMessage`` costs more CPU than sending it.
+    """
 
     key: str
-    message: EmailMessage
+    message: EmailMessage | bytes
     recipient: str
     sender: str  # the envelope sender (MAIL FROM)
 
@@ -180,7 +184,11 @@ class _Connection:
 
     async def send(self, item: Outgoing) -> None:
         assert self.smtp is not None
-        await self.smtp.send_message(item.message, sender=item.sender, recipients=[item.recipient])
+        if isinstance(item.message, bytes):
+            await self.smtp.sendmail(item.sender, [item.recipient], item.message)
+        else:
+            await self.smtp.send_message(item.message, sender=item.sender,
+                                         recipients=[item.recipient])
         self.sent += 1
 
     def drop(self) -> None:
