@@ -1,0 +1,68 @@
+"""``mailer demo``: the whole service on the embedded mail server, five simulated weeks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mailer.cli import main
+from mailer.demo import DEMO_CONFIG, MARKER, run_demo
+
+
+@pytest.mark.slow
+def test_five_weeks_in_under_a_minute(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    threads = threading.active_count()
+    output = tmp_path / "demo-output"
+    started = time.monotonic()
+    assert main(["demo", "--output", str(output)]) == 0
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+
+    assert elapsed < 60
+    assert threading.active_count() == threads  # nothing left running
+    assert "MAILER_SECRET" not in os.environ and "MAILER_SMTP_PASSWORD" not in os.environ
+    sent = dict((kind, int(n)) for n, kind in re.findall(r"(\d+) (\w+)", _line(out, "sent:")))
+    assert set(sent) == {"checkin", "review", "feedback", "reflection", "digest", "brief"}
+    assert sent["digest"] == 5 and sent["brief"] == 5
+    skipped = _line(out, "skipped checkin:")
+    for reason in ("away", "holiday", "paused"):
+        assert reason in skipped
+    recorded = int(re.search(r"replies recorded: (\d+)", out)[1])  # type: ignore[index]
+    assert recorded >= 50
+    assert len(list((output / "data" / "records").rglob("*.yaml"))) == recorded
+    assert "quarantined: 1" in out  # the forged reply
+    assert re.search(r"paused: \S+ 2026-12-\d\d to 2026-12-\d\d \(out_of_office\)", out)
+    html = Path(re.search(r"last digest: (\S+\.html)", out)[1])  # type: ignore[index]
+    text = Path(re.search(r"\(text: (\S+\.txt)\)", out)[1])  # type: ignore[index]
+    assert html.is_relative_to(output.resolve()) and text.is_relative_to(output.resolve())
+    assert "<html" in html.read_text(encoding="utf-8").lower()
+    assert text.read_text(encoding="utf-8").strip() in out  # the digest's text is printed
+    assert (output / "tls" / "cert.pem").exists() and (output / MARKER).exists()
+
+
+async def test_two_weeks_quarantine_the_forged_reply_and_stop_cleanly(tmp_path: Path) -> None:
+    before = set(asyncio.all_tasks())
+    report = await run_demo(DEMO_CONFIG, tmp_path / "out", weeks=2)
+    assert set(asyncio.all_tasks()) == before
+    assert report.inbound.get("quarantine") == 1 and report.records == report.inbound["record"]
+    assert report.sent["checkin"] > 0 and report.sent["digest"] == 2
+    assert [p.suffix for p in report.mail_files].count(".html") >= 4  # digests and briefs
+    again = await run_demo(DEMO_CONFIG, tmp_path / "out", weeks=2)  # replaces its own folder
+    assert again.records == report.records and again.sent == report.sent
+
+
+def test_refuses_a_folder_it_did_not_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["demo", "--output", str(tmp_path), "--weeks", "1"]) == 1
+    assert "not made by mailer demo" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def _line(text: str, prefix: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(prefix))
