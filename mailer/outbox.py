@@ -31,7 +31,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from mailer.addressing import addresses_of
+from mailer.addressing import addresses_of, is_valid_address
 from mailer.errors import AuthenticationError, DeliveryError
 from mailer.models import SmtpSettings
 
@@ -166,6 +166,8 @@ class _Connection:
         await self.smtp.connect()
         if s.username is not None and self.password is not None:
             await self._login(self.smtp, s.username, self.password)
+        if self.smtp.is_ehlo_or_helo_needed:
+            await self.smtp.ehlo()
 
     @staticmethod
     async def _login(smtp: aiosmtplib.SMTP, username: str, password: str) -> None:
@@ -184,12 +186,31 @@ class _Connection:
 
     async def send(self, item: Outgoing) -> None:
         assert self.smtp is not None
-        if isinstance(item.message, bytes):
-            await self.smtp.sendmail(item.sender, [item.recipient], item.message)
-        else:
+        if not isinstance(item.message, bytes):
             await self.smtp.send_message(item.message, sender=item.sender,
                                          recipients=[item.recipient])
+        elif is_valid_address(item.sender) and is_valid_address(item.recipient):
+            await self._transaction(self.smtp, item, item.message)
+        else:  # let aiosmtplib quote what our strict shape does not cover
+            await self.smtp.sendmail(item.sender, [item.recipient], item.message)
         self.sent += 1
+
+    async def _transaction(self, smtp: aiosmtplib.SMTP, item: Outgoing, raw: bytes) -> None:
+        """MAIL, RCPT and DATA for one recipient (RFC 5321 3.3), as ``sendmail()`` does them,
+        without its re-parsing of both addresses (``email.utils.parseaddr``: a seventh of a
+        batch's CPU). The addresses passed :func:`is_valid_address`: nothing to quote."""
+        reply = await smtp.execute_command(b"MAIL", f"FROM:<{item.sender}>".encode("ascii"))
+        if reply.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, item.sender)
+        reply = await smtp.execute_command(b"RCPT", f"TO:<{item.recipient}>".encode("ascii"))
+        if reply.code not in (250, 251):
+            try:  # the session goes on with the next message: clear this envelope
+                await smtp.rset()
+            except (aiosmtplib.SMTPException, OSError):
+                self.drop()
+            raise aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, item.recipient)])
+        await smtp.data(raw)
 
     def drop(self) -> None:
         if self.smtp is not None:

@@ -279,3 +279,22 @@ async def test_items_are_consumed_lazily(cert):
                                        settings(port, cert)), on_result=record, backoff=FAST)
     assert seen[0] <= 3  # the first result came before the generator was drained
     assert len(recorder.messages) == 10
+
+
+async def test_wire_bytes_share_a_session_across_a_refusal(cert):
+    recorder, port, server = await serve(cert)
+    recorder.refuse["gone@example.com"] = "550 5.1.1 no such user"
+
+    def raw(n: int, to: str) -> outbox.Outgoing:
+        data = (f"From: checkin@example.com\r\nTo: {to}\r\nSubject: raw {n}\r\n"
+                f"Message-ID: <raw{n}@example.com>\r\n\r\n.leading dot stays\r\n").encode()
+        return outbox.Outgoing(f"raw{n}", data, to, "checkin@example.com")
+
+    async with server:
+        outcomes, _ = await run(settings(port, cert, max_connections=1),
+                                [raw(1, "a@example.com"), raw(2, "gone@example.com"),
+                                 raw(3, "b@example.com")])
+    assert [outcomes[k].sent for k in ("raw1", "raw2", "raw3")] == [True, False, True]
+    assert outcomes["raw2"].refused and recorder.connections == 1
+    assert [m["Message-ID"] for m in recorder.messages] == ["<raw1@example.com>", "<raw3@example.com>"]
+    assert recorder.messages[0].get_content().startswith(".leading dot stays")
