@@ -37,19 +37,11 @@ FAST = outbox.Backoff(base=0.01, cap=0.05)
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with MailStack.start() as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def environment(stack, monkeypatch):
-    stack.reset()
+    """``stack`` (tests/conftest.py): the session's Dovecot + relay, faults and records cleared."""
     monkeypatch.setenv("MAILER_SECRET", SECRET)
     monkeypatch.setenv(PASSWORD_ENV, stack.smtp_password)
-    yield
-    stack.reset()
 
 
 def smtp_settings(stack: MailStack, **changes) -> SmtpSettings:
