@@ -10,6 +10,9 @@ The HTML part gets its CSS inlined (css-inline; Gmail and Outlook drop most ``<s
 the ``@media (prefers-color-scheme: dark)`` rules stay in a ``<style>`` tag for the clients that
 honour them. No script and no remote resource may survive: images from the sender's server are
 tracking pixels to most readers, and blocked by default anyway.
+
+MIME: :func:`build_raw` writes the 7-bit wire form directly (batches send these bytes);
+:func:`build_message` is the same bytes parsed into an ``EmailMessage`` for everyone else.
 """
 
 from __future__ import annotations
