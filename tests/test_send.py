@@ -410,3 +410,15 @@ def test_kill_9_mid_batch_then_restart_sends_every_slot_at_most_one_duplicate_ea
     assert out.decode().strip() == f"sent 0 check-ins for all teams, {len(users)} already sent"
     assert len(stack.smtp_received) == len(received)
     time.sleep(0)  # nothing else arrives: the relay is synchronous per message
+
+
+async def test_reply_to_carries_the_token_only_with_plus_tokens(stack, tmp_path):
+    world = World(stack, tmp_path / "data", people=lambda w: (w.anna,))
+    world.config = dataclasses.replace(world.config, smtp=dataclasses.replace(
+        world.config.smtp, plus_tokens=True))
+    world.ctx = dataclasses.replace(world.ctx, config=world.config)
+    await world.send("checkin", datetime(2026, 12, 2, 8, 5, tzinfo=UTC))
+    [mail] = world.inbox(world.anna)
+    token = token_from_subject(mail["Subject"])
+    assert mail["Reply-To"] == f"checkin+{token}@{stack.domain}"
+    assert mail["Message-ID"] == f"<{token}.checkin@{stack.domain}>"

@@ -178,3 +178,14 @@ def test_template_problems_reports_a_missing_sample_module(config, monkeypatch):
     monkeypatch.setitem(samples.SAMPLES, "newsletter", "mailer.no_such_module:sample")
     problems = compose.template_problems(config)
     assert any(p.startswith("newsletter: cannot load the sample data") for p in problems)
+
+
+def test_a_team_can_replace_and_reorder_its_questions(env, config):
+    from mailer.models import Question
+
+    own = (Question("mood", {"en": "Energy today, 1-5?", "sv": "Energi i dag, 1-5?"}, "scale"),
+           Question("help", {"en": "What would help you most?", "sv": "Vad skulle hjälpa mest?"}))
+    team = dataclasses.replace(config.teams[0], questions={"checkin": own})
+    mail = compose.render(env, "checkin", "sv", samples.checkin_context(config, team, "sv"))
+    assert "1. Energi i dag, 1-5?\n2. Vad skulle hjälpa mest?\n" in mail.text
+    assert "Vilka hinder" not in mail.text
