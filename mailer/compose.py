@@ -55,7 +55,6 @@ _UNSAFE_HTML = re.compile(
 # Errors a template's own code can raise at run time (a filter given the wrong type...).
 _RUNTIME_ERRORS = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError)
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
-_STYLE_BLOCK = re.compile(r"<style\b.*?</style>", re.IGNORECASE | re.DOTALL)
 
 
 # --------------------------------------------------------------------------- environment
@@ -303,20 +302,6 @@ def _text_part(subtype: str, text: str, linesep: str) -> str:
             + body.replace("\n", linesep))
 
 
-def _html_part(html: str, linesep: str) -> str:
-    """HTML as 7-bit text, other characters as character references (&#229;): no encoding
-    step for the relay and a third of the lines of quoted-printable. Quoted-printable when
-    that cannot be done (a line over RFC 5322's 998, a CR, non-ASCII CSS: references are not
-    decoded inside <style>)."""
-    text = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
-    lines = text.split("\n")
-    if ("\r" in text or max(map(len, lines)) > 998
-            or not all(block.isascii() for block in _STYLE_BLOCK.findall(html))):
-        return _text_part("html", html, linesep)
-    return (f'Content-Type: text/html; charset="utf-8"{linesep}'
-            f"Content-Transfer-Encoding: 7bit{linesep}{linesep}" + linesep.join(lines))
-
-
 def build_raw(
     mail: RenderedMail,
     *,
@@ -353,7 +338,7 @@ def build_raw(
               *headers.items(), ("MIME-Version", "1.0"),
               ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
     head = linesep.join(_header(name, value, linesep) for name, value in fields)
-    parts = (_text_part("plain", mail.text, linesep), _html_part(mail.html, linesep))
+    parts = (_text_part("plain", mail.text, linesep), _text_part("html", mail.html, linesep))
     delimiter = f"{linesep}--{boundary}{linesep}"
     text = (head + linesep + delimiter + delimiter.join(parts)
             + f"{linesep}--{boundary}--{linesep}")
