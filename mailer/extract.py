@@ -11,10 +11,12 @@ How it works, in one pass over the lines of a body:
   quote is an attribution; unquoted text *after* a quote is new text again, so answers
   written inline under quoted questions survive.
 * A *hard cut* ends the new text for good: an Outlook header block (``From:/Sent:/To:``),
-  an "-----Original Message-----" or forward separator, an attribution that is *not*
-  followed by ``>`` quotes (the client pasted the original unquoted), the RFC 3676 ``-- ``
-  signature separator, a mailing-list ``_____`` rule, or a mobile-client footer ("Sent
-  from my iPhone").
+  an "-----Original Message-----" or forward separator, or an attribution that is *not*
+  followed by ``>`` quotes (the client pasted the original unquoted).
+* A *signature cut* ends the new text only up to the next quote: the RFC 3676 ``-- ``
+  separator, a mailing-list ``_____`` rule, or a mobile-client footer ("Sent from my
+  iPhone", which iOS Mail puts above the quote).  Unquoted text between quoted lines
+  further down is an inline answer again.
 * The last block of new text loses a trailing sign-off: a valediction ("Mvh", "Best
   regards") with the name block under it, a ``-Name`` / ``/Name`` line, a contact block
   with a phone number, or a legal disclaimer.  "Thanks"/"Tack" is content, not a sign-off.
@@ -97,6 +99,11 @@ def _classify(lines: Sequence[str]) -> list[SegmentKind | None]:
             continue
         if quote[i]:
             kinds[i] = "forward" if mode == "forward" else "quote"
+            if mode == "signature":
+                # A signature ends where the quote starts: iOS Mail puts "Sent from my
+                # iPhone" above the quote, and text between quoted lines further down is an
+                # answer written inline, not more signature.
+                mode = None
             i += 1
             continue
         if mode == "forward":

@@ -295,6 +295,35 @@ def test_inline_answers_without_blank_lines() -> None:
     assert parts.new_text == "Yes\n\nno"
 
 
+@pytest.mark.parametrize(
+    "signature",
+    ["Sent from my iPhone", "Skickat från min iPhone", "-- \nKenji Sato\nPlatform team",
+     "--\nErik", "Get Outlook for iOS<https://aka.ms/o0ukef>"],
+)
+def test_signature_above_the_quote_does_not_swallow_inline_answers(signature: str) -> None:
+    # iOS Mail puts its footer (and Thunderbird its "-- " signature, when set to sign above
+    # the quote) between the typed note and the quote; answers typed inline further down
+    # are new text again.
+    body = (
+        f"See below!\n\n{signature}\n\n"
+        "On Nov 30, 2026, at 9:00 AM, Check-in <checkin@x.se> wrote:\n>\n"
+        "> 1. What is working well?\n\nPairing.\n\n"
+        "> 2. What obstacles are you facing?\n\nNone really.\n\n> Thanks!\n"
+    )
+    parts = split_reply(body)
+    assert parts.new_text == "See below!\n\nPairing.\n\nNone really."
+    assert _kinds(parts) == ["new", "signature", "attribution", "quote", "new", "quote", "new",
+                             "quote"]
+    assert parts.segments[1].text == signature.replace(" \n", "\n").rstrip()
+
+
+def test_text_below_a_signature_up_to_the_quote_stays_signature() -> None:
+    body = "Fine.\n-- \nAnna Berg\nAcme AB\n\n> 1. Question?\nYes\n"
+    parts = split_reply(body)
+    assert parts.new_text == "Fine.\n\nYes"
+    assert parts.segments[1] == Segment("signature", "--\nAnna Berg\nAcme AB")
+
+
 def test_top_posted_reply_is_only_the_top() -> None:
     body = "Top answer.\n\nOn Tue, Mar 3, 2026 at 9:00 AM A <a@b.c> wrote:\n> q\n> more\n"
     assert split_reply(body).new_text == "Top answer."
