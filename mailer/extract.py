@@ -17,9 +17,11 @@ How it works, in one pass over the lines of a body:
   separator, a mailing-list ``_____`` rule, or a mobile-client footer ("Sent from my
   iPhone", which iOS Mail puts above the quote).  Unquoted text between quoted lines
   further down is an inline answer again.
-* The last block of new text loses a trailing sign-off: a valediction ("Mvh", "Best
-  regards") with the name block under it, a ``-Name`` / ``/Name`` line, a contact block
-  with a phone number, or a legal disclaimer.  "Thanks"/"Tack" is content, not a sign-off.
+* The last block of new text (and a block a signature follows) loses a trailing sign-off
+  (:mod:`mailer.signoff`): a valediction ("Mvh", "Best regards") with the name block under
+  it, a ``/Name`` / ``– Name`` line, the sender's own name when ``sender_name`` is given, a
+  contact block with a phone number, or a legal disclaimer.  "Thanks"/"Tack" is content,
+  not a sign-off, unless a name sign-off follows it ("Thanks,\nKenji").
 
 Policy (differs from some peer libraries on purpose): signatures and client footers are
 removed; a forward keeps only the note above it; a body that starts with quoted material
@@ -52,7 +54,7 @@ from mailer.quote_lines import (
     split_glued_attributions,
 )
 from mailer.quote_patterns import BARE_URL, LINK_IN_ANGLES, MAX_ATTR, MAX_LINE, PAREN_URL, RULE
-from mailer.signoff import trim_signoff
+from mailer.signoff import name_forms, trim_signoff
 
 __all__ = [
     "ReplyParts",
@@ -208,10 +210,12 @@ def _segments(lines: Sequence[str], kinds: Sequence[SegmentKind | None]) -> tupl
     return tuple(segments)
 
 
-def split_reply(text: str, /) -> ReplyParts:
+def split_reply(text: str, /, *, sender_name: str | None = None) -> ReplyParts:
     """Split a plain-text body into new text, quotes, attributions, signatures, forwards.
 
     :param text: a decoded text/plain body (any newline convention).
+    :param sender_name: the From display name, if known: the sender's own name alone on the
+        last line ("Erik", "Thanks,\nKenji") is then a sign-off too.
     :returns: the new text (top-posted text and inline answers, joined by a blank line)
         and every segment in document order.
     """
@@ -219,23 +223,24 @@ def split_reply(text: str, /) -> ReplyParts:
         return ReplyParts("", ())
     lines = split_glued_attributions(_normalise(text))
     kinds = _classify(lines)
-    trim_signoff(lines, kinds)
+    trim_signoff(lines, kinds, names=name_forms(sender_name))
     segments = _segments(lines, kinds)
     new_text = "\n\n".join(s.text.strip("\n") for s in segments if s.kind == "new").strip()
     return ReplyParts(new_text, segments)
 
 
-def split_html_reply(html: str, /) -> ReplyParts:
+def split_html_reply(html: str, /, *, sender_name: str | None = None) -> ReplyParts:
     """Like :func:`split_reply` for an HTML body: quotes become ``>`` lines, then the same rules."""
-    return split_reply(html_to_text(html))
+    return split_reply(html_to_text(html), sender_name=sender_name)
 
 
-def extract_reply(raw: bytes, kind: str = "eml") -> str:
+def extract_reply(raw: bytes, kind: str = "eml", *, sender_name: str | None = None) -> str:
     """The new text of a message.
 
     :param raw: the bytes of a whole RFC 5322 message (``kind="eml"``), of a text body
         (``"text"``) or of an HTML body (``"html"``).
     :param kind: ``"eml"``, ``"text"`` or ``"html"``; anything else is read as text.
+    :param sender_name: as for :func:`split_reply`.
     :returns: what the sender newly wrote, stripped; ``""`` when there is nothing.
     """
     if isinstance(raw, str):
@@ -243,13 +248,13 @@ def extract_reply(raw: bytes, kind: str = "eml") -> str:
     if kind == "eml":
         body = decode_message(raw)
         if body.text is not None and body.text.strip():
-            return split_reply(body.text).new_text
+            return split_reply(body.text, sender_name=sender_name).new_text
         if body.html is not None:
-            return split_html_reply(body.html).new_text
+            return split_html_reply(body.html, sender_name=sender_name).new_text
         return ""
     if kind == "html":
         text, _ = decode_bytes(raw, None, html=True)
-        return split_html_reply(text).new_text
+        return split_html_reply(text, sender_name=sender_name).new_text
     text, _ = decode_bytes(raw, None)
-    return split_reply(text).new_text
+    return split_reply(text, sender_name=sender_name).new_text
 

@@ -176,6 +176,14 @@ VALEDICTION = re.compile(
 DASH_NAME = re.compile(
     r"(?:-(?=[^\W\d_])|/{1,2}\s?|[—–~]\s?)[^\W\d_][\w.'’-]*(?:\s[^\W\d_][\w.'’-]*){0,2}"
 )
+# "Thanks,"/"Tack!" alone on a line.  Content on its own (policy), but part of the sign-off
+# when a name sign-off follows it: "Thanks,\nKenji", "Tack!\n/Erik".
+THANKS_LINE = re.compile(
+    r"(?:many |big |a big |stort )?(?:thanks|thank you|thx|tack|tackar|danke|merci|gracias|"
+    r"grazie|kiitos|takk|tak|dank je|bedankt)(?: (?:again|so much|a lot|igen|så mycket))?"
+    r"[\s,.!]*",
+    re.IGNORECASE,
+)
 NAME_LINE = re.compile(r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}(?:\s*[,|].{0,40})?")
 PHONE = re.compile(r"(?:\+|(?<!\d)0)\d[\d\s().-]{6,}\d")
 DISCLAIMER = re.compile(

@@ -98,9 +98,9 @@ def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
         full_text = html_to_text(body.html)  # HTML-only mail (Outlook on the web, some phones)
     if not full_text.strip():
         problems.append("no readable text in the message")
-    parts = split_reply(full_text)
     sender = getaddresses([header_text(msg, "From")])
     from_name, from_address = sender[0] if sender else ("", "")
+    parts = split_reply(full_text, sender_name=from_name or from_address)  # "/Erik" sign-offs
     if not from_address:
         problems.append("no From address")
     return Reply(

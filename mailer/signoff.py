@@ -1,9 +1,24 @@
 """Sign-off trimming: the valediction, name, contact block or disclaimer at the end of what
 the sender typed is a signature, not part of the answer.
+
+A sign-off is looked for at the end of the last block of new text and of any block that a
+signature follows (iOS Mail: "Svar nedan\\n/Erik\\n\\nSkickat från min iPhone" above answers
+typed inline).  What counts, from the end of such a block:
+
+* a valediction ("Mvh", "Best regards,") with at most a short name block under it;
+* a name line: ``/Erik``, ``//Erik``, ``/ Erik``, ``-Anna``, ``– Kenji``; a valediction and a
+  name on one line ("Mvh Erik"); or, when the sender's name is known, that name alone
+  ("Erik", "Kenji Sato") or after a thank-you ("Thanks, Kenji");
+* a "Thanks,"/"Tack!" line right above such a name line goes with it;
+* a contact block (a name with a phone number under it) or a legal disclaimer.
+
+Only whole lines at the end are ever removed: a name inside a sentence stays, and so do short
+answers ("Nej", "OK", "3. 4") that match none of the shapes above.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from mailer.quote_lines import SegmentKind
@@ -13,37 +28,85 @@ from mailer.quote_patterns import (
     JUNK_LINE,
     NAME_LINE,
     PHONE,
+    THANKS_LINE,
     VALEDICTION,
 )
 
+__all__ = ["name_forms", "trim_signoff"]
 
-def _last_new_block(kinds: Sequence[SegmentKind | None]) -> tuple[int, int] | None:
-    """First and last line of the last run of new text (blank lines inside allowed)."""
-    end = next((i for i in range(len(kinds) - 1, -1, -1) if kinds[i] == "new"), None)
-    if end is None:
-        return None
-    start = end
-    for i in range(end - 1, -1, -1):
-        if kinds[i] == "new":
-            start = i
-        elif kinds[i] is not None:
-            break
-    return start, end
+_PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|<[^<>]*>")
+_SIGN_MARK = re.compile(r"[-–—/~]+\s*")  # what precedes a name in "/Erik", "– Kenji"
 
 
-def trim_signoff(lines: Sequence[str], kinds: list[SegmentKind | None]) -> None:
-    block = _last_new_block(kinds)
-    if block is None:
+def name_forms(sender_name: str | None) -> frozenset[str]:
+    """The case-folded ways a sender signs: full name, first name, first name and initial.
+
+    Handles Outlook's "Last, First", quotes, "(Company)" suffixes and an address local part
+    ("erik.holm").  Initials are left out on purpose: "OK" would be Olle Karlsson's.
+    """
+    if not sender_name:
+        return frozenset()
+    name = _PARENTHETICAL.sub(" ", sender_name).replace('"', " ").replace("'", " ")
+    if "@" in name:
+        name = name.split("@", 1)[0]
+    if "," in name:  # Outlook's "Holm, Erik"
+        last, _, first = name.partition(",")
+        name = f"{first} {last}"
+    words = [w for w in re.split(r"[\s._]+", name.casefold()) if w]
+    if not words or len(words[0]) < 2 or not words[0][0].isalpha():
+        return frozenset()
+    forms = {" ".join(words), words[0]}
+    if len(words) > 1:
+        forms |= {f"{words[0]} {words[-1][0]}", f"{words[0]} {words[-1][0]}."}
+    return frozenset(forms)
+
+
+def trim_signoff(
+    lines: Sequence[str], kinds: list[SegmentKind | None], *, names: frozenset[str] = frozenset()
+) -> None:
+    """Mark trailing sign-offs of new text as ``signature`` (see the module docstring).
+
+    :param names: :func:`name_forms` of the sender, or empty when unknown.
+    """
+    blocks = _new_blocks(kinds)
+    if not blocks:
         return
-    start, end = block
-    idx = [i for i in range(start, end + 1) if kinds[i] == "new"]
-    cut = _signoff_cut(lines, idx)
-    for i in idx:
-        if i >= cut:
-            kinds[i] = "signature"
+    targets = [b for b in blocks[:-1] if _signature_follows(kinds, b[1])] + [blocks[-1]]
+    for start, end in targets:
+        idx = [i for i in range(start, end + 1) if kinds[i] == "new"]
+        cut = _signoff_cut(lines, idx, names=names, more_text=len(blocks) > 1)
+        for i in idx:
+            if i >= cut:
+                kinds[i] = "signature"
 
 
-def _signoff_cut(lines: Sequence[str], idx: Sequence[int]) -> int:
+def _new_blocks(kinds: Sequence[SegmentKind | None]) -> list[tuple[int, int]]:
+    """First and last line of every run of new text (blank lines inside allowed)."""
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    last = -1
+    for i, kind in enumerate(kinds):
+        if kind == "new":
+            start = i if start is None else start
+            last = i
+        elif kind is not None and start is not None:
+            blocks.append((start, last))
+            start = None
+    if start is not None:
+        blocks.append((start, last))
+    return blocks
+
+
+def _signature_follows(kinds: Sequence[SegmentKind | None], end: int) -> bool:
+    for i in range(end + 1, len(kinds)):  # a block ends at a non-blank line of another kind
+        if kinds[i] is not None:
+            return kinds[i] == "signature"
+    return False
+
+
+def _signoff_cut(
+    lines: Sequence[str], idx: Sequence[int], *, names: frozenset[str], more_text: bool
+) -> int:
     """First line index of the trailing sign-off within ``idx`` (lines of new text)."""
     stripped = {i: lines[i].strip() for i in idx}
     body = list(idx)
@@ -63,7 +126,23 @@ def _signoff_cut(lines: Sequence[str], idx: Sequence[int]) -> int:
             break
     if not body:
         return cut
-    # Valediction ("Mvh", "Best regards,") followed by at most a short name block.
+    valediction = _valediction_start(stripped, body)
+    if valediction is not None:
+        return valediction
+    if _is_name_signoff(stripped, body, names):
+        cut = body.pop()
+        # "Thanks,\nKenji", "Tack!\n\n/Erik": the thank-you closes the message with the name
+        # (but "Tack!" that is all the sender wrote stays: it is content, by policy).
+        above = stripped[body[-1]] if body else ""
+        if len(above) <= 30 and THANKS_LINE.fullmatch(above) and (len(body) > 1 or more_text):
+            cut = body.pop()
+    # Contact block: the last paragraph is a name with a phone number under it.
+    contact = _contact_block_start(lines, body)
+    return contact if contact is not None else cut
+
+
+def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | None:
+    """A valediction ("Mvh", "Best regards,") followed by at most a short name block."""
     window = body[-7:]
     for pos, i in enumerate(window):
         line = stripped[i].rstrip(",.!:;- ").lower()
@@ -71,15 +150,36 @@ def _signoff_cut(lines: Sequence[str], idx: Sequence[int]) -> int:
             after = window[pos + 1 :]
             if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
                 return i
-            break
-    # "-Anna", "/John", "//Jef", "—Ryan".
-    last = body[-1]
-    if len(stripped[last]) <= 40 and DASH_NAME.fullmatch(stripped[last]) and len(body) > 1:
-        cut = last
-        body = body[:-1]
-    # Contact block: the last paragraph is a name with a phone number under it.
-    contact = _contact_block_start(lines, body)
-    return contact if contact is not None else cut
+            return None
+    return None
+
+
+def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: frozenset[str]) -> bool:
+    """The last line of ``body`` is a name sign-off ("/Erik", "– Kenji", "Mvh Erik", "Erik")."""
+    line = stripped[body[-1]]
+    if len(line) > 40:
+        return False
+    if DASH_NAME.fullmatch(line):
+        # "– fixed CI" under "– wrote docs" is a list item, not a signature.
+        above = stripped[body[-2]] if len(body) > 1 else ""
+        return not (above[:1] == line[:1] and not above[:1].isalnum())
+    bare = _SIGN_MARK.sub("", line, count=1) if _SIGN_MARK.match(line) else line
+    if _is_sender(bare, names):
+        return True
+    # "Mvh Erik", "Best, Kenji", "Thanks, Kenji": only with the sender's own name, because
+    # "Regards, Roman" under a quote is kept by peers' corpora (talon) when nothing is known.
+    words = line.split()
+    for k in range(1, min(len(words), 4)):
+        lead, name = " ".join(words[:k]).rstrip(",.!/ "), " ".join(words[k:])
+        if (VALEDICTION.fullmatch(lead.lower()) or THANKS_LINE.fullmatch(lead)) and _is_sender(
+            name, names
+        ):
+            return True
+    return False
+
+
+def _is_sender(text: str, names: frozenset[str]) -> bool:
+    return bool(names) and " ".join(text.strip(" ,.!/").casefold().split()) in names
 
 
 def _paragraph_starts(lines: Sequence[str], body: Sequence[int]) -> list[int]:
@@ -105,4 +205,3 @@ def _contact_block_start(lines: Sequence[str], body: Sequence[int]) -> int | Non
         PHONE.search(line) and sum(ch.isalpha() for ch in line) <= 15 for line in block[1:]
     )
     return start if has_phone else None
-

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
 import time
+from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.compose import build_message
 from mailer.extract import (
     ReplyParts,
     Segment,
@@ -17,6 +22,10 @@ from mailer.extract import (
     split_html_reply,
     split_reply,
 )
+from mailer.models import RenderedMail
+from mailer.questions import load_default_questions
+from mailer.simulate import Persona
+from mailer.simulate import reply as sim_reply
 
 EMAILS = Path(__file__).parent / "emails"
 KINDS = {".eml": "eml", ".html": "html", ".txt": "text"}
@@ -245,6 +254,84 @@ def test_sign_off_is_removed(sign_off: str) -> None:
     assert _kinds(parts)[-1] == "signature"
 
 
+# Swedish "/Name" and the dash forms, at the end of the top post, of a numbered answer, or
+# alone under the last quote of an inline reply.
+DASH_SIGN_OFFS = ["/Erik", "//Erik", "/ Erik", "-Anna", "– Kenji", "— Kenji", "~Anna"]
+
+
+@pytest.mark.parametrize("sign_off", DASH_SIGN_OFFS)
+def test_dash_name_sign_off_is_removed_wherever_the_text_ends(sign_off: str) -> None:
+    assert split_reply(f"4. Klar med X\n\n{sign_off}\n").new_text == "4. Klar med X"
+    assert split_reply(f"Klar med X\n{sign_off}\n").new_text == "Klar med X"
+    inline = f"> 1. Q?\n\nPairing.\n\n> Thanks!\n> Maria Lind\n\n{sign_off}\n"
+    parts = split_reply(inline)
+    assert parts.new_text == "Pairing."
+    assert parts.segments[-1] == Segment("signature", sign_off)
+    top_and_inline = f"Svar nedan.\n{sign_off}\n\nSkickat från min iPhone\n\n> 1. Q?\nBra.\n"
+    assert split_reply(top_and_inline).new_text == "Svar nedan.\n\nBra."
+
+
+def test_sign_off_at_the_end_of_an_inline_answer_block() -> None:
+    body = "> 4. Framsteg?\n\nKlar med X\n\n/Erik\n\n> Tack!\n> Maria Lind\n"
+    assert split_reply(body).new_text == "Klar med X"
+
+
+NAME_SIGN_OFFS = [
+    ("Erik", "Erik Holm"),
+    ("Erik Holm", "Erik Holm"),
+    ("Erik H.", "Erik Holm"),
+    ("erik", "Erik Holm"),
+    ("Erik", "Holm, Erik"),  # Outlook's "Last, First"
+    ("Erik", '"Erik Holm (Acme)"'),
+    ("Kenji", "kenji.sato@example.com"),  # no display name: the address's local part
+    ("Thanks,\nKenji", "Kenji Sato"),
+    ("Tack!\n\nErik", "Erik Holm"),
+    ("Thanks, Kenji", "Kenji Sato"),
+    ("Mvh Erik", "Erik Holm"),
+    ("Hälsningar, Johan", "Johan Ek"),
+    ("- Erik", "Erik Holm"),
+]
+
+
+@pytest.mark.parametrize(("sign_off", "sender"), NAME_SIGN_OFFS)
+def test_the_senders_own_name_at_the_end_is_a_sign_off(sign_off: str, sender: str) -> None:
+    parts = split_reply(f"1. Bra\n2. Inget\n3. 4\n\n{sign_off}\n", sender_name=sender)
+    assert parts.new_text == "1. Bra\n2. Inget\n3. 4"
+    assert _kinds(parts)[-1] == "signature"
+    html = f"<div>Klar.</div><div><br></div><div>{sign_off.replace(chr(10), '<br>')}</div>"
+    assert split_html_reply(html, sender_name=sender).new_text == "Klar."
+
+
+@pytest.mark.parametrize(
+    ("text", "sender"),
+    [
+        ("1. Bra\n2. Inget\n3. 4", "Erik Holm"),
+        ("Nej", "Nils Ek"),
+        ("OK", "Olle Karlsson"),  # initials are not a name form
+        ("Jag pratade med Erik igår.", "Erik Holm"),
+        ("Bra vecka.\nErik och jag parade.", "Erik Holm"),
+        ("Thanks Erik for the help!", "Erik Holm"),
+        ("Who helped?\nAnna", "Erik Holm"),  # somebody else's name is an answer
+        ("Thanks,\nAnna", "Erik Holm"),
+        ("Bra vecka.\n\nErik", None),  # a bare name needs the sender's name to go
+        ("Gjorde klart:\n– fixa CI\n– skriva docs", None),  # a list, not "– Name"
+        ("Tack!", "Erik Holm"),
+        ("Tack!\n/Erik", None),  # all the sender wrote: the thanks stays (content)
+    ],
+)
+def test_names_and_short_answers_that_are_no_sign_off(text: str, sender: str | None) -> None:
+    expected = "Tack!" if text == "Tack!\n/Erik" else text
+    assert split_reply(text, sender_name=sender).new_text == expected
+
+
+def test_sender_name_is_keyword_only_and_optional() -> None:
+    assert split_reply("Klar.\n\nErik\n").new_text == "Klar.\n\nErik"
+    assert extract_reply(b"Klar.\n\nErik\n", "text", sender_name="Erik Holm") == "Klar."
+    assert extract_reply(b"<p>Klar.</p><p>Erik</p>", "html", sender_name="Erik") == "Klar."
+    with pytest.raises(TypeError):
+        split_reply("Klar.", "Erik")  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------- what must stay
 
 KEPT = [
@@ -459,6 +546,49 @@ def test_extract_reply_prefers_plain_but_falls_back_to_html() -> None:
     )
     assert extract_reply(raw) == "Plain answer"
     assert extract_reply(raw.replace(b"Plain answer", b"  ")) == "HTML answer"
+
+
+# ----------------------------------------------------- round trips through simulated clients
+
+SIM_SENT = datetime(2026, 11, 30, 10, 12, tzinfo=ZoneInfo("UTC"))
+SIM_PEOPLE = {"sv": ("Erik Holm", "erik@example.se"), "en": ("Kenji Sato", "kenji@example.com")}
+
+
+def _sim_prompt(who: Persona) -> EmailMessage:
+    """A check-in as compose.build_message sends it (the shape test_simulate uses too)."""
+    questions = load_default_questions()["checkin"]
+    lines = ["Hej!" if who.language == "sv" else "Hi,", "",
+             *(f"{n}. {q.wording(who.language)}" for n, q in enumerate(questions, 1)),
+             "", "Tack!", "Maria Lind", "", "-- ", "Tis och tors 13-15, annars mejl"]
+    return build_message(
+        RenderedMail(subject="Avstämning", text="\n".join(lines) + "\n", html="<p>Hej</p>"),
+        to=who.email, to_name=who.name, from_name="Team check-in",
+        from_address="checkin@example.com", message_id="<abcdefgh234567ab.checkin@example.com>",
+        reply_to="checkin+abcdefgh234567ab@example.com", token="abcdefgh234567ab",
+        date=datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Stockholm")))
+
+
+@pytest.mark.parametrize("style", ["inline", "top_numbered", "labelled", "free_text"])
+@pytest.mark.parametrize("client", ["gmail", "outlook", "iphone", "apple_mail", "thunderbird"])
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_simulated_replies_keep_every_answer_and_lose_the_sign_off(
+    client: str, style: str, language: str
+) -> None:
+    if client == "outlook" and style == "inline":
+        pytest.skip("Outlook types inline answers into the unquoted original (answers.py)")
+    name, address = SIM_PEOPLE[language]
+    who = Persona(name=name, email=address, language=language,  # type: ignore[arg-type]
+                  client=client, answers=style, goals=("Halvera byggtiden i CI",),  # type: ignore[arg-type]
+                  teammates=("Sofia", "Anna"))
+    for seed in range(8):  # the seeds cover every sign-off of the phrase bank
+        result = sim_reply(_sim_prompt(who), who, week=seed % 3, rng=random.Random(seed),
+                           sent_at=SIM_SENT)
+        new_text = extract_reply(result.raw, sender_name=name)
+        if style != "free_text":
+            for answer in result.answers.values():
+                assert answer.splitlines()[0] in " ".join(new_text.split())
+        assert name.split()[0] not in new_text, new_text  # "/Erik", "Thanks,\nKenji", "Erik"
+        assert "Tis och tors" not in new_text and "Maria Lind" not in new_text
 
 
 # --------------------------------------------------------------------------- robustness
