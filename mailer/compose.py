@@ -27,8 +27,8 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from email.message import EmailMessage
-from email.header import Header
 from email.utils import format_datetime as rfc5322_date
 from email.utils import formataddr
 from importlib import import_module
@@ -72,6 +72,12 @@ def babel_locale(language: str, country: str | None = None) -> str:
 
 def format_date(value: date | datetime, language: str, format: str = "full") -> str:
     day = value.date() if isinstance(value, datetime) else value
+    return _format_day(day, format, language)
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, format: str, language: str) -> str:
+    # A batch formats the same few dates thousands of times (subject, title, heading).
     return babel_dates.format_date(day, format, locale=language)
 
 
@@ -289,9 +295,13 @@ def _header(name: str, value: str, linesep: str) -> str:
     """``Name: value``, RFC 2047-encoded when not ASCII, folded when long (RFC 5322 2.2.3)."""
     if not value.isascii():
         return f"{name}: {_encoded_words(value, linesep)}"
-    if len(name) + len(value) < 76:
-        return f"{name}: {value}"
-    return f"{name}: {Header(value, 'us-ascii', header_name=name).encode(linesep=linesep)}"
+    lines, line = [], f"{name}:"
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) > 78 and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += f" {word}"
+    return linesep.join([*lines, line])
 
 
 def _text_part(subtype: str, text: str, linesep: str) -> str:
