@@ -345,6 +345,12 @@ def send_command(args: argparse.Namespace) -> int:
     from mailer.context import open_context
 
     config = load_config(args.config_path)
+    if args.team and config.team(args.team) is None:
+        raise MailerError(f"--team {args.team}: no such team (teams: "
+                          f"{', '.join(t.name for t in config.teams)})")
+    if args.member and not any(args.member.lower() in p.addresses for t in config.teams
+                               for p in (t.manager, *t.members)):
+        raise MailerError(f"--member {args.member}: nobody in the config has that address")
     ctx = open_context(config, need_secret=not args.dry_run)
     now = _at(args.at, config.service.timezone)
     report = asyncio.run(send_due(ctx, args.kind, now=now, team=args.team, member=args.member,

@@ -422,3 +422,12 @@ async def test_reply_to_carries_the_token_only_with_plus_tokens(stack, tmp_path)
     token = token_from_subject(mail["Subject"])
     assert mail["Reply-To"] == f"checkin+{token}@{stack.domain}"
     assert mail["Message-ID"] == f"<{token}.checkin@{stack.domain}>"
+
+
+def test_send_refuses_an_unknown_team_or_member(stack, tmp_path, capsys):
+    path = write_config(stack, tmp_path, [stack.new_user("known")])
+    assert cli.main(["--config", str(path), "send", "checkin", "--team", "nope", "--dry-run"]) == 1
+    assert "no such team" in capsys.readouterr().err
+    assert cli.main(["--config", str(path), "send", "checkin", "--member", "x@example.org",
+                     "--dry-run"]) == 1
+    assert "nobody in the config" in capsys.readouterr().err
