@@ -5,7 +5,8 @@ People answer in four shapes, tried in this order (the first that finds answers 
 1. inline: each answer written under the quoted question (bottom- or interleaved posting, as
    Thunderbird and Apple Mail users do; the quote segments come from :mod:`mailer.extract`);
 2. numbered: ``1.``/``1)``/``1:`` at the start of a line, top-posted (the phone habit);
-3. labelled: ``Hinder: ...``, ``Energy: 4`` with the labels of ``questions.toml``;
+3. labelled: ``Hinder: ...``, ``Energy: 4`` with the labels of ``questions.toml`` (a label starts
+   a line and is followed by ":" or " - "; a scale label also by its number, "Energi 4");
 4. anything else is free text: kept whole, ``unstructured``, never split by guesswork.
 
 A scale answer is an int only when it says one number on the scale ("4", "4/5", "4 av 5",
@@ -144,20 +145,44 @@ def _norm(text: str) -> str:
 def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> dict[str, str]:
     """Answers written under the quoted questions: the new text after a quote segment belongs
     to the last question that quote contains."""
-    wordings = [(q.id, _norm(text)) for q in questions for text in q.text.values()]
+    wordings = [(n, q.id, _norm(text)) for n, q in enumerate(questions, 1)
+                for text in q.text.values()]
     current: str | None = None
     found: dict[str, str] = {}
     for segment in segments:
         if segment.kind == "quote":
-            quoted = _norm(segment.text)
-            hits = [(quoted.rfind(w), qid) for qid, w in wordings if w and w in quoted]
-            if hits:
-                current = max(hits)[1]
+            current = _last_question(_norm(segment.text), wordings) or current
         elif segment.kind == "new" and current is not None and segment.text.strip():
             found[current] = (found.get(current, "") + "\n" + segment.text).strip()
         elif segment.kind in ("signature", "forward"):
             current = None
     return found
+
+
+def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str | None:
+    """The id of the question a (normalised) quote ends with, or None.
+
+    A wording counts as whole words only, and not where it lies inside a longer wording
+    found at the same place: "What worked?" is part of "What worked less well, and what do
+    we do about it?".  Of the rest the one that ends last wins; when two end together, the
+    one whose number ("4." before it in the prompt) agrees, then the longer.
+    """
+    padded = f" {quoted} "
+    spans: list[tuple[int, int, int, str]] = []  # start, end, number, id
+    for number, qid, wording in wordings:
+        at = padded.rfind(f" {wording} ") if wording else -1
+        if at >= 0:
+            spans.append((at + 1, at + 1 + len(wording), number, qid))
+    inside = {s for s in spans for o in spans
+              if o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]}
+    best: tuple[int, bool, int, str] | None = None
+    for start, end, number, qid in spans:
+        if (start, end, number, qid) in inside:
+            continue
+        agrees = padded[:start].endswith(f" {number} ")
+        rank = (end, agrees, end - start, qid)
+        best = rank if best is None or rank[:3] > best[:3] else best
+    return best[3] if best else None
 
 
 _NUMBERED_RE = re.compile(r"^\s*(?:\*\*)?(\d{1,2})\s*[.):]\s*(?:\*\*)?\s*(.*)$")
@@ -179,14 +204,18 @@ def _numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
 
 
 def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
+    """``Label: answer`` lines.  The label must start the line and be followed by ":" (or "=",
+    or " - " / " – "), so "Energy-wise a 3." and "Problem är att ..." are prose; a scale
+    label may also be followed by its number alone ("Energi 4")."""
     labels = sorted(
         ((label, q) for q in questions
-         for label in (*q.labels, q.id.replace("_", " "), *(t.lower().rstrip("?") for t in q.text.values()))),
+         for label in (*q.labels, q.id.replace("_", " "),
+                       *(t.lower().rstrip("?") for t in q.text.values()))),
         key=lambda item: len(item[0]), reverse=True,
     )
     pattern = re.compile(
         r"^\s*(?:[-*•]\s*)?(?:\*\*)?(?P<label>" + "|".join(re.escape(label) for label, _ in labels)
-        + r")(?:\*\*)?\s*(?:[:=–-]|(?=\s+\d))\s*(?P<rest>.*)$",
+        + r")(?:\*\*)?(?P<sep>\s*[:：=]|\s+[-–—](?=\s|$)|(?=\s+\d))(?:\*\*)?\s*(?P<rest>.*)$",
         re.IGNORECASE,
     )
     by_label = {label: q for label, q in labels}
@@ -196,8 +225,8 @@ def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
         match = pattern.match(line)
         if match:
             current = by_label[match["label"].lower()]
-            if current.type != "scale" and not match["rest"].strip() and line.rstrip()[-1:] != ":":
-                current = None  # "Energi" alone, no colon: a word in a sentence, not a label
+            if not match["sep"] and current.type != "scale":
+                current = None  # "Problem 2 är ...": a number after a text label is prose
             if current is not None:
                 found[current.id] = (found.get(current.id, "") + "\n" + match["rest"]).strip()
         elif current is not None:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mailer.answers import Command, map_answers, parse_command, parse_scale
+from mailer.compose import build_message
+from mailer.extract import split_reply
+from mailer.models import Question, RenderedMail
 from mailer.questions import load_default_questions
+from mailer.replies import parse_reply
+from mailer.simulate import Persona
+from mailer.simulate import reply as sim_reply
 
 QUESTIONS = load_default_questions()["checkin"]  # working_well, obstacles, mood, progress
 TODAY = date(2026, 12, 18)
@@ -95,6 +104,73 @@ def test_inline_answers_under_quoted_questions() -> None:
                               "mood": 4}
 
 
+REVIEW = load_default_questions()["review"]  # planned, happened, worked, improve, next_month
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_inline_question_inside_a_longer_one_is_not_matched(language: str) -> None:
+    # "What worked?" is part of "What worked less well, and what do we do about it?".
+    wording = {q.id: q.wording(language) for q in REVIEW}
+    head, _, tail = wording["improve"].partition(", ")  # wrapped by the client
+    segments = [
+        Seg("quote", f"> 3. {wording['worked']}"),
+        Seg("new", "Short PRs."),
+        Seg("quote", f"> 4. {head},\n> {tail}"),
+        Seg("new", "Estimates."),
+        Seg("quote", f"> 5. {wording['next_month']}"),
+        Seg("new", "Close it out."),
+    ]
+    mapped = map_answers("Short PRs.\n\nEstimates.\n\nClose it out.", segments, REVIEW)
+    assert mapped.answers == {"worked": "Short PRs.", "improve": "Estimates.",
+                              "next_month": "Close it out."}
+
+
+def test_inline_unanswered_question_before_the_answered_one() -> None:
+    segments = [Seg("quote", "> 3. What worked?\n>\n> 4. What worked less well, and what do we"
+                    " do about it?"), Seg("new", "Estimates.")]
+    assert map_answers("Estimates.", segments, REVIEW).answers == {"improve": "Estimates."}
+
+
+def test_inline_matches_whole_words_and_the_number_breaks_ties() -> None:
+    questions = (Question("a", {"en": "Anything else?"}), Question("b", {"en": "Anything else?"}))
+    segments = [Seg("quote", "> 2. Anything else?"), Seg("new", "No.")]
+    assert map_answers("No.", segments, questions).answers == {"b": "No."}
+    segments = [Seg("quote", "> 1) Anything  else ?"), Seg("new", "No.")]
+    assert map_answers("No.", segments, questions).answers == {"a": "No."}
+    # "somewhat worked" does not contain the question "What worked?".
+    segments = [Seg("quote", "> It somewhat worked out"), Seg("new", "Yes.")]
+    assert map_answers("Yes.", segments, REVIEW).method == "free_text"
+
+
+def test_last_numbered_answer_loses_the_sign_off() -> None:
+    body = "1. Bra\n2. Inget\n3. 4\n4. Klar med X\n\n/Erik\n\n> 1. Vad fungerar bra?\n"
+    parts = split_reply(body, sender_name="Erik Holm")
+    mapped = map_answers(parts.new_text, parts.segments, QUESTIONS)
+    assert mapped.answers["progress"] == "Klar med X"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Energy-wise a 3.", "Quick update. Energy-wise a 3.\nNothing blocking.",
+     "Problem 2 är att vi saknar folk", "Progress-wise fine, energy so-so.",
+     "Energimässigt en 4:a."],
+)
+def test_a_label_needs_a_separator(text: str) -> None:
+    mapped = map_answers(text, [Seg("new", text)], QUESTIONS)
+    assert mapped.method == "free_text" and mapped.answers == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [("Energy: 3", {"mood": 3}), ("Energi 4", {"mood": 4}),
+     ("Hinder - inget", {"obstacles": "inget"}), ("Hinder – inget", {"obstacles": "inget"}),
+     ("**Hinder:** inget", {"obstacles": "inget"}),
+     ("Hinder:\nCI är segt", {"obstacles": "CI är segt"}), ("Energy = 4", {"mood": 4})],
+)
+def test_label_separators(text: str, answers: dict[str, object]) -> None:
+    assert map_answers(text, [Seg("new", text)], QUESTIONS).answers == answers
+
+
 def test_top_posted_prose_is_free_text() -> None:
     text = "Ganska lugn vecka. Inget särskilt att rapportera, energin är ok."
     segments = [Seg("new", text), Seg("quote", "> 1. Vad fungerar bra i samarbetet just nu?")]
@@ -151,3 +227,45 @@ def test_commands_not_understood_say_why(text: str) -> None:
 def test_mapping_and_commands_never_raise(text: str) -> None:
     map_answers(text, [Seg("new", text)], QUESTIONS)
     parse_command(text, today=TODAY)
+
+
+# ------------------------------------------------ round trips through simulated mail clients
+
+
+def _prompt(who: Persona, kind: str) -> EmailMessage:
+    """A prompt of ``kind`` as compose.build_message assembles it."""
+    questions = load_default_questions()[kind]
+    lines = ["Hej!", "", *(f"{n}. {q.wording(who.language)}" for n, q in enumerate(questions, 1)),
+             "", "Tack!", "Maria Lind"]
+    return build_message(
+        RenderedMail(subject="Avstämning", text="\n".join(lines) + "\n", html="<p>Hej</p>"),
+        to=who.email, to_name=who.name, from_name="Team check-in",
+        from_address="checkin@example.com", message_id=f"<abcdefgh234567ab.{kind}@example.com>",
+        reply_to="checkin+abcdefgh234567ab@example.com", token="abcdefgh234567ab",
+        date=datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Stockholm")))
+
+
+@pytest.mark.parametrize("kind", ["checkin", "review", "feedback", "reflection"])
+@pytest.mark.parametrize("style", ["inline", "top_numbered", "labelled"])
+@pytest.mark.parametrize("client", ["gmail", "iphone", "apple_mail", "thunderbird", "outlook"])
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_simulated_replies_map_to_the_meant_answers(
+    language: str, client: str, style: str, kind: str
+) -> None:
+    if client == "outlook" and style == "inline":
+        pytest.skip("Outlook's inline answers sit in the unquoted original: not mapped")
+    name, address = {"sv": ("Erik Holm", "erik@example.se"),
+                     "en": ("Kenji Sato", "kenji@example.com")}[language]
+    who = Persona(name=name, email=address, language=language,  # type: ignore[arg-type]
+                  client=client, answers=style, goals=("Halvera byggtiden i CI",))  # type: ignore[arg-type]
+    questions = load_default_questions()[kind]
+    sent_at = datetime(2026, 11, 30, 10, 12, tzinfo=ZoneInfo("UTC"))
+    for seed in range(6):
+        sent = sim_reply(_prompt(who, kind), who, week=seed % 3, rng=random.Random(seed),
+                         sent_at=sent_at)
+        parsed = parse_reply(sent.raw, received_at=sent_at)
+        mapped = map_answers(parsed.text, parsed.segments, questions)
+        expected = {qid: parse_scale(text)[0] if q.type == "scale" else text
+                    for q in questions for qid, text in sent.answers.items() if q.id == qid}
+        assert {qid: (v if not isinstance(v, str) else " ".join(v.split()))
+                for qid, v in mapped.answers.items()} == expected
