@@ -279,10 +279,10 @@ async def send_due(
                                  ledger_pauses=ctx.ledger.pauses(), team=team, member=member)
     tally = _Tally()
     due = _triage(ctx, planned, _known(ctx.ledger, kind, planned), tally, write=not dry_run)
+    if dry_run:  # printed by the command instead
+        return _dry_run(ctx, kind, team, due, now, tally)
     for line in tally.lines:
         log.info("%s", line)
-    if dry_run:
-        return _dry_run(ctx, kind, team, due, now, tally)
     try:
         if due:
             await _deliver(ctx, due, now, tally, backoff)
