@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark outbound check-ins: render + send over STARTTLS + AUTH; report only, never gate.
 
-    python bench/send.py [--members 2000] [--memory-members 10000] [--baseline 200]
+    python bench/send.py [--members 2000] [--memory-members 10000] [--baseline 200] [--json F]
 
 A local aiosmtpd accept-and-drop server runs in another process (STARTTLS required, then AUTH
 PLAIN; every message is read in full and dropped). Three figures, each client in a fresh
@@ -179,6 +179,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--memory-members", type=int, default=10000)
     parser.add_argument("--baseline", type=int, default=200, help="messages for the baseline")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         server, port, cert = start_server(Path(folder))
@@ -201,6 +202,10 @@ def main(argv: list[str]) -> int:
           f"{os.cpu_count()} cores, load average {load:.1f} at the start")
     print(f"memory:   {memory['sent']:>6.0f} check-ins, peak RSS {memory['peak_mb']:.0f} MB "
           f"at {memory['rate']:.0f} messages/s  (target < 150 MB)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"ours": fast, "baseline": slow, "memory": memory,
+                                         "ratio": ratio, "load_average": load}, indent=2))
     return 0
 
 
