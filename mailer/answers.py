@@ -3,7 +3,8 @@
 People answer in four shapes, tried in this order (the first that finds answers wins):
 
 1. inline: each answer written under the quoted question (bottom- or interleaved posting, as
-   Thunderbird and Apple Mail users do; the quote segments come from :mod:`mailer.extract`);
+   Thunderbird and Apple Mail users do, and Outlook users who type "[Name] ..." into the
+   original; the quote and new segments come from :mod:`mailer.extract`);
 2. numbered: ``1.``/``1)``/``1:`` at the start of a line, top-posted (the phone habit);
 3. labelled: ``Hinder: ...``, ``Energy: 4`` with the labels of ``questions.toml`` (a label starts
    a line and is followed by ":" or " - "; a scale label also by its number, "Energi 4");

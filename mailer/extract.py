@@ -17,11 +17,13 @@ How it works, in one pass over the lines of a body:
   separator, a mailing-list ``_____`` rule, or a mobile-client footer ("Sent from my
   iPhone", which iOS Mail puts above the quote).  Unquoted text between quoted lines
   further down is an inline answer again.
-* The last block of new text (and a block a signature follows) loses a trailing sign-off
-  (:mod:`mailer.signoff`): a valediction ("Mvh", "Best regards") with the name block under
-  it, a ``/Name`` / ``– Name`` line, the sender's own name when ``sender_name`` is given, a
-  contact block with a phone number, or a legal disclaimer.  "Thanks"/"Tack" is content,
-  not a sign-off, unless a name sign-off follows it ("Thanks,\nKenji").
+* With the sender's name known, a paragraph inside an unquoted original that starts with
+  Outlook's comment marker ("[Erik Holm] ...", "[EH] ...") is an answer typed into it.
+* The last block of new text (and a block a signature follows, and the top post) loses a
+  trailing sign-off (:mod:`mailer.signoff`): a valediction ("Mvh", "Best regards") with the
+  name block under it, a ``/Name`` / ``– Name`` line, the sender's own name when
+  ``sender_name`` is given, a contact block with a phone number, or a legal disclaimer.
+  "Thanks"/"Tack" is content, not a sign-off, unless a name sign-off follows it.
 
 Policy (differs from some peer libraries on purpose): signatures and client footers are
 removed; a forward keeps only the note above it; a body that starts with quoted material
@@ -39,6 +41,7 @@ such as a megabyte of nested ``>`` stays linear.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,7 +57,8 @@ from mailer.quote_lines import (
     split_glued_attributions,
 )
 from mailer.quote_patterns import BARE_URL, LINK_IN_ANGLES, MAX_ATTR, MAX_LINE, PAREN_URL, RULE
-from mailer.signoff import name_forms, trim_signoff
+from mailer.sender_name import comment_marker, name_forms
+from mailer.signoff import trim_signoff
 
 __all__ = [
     "ReplyParts",
@@ -179,6 +183,34 @@ def _fold_broken_quote_lines(
 
 
 
+_NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s")  # "2. Next question" of the original
+
+
+def _mark_outlook_comments(
+    lines: list[str], kinds: list[SegmentKind | None], marker: re.Pattern[str]
+) -> None:
+    """Answers typed into an unquoted original are new text, without their "[Name]" marker.
+
+    Outlook cannot ``>``-quote, so people answer inline by typing into the original under the
+    From:/Sent: block, and Outlook's "Mark my comments with" option prefixes each comment
+    with the user's name.  A marked line starts a comment that runs to the end of its
+    paragraph (or to the next numbered item of the original).
+    """
+    i, n = 0, len(lines)
+    while i < n:
+        if kinds[i] != "quote" or not marker.match(lines[i]):
+            i += 1
+            continue
+        lines[i] = marker.sub("", lines[i], count=1)
+        kinds[i] = "new" if lines[i].strip() else None
+        i += 1
+        while i < n and kinds[i] == "quote" and lines[i].strip():
+            if _NUMBERED_ITEM.match(lines[i]) or marker.match(lines[i]):
+                break
+            kinds[i] = "new"
+            i += 1
+
+
 def _normalise(text: str) -> list[str]:
     # "\r\r\n" comes from gateways that convert line endings twice.
     text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
@@ -215,7 +247,8 @@ def split_reply(text: str, /, *, sender_name: str | None = None) -> ReplyParts:
 
     :param text: a decoded text/plain body (any newline convention).
     :param sender_name: the From display name, if known: the sender's own name alone on the
-        last line ("Erik", "Thanks,\nKenji") is then a sign-off too.
+        last line ("Erik", "Thanks,\nKenji") is then a sign-off too, and paragraphs marked
+        "[Erik Holm]" inside an unquoted original are answers typed into it (Outlook).
     :returns: the new text (top-posted text and inline answers, joined by a blank line)
         and every segment in document order.
     """
@@ -223,6 +256,9 @@ def split_reply(text: str, /, *, sender_name: str | None = None) -> ReplyParts:
         return ReplyParts("", ())
     lines = split_glued_attributions(_normalise(text))
     kinds = _classify(lines)
+    marker = comment_marker(sender_name)
+    if marker is not None:
+        _mark_outlook_comments(lines, kinds, marker)
     trim_signoff(lines, kinds, names=name_forms(sender_name))
     segments = _segments(lines, kinds)
     new_text = "\n\n".join(s.text.strip("\n") for s in segments if s.kind == "new").strip()

@@ -1,15 +1,17 @@
 """Sign-off trimming: the valediction, name, contact block or disclaimer at the end of what
 the sender typed is a signature, not part of the answer.
 
-A sign-off is looked for at the end of the last block of new text and of any block that a
-signature follows (iOS Mail: "Svar nedan\\n/Erik\\n\\nSkickat från min iPhone" above answers
-typed inline).  What counts, from the end of such a block:
+A sign-off is looked for at the end of three blocks of new text: the last one, any block a
+signature follows (iOS Mail: "Svar nedan\n/Erik\n\nSkickat från min iPhone" above answers
+typed inline), and the top post above the quote ("Se svar nedan!\n/Erik" over answers typed
+into the original).  What counts, from the end of such a block:
 
 * a valediction ("Mvh", "Best regards,") with at most a short name block under it;
-* a name line: ``/Erik``, ``//Erik``, ``/ Erik``, ``-Anna``, ``– Kenji``; a valediction and a
-  name on one line ("Mvh Erik"); or, when the sender's name is known, that name alone
-  ("Erik", "Kenji Sato") or after a thank-you ("Thanks, Kenji");
-* a "Thanks,"/"Tack!" line right above such a name line goes with it;
+* a dash or slash and a name-cased name: ``/Erik``, ``//Erik``, ``/ Erik``, ``-Anna``,
+  ``– Kenji``, ``-Maarten de Jong`` (not "– fixed CI", nor an item of a dash list);
+* when the sender's name is known: that name alone ("Erik", "Kenji Sato", "/erik"), or after
+  a valediction or thank-you on the same line ("Mvh Erik", "Thanks, Kenji");
+* a "Thanks,"/"Tack!" line right above such a name line goes with it (alone it is content);
 * a contact block (a name with a phone number under it) or a legal disclaimer.
 
 Only whole lines at the end are ever removed: a name inside a sentence stays, and so do short
@@ -32,33 +34,9 @@ from mailer.quote_patterns import (
     VALEDICTION,
 )
 
-__all__ = ["name_forms", "trim_signoff"]
+__all__ = ["trim_signoff"]
 
-_PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|<[^<>]*>")
 _SIGN_MARK = re.compile(r"[-–—/~]+\s*")  # what precedes a name in "/Erik", "– Kenji"
-
-
-def name_forms(sender_name: str | None) -> frozenset[str]:
-    """The case-folded ways a sender signs: full name, first name, first name and initial.
-
-    Handles Outlook's "Last, First", quotes, "(Company)" suffixes and an address local part
-    ("erik.holm").  Initials are left out on purpose: "OK" would be Olle Karlsson's.
-    """
-    if not sender_name:
-        return frozenset()
-    name = _PARENTHETICAL.sub(" ", sender_name).replace('"', " ").replace("'", " ")
-    if "@" in name:
-        name = name.split("@", 1)[0]
-    if "," in name:  # Outlook's "Holm, Erik"
-        last, _, first = name.partition(",")
-        name = f"{first} {last}"
-    words = [w for w in re.split(r"[\s._]+", name.casefold()) if w]
-    if not words or len(words[0]) < 2 or not words[0][0].isalpha():
-        return frozenset()
-    forms = {" ".join(words), words[0]}
-    if len(words) > 1:
-        forms |= {f"{words[0]} {words[-1][0]}", f"{words[0]} {words[-1][0]}."}
-    return frozenset(forms)
 
 
 def trim_signoff(
@@ -66,12 +44,18 @@ def trim_signoff(
 ) -> None:
     """Mark trailing sign-offs of new text as ``signature`` (see the module docstring).
 
-    :param names: :func:`name_forms` of the sender, or empty when unknown.
+    :param names: :func:`mailer.sender_name.name_forms` of the sender, or empty when unknown.
     """
     blocks = _new_blocks(kinds)
     if not blocks:
         return
-    targets = [b for b in blocks[:-1] if _signature_follows(kinds, b[1])] + [blocks[-1]]
+    # The end of the text, text a signature follows, and the top post: what the sender typed
+    # above the quote ("Se svar nedan!\n/Erik") before answering inside it.
+    last = len(blocks) - 1
+    targets = [
+        (start, end) for k, (start, end) in enumerate(blocks)
+        if k == last or _signature_follows(kinds, end) or (k == 0 and _is_top(kinds, start))
+    ]
     for start, end in targets:
         idx = [i for i in range(start, end + 1) if kinds[i] == "new"]
         cut = _signoff_cut(lines, idx, names=names, more_text=len(blocks) > 1)
@@ -95,6 +79,10 @@ def _new_blocks(kinds: Sequence[SegmentKind | None]) -> list[tuple[int, int]]:
     if start is not None:
         blocks.append((start, last))
     return blocks
+
+
+def _is_top(kinds: Sequence[SegmentKind | None], start: int) -> bool:
+    return all(kind is None for kind in kinds[:start])
 
 
 def _signature_follows(kinds: Sequence[SegmentKind | None], end: int) -> bool:
@@ -159,13 +147,13 @@ def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: froze
     line = stripped[body[-1]]
     if len(line) > 40:
         return False
-    if DASH_NAME.fullmatch(line):
-        # "– fixed CI" under "– wrote docs" is a list item, not a signature.
-        above = stripped[body[-2]] if len(body) > 1 else ""
-        return not (above[:1] == line[:1] and not above[:1].isalnum())
     bare = _SIGN_MARK.sub("", line, count=1) if _SIGN_MARK.match(line) else line
     if _is_sender(bare, names):
         return True
+    if DASH_NAME.fullmatch(line) and _name_cased(bare):
+        # "– Fixed" under "– Wrote docs" is a list item, not a signature.
+        above = stripped[body[-2]] if len(body) > 1 else ""
+        return not (above[:1] == line[:1] and not above[:1].isalnum())
     # "Mvh Erik", "Best, Kenji", "Thanks, Kenji": only with the sender's own name, because
     # "Regards, Roman" under a quote is kept by peers' corpora (talon) when nothing is known.
     words = line.split()
@@ -176,6 +164,19 @@ def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: froze
         ):
             return True
     return False
+
+
+_PARTICLES = frozenset({"af", "av", "da", "de", "del", "den", "der", "di", "du", "la", "le",
+                        "ten", "ter", "van", "von", "zu"})
+
+
+def _name_cased(text: str) -> bool:
+    """ "Kenji", "Anna-Karin", "Maarten de Jong"; not "fixed CI" or "CI is green"."""
+    words = text.split()
+    return bool(words) and all(
+        (w[:1].isupper() and (len(w) == 1 or not w[1:].isupper())) or (k > 0 and w in _PARTICLES)
+        for k, w in enumerate(words)
+    )
 
 
 def _is_sender(text: str, names: frozenset[str]) -> bool:

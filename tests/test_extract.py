@@ -6,6 +6,9 @@ import random
 import time
 from datetime import datetime
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -52,10 +55,18 @@ def test_corpus_is_large_and_paired() -> None:
         assert case.with_name(case.stem + ".expected.txt").exists(), case.name
 
 
+def _from_name(raw: bytes) -> str | None:
+    """The From display name, else the address, as replies.parse_reply passes it."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    found = getaddresses([str(headers.get("From", ""))])
+    return (found[0][0] or found[0][1]) if found else None
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_corpus(case: Path) -> None:
     expected = case.with_name(case.stem + ".expected.txt").read_text(encoding="utf-8")
-    got = extract_reply(case.read_bytes(), KINDS[case.suffix])
+    raw, kind = case.read_bytes(), KINDS[case.suffix]
+    got = extract_reply(raw, kind, sender_name=_from_name(raw) if kind == "eml" else None)
     assert _norm(got) == _norm(expected)
 
 
@@ -411,6 +422,40 @@ def test_text_below_a_signature_up_to_the_quote_stays_signature() -> None:
     assert parts.segments[1] == Segment("signature", "--\nAnna Berg\nAcme AB")
 
 
+OUTLOOK_INLINE = (
+    "Se svar nedan!\n\n/Erik\n\n________________________________\n"
+    "Från: Team check-in <checkin@example.com>\nSkickat: den 30 november 2026 09:00\n"
+    "Till: Erik Holm <erik@example.se>\nÄmne: Avstämning\n\nHej Erik!\n\n"
+    "1. Vad fungerar bra i samarbetet just nu?\n\n{m} Asynka uppdateringar funkar fint.\n"
+    "Färre möten också.\n\n2. Vilka hinder stöter du på?\n{m} Inga.\n"
+    "3. Hur är din energi, 1-5?\n\n4. Framsteg mot dina mål?\n\n{m}: Halvvägs.\n\n"
+    "Tack!\nMaria Lind\n"
+)
+
+
+@pytest.mark.parametrize("marker", ["[EH]", "[Erik Holm]", "[Erik]", "[eh]", " [Erik  Holm]"])
+def test_outlook_comments_typed_into_the_original_are_new_text(marker: str) -> None:
+    # Outlook cannot ">"-quote; "Mark my comments with" prefixes what one types into the
+    # original with one's name.
+    parts = split_reply(OUTLOOK_INLINE.format(m=marker), sender_name="Erik Holm")
+    assert parts.new_text == (
+        "Se svar nedan!\n\nAsynka uppdateringar funkar fint.\nFärre möten också.\n\nInga."
+        "\n\nHalvvägs."
+    )
+    assert _kinds(parts) == ["new", "signature", "quote", "new", "quote", "new", "quote", "new",
+                             "quote"]
+    assert parts.segments[4].text.endswith("2. Vilka hinder stöter du på?")
+
+
+@pytest.mark.parametrize(
+    ("marker", "sender"),
+    [("[EH]", None), ("[AB]", "Erik Holm"), ("[Anna]", "Erik Holm"), ("> [EH]", "Erik Holm")],
+)
+def test_other_comment_markers_stay_in_the_quote(marker: str, sender: str | None) -> None:
+    parts = split_reply(OUTLOOK_INLINE.format(m=marker), sender_name=sender)
+    assert parts.new_text == "Se svar nedan!"
+
+
 def test_top_posted_reply_is_only_the_top() -> None:
     body = "Top answer.\n\nOn Tue, Mar 3, 2026 at 9:00 AM A <a@b.c> wrote:\n> q\n> more\n"
     assert split_reply(body).new_text == "Top answer."
@@ -574,8 +619,6 @@ def _sim_prompt(who: Persona) -> EmailMessage:
 def test_simulated_replies_keep_every_answer_and_lose_the_sign_off(
     client: str, style: str, language: str
 ) -> None:
-    if client == "outlook" and style == "inline":
-        pytest.skip("Outlook types inline answers into the unquoted original (answers.py)")
     name, address = SIM_PEOPLE[language]
     who = Persona(name=name, email=address, language=language,  # type: ignore[arg-type]
                   client=client, answers=style, goals=("Halvera byggtiden i CI",),  # type: ignore[arg-type]
