@@ -105,11 +105,9 @@ def _classify(lines: Sequence[str]) -> list[SegmentKind | None]:
             continue
         if quote[i]:
             kinds[i] = "forward" if mode == "forward" else "quote"
-            if mode == "signature":
-                # A signature ends where the quote starts: iOS Mail puts "Sent from my
-                # iPhone" above the quote, and text between quoted lines further down is an
-                # answer written inline, not more signature.
-                mode = None
+            # A signature ends at the quote (iOS Mail puts "Sent from my iPhone" above it):
+            # unquoted text between quoted lines further down is an inline answer again.
+            mode = None if mode == "signature" else mode
             i += 1
             continue
         if mode == "forward":

@@ -664,6 +664,29 @@ def test_split_reply_on_mail_shaped_noise(lines: list[str]) -> None:
     assert "> q" not in parts.new_text
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["> q", "> 1. Q?", "From: A", "Sent: B", "To: C", "Sent from my iPhone", "-- ", "",
+             "Erik", "/Erik", "– Kenji", "Thanks,", "Mvh Erik", "[EH] answer", "[Erik Holm]",
+             "answer", "1. Good", "Tack!", "Erik Holm\n+46 70 123 45 67"]
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([None, "", "Erik Holm", "Holm, Erik", "erik@x.se", "E"]),
+)
+def test_split_reply_with_a_sender_name_on_mail_shaped_noise(
+    lines: list[str], sender: str | None
+) -> None:
+    text = "\n".join(lines)
+    parts = split_reply(text, sender_name=sender)
+    assert "> q" not in parts.new_text
+    for line in parts.new_text.splitlines():
+        assert line.strip() in text
+    assert all(s.text.strip() for s in parts.segments)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=600), st.sampled_from(["eml", "text", "html"]))
 def test_extract_reply_never_raises(raw: bytes, kind: str) -> None:
