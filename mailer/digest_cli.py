@@ -1,12 +1,9 @@
 """``mailer digest``: build a team's weekly digest, print it, write its HTML, mail it.
 
-Thin: the digest is built by :mod:`mailer.digest_render`. ``--send`` goes through the outbox
-ledger like every prompt, on the same slot ``digest:<team>:<manager>:<week>`` that the
-scheduled job of ``mailer run`` (:func:`mailer.jobs.send_due`) uses: the slot gets its fixed
-Message-ID first, is marked ``sending`` before the SMTP transaction and ``sent`` after it, so
-the manager gets each week's digest once, whether the command or the schedule sent it.
-(``send_due`` plans the week from the schedule and the catch-up window; ``--week`` names any
-week, hence this one-slot path.)
+Thin: the digest is built by :mod:`mailer.digest_render`. ``--send`` goes through
+:func:`mailer.jobs.send_planned`, the same exactly-once ledger path as every prompt, on the slot
+``digest:<team>:<manager>:<week>`` that the scheduled job of ``mailer run`` uses, so the
+manager gets each week's digest once, whether the command or the schedule sent it.
 """
 
 from __future__ import annotations
@@ -14,18 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mailer.addressing import domain_of, message_id, mint_token
-from mailer.compose import build_message
+from mailer import jobs
 from mailer.config import load_config
 from mailer.context import Context, open_context
 from mailer.digest import last_complete_week, week_monday
 from mailer.digest_render import render_digest
-from mailer.errors import ConfigError, DeliveryError, SecretError
-from mailer.models import Prompt, RenderedMail, Slot, Team
+from mailer.errors import ConfigError, SecretError
+from mailer.models import Slot, Team
+from mailer.schedule import Planned
 
 
 def digest_command(args: argparse.Namespace) -> int:
@@ -49,7 +46,7 @@ def digest_command(args: argparse.Namespace) -> int:
             _output(args.output, team, many=len(teams) > 1).write_text(mail.html, "utf-8")
         print(f"Subject: {mail.subject}\n\n{mail.text}")
         if args.send:
-            print(send_digest(ctx, team, week, mail, now=now), file=sys.stderr)
+            send_digest(ctx, team, week, now=now)  # jobs logs what it did, in one line
     return 0
 
 
@@ -69,40 +66,14 @@ def _output(path: Path, team: Team, *, many: bool) -> Path:
     return path.with_name(f"{path.stem}-{team.name}{path.suffix}") if many else path
 
 
-def send_digest(ctx: Context, team: Team, week: str, mail: RenderedMail, *,
-                now: datetime) -> str:
-    """Mail the digest to the manager at most once per week; returns what happened.
+def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> jobs.SendReport:
+    """Mail the digest of ``week`` to the manager at most once; returns what happened.
 
-    :raises DeliveryError: the mail could not be sent (the slot stays retryable unless the
+    :raises DeliveryError: the mail could not be sent (the slot stays due unless the
         failure is permanent).
     """
     if ctx.secret is None:
         raise SecretError(f"{ctx.config.service.secret_env} is not set")
-    manager = team.manager
-    slot = Slot(team.name, manager.email, "digest", week)
-    known = ctx.ledger.get(slot.key)
-    if known is not None and known.state == "sent":
-        return f"digest {week} of {team.name} was already sent at {known.sent_at}"
-    if known is None:
-        token = mint_token(slot, ctx.secret)
-        mid = message_id(token, "digest", domain_of(ctx.config.smtp.from_address))
-        # due_at in UTC, as jobs.send_due writes it: the ledger compares the text
-        ctx.ledger.ensure([Prompt(slot, mid, token, "due", now.astimezone(timezone.utc),
-                                  manager.language)])
-        known = ctx.ledger.get(slot.key)
-        assert known is not None
-    smtp = ctx.config.smtp
-    message = build_message(mail, to=manager.email, to_name=manager.name,
-                            from_name=smtp.from_name, from_address=smtp.from_address,
-                            message_id=known.message_id, reply_to=smtp.from_address,
-                            token=None, date=now)
-    ctx.ledger.set_state(slot.key, "sending", count_attempt=True)
-    from mailer import outbox  # the network edge, only when sending
-
-    try:
-        asyncio.run(outbox.send(message, smtp))
-    except DeliveryError as exc:
-        ctx.ledger.set_state(slot.key, "failed" if exc.permanent else "due", error=str(exc))
-        raise
-    ctx.ledger.set_state(slot.key, "sent", at=now)
-    return f"digest {week} of {team.name} sent to {manager.email}"
+    slot = Slot(team.name, team.manager.email, "digest", week)
+    planned = Planned(slot=slot, person=team.manager, team=team, due_at=now)
+    return asyncio.run(jobs.send_planned(ctx, "digest", [planned], now=now, team=team.name))

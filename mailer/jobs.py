@@ -41,6 +41,12 @@ log = logging.getLogger("mailer.jobs")
 
 PLURAL = {"checkin": "check-ins", "review": "reviews", "feedback": "feedback requests",
           "reflection": "reflections", "digest": "digests", "brief": "briefs"}
+SINGULAR = {"checkin": "check-in", "review": "review", "feedback": "feedback request",
+            "reflection": "reflection", "digest": "digest", "brief": "brief"}
+
+
+def _noun(kind: str, count: int) -> str:
+    return (SINGULAR if count == 1 else PLURAL).get(kind, kind)
 _OFFLINE_KEY = b"offline preview key: never used for mail that is sent"
 
 
@@ -65,7 +71,7 @@ class SendReport:
     @property
     def summary(self) -> str:
         verb = "would send" if self.dry_run else "sent"
-        text = f"{verb} {self.sent} {PLURAL.get(self.kind, self.kind)} for {self.team or 'all teams'}"
+        text = f"{verb} {self.sent} {_noun(self.kind, self.sent)} for {self.team or 'all teams'}"
         if self.skipped:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items()))
             text += f", {sum(self.skipped.values())} skipped: {reasons}"
@@ -161,12 +167,13 @@ def _new_prompt(ctx: Context, planned: Planned, domain: str) -> Prompt:
         skip_reason=planned.skip_reason)
 
 
-def _known(ledger: Ledger, kind: str, planned: list[Planned]) -> dict[str, Prompt]:
-    if not planned:
-        return {}
-    since = min(p.due_at for p in planned)
-    until = max(p.due_at for p in planned) + timedelta(seconds=1)
-    return {p.slot.key: p for p in ledger.prompts(kind=kind, since=since, until=until)}
+def _known(ledger: Ledger, planned: list[Planned]) -> dict[str, Prompt]:
+    """The ledger rows of the planned slots, by slot key.
+
+    By key, not by due time: a slot is (person, kind, period), so a check-in whose time moved
+    in the config after it went out is still the same, already sent slot.
+    """
+    return ledger.get_many(p.slot.key for p in planned) if planned else {}
 
 
 def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], tally: _Tally,
@@ -277,8 +284,26 @@ async def send_due(
     """
     planned = schedule.slots_due(ctx.config, kind, now=now, catch_up=ctx.config.service.catch_up,
                                  ledger_pauses=ctx.ledger.pauses(), team=team, member=member)
+    return await send_planned(ctx, kind, planned, now=now, team=team, dry_run=dry_run,
+                              backoff=backoff)
+
+
+async def send_planned(
+    ctx: Context,
+    kind: str,
+    planned: list[Planned],
+    *,
+    now: datetime,
+    team: str | None = None,
+    dry_run: bool = False,
+    backoff: outbox.Backoff | None = None,
+) -> SendReport:
+    """Send the given planned slots through the exactly-once ledger (see :func:`send_due`).
+
+    For a slot the schedule does not name by itself, e.g. ``mailer digest --send --week``.
+    """
     tally = _Tally()
-    due = _triage(ctx, planned, _known(ctx.ledger, kind, planned), tally, write=not dry_run)
+    due = _triage(ctx, planned, _known(ctx.ledger, planned), tally, write=not dry_run)
     if dry_run:  # printed by the command instead
         return _dry_run(ctx, kind, team, due, now, tally)
     for line in tally.lines:

@@ -218,6 +218,17 @@ class Ledger:
         rows = self._query("SELECT * FROM prompts WHERE slot_key = ?", (slot_key,))
         return _row_to_prompt(rows[0]) if rows else None
 
+    def get_many(self, slot_keys: Iterable[str]) -> dict[str, Prompt]:
+        """The known rows among ``slot_keys``, by key (looked up in chunks of 500)."""
+        keys = list(dict.fromkeys(slot_keys))
+        found: dict[str, Prompt] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._query(f"SELECT * FROM prompts WHERE slot_key IN ({marks})", chunk):
+                found[row["slot_key"]] = _row_to_prompt(row)
+        return found
+
     def by_message_id(self, message_id: str) -> Prompt | None:
         rows = self._query("SELECT * FROM prompts WHERE message_id = ?", (message_id.strip(),))
         return _row_to_prompt(rows[0]) if rows else None

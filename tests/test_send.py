@@ -151,6 +151,20 @@ async def test_a_second_send_sends_nothing(world):
     assert len(world.stack.smtp_received) == 1 and len(world.inbox(world.anna)) == 1
 
 
+
+async def test_a_sent_slot_is_not_sent_again_after_its_time_changes_in_the_config(world):
+    """A slot is (person, kind, period): moving the check-in from 09:00 to 09:30 the same
+    morning must not send that day's check-in a second time."""
+    nine = datetime(2026, 11, 30, 9, 0, 5, tzinfo=ZoneInfo("Europe/Stockholm"))
+    assert (await world.send("checkin", nine, member=world.anna.email)).sent == 1
+    team = world.config.teams[0]
+    later = dataclasses.replace(team.checkin, time=team.checkin.time.replace(minute=30))
+    moved = dataclasses.replace(world.config, teams=(dataclasses.replace(team, checkin=later),))
+    world.ctx = dataclasses.replace(world.ctx, config=moved)
+    again = await world.send("checkin", nine + timedelta(minutes=30), member=world.anna.email)
+    assert (again.sent, again.already_sent) == (0, 1)
+    assert len(world.inbox(world.anna)) == 1
+
 # --------------------------------------------------------------------------- skips
 
 
