@@ -46,7 +46,11 @@ class FailedRecipient:
 
 
 def header_text(msg: Message, name: str) -> str:
-    """A header decoded to one line of text; "" when missing or undecodable (never raises)."""
+    """A header decoded to one line of text; "" when missing or undecodable (never raises).
+
+    NUL characters are dropped (RFC 5322 allows none): a Message-ID or Subject carrying one
+    would make the receipt's In-Reply-To or Subject header unsendable.
+    """
     value = msg.get(name)
     if value is None:
         return ""
@@ -54,7 +58,7 @@ def header_text(msg: Message, name: str) -> str:
         text = str(make_header(decode_header(str(value))))
     except (LookupError, UnicodeError, ValueError, TypeError):
         text = str(value)
-    return " ".join(text.split())
+    return " ".join(text.replace("\x00", "").split())
 
 
 # --------------------------------------------------------------------------- classification
