@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import email
-import email.policy
 import json
 import re
 import sys
@@ -35,10 +34,15 @@ from mailer.classify import (
     header_text,
 )
 from mailer.extract import Segment, html_to_text, split_html_reply, split_reply
-from mailer.mime import decode_bytes, decode_message
+from mailer.mime import HEADER_POLICY, MAX_HEADER_CHARS, decode_bytes, decode_message
 from mailer.records import record_id
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
+# Message-IDs looked up per message: each is a ledger query. Kept: the first In-Reply-To
+# ids and the first and last References (RFC 5322 3.6.4: the thread's root comes first,
+# the parent last; clients that trim keep both ends).
+_MAX_IN_REPLY_TO = 10
+_MAX_REFERENCES = (10, 40)
 
 
 @dataclass(frozen=True)
@@ -82,16 +86,30 @@ def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
     :param received_at: when the mailbox got it (IMAP INTERNALDATE): the record's time and
         "today" for dates without a year in an out-of-office.
     """
-    problems: list[str] = []
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    try:
+        return _understand(raw, raw, received_at, [])
+    except RecursionError:
+        # The stdlib parser (and Message.walk) recurse once per MIME level, so ~1,000
+        # nested parts raise; that is an attack, not mail. Read the headers alone.
+        head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\n\n"
+        return _understand(raw, head, received_at,
+                           ["MIME nested too deeply to read: only the headers were read"])
+
+
+def _understand(raw: bytes, data: bytes, received_at: datetime,
+                problems: list[str]) -> Reply:
+    """parse_reply on ``data`` (``raw`` itself, or only its headers); key and size of ``raw``."""
+    msg = email.message_from_bytes(data, policy=HEADER_POLICY)
     # compat32 never raises on bad headers; defects are only noted.
     if msg.defects:
         problems.append("malformed message: " + ", ".join(type(d).__name__ for d in msg.defects[:3]))
     message_id = _first_msgid(header_text(msg, "Message-ID"))
     if message_id is None:
         problems.append("no Message-ID: the record is keyed on the content")
+    if any(len(value) >= MAX_HEADER_CHARS for _, value in msg.raw_items()):
+        problems.append(f"a header field over {MAX_HEADER_CHARS} characters was cut")
     kind = classify(msg)
-    body = decode_message(raw)
+    body = decode_message(data)
     problems += body.problems
     full_text = body.text or ""
     if not full_text.strip() and body.html:
@@ -106,8 +124,8 @@ def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
     return Reply(
         key=record_id(message_id, raw),
         message_id=message_id,
-        in_reply_to=tuple(_MSGID_RE.findall(header_text(msg, "In-Reply-To"))),
-        references=tuple(_MSGID_RE.findall(header_text(msg, "References"))),
+        in_reply_to=_msgids(msg, "In-Reply-To", _MAX_IN_REPLY_TO, 0, problems),
+        references=_msgids(msg, "References", *_MAX_REFERENCES, problems),
         subject=header_text(msg, "Subject"),
         from_address=from_address.strip().lower(),
         from_name=from_name,
@@ -129,6 +147,15 @@ def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
         size=len(raw),
         problems=tuple(problems),
     )
+
+
+def _msgids(msg: Message, name: str, first: int, last: int,
+            problems: list[str]) -> tuple[str, ...]:
+    found = _MSGID_RE.findall(header_text(msg, name))
+    if len(found) <= first + last:
+        return tuple(found)
+    problems.append(f"{name} has {len(found)} Message-IDs: only {first + last} are looked up")
+    return tuple(found[:first] + found[len(found) - last:])
 
 
 def _first_msgid(value: str) -> str | None:
