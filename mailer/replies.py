@@ -121,6 +121,11 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     parts = split_reply(full_text, sender_name=from_name or from_address)  # "/Erik" sign-offs
     if not from_address:
         problems.append("no From address")
+    elif len(_authors(msg)) > 1:
+        # RFC 5322 3.6.2: more than one author needs a Sender; a reply has one. With two,
+        # a DMARC check upstream may have judged the other one: trust neither.
+        problems.append("more than one From address: the sender is unknown")
+        from_address = ""
     return Reply(
         key=record_id(message_id, raw),
         message_id=message_id,
@@ -156,6 +161,11 @@ def _msgids(msg: Message, name: str, first: int, last: int,
         return tuple(found)
     problems.append(f"{name} has {len(found)} Message-IDs: only {first + last} are looked up")
     return tuple(found[:first] + found[len(found) - last:])
+
+
+def _authors(msg: Message) -> set[str]:
+    fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
+    return {address.lower() for _, address in getaddresses(fields) if address}
 
 
 def _first_msgid(value: str) -> str | None:
