@@ -136,6 +136,29 @@ def run_and_kill(argv: Sequence[str], env: dict[str, str], log: Path, point: Kil
     return run
 
 
+def kill_runs(argv: Sequence[str], env: dict[str, str], log: Path, plan: Sequence[KillPoint],
+              progress: Callable[[int, float], int], rng: random.Random,
+              after_kill: Callable[[], None] = lambda: None) -> list[Run]:
+    """Run the service once per kill point until ``len(plan)`` kills have landed.
+
+    A run that finishes before its kill point (a progress target that can no longer be
+    reached, or a time after the run's end) is no fault survived; the next point is then a
+    time early in a run (drawn from ``rng``, within the duration of that finished run).
+    Bounded: at most twice as many runs as planned kills.
+    """
+    runs: list[Run] = []
+    points = list(plan)
+    while points and len(runs) < 2 * len(plan):
+        run = run_and_kill(argv, env, log, points.pop(0), progress)
+        runs.append(run)
+        if run.killed:
+            after_kill()
+        else:
+            points.append(KillPoint("seconds", round(rng.uniform(
+                0.05, max(0.06, 0.9 * run.seconds)), 3)))
+    return runs
+
+
 def run_to_end(argv: Sequence[str], env: dict[str, str], log: Path,
                progress: Callable[[int, float], int]) -> tuple[Run, str]:
     """One run left alone; returns it and the last line it printed on stdout."""
@@ -329,12 +352,15 @@ def send_scenario(stack: MailStack, folder: Path, *, prompts: int, kills: int,
             return len(received) - offset
 
     figures.setup_seconds = time.monotonic() - began
-    plan = plan_kills(random.Random(seed), kills, prompts)
-    runs, in_flight = [], Counter[str]()
-    for point in plan:
-        runs.append(run_and_kill(argv, env, log, point, progress))
+    rng = random.Random(seed)
+    in_flight = Counter[str]()
+
+    def after_kill() -> None:
         # Rows a dead process left "sending": their message may or may not have arrived.
         in_flight.update(_ledger_message_ids(folder / "data", state="sending"))
+
+    runs = kill_runs(argv, env, log, plan_kills(rng, kills, prompts), progress, rng,
+                     after_kill)
     final, output = run_to_end(argv, env, log, progress)
     figures.final_run_seconds = final.seconds
     again, again_output = run_to_end(argv, env, log, progress)
@@ -375,10 +401,9 @@ def send_scenario(stack: MailStack, folder: Path, *, prompts: int, kills: int,
 
 def _ledger_message_ids(data_dir: Path, *, state: str) -> list[str]:
     """The Message-IDs of the ledger's prompts in ``state`` (none yet if it has no table)."""
-    try:
-        db = sqlite3.connect(f"file:{data_dir / 'ledger.sqlite3'}?mode=ro", uri=True)
-    except sqlite3.Error:
+    if not (data_dir / "ledger.sqlite3").exists():
         return []
+    db = _ledger(data_dir)
     try:
         return [mid for (mid,) in db.execute(
             "SELECT message_id FROM prompts WHERE state = ?", (state,))]
@@ -388,8 +413,14 @@ def _ledger_message_ids(data_dir: Path, *, state: str) -> list[str]:
         db.close()
 
 
+def _ledger(data_dir: Path) -> sqlite3.Connection:
+    """A connection to the service's ledger between runs. Not read-only: the first reader
+    after a kill must be able to recover the dead process's WAL index."""
+    return sqlite3.connect(data_dir / "ledger.sqlite3", timeout=30)
+
+
 def _ledger_prompts(data_dir: Path) -> tuple[Counter[str], set[str]]:
-    db = sqlite3.connect(f"file:{data_dir / 'ledger.sqlite3'}?mode=ro", uri=True)
+    db = _ledger(data_dir)
     try:
         rows = db.execute("SELECT state, message_id FROM prompts").fetchall()
     finally:
@@ -496,8 +527,8 @@ def poll_scenario(stack: MailStack, folder: Path, *, replies: int, kills: int, s
             time.sleep(POLL_INTERVAL)
 
     figures.setup_seconds = time.monotonic() - began
-    plan = plan_kills(random.Random(seed), kills, replies)
-    runs = [run_and_kill(argv, env, log, point, progress) for point in plan]
+    rng = random.Random(seed)
+    runs = kill_runs(argv, env, log, plan_kills(rng, kills, replies), progress, rng)
     final, output = run_to_end(argv, env, log, progress)
     figures.final_run_seconds = final.seconds
     again, again_output = run_to_end(argv, env, log, progress)
@@ -533,7 +564,7 @@ def _record_message_ids(root: Path) -> list[str]:
 
 
 def _inbound_outcomes(data_dir: Path) -> dict[str, int]:
-    db = sqlite3.connect(f"file:{data_dir / 'ledger.sqlite3'}?mode=ro", uri=True)
+    db = _ledger(data_dir)
     try:
         return dict(db.execute("SELECT outcome, COUNT(*) FROM inbound GROUP BY outcome"))
     finally:
