@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mailer import durable
 from mailer.errors import RecordError
 from mailer.ledger import Ledger
 from mailer.models import Config, Person
@@ -143,19 +142,8 @@ def export_person(
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` as a 0600 file, atomically (temp file, fsync, replace)."""
-    folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            raise
+        durable.replace(path, text.encode("utf-8"))
     except OSError as exc:
         raise RecordError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mailer import durable
 from mailer.errors import RecordError
 from mailer.models import Record, member_dirname
 from mailer.records import dump_record, load_record
@@ -69,22 +69,7 @@ class RecordStore:
             return path, False
         try:
             _mkdirs(path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, dump_record(record).encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.link(tmp, path)
-                created = True
-            except FileExistsError:
-                created = False
-            finally:
-                os.unlink(tmp)
-            _fsync_dir(path.parent)
-            return path, created
+            return path, durable.create(path, dump_record(record).encode("utf-8"))
         except OSError as exc:
             raise RecordError(f"cannot write record {path}: {exc.strerror}") from exc
 
@@ -163,7 +148,7 @@ class RecordStore:
         folder = self._inside(path.parent)
         try:
             os.unlink(folder / path.name)
-            _fsync_dir(folder)
+            durable.fsync_dir(folder)
             self._prune(folder)
         except OSError as exc:
             raise RecordError(f"cannot remove {path}: {exc.strerror}") from exc
@@ -191,18 +176,7 @@ class RecordStore:
         """
         folder = self._inside(path.parent)
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                os.write(fd, dump_record(record).encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.replace(tmp, folder / path.name)
-            except OSError:
-                os.unlink(tmp)
-                raise
-            _fsync_dir(folder)
+            durable.replace(folder / path.name, dump_record(record).encode("utf-8"))
         except OSError as exc:
             raise RecordError(f"cannot rewrite record {path}: {exc.strerror}") from exc
 
@@ -217,7 +191,7 @@ class RecordStore:
         root = self.root.resolve()
         while folder != root and root in folder.parents and not any(folder.iterdir()):
             folder.rmdir()
-            _fsync_dir(folder.parent)
+            durable.fsync_dir(folder.parent)
             folder = folder.parent
 
 
@@ -247,12 +221,4 @@ def _mkdirs(folder: Path) -> None:
         folder = folder.parent
     for path in reversed(missing):
         path.mkdir(mode=0o700, exist_ok=True)
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        durable.fsync_dir(path.parent)
