@@ -283,12 +283,16 @@ async def _deliver(batch: _Batch, conn: _Connection, item: Outgoing) -> Outcome:
         batch.ready.set()
         if failure is None:
             return Outcome(item.key, item.recipient, True, attempt)
-        if failure.fatal:
-            raise failure.error
-        if failure.error.permanent:
+        stop = failure.error if failure.fatal else None
+        if stop is None and failure.error.permanent:
             return _failed(item, attempt, failure)
-        if connecting and attempt == settings.max_attempts:
-            raise DeliveryError(f"cannot reach the SMTP server: {failure.error}")
+        if stop is None and connecting and attempt == settings.max_attempts:
+            stop = DeliveryError(f"cannot reach the SMTP server: {failure.error}")
+        if stop is not None:
+            if connecting:  # no session yet, so nothing was sent: the caller keeps it due
+                batch.report(Outcome(item.key, item.recipient, False, attempt,
+                                     error=str(stop), code=stop.code))
+            raise stop
         # A session the server closed between two messages is reopened at once.
         idle_drop = attempt == 1 and reused and failure.dropped
         if attempt < settings.max_attempts and not idle_drop:
@@ -335,7 +339,8 @@ async def send_messages(
     :returns: the outcomes of the items handled, in completion order.
     :raises AuthenticationError: the login was refused; the batch stopped.
     :raises DeliveryError: the server cannot be reached, refuses service or its certificate
-        does not verify; the batch stopped (items not yet handled have no outcome).
+        does not verify; the batch stopped (items not yet handled have no outcome; the one
+        that failed before a session existed has a temporary one: it was not sent).
     """
     hostname = await asyncio.to_thread(socket.getfqdn)  # aiosmtplib would ask per connection
     batch = _Batch(settings, iter(items), on_attempt, on_result, backoff)
