@@ -127,7 +127,9 @@ class ImapInbox:
             for folder in (self._settings.processed_folder, self._settings.quarantine_folder):
                 if not self._mb.folder.exists(self._server_name(folder)):
                     self._mb.folder.create(self._server_name(folder))
-            self._mb.folder.set(self._server_name(self._settings.folder))
+            # Its own message: the server's words for a missing folder vary, the key does not.
+            with _translated(f"select of imap.folder {self._settings.folder!r}"):
+                self._mb.folder.set(self._server_name(self._settings.folder))
             _, data = self._mb.client.response("UIDVALIDITY")
             if not data or not data[-1]:
                 raise MailboxError("the server sent no UIDVALIDITY for the folder")
@@ -220,14 +222,22 @@ class ImapInbox:
             # A delivery announced during our last FETCH or MOVE: the server will not
             # announce it again in IDLE (RFC 3501 7.3.1), so look now.
             return True
+        responses = self._mb.client.untagged_responses
         with _translated("IDLE"):
+            responses.pop("NO", None)  # a warning from before this wait is old news
             self._mb.idle.start()
             try:
-                if self._buffered():
-                    return True
-                ready = select.select([self._mb.client.sock, *extra], [], [], timeout)[0]
+                ready = [self._mb.client.sock] if self._buffered() else select.select(
+                    [self._mb.client.sock, *extra], [], [], timeout)[0]
             finally:
                 self._mb.idle.stop()
+        if warning := responses.pop("NO", None):
+            # Dovecot answers every IDLE on a folder deleted and made again under the session
+            # (a new UIDVALIDITY) with "* NO Internal error" at once, and never recovers: the
+            # poller would wake, find nothing and IDLE again, dozens of times a second. A new
+            # session sees the new folder.
+            text = " ".join(bytes(warning[-1]).decode("utf-8", "replace").split())[:200]
+            raise MailboxError(f"IMAP IDLE: the server reported a problem: {text}")
         return self._mb.client.sock in ready
 
     def _buffered(self) -> bool:
