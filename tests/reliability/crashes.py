@@ -6,9 +6,9 @@ the session's Dovecot and aiosmtpd relay (:mod:`tests.mailstack`), killed with S
 its kill point comes, and started again. When the kills are done, one more run is left to
 finish, and the figures are counted from what the relay received and what is on disk.
 
-A kill point is either *progress* (kill once the relay has accepted that many prompts, or
-that many records are on disk, counted over all runs) or *seconds* after the process
-started, which also lands in start-up and planning. Both are drawn from one seeded
+A kill point is either *progress* (kill once that many prompts have reached the relay, each
+counted once however many copies, or once that many records are on disk, over all runs) or
+*seconds* after the process started, which also lands in start-up and planning. Both are drawn from one seeded
 ``random.Random``: the seed is printed and stored with the figures, and
 ``CRASH_SEED=<seed>`` replays the same plan (the timing of the machine still varies).
 """
@@ -344,12 +344,18 @@ def send_scenario(stack: MailStack, folder: Path, *, prompts: int, kills: int,
     offset = len(received)  # messages of others before this scenario began
 
     def progress(target: int, timeout: float) -> int:
-        if timeout <= 0:
-            return len(received) - offset
-        try:
-            return len(received.wait_for(offset + target, timeout)) - offset
-        except TimeoutError:
-            return len(received) - offset
+        """Prompts delivered at least once (a resent copy is no progress)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mails = received.snapshot()[offset:]
+            done = len({m.rcpt_tos[0] for m in mails if m.rcpt_tos and m.rcpt_tos[0] in wanted})
+            left = deadline - time.monotonic()
+            if done >= target or left <= 0:
+                return done
+            try:  # until the relay takes one more message
+                received.wait_for(offset + len(mails) + 1, left)
+            except TimeoutError:
+                pass
 
     figures.setup_seconds = time.monotonic() - began
     rng = random.Random(seed)
