@@ -24,8 +24,14 @@ FIELD_ORDER = (
 )
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that writes multi-line strings in block style."""
+# libyaml's emitter when PyYAML has it (50x faster: a 10 MB reply dumps in 0.07 s instead of
+# 3.7 s); the same safe representers either way. Its output differs from the pure-Python
+# emitter only in where long double-quoted lines fold, and reads back identically.
+_SafeDumperBase: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_SafeDumperBase):  # type: ignore[misc]
+    """A safe dumper that writes multi-line strings in block style."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
