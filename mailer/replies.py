@@ -34,7 +34,13 @@ from mailer.classify import (
     header_text,
 )
 from mailer.extract import Segment, html_to_text, split_html_reply, split_reply
-from mailer.mime import HEADER_POLICY, MAX_HEADER_CHARS, decode_bytes, decode_message
+from mailer.mime import (
+    HEADER_POLICY,
+    MAX_HEADER_CHARS,
+    decode_bytes,
+    decode_header,
+    decode_message,
+)
 from mailer.records import record_id
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
@@ -116,8 +122,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         full_text = html_to_text(body.html)  # HTML-only mail (Outlook on the web, some phones)
     if not full_text.strip():
         problems.append("no readable text in the message")
-    sender = getaddresses([header_text(msg, "From")])
-    from_name, from_address = sender[0] if sender else ("", "")
+    from_name, from_address = _sender(msg)
     parts = split_reply(full_text, sender_name=from_name or from_address)  # "/Erik" sign-offs
     if not from_address:
         problems.append("no From address")
@@ -161,6 +166,18 @@ def _msgids(msg: Message, name: str, first: int, last: int,
         return tuple(found)
     problems.append(f"{name} has {len(found)} Message-IDs: only {first + last} are looked up")
     return tuple(found[:first] + found[len(found) - last:])
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """The first author: the address as written in the field, only the display name decoded.
+
+    RFC 2047 5: encoded-words may stand in a display name, never in an address. Decoding the
+    field first made ``=?utf-8?q?anna=40example.com?= <mallory@evil.example>`` the address
+    anna@example.com, while a DMARC check upstream judged evil.example.
+    """
+    fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
+    found = getaddresses(fields[:1])
+    return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
 
 
 def _authors(msg: Message) -> set[str]:

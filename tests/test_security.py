@@ -1,0 +1,412 @@
+"""Security: header and HTML injection, TLS, secrets and spoofing, against the loopback stack.
+
+Each row of the matrix names the test that covers it, here or elsewhere:
+
+========================================  ==========================================  ===================================
+attack                                    outcome                                     test
+========================================  ==========================================  ===================================
+CR/LF/NUL in names, display names,        ConfigError located at the key              tests/test_config.py::test_line_breaks_and_nul_are_rejected_where_headers_are_built
+availability, smtp.from, folder, email                                                and test_config_refuses_line_breaks_in_every_other_header_value
+CR/LF in to_name, from_name, reply_to,    build_message raises ValueError             tests/test_compose.py::test_header_injection_is_refused,
+message_id, subject, extra headers                                                    ::test_injection_via_subject_or_extra_headers_is_refused
+CR, LF or CRLF in any header value,       build_raw raises ValueError                 test_build_raw_refuses_a_line_break_in_any_header_value
+to and from_address included
+hostile team/person/availability values   to_name raises; the subject is one line,    test_hostile_values_that_bypass_the_config_never_add_a_header
+that bypass the config, rendered          no header is added
+encoded CR/LF in a reply's From name,     no header added to the receipt; receipt     test_replies_cannot_inject_headers_or_html_into_receipts
+Subject, Message-ID                       only to the verified sender
+<script>, on*=, javascript: in a reply    escaped in the receipt's HTML (lxml)        test_replies_cannot_inject_headers_or_html_into_receipts
+... in the digest                         escaped                                     tests/test_digest_render.py::test_answers_are_escaped_in_html_and_quoted_as_text
+self-signed SMTP server, no ca_file       one DeliveryError, nothing sent             tests/test_faults_smtp.py::test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
+self-signed IMAP server (STARTTLS)        MailboxError, nothing touched               tests/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused
+self-signed IMAP server (IMAPS)           MailboxError, nothing touched               test_imaps_verifies_the_certificate_unless_ca_file_trusts_it
+security = "none" to a non-loopback host  ConfigError                                 tests/test_config.py::test_security_none_is_refused_towards_other_hosts
+SMTP server without STARTTLS              refused; no AUTH, no MAIL in clear          test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
+IMAP server without STARTTLS              refused; no LOGIN in clear                  test_imap_starttls_is_never_downgraded
+secrets in logs and output (send, poll,   no secret in stdout/stderr or data_dir      test_no_secret_in_any_output_or_file_of_a_full_run
+digest --send, status, check; --verbose,
+json logs; wrong SMTP/IMAP password)
+password_command                          its output is the password                  test_no_secret_in_any_output_or_file_of_a_full_run
+                                                                                      (IMAP), tests/test_check.py::test_password_command_output_is_the_secret
+forged From                               quarantined, counted, no receipt            test_spoofed_replies_are_quarantined_counted_and_never_answered
+Anna's token in a mail from Erik          quarantined, counted, no receipt            (same)
+forged token (right shape, wrong MAC)     quarantined, counted, no receipt            (same)
+dmarc=fail at imap.trusted_authserv_id    quarantined, counted, no receipt            (same); pure: tests/test_inbound.py::test_dmarc_fail_only_counts_from_the_trusted_server
+From name RFC 2047-encoded as an          quarantined (the address is the real one)   (same) and test_an_encoded_display_name_is_never_the_address
+address (=?utf-8?q?anna=40...?= <m@evil>)
+two From authors                          quarantined                                 (same)
+========================================  ==========================================  ===================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import email
+import email.policy
+import gc
+import json
+import os
+import shlex
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import warnings
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult
+
+from mailer import compose, jobs, poller
+from mailer.addressing import mint_token, subject_with_token
+from mailer.config import parse_config
+from mailer.errors import ConfigError, DeliveryError, MailboxError
+from mailer.inbox import ImapInbox
+from mailer.models import RenderedMail, Slot
+from mailer.poller import poll_once
+from mailer.questions import questions_for
+from mailer.replies import parse_reply
+from mailer.samples import sample_person, sample_team
+from tests.helpers_faults import (
+    DUE,
+    IMAP_ENV,
+    SECRET,
+    SMTP_ENV,
+    UTC,
+    Team,
+    folder,
+    imap_settings,
+    parse,
+    reply,
+)
+from tests.mailstack import MailStack
+
+REPO = Path(__file__).resolve().parent.parent
+AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+BREAKS = {"crlf": "\r\nBcc: victim@evil.example", "lf": "\nBcc: victim@evil.example",
+          "cr": "\rBcc: victim@evil.example"}
+#: What a prompt or receipt carries, and nothing more.
+HEADERS = {"from", "to", "subject", "date", "message-id", "reply-to", "mime-version",
+           "content-type", "auto-submitted", "in-reply-to", "references"}
+
+
+# --------------------------------------------------------------------------- header injection
+
+
+def _config_data() -> dict[str, Any]:
+    return {
+        "service": {"timezone": "Europe/Stockholm"},
+        "smtp": {"host": "smtp.example.com", "username": "checkin@example.com",
+                 "password_env": "P", "from": "Check-in <checkin@example.com>"},
+        "imap": {"host": "imap.example.com", "username": "checkin@example.com",
+                 "password_env": "P"},
+        "teams": [{"name": "platform", "display_name": "Platform",
+                   "manager": {"name": "Maria Lind", "email": "maria@example.com"},
+                   "members": [{"name": "Anna Berg", "email": "anna@example.com",
+                                "aliases": ["anna.berg@example.org"]}]}],
+    }
+
+
+@pytest.mark.parametrize("path", [
+    # Not in tests/test_config.py's table (names, display_name, availability, smtp.from,
+    # imap.folder and member email are there): the other values that reach a header.
+    "teams.0.manager.email", "teams.0.members.0.aliases.0", "smtp.username",
+    "imap.processed_folder", "imap.quarantine_folder", "teams.0.name",
+])
+@pytest.mark.parametrize("bad", BREAKS.values(), ids=BREAKS.keys())
+def test_config_refuses_line_breaks_in_every_other_header_value(path: str, bad: str) -> None:
+    data = _config_data()
+    node: Any = data
+    *parents, last = path.split(".")
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    if last.isdigit():
+        node[int(last)] += bad
+    else:
+        node[last] = node.get(last, "Checkins/Other") + bad
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data)
+    where = path.replace(".0.", "[0].").replace(".0", "[0]")
+    assert any(p.startswith(f"{where}: contains a line break") for p in raised.value.problems), \
+        raised.value.problems
+
+
+def _build(**changes: Any) -> bytes:
+    values: dict[str, Any] = dict(
+        to="anna@example.com", to_name="Anna Berg", from_name="Team check-in",
+        from_address="checkin@example.com", message_id="<t.checkin@example.com>",
+        reply_to="checkin@example.com", token=None, headers={"Auto-Submitted": "auto-replied"},
+        date=AT)
+    subject = changes.pop("subject", "Check-in")
+    values.update(changes)
+    return compose.build_raw(RenderedMail(subject, "Hej\n", "<p>Hej</p>"), **values)
+
+
+@pytest.mark.parametrize("field", ["to", "to_name", "from_name", "from_address", "message_id",
+                                   "reply_to", "subject", "header"])
+@pytest.mark.parametrize("bad", BREAKS.values(), ids=BREAKS.keys())
+def test_build_raw_refuses_a_line_break_in_any_header_value(field: str, bad: str) -> None:
+    assert parse(_build())["Bcc"] is None  # the clean message builds
+    value = {"X-Note": "fine" + bad} if field == "header" else "x" + bad
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        _build(**{"headers" if field == "header" else field: value})
+
+
+def test_hostile_values_that_bypass_the_config_never_add_a_header() -> None:
+    """Values straight into the templates, as if a config check were missing: a person's
+    name goes into To and is refused; a team's display name and availability go into the
+    subject or body, which are one line / a MIME part: no header can appear."""
+    evil = "\r\nBcc: victim@evil.example\r\n\r\n"
+    person = sample_person("Anna" + evil, "anna@example.com", language="en")
+    team = dataclasses.replace(sample_team(members=[person]), display_name="Platform" + evil,
+                               availability="Tuesdays" + evil + "--=_boundary")
+    env = compose.build_environment(_sample_config())
+    context = compose.prompt_context("checkin", team=team, person=person,
+                                     questions=questions_for(team, "checkin", _questions()),
+                                     due_at=AT, period="2026-12-02")
+    mail = compose.render(env, "checkin", "en", context)
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    with pytest.raises(ValueError, match="to_name"):
+        _build(subject=mail.subject, to_name=person.name)
+    raw = compose.build_raw(mail, to=person.email, to_name="Anna", from_name=team.display_name
+                            .split("\r")[0], from_address="checkin@example.com",
+                            message_id="<t.checkin@example.com>", reply_to="checkin@example.com",
+                            token=None, date=AT)
+    message = parse(raw)
+    assert {name.lower() for name in message.keys()} <= HEADERS
+    assert message["Bcc"] is None and len(message.get_all("To")) == 1
+    assert "Tuesdays" in message.get_body(("plain",)).get_content()
+
+
+def _sample_config() -> Any:
+    from mailer.samples import sample_config
+
+    return sample_config(Path("/nonexistent"))
+
+
+def _questions() -> Any:
+    from mailer.questions import load_default_questions
+
+    return load_default_questions()
+
+
+# --------------------------------------------------------------------------- spoofing, receipts
+
+HOSTILE = ('<script>alert("x")</script> & <img src=x onerror=alert(1)> '
+           '<a href="javascript:alert(2)">click</a> <svg onload=alert(3)></svg>')
+AUTHSERV = "mx.example.test"
+
+
+@pytest.fixture
+def team(stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Team:
+    return Team(stack, tmp_path / "data", monkeypatch, size=2,
+                imap={"trusted_authserv_id": AUTHSERV})
+
+
+def _spoofs(team: Team) -> dict[str, bytes]:
+    """Each message claims to be a member's reply and must create nothing."""
+    anna, erik = team.people
+    anna_prompt = team.add_prompt(anna)
+    erik_prompt = team.add_prompt(erik)
+    forged = mint_token(anna_prompt.slot, b"not-the-service-secret")
+    assert len(forged) == len(anna_prompt.token) and forged != anna_prompt.token
+    encoded_anna = anna.email.replace("@", "=40")
+    return {
+        "unknown sender": reply(anna_prompt, "Mallory <mallory@evil.example>", "1. Hacked"),
+        "reply to someone else's prompt": reply(
+            None, f"Erik <{erik.email}>", "1. Answering for Anna",
+            subject=subject_with_token("Re: Check-in", anna_prompt.token)),
+        "forged reply token": reply(
+            None, f"Anna <{anna.email}>", "1. Fine",
+            subject=subject_with_token("Re: Check-in", forged)),
+        f"DMARC failed at {AUTHSERV}": reply(
+            anna_prompt, f"Anna <{anna.email}>", "1. Fine",
+            Authentication_Results=f"{AUTHSERV}; dmarc=fail (p=reject) "
+                                   f"header.from={anna.email.split('@')[1]}"),
+        # The real author is mallory (whose domain a DMARC check would pass); the display
+        # name is encoded to read as Anna's address.
+        "encoded name": reply(
+            anna_prompt, f"=?utf-8?q?{encoded_anna}?= <mallory@evil.example>", "1. Fine",
+            Authentication_Results=f"{AUTHSERV}; dmarc=pass header.from=evil.example"),
+        "two authors": reply(erik_prompt, f"=?utf-8?q?Eve=0D=0ABcc:_x@evil?= <{erik.email}>",
+                             "1. Fine"),
+    }
+
+
+async def test_spoofed_replies_are_quarantined_counted_and_never_answered(
+        stack: MailStack, team: Team) -> None:
+    spoofs = _spoofs(team)
+    for raw in spoofs.values():
+        stack.deliver(raw, team.service)
+    report = await poller._once(team.ctx)
+    assert report.outcomes == {"quarantine": len(spoofs)}, report.summary()
+    assert team.records() == []
+    assert team.ctx.ledger.inbound_counts() == {"quarantine": len(spoofs)}
+    reasons = [detail for outcome, detail, _ in team.inbound() if outcome == "quarantine"]
+    for expected in ("unknown sender", "reply to someone else's prompt", "forged reply token",
+                     f"DMARC failed at {AUTHSERV}"):
+        assert expected in reasons, reasons
+    assert reasons.count("unknown sender") == 3  # mallory, the encoded name, two authors
+    assert len(folder(stack, team.service, "Checkins/Quarantine")) == len(spoofs)
+    assert len(stack.smtp_received) == 0  # no receipt to anyone
+    assert all(team.inbox(p) == [] for p in team.people)
+
+
+def test_an_encoded_display_name_is_never_the_address() -> None:
+    """RFC 2047 words belong to the display name: decoding before parsing made the first
+    two read as anna@example.com (regression, mailer/replies.py)."""
+    cases = {
+        "=?utf-8?q?anna=40example.com?= <mallory@evil.example>": "mallory@evil.example",
+        "=?utf-8?q?anna=40example.com=2C?= <mallory@evil.example>": "mallory@evil.example",
+        "=?utf-8?b?QW5uYSBCZXJnIDxhbm5hQGV4YW1wbGUuY29tPiw=?= <mallory@evil.example>":
+            "mallory@evil.example",
+        "=?utf-8?q?Eve=0D=0ABcc=3A_x=40evil.example?= <anna@example.com>": "anna@example.com",
+        "Anna =?utf-8?q?=C3=85berg?= <Anna@Example.com>": "anna@example.com",
+    }
+    for header, address in cases.items():
+        raw = f"From: {header}\r\nMessage-ID: <m@x>\r\nSubject: x\r\n\r\nhi\r\n".encode()
+        parsed = parse_reply(raw, received_at=AT)
+        assert parsed.from_address == address, header
+        assert "\n" not in parsed.from_name and "\r" not in parsed.from_name
+    assert parse_reply(b"From: Anna =?utf-8?q?=C3=85berg?= <a@x.se>\r\n\r\nhi\r\n",
+                       received_at=AT).from_name == "Anna Åberg"
+
+
+async def test_replies_cannot_inject_headers_or_html_into_receipts(stack: MailStack,
+                                                                  team: Team) -> None:
+    anna, erik = team.people
+    anna_prompt, erik_prompt = team.add_prompt(anna), team.add_prompt(erik)
+    hostile = reply(anna_prompt, f"Anna <{anna.email}>",
+                    f"1. {HOSTILE}\n2. <iframe src=javascript:alert(4)></iframe>\n3. 4")
+    injecting = reply(
+        erik_prompt, f"=?utf-8?q?Eve=0D=0ABcc=3A_x=40evil.example?= <{erik.email}>",
+        "1. Fine\n3. 3",
+        subject="=?utf-8?q?Re=3A_Check-in=0D=0ABcc=3A_y=40evil.example?=",
+        message_id="<=?utf-8?q?m=0D=0ABcc=3A_z=40evil.example?=@client.example>")
+    for raw in (hostile, injecting):
+        stack.deliver(raw, team.service)
+    report = await poller._once(team.ctx)
+    assert report.outcomes == {"record": 2}, report.summary()
+    received = stack.smtp_received.snapshot()
+    assert sorted(m.rcpt_tos for m in received) == sorted([(anna.email,), (erik.email,)])
+    for mail in received:
+        message = parse(mail.data)
+        assert {name.lower() for name in message.keys()} <= HEADERS, message.keys()
+        assert message["Bcc"] is None and message["Cc"] is None
+        assert [str(a.addr_spec) for a in message["To"].addresses] == list(mail.rcpt_tos)
+        assert "evil.example" not in str(message["To"]) + str(message["From"])
+    [receipt] = [parse(m.data) for m in received if m.rcpt_tos == (anna.email,)]
+    html = receipt.get_body(("html",)).get_content()
+    tree = lxml.html.document_fromstring(html)
+    assert tree.xpath("//script | //iframe | //img | //svg | //object | //embed") == []
+    for element in tree.iter():
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (element.tag, name)
+            assert "javascript:" not in value.lower(), (element.tag, name, value)
+    shown = tree.text_content()
+    assert '<script>alert("x")</script>' in shown and "onerror=alert(1)" in shown  # as text
+    # The receipts reached the members' own mailboxes, and nobody else's.
+    assert [len(team.inbox(p)) for p in team.people] == [1, 1]
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def test_imaps_verifies_the_certificate_unless_ca_file_trusts_it(stack: MailStack,
+                                                                 team: Team) -> None:
+    person = team.people[0]
+    stack.deliver(reply(team.add_prompt(person), person.email, "1. Fine"), team.service)
+    untrusted = dataclasses.replace(team.ctx.config.imap, ca_file=None)
+    with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+        ImapInbox.open(untrusted, team.service.password).close()
+    assert stack.folders(team.service) == ["INBOX"]  # never logged in: nothing created
+    assert poll_once(team.ctx).outcomes == {"record": 1}  # with ca_file it works
+
+
+class _Downgrader:
+    """A plain SMTP server that offers AUTH but no STARTTLS: a man in the middle that
+    stripped the STARTTLS capability. It records every login and message it sees."""
+
+    def __init__(self) -> None:
+        self.logins: list[bytes] = []
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.original_content)
+        return "250 OK"
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        self.logins.append(bytes(getattr(auth_data, "password", b"") or b""))
+        return AuthResult(success=True)
+
+
+async def test_starttls_is_never_downgraded_when_the_server_does_not_offer_it(
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    team = Team(stack, tmp_path / "data", monkeypatch, size=2)
+    plain = _Downgrader()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTPServer(
+        plain, hostname="localhost", authenticator=plain.authenticate, auth_require_tls=False),
+        "127.0.0.1", 0)
+    team.reconfigure(smtp={"port": server.sockets[0].getsockname()[1]})
+    async with server:
+        with pytest.raises(DeliveryError, match="STARTTLS") as raised:
+            await team.send()
+    assert raised.value.permanent
+    assert plain.logins == [] and plain.messages == []  # no password, no mail in clear
+    assert {r.state for r in team.rows().values()} <= {"due"}
+
+
+def test_imap_starttls_is_never_downgraded() -> None:
+    """An IMAP server that offers no STARTTLS: refused before LOGIN, the password unsent."""
+    heard: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN LOGIN] plain only\r\n")
+            for line in lines:
+                heard.append(line)
+                tag, _, command = line.decode().partition(" ")
+                if command.upper().startswith("CAPABILITY"):
+                    conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN LOGIN\r\n"
+                                 + f"{tag} OK done\r\n".encode())
+                elif command.upper().startswith("LOGOUT"):
+                    conn.sendall(b"* BYE\r\n" + f"{tag} OK bye\r\n".encode())
+                    return
+                else:
+                    conn.sendall(f"{tag} OK whatever you say\r\n".encode())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    settings = dataclasses.replace(
+        imap_settings_for_port(listener.getsockname()[1]), security="starttls")
+    try:
+        with warnings.catch_warnings():
+            # imap-tools leaves the plain socket of a refused upgrade to the garbage collector.
+            warnings.simplefilter("ignore", ResourceWarning)
+            with pytest.raises(MailboxError, match="TLS not supported by server") as raised:
+                ImapInbox.open(settings, "the-imap-password")
+            del raised
+            gc.collect()
+    finally:
+        listener.close()
+        thread.join(5)
+    assert not thread.is_alive()
+    assert not any(b"LOGIN" in line.upper() or b"AUTHENTICATE" in line.upper()
+                   or b"the-imap-password" in line for line in heard), heard
+
+
+def imap_settings_for_port(port: int) -> Any:
+    from mailer.models import ImapSettings
+
+    return ImapSettings(host="127.0.0.1", port=port, security="starttls",
+                        username="checkin@example.test", password_env=None, timeout=5.0)
