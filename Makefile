@@ -28,8 +28,12 @@ demo: install
 test: install system-deps
 	$(PY) -m pytest -q
 
-bench: install
+bench: install system-deps
 	$(PY) bench/run_all.py
+
+# The long crash runs (make test runs 500 prompts / 500 replies with 20 kills each).
+reliability: install system-deps
+	$(PY) bench/reliability.py --prompts 2000 --replies 2000 --kills 50
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -180,6 +180,24 @@ class RecordStore:
         except OSError as exc:
             raise RecordError(f"cannot rewrite record {path}: {exc.strerror}") from exc
 
+    def sweep_temp_files(self, *, older_than: float) -> list[Path]:
+        """Remove temporary files that a killed writer left (``.<name>.<random>.tmp``).
+
+        A write that is killed between its temp file and the link leaves the temp file
+        behind; no reader takes it for a record, but it holds a reply's text. Only files older
+        than ``older_than`` (a Unix time) go, so a write in progress is never touched.
+        """
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for parent, _dirs, files in os.walk(self.root, followlinks=False):
+            for name in files:
+                path = Path(parent) / name
+                if name.startswith(".") and name.endswith(".tmp") and path.lstat().st_mtime < older_than:
+                    path.unlink()
+                    removed.append(path)
+        return removed
+
     def _inside(self, folder: Path) -> Path:
         resolved, root = folder.resolve(), self.root.resolve()
         if resolved != root and root not in resolved.parents:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import stat
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -265,3 +267,19 @@ def test_housekeeping_reports_an_unreadable_file_and_goes_on(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and str(bad) in warnings[0].getMessage()
     assert caplog.records[-1].getMessage().endswith(", 1 problem")
+
+
+def test_housekeeping_sweeps_temp_files_left_by_a_killed_writer(tmp_path: Path) -> None:
+    """A kill between the temp file and the link leaves ``.<id>.yaml.<x>.tmp`` behind."""
+    store = RecordStore(tmp_path)
+    folder = tmp_path / "records" / "platform" / "anna-x" / "2026-11"
+    folder.mkdir(parents=True)
+    old_tmp, fresh_tmp, record = folder / ".a.yaml.1.tmp", folder / ".b.yaml.2.tmp", folder / "c.yaml"
+    for path in (old_tmp, fresh_tmp, record):
+        path.write_text("text: private\n")
+    now = time.time()
+    os.utime(old_tmp, (now - 7200, now - 7200))
+    os.utime(record, (now - 7200, now - 7200))
+    removed = store.sweep_temp_files(older_than=now - 3600)
+    assert removed == [old_tmp]
+    assert not old_tmp.exists() and fresh_tmp.exists() and record.exists()
