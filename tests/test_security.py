@@ -43,7 +43,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email
+import email.message
 import email.policy
+import email.utils
 import gc
 import json
 import os
@@ -410,3 +412,156 @@ def imap_settings_for_port(port: int) -> Any:
 
     return ImapSettings(host="127.0.0.1", port=port, security="starttls",
                         username="checkin@example.test", password_env=None, timeout=5.0)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def _write_config(path: Path, stack: MailStack, *, data_dir: Path, service: Any,
+                  password_file: Path, manager: Any, members: list[Any]) -> Path:
+    """A TOML config as an operator writes it: no secret in it, the IMAP password from a
+    password_command that reads a file (so not even the command line holds it)."""
+    command = shlex.join([sys.executable, "-c",
+                          f"print(open({str(password_file)!r}).read().strip())"])
+    people = "\n".join(
+        f'[[teams.members]]\nname = "Member {n}"\nemail = "{u.email}"\nlanguage = "en"\n'
+        for n, u in enumerate(members))
+    path.write_text(f"""
+[service]
+data_dir = "{data_dir}"
+timezone = "Europe/Stockholm"
+language = "en"
+
+[smtp]
+host = "{stack.host}"
+port = {stack.submission_port}
+security = "starttls"
+username = "{stack.smtp_user}"
+password_env = "{SMTP_ENV}"
+from = "Team check-in <{service.email}>"
+ca_file = "{stack.ca_file}"
+max_attempts = 2
+
+[imap]
+host = "{stack.host}"
+port = {stack.imaps_port}
+security = "tls"
+username = "{service.email}"
+password_command = {json.dumps(command)}
+ca_file = "{stack.ca_file}"
+
+[[teams]]
+name = "platform"
+display_name = "Platform"
+manager = {{ name = "Lena Holm", email = "{manager.email}", language = "en" }}
+checkin = {{ days = ["mon", "wed", "fri"], time = "09:00" }}
+digest = {{ day = "fri", time = "15:00" }}
+
+{people}
+""", encoding="utf-8")
+    return path
+
+
+def _run_all(commands: list[tuple[list[str], dict[str, str]]]) -> list[tuple[int, str, str]]:
+    """Run ``mailer`` commands side by side; (exit code, stdout, stderr) of each."""
+    processes = [subprocess.Popen([sys.executable, "-m", "mailer", *argv], cwd=REPO, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for argv, env in commands]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=60)
+        results.append((process.returncode, out.decode("utf-8", "replace"),
+                        err.decode("utf-8", "replace")))
+    return results
+
+
+def _answer(prompt_raw: bytes, sender: str, text: str) -> bytes:
+    prompt = parse(prompt_raw)
+    answer = email.message.EmailMessage()
+    answer["From"], answer["To"] = sender, str(prompt["Reply-To"])
+    answer["Subject"] = "Re: " + str(prompt["Subject"])
+    answer["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    answer["In-Reply-To"] = answer["References"] = str(prompt["Message-ID"])
+    answer.set_content(text)
+    return answer.as_bytes()
+
+
+def test_no_secret_in_any_output_or_file_of_a_full_run(stack: MailStack, tmp_path: Path) -> None:
+    """Every command of a week, as subprocesses with --verbose and JSON logs, plus runs with
+    a wrong SMTP and a wrong IMAP password: no secret in any output or data file."""
+    token_secret = "tok-" + os.urandom(16).hex()
+    imap_file, wrong_imap_file = tmp_path / "imap-password", tmp_path / "wrong-imap-password"
+    service, manager = stack.new_user("checkin"), stack.new_user("manager")
+    members = [stack.new_user("member") for _ in range(2)]
+    imap_file.write_text(service.password)
+    wrong_imap = "wrong-imap-" + os.urandom(8).hex()
+    wrong_imap_file.write_text(wrong_imap)
+    wrong_smtp = "wrong-smtp-" + os.urandom(8).hex()
+    secrets = {"token secret": token_secret, "SMTP password": stack.smtp_password,
+               "IMAP password": service.password, "wrong SMTP password": wrong_smtp,
+               "wrong IMAP password": wrong_imap}
+    data_dir = tmp_path / "data"
+    config = str(_write_config(tmp_path / "mailer.toml", stack, data_dir=data_dir,
+                               service=service, password_file=imap_file, manager=manager,
+                               members=members))
+    wrong_imap_config = str(_write_config(
+        tmp_path / "wrong-imap.toml", stack, data_dir=data_dir, service=service,
+        password_file=wrong_imap_file, manager=manager, members=members))
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO),
+           "MAILER_SECRET": token_secret, SMTP_ENV: stack.smtp_password}
+    bad_smtp = {**env, SMTP_ENV: wrong_smtp}
+    wed, fri = "2026-12-02T09:00:30+01:00", "2026-12-04T09:00:30+01:00"
+    outputs: list[tuple[str, int, str, str]] = []
+
+    def run(*commands: tuple[list[str], dict[str, str]]) -> list[tuple[int, str, str]]:
+        results = _run_all(list(commands))
+        outputs.extend((" ".join(argv), *result) for (argv, _), result in zip(commands, results))
+        return results
+
+    [(code, out, err)] = run((["--config", config, "--verbose", "send", "checkin", "--at", wed],
+                              env))
+    assert code == 0 and out.strip() == "sent 2 check-ins for all teams", err
+    for n, user in enumerate(members):
+        [prompt] = stack.fetch(user)
+        stack.deliver(_answer(prompt, user.email, f"1. Pairing\n2. None\n3. {n + 3}"), service)
+    stack.deliver(reply(None, "Mallory <mallory@evil.example>", "1. Hacked", subject="Hi"),
+                  service)
+    [(code, out, err)] = run((["--config", config, "--verbose", "--log-format", "json", "poll",
+                               "--once"], env))
+    assert code == 0 and "2 record" in out and "1 quarantine" in out, err
+    assert len(list((data_dir / "records").rglob("*.yaml"))) == 2  # the command's password
+    results = run(
+        (["--config", config, "--verbose", "digest", "--team", "platform", "--week", "2026-W49",
+          "--send", "--at", "2026-12-04T15:00:30+01:00"], env),
+        (["--config", config, "status"], env),
+        (["--config", config, "--log-format", "json", "status", "--json"], env),
+        (["--config", config, "check"], env),
+        (["--config", config, "--verbose", "--log-format", "json", "check"], env),
+        (["--config", wrong_imap_config, "--verbose", "poll", "--once"], env),
+        (["--config", config, "--verbose", "send", "checkin", "--at", fri], bad_smtp),
+        (["--config", config, "--verbose", "--log-format", "json", "send", "checkin", "--at",
+          fri], bad_smtp),
+    )
+    digest, status, status_json, check, check_verbose, bad_imap, bad_send, bad_send_json = results
+    assert digest[0] == 0 and len(stack.fetch(manager)) == 1, digest
+    assert status[0] == 0 and "failing" not in status[1]
+    assert json.loads(status_json[1])["quarantined_no_team"] == 1
+    assert check[0] == 0 and check_verbose[0] == 0, (check, check_verbose)
+    assert bad_imap[0] == 1 and "IMAP login failed" in bad_imap[2]
+    for code, _, err in (bad_send, bad_send_json):
+        assert code == 1 and "refused the login" in err
+    # A reply whose receipt cannot be sent (wrong SMTP password): the error path of receipts.
+    [prompt] = stack.fetch(members[0])[:1]
+    stack.deliver(_answer(prompt, members[0].email, "1. Again\n3. 4"), service)
+    [(code, out, err)] = run((["--config", config, "--verbose", "poll", "--once"], bad_smtp))
+    assert code == 0 and "1 record" in out and "receipts not sent" in err, err
+    assert any("DEBUG" in err for _, _, _, err in outputs)  # --verbose did log
+    for command, _, out, err in outputs:
+        for what, value in secrets.items():
+            assert value not in out and value not in err, f"{what} in the output of {command}"
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".yaml" for p in files) and any("ledger" in p.name for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for what, value in secrets.items():
+            assert value.encode() not in data, f"{what} in {path.relative_to(data_dir)}"
