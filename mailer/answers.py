@@ -15,6 +15,8 @@ A scale answer is an int only when it says one number on the scale ("4", "4/5", 
 
 Reply commands (the first line only): ``pause until 2027-01-07`` / ``paus till 7 januari``,
 ``pause 2 weeks`` / ``paus 2 veckor``, ``resume`` / ``återuppta``, ``skip`` / ``hoppa över``.
+What follows the command line is an answer like any other (:func:`after_command`) unless it is
+only a courtesy ("Tack!", "God jul!"); :mod:`mailer.inbound` records it.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ from typing import Literal, Protocol
 
 from mailer.classify import first_date
 from mailer.models import AnswerValue, Question
+from mailer.quote_patterns import THANKS_LINE, VALEDICTION
 
 SCALE_LOW, SCALE_HIGH = 1, 5
+#: How a record's problem note about a scale answer ends ("mood: 7 is outside ...; kept as text").
+KEPT_AS_TEXT = "; kept as text"
 Method = Literal["inline", "numbered", "labelled", "free_text", "empty"]
 
 
@@ -65,31 +70,66 @@ _SCALE_RE = re.compile(
 )
 
 
+#: "unclear" is never found by :func:`read_scale`: it is for a note of an older rule.
+ScaleIssueKind = Literal["no_number", "not_whole", "other_scale", "several", "out_of_range",
+                         "unclear"]
+
+
+@dataclass(frozen=True)
+class ScaleIssue:
+    """Why an answer is not one number on the scale, as data: the record keeps the English
+    (:meth:`english`), the receipt says it in the person's language (:mod:`mailer.confirm`)."""
+
+    kind: ScaleIssueKind
+    shown: str  # the part of the answer the issue is about, already quoted ('"4/10"', "7")
+    low: int = SCALE_LOW
+    high: int = SCALE_HIGH
+
+    def english(self) -> str:
+        scale = f"{self.low}-{self.high}"
+        return {
+            "no_number": f"no number {scale} found in {self.shown}",
+            "not_whole": f"{self.shown} is not a whole number {scale}",
+            "other_scale": f"{self.shown} is not on the {scale} scale",
+            "several": f"{self.shown} is more than one number",
+            "out_of_range": f"{self.shown} is outside the scale {scale}",
+            "unclear": f"{self.shown} is not one number {scale}",
+        }[self.kind]
+
+
 def parse_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH) -> tuple[int | None, str | None]:
     """(value, None) for a clear scale answer, else (None, what is wrong with it)."""
+    value, issue = read_scale(text, low=low, high=high)
+    return value, issue.english() if issue else None
+
+
+def read_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH
+               ) -> tuple[int | None, ScaleIssue | None]:
+    """(value, None) for a clear scale answer, else (None, the issue as data)."""
     stripped = text.strip()
+    first_line = _quote(stripped.split(chr(10))[0][:30])
     word = stripped.lower().rstrip(".!")
     if word in _NUMBER_WORDS:
-        return _in_range(_NUMBER_WORDS[word], low, high, stripped)
+        return _in_range(_NUMBER_WORDS[word], low, high)
     match = _SCALE_RE.match(stripped)
     if not match:
-        return None, f"no number {low}-{high} found in {_quote(stripped)}"
+        return None, ScaleIssue("no_number", _quote(stripped), low, high)
     number, denominator, rest = match["n"], match["d"], match["rest"]
     if not number.isdigit():
-        return None, f"{_quote(number)} is not a whole number {low}-{high}"
+        return None, ScaleIssue("not_whole", _quote(number), low, high)
     if denominator is not None and int(denominator) != high:
-        return None, f"{_quote(stripped.split(chr(10))[0][:30])} is not on the {low}-{high} scale"
+        return None, ScaleIssue("other_scale", first_line, low, high)
     if re.match(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", rest[:12], re.IGNORECASE):
-        return None, f"{_quote(stripped.split(chr(10))[0][:30])} is more than one number"
+        return None, ScaleIssue("several", first_line, low, high)
     if rest and rest[0].isalnum():  # "4x", "42" cannot happen (\d+); "4st" is not a scale
-        return None, f"no number {low}-{high} found in {_quote(stripped[:30])}"
-    return _in_range(int(number), low, high, stripped)
+        return None, ScaleIssue("no_number", _quote(stripped[:30]), low, high)
+    return _in_range(int(number), low, high)
 
 
-def _in_range(value: int, low: int, high: int, text: str) -> tuple[int | None, str | None]:
+def _in_range(value: int, low: int, high: int) -> tuple[int | None, ScaleIssue | None]:
     if low <= value <= high:
         return value, None
-    return None, f"{value} is outside the scale {low}-{high}"
+    return None, ScaleIssue("out_of_range", str(value), low, high)
 
 
 def _quote(text: str) -> str:
@@ -126,7 +166,7 @@ def _finish(raw: dict[str, str], questions: Sequence[Question], method: Method) 
             if value is not None:
                 answers[qid] = value
                 continue
-            problems.append(f"{qid}: {problem}; kept as text")
+            problems.append(f"{qid}: {problem}{KEPT_AS_TEXT}")
         answers[qid] = text
     return Mapped(answers=answers, method=method, problems=tuple(problems))
 
@@ -238,6 +278,8 @@ def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
 # --------------------------------------------------------------------------- commands
 
 CommandAction = Literal["pause", "resume", "skip"]
+#: Why a recognised pause was not carried out, as data for the receipt's translation.
+CommandIssue = Literal["no_length", "in_the_past", "too_long"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +288,8 @@ class Command:
     until: date | None = None  # last paused day (inclusive), for "pause"
     problem: str | None = None  # set when the command was recognised but not understood
     line: str = ""
+    issue: CommandIssue | None = None  # ``problem`` as data (it stays English for the ledger)
+    named: date | None = None  # the date a refused pause named ("in_the_past", "too_long")
 
 
 _UNITS = {
@@ -291,9 +335,73 @@ def _pause(rest: str, today: date, first: str) -> Command | None:
         return None
     if until is None:
         return Command("pause", problem="no end date or length: write e.g. "
-                       "\"pause until 2027-01-07\" or \"pause 2 weeks\"", line=first)
+                       "\"pause until 2027-01-07\" or \"pause 2 weeks\"", line=first,
+                       issue="no_length")
     if until < today:
-        return Command("pause", problem=f"{until.isoformat()} is in the past", line=first)
+        return Command("pause", problem=f"{until.isoformat()} is in the past", line=first,
+                       issue="in_the_past", named=until)
     if until - today > MAX_PAUSE:
-        return Command("pause", problem="a pause can last at most a year", line=first)
+        return Command("pause", problem="a pause can last at most a year", line=first,
+                       issue="too_long", named=until)
     return Command("pause", until=until, line=first)
+
+
+# --------------------------------------------------------------------------- after a command
+
+
+@dataclass(frozen=True)
+class _Piece:
+    kind: str
+    text: str
+
+
+def after_command(text: str, segments: Sequence[SegmentLike]
+                  ) -> tuple[str, tuple[SegmentLike, ...]]:
+    """The reply without its command line: the rest of the new text, and the segments with
+    that line taken out of the first new segment (so that an inline answer under the last
+    quoted question never starts with "pause 2 weeks").  The rest is "" when it is only a
+    courtesy (see :func:`is_courtesy`)."""
+    lines = text.splitlines()
+    at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    rest = "\n".join(lines[at + 1:]).strip()
+    if is_courtesy(rest):
+        return "", tuple(segments)
+    pieces: list[SegmentLike] = []
+    cut = False
+    for segment in segments:
+        seg_lines = segment.text.splitlines()
+        first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
+        if not cut and segment.kind == "new" and first is not None:
+            cut = True
+            segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
+        pieces.append(segment)
+    return rest, tuple(pieces)
+
+
+# Well-wishes people put under a command ("paus till 7 januari\n\nGod jul!"): no answer to
+# anything. Thanks and valedictions come from the sign-off vocabulary of mailer.extract.
+_WISH_RE = re.compile(
+    r"god jul|gott nytt år|god fortsättning|glad påsk|glad midsommar|trevlig (?:helg|sommar|"
+    r"semester|jul|påsk|midsommar)|ha (?:en )?(?:bra|fin|trevlig|skön|god) "
+    r"(?:helg|dag|vecka|sommar|jul|semester)|ha det (?:bra|gott|fint)|hej(?: då| så länge)?|"
+    r"vi ses|merry christmas|happy (?:christmas|new year|holidays|easter|friday|weekend)|"
+    r"season'?s greetings|have a (?:nice|good|great|lovely) (?:weekend|day|week|summer|"
+    r"holiday|holidays|christmas|vacation)|see you(?: soon| then)?|bye"
+)
+# A line is split at punctuation and "och"/"and" and each piece matched on its own: one
+# repetition over the line would backtrack exponentially ("tack tack tack ... x").
+_PIECES_RE = re.compile(r"[,.!?:;()&]+|\s(?:och|and)\s")
+_EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
+
+
+def is_courtesy(text: str) -> bool:
+    """True when every line of ``text`` is a thanks, a valediction or a well-wish, so that a
+    command above it leaves nothing to record ("Tack!", "God jul och gott nytt år!").  Only
+    whole lines of known phrases count: anything else is kept as an answer."""
+    for line in text.lower().splitlines():
+        pieces = _PIECES_RE.split(_EMOJI_RE.sub(" ", line))
+        for piece in (" ".join(p.split()) for p in pieces):
+            if piece and not any(pattern.fullmatch(piece)
+                                 for pattern in (_WISH_RE, THANKS_LINE, VALEDICTION)):
+                return False
+    return True

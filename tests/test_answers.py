@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.answers import Command, map_answers, parse_command, parse_scale
+from mailer.answers import (
+    Command,
+    after_command,
+    is_courtesy,
+    map_answers,
+    parse_command,
+    parse_scale,
+    read_scale,
+)
 from mailer.compose import build_message
 from mailer.extract import split_reply
 from mailer.models import Question, RenderedMail
@@ -48,6 +56,22 @@ def test_scale_accepts(text: str, value: int) -> None:
 def test_scale_refuses_without_guessing(text: str) -> None:
     value, problem = parse_scale(text)
     assert value is None and problem
+
+
+@pytest.mark.parametrize(("text", "kind", "shown", "english"), [
+    ("7", "out_of_range", "7", "7 is outside the scale 1-5"),
+    ("4/10", "other_scale", '"4/10"', '"4/10" is not on the 1-5 scale'),
+    ("3-4", "several", '"3-4"', '"3-4" is more than one number'),
+    ("3,5", "not_whole", '"3,5"', '"3,5" is not a whole number 1-5'),
+    ("bra", "no_number", '"bra"', 'no number 1-5 found in "bra"'),
+    ("4st", "no_number", '"4st"', 'no number 1-5 found in "4st"'),
+])
+def test_scale_issues_are_data_with_the_english_kept(
+        text: str, kind: str, shown: str, english: str) -> None:
+    value, issue = read_scale(text)
+    assert value is None and issue is not None
+    assert (issue.kind, issue.shown, issue.english()) == (kind, shown, english)
+    assert parse_scale(text) == (None, english)  # the record's words did not change
 
 
 @given(st.text(max_size=40))
@@ -223,10 +247,51 @@ def test_commands_not_understood_say_why(text: str) -> None:
     assert command is not None and command.action == "pause" and command.problem
 
 
+@pytest.mark.parametrize(("text", "issue", "named"), [
+    ("pause", "no_length", None), ("pause until 2020-01-01", "in_the_past", date(2020, 1, 1)),
+    ("pause 60 months", "too_long", TODAY + timedelta(days=60 * 30 - 1))])
+def test_a_refused_pause_says_why_as_data(text: str, issue: str, named: date | None) -> None:
+    command = parse_command(text, today=TODAY)
+    assert command is not None and (command.issue, command.named) == (issue, named)
+    assert command.until is None and command.problem
+
+
+@pytest.mark.parametrize("text", [
+    "God jul!", "Tack!", "Tack igen!\nHa en bra helg", "God jul och gott nytt år! 🎄", "Mvh",
+    "Thanks, and have a nice weekend!", "Happy holidays :)", "Best regards", ""])
+def test_courtesies(text: str) -> None:
+    assert is_courtesy(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Busy week", "Inga hinder", "3", "Nej", "Tack för frågan, jobbar på X", "God jul! Bra vecka",
+    "1. Bra\n2. Inga", "Tack!\nSjuk hela veckan"])
+def test_not_courtesies(text: str) -> None:
+    assert not is_courtesy(text)
+
+
+def test_courtesy_check_is_linear() -> None:
+    # Matched piece by piece: one regex repetition over the line took seconds at 20 words.
+    assert not is_courtesy("tack  " * 5000 + "x") and is_courtesy("god jul och " * 5000)
+
+
+def test_after_command_takes_the_command_line_out_of_text_and_segments() -> None:
+    segments = [Seg("quote", "> 4. Framsteg?"), Seg("new", "\npaus 2 veckor\nKlar"),
+                Seg("signature", "/Anna"), Seg("new", "pause 3 days")]
+    rest, pieces = after_command("\npaus 2 veckor\nKlar\n\npause 3 days", segments)
+    assert rest == "Klar\n\npause 3 days"
+    assert [(p.kind, p.text) for p in pieces] == [
+        ("quote", "> 4. Framsteg?"), ("new", "Klar"), ("signature", "/Anna"),
+        ("new", "pause 3 days")]
+    assert after_command("skip\n\nTack!\n", segments) == ("", tuple(segments))
+    assert after_command("skip", []) == ("", ())
+
+
 @given(st.text(max_size=200))
 def test_mapping_and_commands_never_raise(text: str) -> None:
     map_answers(text, [Seg("new", text)], QUESTIONS)
     parse_command(text, today=TODAY)
+    after_command(text, [Seg("new", text)])
 
 
 # ------------------------------------------------ round trips through simulated mail clients
