@@ -7,20 +7,25 @@ the small :class:`Lookups` protocol (the ledger implements it); the clock comes 
 
 The rules, in order:
 
-1. an auto-reply from a known person that speaks of absence pauses them until the day before
-   the return date it names (or for 7 days); other auto-replies are only filed away;
+1. an out-of-office pauses its sender until the day before the return date it names (or for
+   7 days), but only when it answers a prompt (In-Reply-To, References or a signed token: never
+   the From address alone) and comes from that prompt's recipient; one from anybody else
+   holding a prompt's token is quarantined and pauses nobody; other auto-replies, and
+   out-of-office mail answering no prompt, are only filed away;
 2. a bounce marks the known addresses it reports as failing permanently;
 3. a reply must match a prompt: In-Reply-To, References, the signed token (subject or
    plus-address), else the sender's latest prompt within 7 days;
 4. the sender must be the prompt's recipient (any of their configured addresses), and DMARC
    must not have failed at ``imap.trusted_authserv_id``; otherwise quarantine;
-5. a command on the first line acts (pause, resume, skip); anything else is a record.
+5. a command on the first line acts (pause, resume, skip); anything else is a record. Text
+   below a command is recorded too (never lose an answer), unless it is only a courtesy
+   ("Tack!", "God jul!"): see :func:`_command` for how the two go together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -30,7 +35,7 @@ from mailer.addressing import (
     token_from_subject,
     verify_token,
 )
-from mailer.answers import Command, map_answers, parse_command
+from mailer.answers import Command, Mapped, after_command, map_answers, parse_command
 from mailer.models import (
     ANSWERED_KINDS,
     Config,
@@ -51,6 +56,8 @@ DEFAULT_AWAY = timedelta(days=7)
 #: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
 Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command"]
 Folder = Literal["processed", "quarantine"]
+#: Why a command in a reply that also carries answers was not carried out (see _command).
+Held = Literal["answered", "anonymous"]
 
 
 class Lookups(Protocol):
@@ -78,6 +85,8 @@ class Receipt:
     record: Record | None = None
     command: Command | None = None
     question_labels: tuple[tuple[str, str], ...] = ()  # (id, wording) of the prompt
+    country: str = "SE"  # the person's, for the dates in the receipt
+    command_held: Held | None = None  # the command was not carried out, and why
 
 
 @dataclass(frozen=True)
@@ -122,7 +131,7 @@ def decide(
                        for r in reply.auth_results):
         return quarantine(reply, f"DMARC failed at {trusted}")
     if reply.kind == "auto_reply":
-        return _auto_reply(reply, config, lookups, now)
+        return _auto_reply(reply, config=config, lookups=lookups, secret=secret, now=now)
     if reply.kind == "bounce":
         return _bounce(reply, config)
     match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now)
@@ -143,7 +152,7 @@ def decide(
     today = now.astimezone(person.timezone).date()
     command = parse_command(reply.text, today=today)
     if command is not None:
-        return _command(reply, command, prompt, team, person, now, today)
+        return _command(reply, command, prompt, matched_by, team, person, questions, now, today)
     return _record(reply, prompt, matched_by, team, person, questions)
 
 
@@ -152,8 +161,13 @@ def decide(
 
 def match_prompt(
     reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | None, now: datetime,
+    by_sender: bool = True,
 ) -> tuple[Prompt, MatchedBy] | str:
-    """The prompt a reply answers and how it was found, or the quarantine reason."""
+    """The prompt a reply answers and how it was found, or the quarantine reason.
+
+    :param by_sender: fall back to the sender's latest prompt (off for automatic mail: the
+        From address alone proves nothing).
+    """
     for message_id in reply.in_reply_to:
         prompt = lookups.by_message_id(message_id)
         if prompt is not None:
@@ -177,6 +191,8 @@ def match_prompt(
             return prompt, "token"
     if forged:
         return "forged reply token"
+    if not by_sender:
+        return "no prompt matches (no In-Reply-To, References or token of one)"
     people = people_at(config, reply.from_address)
     if not people:
         return "unknown sender"
@@ -203,50 +219,125 @@ def _recipient(team: Team, email: str) -> Person | None:
 
 def _record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team, person: Person,
             defaults: QuestionSet) -> Decision:
-    kind = prompt.slot.kind
-    asked = questions_for(team, kind, defaults)
+    asked = _asked(team, prompt, defaults)
+    mapped = map_answers(reply.text, reply.segments, asked)
+    record = _new_record(reply, prompt, matched_by, team, person, reply.text, mapped)
+    receipt = _receipt(reply, team, person, prompt, record=record, asked=asked)
+    return _recorded(reply, record, f"{prompt.slot.kind} reply", team, person, receipt)
+
+
+def _asked(team: Team, prompt: Prompt, defaults: QuestionSet) -> tuple[Question, ...]:
+    """The questions the prompt asked, in its order (the team's set when the ids are gone)."""
+    asked = tuple(questions_for(team, prompt.slot.kind, defaults))
     if prompt.question_ids:
         by_id = {q.id: q for q in asked}
         asked = tuple(by_id[qid] for qid in prompt.question_ids if qid in by_id) or asked
-    mapped = map_answers(reply.text, reply.segments, asked)
-    anonymous = kind == "feedback"
-    record = Record(
-        id=reply.key, team=team.name, member=None if anonymous else person.email, kind=kind,
-        slot=prompt.slot.period, prompt_message_id=prompt.message_id,
+    return asked
+
+
+def _new_record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team, person: Person,
+                text: str, mapped: Mapped, notes: tuple[str, ...] = ()) -> Record:
+    kind = prompt.slot.kind
+    return Record(
+        id=reply.key, team=team.name, member=None if kind == "feedback" else person.email,
+        kind=kind, slot=prompt.slot.period, prompt_message_id=prompt.message_id,
         message_id=reply.message_id, received_at=reply.received_at, matched_by=matched_by,
-        language=prompt.language, answers=mapped.answers, text=reply.text,
-        problems=(*reply.problems, *mapped.problems), unstructured=mapped.unstructured,
+        language=prompt.language, answers=mapped.answers, text=text,
+        problems=(*reply.problems, *notes, *mapped.problems), unstructured=mapped.unstructured,
     )
-    receipt = _receipt(reply, team, person, prompt, record=record, asked=asked)
-    return Decision("record", "processed", f"{kind} reply", team=team.name,
-                    email=None if anonymous else person.email, sender="" if anonymous
-                    else reply.from_address, record=record, receipt=receipt)
 
 
-def _command(reply: Reply, command: Command, prompt: Prompt, team: Team, person: Person,
-             now: datetime, today: date) -> Decision:
+def _recorded(reply: Reply, record: Record, reason: str, team: Team, person: Person,
+              receipt: Receipt | None, effects: _Effects | None = None) -> Decision:
+    """A "record" decision; feedback is anonymous in the ledger and the log line as well."""
+    anonymous = record.member is None
+    effects = effects or _Effects()
+    return Decision("record", "processed", reason, team=team.name,
+                    email=None if anonymous else person.email,
+                    sender="" if anonymous else reply.from_address, record=record,
+                    pauses=effects.pauses, resume=effects.resume, skip_slot=effects.skip_slot,
+                    skip_reason=effects.skip_reason, receipt=receipt)
+
+
+@dataclass(frozen=True)
+class _Effects:
+    """What a command changes, as :class:`Decision` fields."""
+
     pauses: tuple[Pause, ...] = ()
     resume: tuple[tuple[str, str, date], ...] = ()
-    skip = None
-    if command.problem is None and command.action == "pause" and command.until is not None:
-        pauses = (Pause(team.name, person.email, today, command.until, "command", now),)
-        skip = "pause command"
-    elif command.action == "resume":
-        resume = ((team.name, person.email, today),)
-    elif command.action == "skip":
-        skip = "skip command"
-    receipt = _receipt(reply, team, person, prompt, command=command)
-    return Decision(
-        "command", "processed", command.action + (f" ({command.problem})" if command.problem else ""),
-        team=team.name, email=person.email, sender=reply.from_address, pauses=pauses,
-        resume=resume, skip_slot=prompt.slot.key if skip and prompt.state == "sent" else None,
-        skip_reason=skip, receipt=receipt,
-    )
+    skip_slot: str | None = None
+    skip_reason: str | None = None
+
+    @classmethod
+    def of(cls, command: Command, prompt: Prompt, team: Team, person: Person, now: datetime,
+           today: date) -> _Effects:
+        if command.problem is None and command.action == "pause" and command.until is not None:
+            pause = Pause(team.name, person.email, today, command.until, "command", now)
+            return cls(pauses=(pause,), skip_reason="pause command",
+                       skip_slot=prompt.slot.key if prompt.state == "sent" else None)
+        if command.action == "resume":
+            return cls(resume=((team.name, person.email, today),))
+        if command.action == "skip":
+            return cls(skip_reason="skip command",
+                       skip_slot=prompt.slot.key if prompt.state == "sent" else None)
+        return cls()
+
+
+_HELD_NOTE = {
+    "answered": "not skipped, since the rest answers the questions",
+    "anonymous": "not carried out, so as not to tie the sender to anonymous feedback",
+}
+
+
+def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: MatchedBy, team: Team,
+             person: Person, defaults: QuestionSet, now: datetime, today: date) -> Decision:
+    """Carry out a command, and record what is written below it (never lose an answer).
+
+    The rest of the reply is mapped and recorded with the rules of any reply (it answers the
+    same prompt, from the same verified sender). With a rest, the command goes like this:
+
+    * pause or resume: carried out; a pause marks the prompt's slot skipped only when the rest
+      answered none of its questions (free text alone: "away, back in January");
+    * skip with answers is a contradiction, and the answers win: they are recorded and the
+      slot is *not* skipped, because the person did answer it (the receipt says so). A skip
+      with free text only ("skip\nBusy week") is a skip with a reason: skipped, text recorded;
+    * on an anonymous feedback prompt the command is not carried out: a pause or a skip names
+      the person, and doing it with the anonymous record (same message, same moment) would tie
+      the two together. The receipt asks for the command in a reply of its own.
+    """
+    rest, segments = after_command(reply.text, reply.segments)
+    effects = _Effects.of(command, prompt, team, person, now, today)
+    if not rest:
+        receipt = _receipt(reply, team, person, prompt, command=command)
+        detail = command.action + (f" ({command.problem})" if command.problem else "")
+        return Decision("command", "processed", detail, team=team.name, email=person.email,
+                        sender=reply.from_address, pauses=effects.pauses, resume=effects.resume,
+                        skip_slot=effects.skip_slot, skip_reason=effects.skip_reason,
+                        receipt=receipt)
+    asked = _asked(team, prompt, defaults)
+    mapped = map_answers(rest, segments, asked)
+    held: Held | None = None
+    if command.action == "skip" and mapped.answers:
+        held = "answered"
+    elif prompt.slot.kind == "feedback":
+        held = "anonymous"
+    note = (f'the first line, "{command.line}", is a {command.action} command'
+            + (f" ({_HELD_NOTE[held]})" if held else "") + "; the rest is recorded")
+    record = _new_record(reply, prompt, matched_by, team, person, rest, mapped, (note,))
+    receipt = _receipt(reply, team, person, prompt, record=record, command=command,
+                       asked=asked, held=held)
+    reason = f"{prompt.slot.kind} reply after a {command.action} command" + (
+        " (not carried out)" if held else "")
+    if held:
+        return _recorded(reply, record, reason, team, person, receipt)
+    if mapped.answers:  # the slot is answered: the pause only covers what comes after it
+        effects = replace(effects, skip_slot=None, skip_reason=None)
+    return _recorded(reply, record, reason, team, person, receipt, effects)
 
 
 def _receipt(reply: Reply, team: Team, person: Person, prompt: Prompt, *,
              record: Record | None = None, command: Command | None = None,
-             asked: Sequence[Question] = ()) -> Receipt | None:
+             asked: Sequence[Question] = (), held: Held | None = None) -> Receipt | None:
     if not team.confirmations or reply.auto_submitted:
         return None
     labels = tuple((q.id, q.wording(prompt.language)) for q in asked)
@@ -255,31 +346,56 @@ def _receipt(reply: Reply, team: Team, person: Person, prompt: Prompt, *,
         kind=prompt.slot.kind, subject=reply.subject, in_reply_to=reply.message_id,
         references=tuple(dict.fromkeys((*reply.references, *(
             [reply.message_id] if reply.message_id else [])))),
-        record=record, command=command, question_labels=labels,
+        record=record, command=command, question_labels=labels, country=person.country,
+        command_held=held,
     )
 
 
-def _auto_reply(reply: Reply, config: Config, lookups: Lookups, now: datetime) -> Decision:
-    people = people_at(config, reply.from_address)
-    if not people:
-        return Decision("ignored", "processed", f"auto-reply from an unknown sender "
-                        f"({reply.kind_reason})", sender=reply.from_address)
+def _auto_reply(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | None,
+                now: datetime) -> Decision:
+    """Pause the verified recipient of the prompt an out-of-office answers; nobody else.
+
+    The prompt must be found by In-Reply-To, References or a signed token, never by the From
+    address alone (anyone can write it), and the From address must be one of that recipient's
+    own. The pause covers the same person in their other teams too: one absence is one
+    absence, and Exchange answers each sender only once per absence anyway.
+    """
+    known = people_at(config, reply.from_address)
     if not reply.out_of_office:
-        return Decision("ignored", "processed", f"auto-reply ({reply.kind_reason})",
-                        email=people[0][1].email)
-    prompt = next(filter(None, map(lookups.by_message_id, reply.in_reply_to)), None)
-    if prompt is not None:
-        people = [(t, p) for t, p in people if t.name == prompt.slot.team] or people
-    pauses = []
-    for team, person in people:
-        today = now.astimezone(person.timezone).date()
-        back = reply.return_date if reply.return_date and reply.return_date > today else None
-        until = (back or today + DEFAULT_AWAY) - timedelta(days=1)
-        pauses.append(Pause(team.name, person.email, today, until, "out_of_office", now))
-    first = pauses[0]
+        reason = f"auto-reply ({reply.kind_reason})" if known else (
+            f"auto-reply from an unknown sender ({reply.kind_reason})")
+        return Decision("ignored", "processed", reason, email=known[0][1].email if known else None,
+                        sender=reply.from_address)
+    match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now,
+                         by_sender=False)
+    if isinstance(match, str):
+        return Decision("ignored", "processed", f"out-of-office, nobody paused: {match}",
+                        sender=reply.from_address)
+    prompt = match[0]
+    team = config.team(prompt.slot.team)
+    person = _recipient(team, prompt.slot.email) if team else None
+    if team is None or person is None:
+        return Decision("ignored", "processed", "out-of-office, nobody paused: the prompt's "
+                        "team or person is no longer configured", sender=reply.from_address)
+    if reply.from_address not in person.addresses:
+        why = "someone else's prompt" if known else "a prompt, from an unknown sender"
+        return quarantine(reply, f"out-of-office answering {why}: nobody paused",
+                          team=team.name)
+    memberships = [(team, person), *((t, p) for t, p in people_at(config, person.email)
+                                     if p.email == person.email and t.name != team.name)]
+    pauses = tuple(_away(t, p, reply.return_date, now) for t, p in memberships)
     why = f"back {reply.return_date.isoformat()}" if reply.return_date else "no return date found"
-    return Decision("out_of_office", "processed", f"paused until {first.until.isoformat()} ({why})",
-                    team=first.team, email=first.email, pauses=tuple(pauses))
+    return Decision("out_of_office", "processed",
+                    f"paused until {pauses[0].until.isoformat()} ({why})",
+                    team=team.name, email=person.email, pauses=pauses)
+
+
+def _away(team: Team, person: Person, return_date: date | None, now: datetime) -> Pause:
+    """Paused from today until the day before the return date (or for a week)."""
+    today = now.astimezone(person.timezone).date()
+    back = return_date if return_date and return_date > today else None
+    return Pause(team.name, person.email, today, (back or today + DEFAULT_AWAY)
+                 - timedelta(days=1), "out_of_office", now)
 
 
 def _bounce(reply: Reply, config: Config) -> Decision:
