@@ -203,7 +203,8 @@ def _mark_outlook_comments(
         kinds[i] = "new" if lines[i].strip() else None
         i += 1
         while i < n and kinds[i] == "quote" and lines[i].strip():
-            if _NUMBERED_ITEM.match(lines[i]) or marker.match(lines[i]):
+            # A ">" line is quoted even inside Outlook's original (it quoted an older mail).
+            if _NUMBERED_ITEM.match(lines[i]) or marker.match(lines[i]) or lines[i].startswith(">"):
                 break
             kinds[i] = "new"
             i += 1
