@@ -10,36 +10,46 @@ Permanent ones are recorded once (row ``failed``, address marked failing), shown
 digest's "needs attention" and never stop the rest of the batch. Batch-stopping faults
 (TLS, login) raise one clear error and leave every row due.
 
-The whole matrix, with the tests that cover each row here and elsewhere:
+The whole matrix: fault (stage) -> outcome, then the test; "[id]" is a case of the table
+test above it, "tests/..." a test elsewhere.
 
-==========================  =================================  ===============================
-fault (stage)               outcome                            test
-==========================  =================================  ===============================
-421 greeting (connect)      retried, delivered once            test_temporary_fault_is_retried_and_delivered_once[421-connect]
-451 greeting (connect)      retried, delivered once            ...[451-connect]
-greeting stalls > timeout   retried, delivered once            ...[stall-connect]
-421 to RCPT (+ hang-up)     retried, delivered once            ...[421-RCPT]
-451 to RCPT                 retried, delivered once            ...[451-RCPT]
-452 to RCPT                 retried, delivered once            ...[452-RCPT]
-450 to RCPT, every try      row stays due, next run sends      tests/test_send.py::test_exhausted_temporary_failure_stays_due_and_goes_out_next_run
-421 after DATA (+ hang-up)  retried, delivered once            ...[421-DATA]
-451 after DATA (x2)         retried, delivered once            tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
-connection dropped in DATA  retried, delivered once            ...[drop-DATA]; also tests/test_send.py (same test as above)
-DATA stalls > timeout       retried, delivered once            ...[stall-DATA]; tests/test_outbox.py::test_a_timeout_is_temporary
-452 after DATA, every try   gives up after max_attempts        tests/test_outbox.py::test_temporary_failures_give_up_after_max_attempts
-550 to RCPT                 failed once, failing, in digest    test_permanent_fault_is_recorded_once_and_reported[550-RCPT]
-550 unknown mailbox (LMTP)  failed once, failing               tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
-554 to RCPT                 failed once, failing, in digest    ...[554-RCPT]
-550 after DATA              failed once, failing, in digest    ...[550-DATA]
-554 after DATA              failed once, failing, in digest    ...[554-DATA]
-untrusted certificate       one DeliveryError, all rows due    test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
-                                                               (outbox level: tests/test_outbox.py::test_an_untrusted_certificate_stops_the_batch)
-535 wrong password          one AuthenticationError, ONE       test_a_wrong_password_is_tried_once_and_leaves_every_row_due
-                            login, all rows due                (also tests/test_send.py::test_a_bad_password_stops_the_batch_once_and_leaves_it_due)
-STARTTLS not offered        refused, no AUTH in clear          tests/test_security.py::test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
-server unreachable          one DeliveryError, all rows due    test_an_unreachable_server_stops_the_batch_and_leaves_every_row_due
-                                                               (outbox level: tests/test_outbox.py::test_unreachable_server_stops_the_batch)
-==========================  =================================  ===============================
+421 greeting (connect) -> retried, delivered once
+    test_temporary_fault_is_retried_and_delivered_once[421-connect]
+451 greeting (connect) -> retried, delivered once                          [451-connect]
+greeting stalls past smtp.timeout -> retried, delivered once               [stall-connect]
+421 to RCPT, connection closed -> retried, delivered once                  [421-RCPT]
+451 to RCPT -> retried, delivered once                                     [451-RCPT]
+452 to RCPT -> retried, delivered once                                     [452-RCPT]
+450 to RCPT on every try -> row stays due, the next run sends it
+    tests/test_send.py::test_exhausted_temporary_failure_stays_due_and_goes_out_next_run
+421 after DATA, connection closed -> retried, delivered once               [421-DATA]
+451 after DATA, twice -> retried, delivered once
+    tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
+452 after DATA -> retried, delivered once                                  [452-DATA]
+452 after DATA on every try -> given up after smtp.max_attempts, row due
+    tests/test_outbox.py::test_temporary_failures_give_up_after_max_attempts
+connection dropped in DATA, unanswered -> retried, delivered once          [drop-DATA]
+    (also tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded)
+DATA stalls past smtp.timeout -> retried, delivered once                   [stall-DATA]
+    (outbox level: tests/test_outbox.py::test_a_timeout_is_temporary)
+550 to RCPT -> failed once, marked failing, in the digest, batch goes on
+    test_permanent_fault_is_recorded_once_and_reported[550-RCPT]
+554 to RCPT -> the same                                                    [554-RCPT]
+550 after DATA -> the same                                                 [550-DATA]
+554 after DATA -> the same                                                 [554-DATA]
+550 5.1.1 from Dovecot (no such mailbox) -> failed once, marked failing
+    tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
+certificate not trusted (no ca_file) -> one DeliveryError, nothing sent, all rows due
+    test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
+    (outbox level: tests/test_outbox.py::test_an_untrusted_certificate_stops_the_batch)
+535 wrong password -> one AuthenticationError, ONE login seen, all rows due
+    test_a_wrong_password_is_tried_once_and_leaves_every_row_due
+    (also tests/test_send.py::test_a_bad_password_stops_the_batch_once_and_leaves_it_due)
+server unreachable -> one DeliveryError after smtp.max_attempts, all rows due
+    test_an_unreachable_server_stops_the_batch_and_leaves_every_row_due
+    (outbox level: tests/test_outbox.py::test_unreachable_server_stops_the_batch)
+STARTTLS not offered -> refused, no AUTH and no mail in clear
+    tests/test_security.py::test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
 """
 
 from __future__ import annotations
@@ -65,6 +75,7 @@ TEMPORARY: dict[str, Inject] = {
     "451-RCPT": lambda s, who: s.smtp_faults.reply("RCPT", 451, address=who),
     "452-RCPT": lambda s, who: s.smtp_faults.reply("RCPT", 452, address=who),
     "421-DATA": lambda s, _: s.smtp_faults.reply("DATA", 421),
+    "452-DATA": lambda s, _: s.smtp_faults.reply("DATA", 452),
     "drop-DATA": lambda s, _: s.smtp_faults.drop("DATA"),
     "stall-DATA": lambda s, _: s.smtp_faults.stall("DATA", 1.5),
 }

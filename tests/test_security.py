@@ -1,41 +1,53 @@
 """Security: header and HTML injection, TLS, secrets and spoofing, against the loopback stack.
 
-Each row of the matrix names the test that covers it, here or elsewhere:
+The matrix: attack -> outcome, then the test ("tests/..." is a test elsewhere).
 
-========================================  ==========================================  ===================================
-attack                                    outcome                                     test
-========================================  ==========================================  ===================================
-CR/LF/NUL in names, display names,        ConfigError located at the key              tests/test_config.py::test_line_breaks_and_nul_are_rejected_where_headers_are_built
-availability, smtp.from, folder, email                                                and test_config_refuses_line_breaks_in_every_other_header_value
-CR/LF in to_name, from_name, reply_to,    build_message raises ValueError             tests/test_compose.py::test_header_injection_is_refused,
-message_id, subject, extra headers                                                    ::test_injection_via_subject_or_extra_headers_is_refused
-CR, LF or CRLF in any header value,       build_raw raises ValueError                 test_build_raw_refuses_a_line_break_in_any_header_value
-to and from_address included
-hostile team/person/availability values   to_name raises; the subject is one line,    test_hostile_values_that_bypass_the_config_never_add_a_header
-that bypass the config, rendered          no header is added
-encoded CR/LF in a reply's From name,     no header added to the receipt; receipt     test_replies_cannot_inject_headers_or_html_into_receipts
-Subject, Message-ID                       only to the verified sender
-<script>, on*=, javascript: in a reply    escaped in the receipt's HTML (lxml)        test_replies_cannot_inject_headers_or_html_into_receipts
-... in the digest                         escaped                                     tests/test_digest_render.py::test_answers_are_escaped_in_html_and_quoted_as_text
-self-signed SMTP server, no ca_file       one DeliveryError, nothing sent             tests/test_faults_smtp.py::test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
-self-signed IMAP server (STARTTLS)        MailboxError, nothing touched               tests/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused
-self-signed IMAP server (IMAPS)           MailboxError, nothing touched               test_imaps_verifies_the_certificate_unless_ca_file_trusts_it
-security = "none" to a non-loopback host  ConfigError                                 tests/test_config.py::test_security_none_is_refused_towards_other_hosts
-SMTP server without STARTTLS              refused; no AUTH, no MAIL in clear          test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
-IMAP server without STARTTLS              refused; no LOGIN in clear                  test_imap_starttls_is_never_downgraded
-secrets in logs and output (send, poll,   no secret in stdout/stderr or data_dir      test_no_secret_in_any_output_or_file_of_a_full_run
-digest --send, status, check; --verbose,
-json logs; wrong SMTP/IMAP password)
-password_command                          its output is the password                  test_no_secret_in_any_output_or_file_of_a_full_run
-                                                                                      (IMAP), tests/test_check.py::test_password_command_output_is_the_secret
-forged From                               quarantined, counted, no receipt            test_spoofed_replies_are_quarantined_counted_and_never_answered
-Anna's token in a mail from Erik          quarantined, counted, no receipt            (same)
-forged token (right shape, wrong MAC)     quarantined, counted, no receipt            (same)
-dmarc=fail at imap.trusted_authserv_id    quarantined, counted, no receipt            (same); pure: tests/test_inbound.py::test_dmarc_fail_only_counts_from_the_trusted_server
-From name RFC 2047-encoded as an          quarantined (the address is the real one)   (same) and test_an_encoded_display_name_is_never_the_address
-address (=?utf-8?q?anna=40...?= <m@evil>)
-two From authors                          quarantined                                 (same)
-========================================  ==========================================  ===================================
+CR/LF/NUL in names, display names, availability, smtp.from, imap.folder, an email
+-> ConfigError located at the key
+    tests/test_config.py::test_line_breaks_and_nul_are_rejected_where_headers_are_built
+... in a manager's email, an alias, smtp.username, the other folders, a team name
+    test_config_refuses_line_breaks_in_every_other_header_value
+CR/LF in to_name, from_name, reply_to, message_id, subject, extra headers -> ValueError
+    tests/test_compose.py::test_header_injection_is_refused,
+    tests/test_compose.py::test_injection_via_subject_or_extra_headers_is_refused
+CR, LF or CRLF in any header value of build_raw, to and from_address too -> ValueError
+    test_build_raw_refuses_a_line_break_in_any_header_value
+hostile team/person/availability values that bypass the config -> To refused; the
+subject stays one line; no header added
+    test_hostile_values_that_bypass_the_config_never_add_a_header
+RFC 2047-encoded CR/LF in a reply's From name, Subject, Message-ID -> no header added
+to the receipt, which goes to the verified sender only
+    test_replies_cannot_inject_headers_or_html_into_receipts
+<script>, on*= attributes, javascript: links in a reply -> escaped in the receipt's HTML
+    test_replies_cannot_inject_headers_or_html_into_receipts (parsed with lxml)
+... in the digest
+    tests/test_digest_render.py::test_answers_are_escaped_in_html_and_quoted_as_text
+self-signed SMTP server without ca_file -> one DeliveryError, nothing sent
+    tests/test_faults_smtp.py::
+        test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
+self-signed IMAP server: STARTTLS / IMAPS -> MailboxError, nothing touched
+    tests/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused
+    test_imaps_verifies_the_certificate_unless_ca_file_trusts_it
+security = "none" towards a non-loopback host -> ConfigError
+    tests/test_config.py::test_security_none_is_refused_towards_other_hosts
+SMTP server that does not offer STARTTLS -> refused; no AUTH, no mail in clear
+    test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
+IMAP server that does not offer STARTTLS -> refused; no LOGIN in clear
+    test_imap_starttls_is_never_downgraded
+secrets in the logs and output of send, poll, digest --send, status, check (--verbose,
+JSON logs, wrong SMTP and IMAP passwords) or in the data_dir -> none anywhere
+    test_no_secret_in_any_output_or_file_of_a_full_run
+password_command -> its output is the password
+    test_no_secret_in_any_output_or_file_of_a_full_run (IMAP),
+    tests/test_check.py::test_password_command_output_is_the_secret
+forged From; Anna's token in a mail from Erik; a forged token (right shape, wrong MAC);
+dmarc=fail at imap.trusted_authserv_id; a From name encoded to read as an address;
+two From authors -> quarantined, counted (ledger, status), never answered
+    test_spoofed_replies_are_quarantined_counted_and_never_answered
+    (pure: tests/test_inbound.py::test_quarantine_reasons,
+    tests/test_inbound.py::test_dmarc_fail_only_counts_from_the_trusted_server)
+=?utf-8?q?anna=40example.com?= <mallory@evil.example> -> the address is mallory's
+    test_an_encoded_display_name_is_never_the_address
 """
 
 from __future__ import annotations
@@ -51,7 +63,6 @@ import json
 import os
 import shlex
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -65,28 +76,17 @@ import pytest
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult
 
-from mailer import compose, jobs, poller
+from mailer import compose, poller, status
 from mailer.addressing import mint_token, subject_with_token
 from mailer.config import parse_config
 from mailer.errors import ConfigError, DeliveryError, MailboxError
 from mailer.inbox import ImapInbox
-from mailer.models import RenderedMail, Slot
+from mailer.models import RenderedMail
 from mailer.poller import poll_once
 from mailer.questions import questions_for
 from mailer.replies import parse_reply
 from mailer.samples import sample_person, sample_team
-from tests.helpers_faults import (
-    DUE,
-    IMAP_ENV,
-    SECRET,
-    SMTP_ENV,
-    UTC,
-    Team,
-    folder,
-    imap_settings,
-    parse,
-    reply,
-)
+from tests.helpers_faults import SMTP_ENV, UTC, Team, folder, parse, reply
 from tests.mailstack import MailStack
 
 REPO = Path(__file__).resolve().parent.parent
@@ -256,6 +256,14 @@ async def test_spoofed_replies_are_quarantined_counted_and_never_answered(
         assert expected in reasons, reasons
     assert reasons.count("unknown sender") == 3  # mallory, the encoded name, two authors
     assert len(folder(stack, team.service, "Checkins/Quarantine")) == len(spoofs)
+    # What `mailer status` shows: the four that matched a platform prompt (by threading or
+    # by Anna's token) under the team; the forged token and the DMARC failure (decided
+    # before any matching) under "no team".
+    now = datetime.now(UTC)
+    [platform] = status.collect(team.ctx.config, team.ctx.ledger, now=now)
+    unmatched = team.ctx.ledger.inbound_counts_for("", since=now - timedelta(days=7))
+    assert (platform.quarantined_this_week, platform.replies_this_week) == (4, 0)
+    assert unmatched == {"quarantine": 2}
     assert len(stack.smtp_received) == 0  # no receipt to anyone
     assert all(team.inbox(p) == [] for p in team.people)
 
