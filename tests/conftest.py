@@ -11,6 +11,15 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: the tests that bound time measure it themselves
+# (tests/reliability/test_fuzz_mail.py). Hypothesis's default 200 ms deadline per example
+# only made them flaky on a loaded 2-core machine. Under CI, examples are derandomized so a
+# red run can be replayed exactly.
+settings.register_profile("mailer", deadline=None)
+settings.register_profile("mailer-ci", deadline=None, derandomize=True, database=None)
+settings.load_profile("mailer-ci" if os.environ.get("CI") else "mailer")
 
 from tests.mailstack import MailStack, MailStackError
 
