@@ -99,21 +99,28 @@ async def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> 
 
 
 async def test_dovecot_restarted_mid_batch_loses_and_duplicates_nothing(
-        stack: MailStack, team: Team, caplog: pytest.LogCaptureFixture) -> None:
+        stack: MailStack, team: Team, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """poll_forever on 80 replies; Dovecot is restarted once 5 records are on disk."""
     total = 80
     raws = replies(team, total)
     append(stack, team, raws)
     records = team.ctx.store.root
     seen: dict[str, int] = {}
+    # A slow disk (25 ms a record), so that the batch outlasts the second Dovecot takes to
+    # stop: without it all 80 were handled before the old session died.
+    write = team.ctx.store.write
+    monkeypatch.setattr(team.ctx.store, "write", lambda r: (time.sleep(0.025), write(r))[1])
 
-    def restart_after_ten_records() -> None:
+    def restart_after_five_records() -> None:
         deadline = time.monotonic() + 20
-        while len(list(records.rglob("*.yaml"))) < 10 and time.monotonic() < deadline:
+        while len(list(records.rglob("*.yaml"))) < 5 and time.monotonic() < deadline:
             time.sleep(0.002)
         seen["at_restart"] = len(list(records.rglob("*.yaml")))
-        stack.restart_dovecot()
+        stack.restart_dovecot()  # stop() returns once the old session's processes are dead
+        seen["after_restart"] = len(list(records.rglob("*.yaml")))
 
-    restarter = threading.Thread(target=restart_after_ten_records)
+    restarter = threading.Thread(target=restart_after_five_records)
     restarter.start()
     stop = asyncio.Event()
     caplog.set_level(logging.WARNING, logger="mailer.poller")
@@ -125,8 +132,12 @@ async def test_dovecot_restarted_mid_batch_loses_and_duplicates_nothing(
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
-    assert 10 <= seen["at_restart"] < total, "the restart did not land mid-batch"
-    assert any("IMAP session ended" in r.getMessage() for r in caplog.records)
+    assert 5 <= seen["at_restart"] and seen["after_restart"] < total, \
+        f"the restart did not land mid-batch: {seen}"
+    ended = [r.getMessage() for r in caplog.records if "IMAP session ended" in r.getMessage()]
+    # The old session died with records written and their MOVE not done (or in a FETCH):
+    # the new session reads those again and files them as already handled.
+    assert ended and all("IDLE" not in line for line in ended), ended
     assert_recorded_once(team, raws)
     assert message_ids(folder(stack, team.service, "Checkins/Processed")) == message_ids(raws)
 
