@@ -34,6 +34,7 @@ from mailer import jobs, poller, retention, schedule
 from mailer.config import load_config
 from mailer.context import Context, open_context
 from mailer.models import ALL_KINDS
+from mailer.secrets import imap_password, smtp_password
 
 log = logging.getLogger("mailer.app")
 
@@ -141,4 +142,8 @@ async def serve(ctx: Context) -> int:
 def run_command(args: argparse.Namespace) -> int:
     config = load_config(args.config_path)
     ctx = open_context(config, need_secret=True)
+    # Every secret the service will need, now: a missing one is one clear line at start,
+    # not a poller thread that dies quietly at its first login.
+    smtp_password(config.smtp)
+    imap_password(config.imap)
     return asyncio.run(serve(ctx))

@@ -8,6 +8,7 @@
     ├── DeliveryError              sending failed (SMTP); ``permanent`` tells 5xx from 4xx/network
     │   └── AuthenticationError    the SMTP or IMAP server refused our credentials: stop, never retry
     ├── MailboxError               the IMAP side failed (connect, login, folder, fetch, move)
+    │   └── MailboxAuthError       the IMAP server refused our credentials: retry only rarely
     ├── RecordError                a record or the ledger could not be written or read
     └── SecretError                a needed secret (env var) is missing
 
@@ -64,6 +65,10 @@ class AuthenticationError(DeliveryError):
 
 class MailboxError(MailerError):
     """The IMAP mailbox could not be reached or used."""
+
+
+class MailboxAuthError(MailboxError):
+    """The IMAP server refused our login. Quick retries could lock the account."""
 
 
 class RecordError(MailerError):

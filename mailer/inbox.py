@@ -20,9 +20,9 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import ImapToolsError
+from imap_tools.errors import ImapToolsError, MailboxLoginError
 
-from mailer.errors import MailboxError
+from mailer.errors import MailboxAuthError, MailboxError
 from mailer.models import ImapSettings
 
 #: RFC 2177 3: clients should re-issue IDLE at least every 29 minutes; stay well inside.
@@ -107,8 +107,15 @@ class ImapInbox:
                 mb = MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout)
         inbox = cls(mb, settings)
         try:
-            with _translated("login"):
-                mb.login(settings.username, password, initial_folder=None)
+            try:
+                with _translated("login"):
+                    mb.login(settings.username, password, initial_folder=None)
+            except MailboxError as exc:
+                # imap-tools raises MailboxLoginError for a NO to LOGIN (RFC 3501 6.2.3);
+                # a dropped connection during login stays an ordinary MailboxError.
+                if isinstance(exc.__cause__, MailboxLoginError):
+                    raise MailboxAuthError(f"{exc} (user {settings.username})") from exc.__cause__
+                raise
             inbox._after_login()
         except BaseException:
             inbox.close()

@@ -36,7 +36,7 @@ from email.utils import make_msgid
 
 from mailer.addressing import domain_of
 from mailer.context import Context
-from mailer.errors import MailboxError, MailerError
+from mailer.errors import MailboxAuthError, MailboxError, MailerError
 from mailer.inbound import Decision, Receipt, decide
 from mailer.inbox import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
 from mailer.replies import parse_reply
@@ -45,6 +45,9 @@ log = logging.getLogger("mailer.poller")
 
 Clock = Callable[[], datetime]
 MAX_BACKOFF = 60.0
+#: After a refused login: retrying every minute could get the account locked by the server
+#: (as SMTP's 535 stops a batch at once); 48 tries a day recover by themselves once fixed.
+AUTH_RETRY_SECONDS = 30 * 60.0
 
 
 def _utcnow() -> datetime:
@@ -76,11 +79,9 @@ class PollReport:
 
 
 def imap_password(ctx: Context) -> str:
-    from mailer.secrets import get_secret
+    from mailer.secrets import imap_password as password_of
 
-    imap = ctx.config.imap
-    return get_secret(imap.password_env, command=imap.password_command,
-                      what="the IMAP password")
+    return password_of(ctx.config.imap)
 
 
 def poll_once(ctx: Context, now_fn: Clock = _utcnow, *, inbox: Inbox | None = None) -> PollReport:
@@ -288,6 +289,11 @@ class _Session:
         while not self.stop.is_set():
             try:
                 inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx))
+            except MailboxAuthError as exc:
+                log.error("%s; fix the IMAP password (imap.password_env); next try in %.0f min",
+                          exc, AUTH_RETRY_SECONDS / 60)
+                self.stop.wait(AUTH_RETRY_SECONDS)
+                continue
             except MailboxError as exc:
                 log.warning("%s; retrying in %.0f s", exc, backoff)
                 self.stop.wait(backoff)

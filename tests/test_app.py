@@ -152,3 +152,16 @@ def test_run_sends_records_and_stops_cleanly_on_sigterm(stack: MailStack, tmp_pa
     team = json.loads(status.stdout)["teams"][0]
     assert team["last_send"] is not None and team["replies_this_week"] == 1
     assert "checkin" in team["next_runs"]
+
+
+def test_run_refuses_to_start_without_the_imap_password(stack: MailStack, tmp_path: Path) -> None:
+    service, member, manager = stack.new_user("checkin"), stack.new_user("anna"), stack.new_user("maria")
+    config = tmp_path / "mailer.toml"
+    write_config(config, stack, service, member, manager)
+    env = {**os.environ, "MAILER_TEST_SECRET": SECRET,
+           "MAILER_TEST_SMTP_PASSWORD": stack.smtp_password}
+    done = subprocess.run([sys.executable, "-m", "mailer", "--config", str(config), "run"],
+                          env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "MAILER_TEST_IMAP_PASSWORD" in done.stderr and "Traceback" not in done.stderr
+    assert stack.fetch(member) == []  # nothing was sent by a service that could not poll

@@ -155,6 +155,30 @@ def test_a_refused_login_is_one_clear_error_and_touches_nothing(
     assert team.ctx.ledger.get_state("last_poll") is None
 
 
+
+async def test_a_refused_login_under_poll_forever_is_not_retried_quickly(
+        stack: MailStack, team: Team, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Unlike a dropped connection (backoff from 1 s), a refused login waits
+    AUTH_RETRY_SECONDS: a server may lock an account that fails to log in every minute."""
+    monkeypatch.setenv(IMAP_ENV, "not-the-password")
+    attempts: list[float] = []
+    real_open = ImapInbox.open
+
+    def counting_open(*args: Any, **kwargs: Any) -> ImapInbox:
+        attempts.append(time.monotonic())
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(ImapInbox, "open", counting_open)
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.poll_forever(team.ctx, stop))
+    await asyncio.sleep(3.5)  # a transient error would have been retried 2-3 times by now
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert len(attempts) == 1
+    assert any(r.levelno == logging.ERROR and "IMAP password" in r.getMessage()
+               for r in caplog.records)
+
 def test_missing_processed_and_quarantine_folders_are_created(stack: MailStack,
                                                               team: Team) -> None:
     genuine = replies(team, 1)
