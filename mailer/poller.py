@@ -336,7 +336,10 @@ async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
     async def deliver() -> None:
         while True:
             report = await reports.get()
-            await send_receipts(ctx, report.receipts, now_fn)
+            try:
+                await send_receipts(ctx, report.receipts, now_fn)
+            except Exception:  # noqa: BLE001 - the job boundary: one bad batch must not end receipts
+                log.exception("receipts of one poll pass could not be sent")
 
     sender = asyncio.create_task(deliver())
     try:
