@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(folder, ignore_errors=True)
             print(figures.summary(), flush=True)
             write_figures(f"bench_{name}", figures.as_json())
-            failed |= bool(figures.lost or figures.more_than_twice or figures.different_ids
+            # The rule the crash test asserts: nothing lost, one Message-ID a prompt, and no
+            # copy beyond one per kill that left that prompt in flight. Three copies of one
+            # prompt take two kills landing on it in flight: a figure, not a failure.
+            failed |= bool(figures.lost or figures.different_ids or figures.unexplained_copies
                            or (name == "poll" and figures.duplicated))
     print(f"total {time.monotonic() - started:.1f} s")
     return 1 if failed else 0
