@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from mailer.cli import main
-from mailer.demo import DEMO_CONFIG, MARKER, run_demo
+from mailer.config import load_config
+from mailer.demo import DEMO_CONFIG, MARKER, cast_for, run_demo
 
 
 @pytest.mark.slow
@@ -44,6 +45,16 @@ def test_five_weeks_in_under_a_minute(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "<html" in html.read_text(encoding="utf-8").lower()
     assert text.read_text(encoding="utf-8").strip() in out  # the digest's text is printed
     assert (output / "tls" / "cert.pem").exists() and (output / MARKER).exists()
+    # The digest follows from the replies: the story the simulated people play is in it.
+    cast = cast_for(load_config(DEMO_CONFIG))
+    first_name = {p.email: p.first_name for p in load_config(DEMO_CONFIG).teams[0].members}
+    digest = text.read_text(encoding="utf-8")
+    attention = digest.split("BEHÖVER UPPMÄRKSAMHET", 1)[1].split("TEAMETS PULS", 1)[0]
+    assert cast.tired and cast.quiet and cast.away
+    assert f"{first_name[cast.tired]}: energi 2 av 5" in attention  # energy 4 -> 2
+    assert f"{first_name[cast.tired]}: samma hinder" in attention  # the repeated obstacle
+    assert f"{first_name[cast.quiet]}: inga svar" in attention  # gone quiet
+    assert f"{first_name[cast.away]}: frånvarande (autosvar)" in attention  # the out-of-office
 
 
 async def test_two_weeks_quarantine_the_forged_reply_and_stop_cleanly(tmp_path: Path) -> None:
