@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install system-deps bench reliability clean
+.PHONY: demo test typecheck install system-deps bench reliability clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: install
 
 test: install system-deps
 	$(PY) -m pytest -q
+
+# mypy --strict on mailer/ (the settings are in pyproject.toml).
+typecheck: install
+	$(VENV)/bin/mypy
 
 bench: install system-deps
 	$(PY) bench/run_all.py
