@@ -60,7 +60,7 @@ def has_control(value: Any) -> bool:
         return not header_safe(value)
     if isinstance(value, dict):
         value = list(cast(dict[str, Any], value).values())
-    return isinstance(value, list) and any(has_control(item) for item in cast(list[Any], value))
+    return isinstance(value, list) and any(has_control(item) for item in value)
 
 
 def scan(value: Any, path: str, problems: list[str]) -> None:
@@ -73,7 +73,7 @@ def scan(value: Any, path: str, problems: list[str]) -> None:
             else:
                 scan(item, at, problems)
     elif isinstance(value, list):
-        for index, item in enumerate(cast(list[Any], value)):
+        for index, item in enumerate(value):
             scan(item, f"{path}[{index}]", problems)
     elif isinstance(value, str) and not header_safe(value):
         problems.append(f"{path}: {_CONTROL}")
@@ -189,7 +189,7 @@ class Reader:
             self.add(key, f"expected {expect}, got {show(raw)}")
             return []
         readers: list[Reader] = []
-        for index, item in enumerate(cast(list[Any], raw)):
+        for index, item in enumerate(raw):
             at = f"{self.at(key)}[{index}]"
             if isinstance(item, dict):
                 readers.append(Reader(cast(dict[str, Any], item), at, self.problems, keys))

@@ -90,11 +90,11 @@ def emails(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list):
         raise Invalid('expected a list of email addresses such as ["anna.berg@example.com"], '
                       f"got {show(raw)}")
-    return tuple(email(item) for item in cast(list[Any], raw))
+    return tuple(email(item) for item in raw)
 
 
 def strings(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(x, str) for x in cast(list[Any], raw)):
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         raise Invalid(f'expected a list of strings such as ["Ship v2"], got {show(raw)}')
     return tuple(x.strip() for x in cast(list[str], raw) if x.strip())
 
@@ -120,7 +120,7 @@ def weekdays(raw: Any) -> tuple[int, ...]:
     if not isinstance(raw, list) or not raw:
         raise Invalid('expected a list of weekdays such as ["mon", "wed", "fri"], got '
                       f"{show(raw)}")
-    days = [weekday(item) for item in cast(list[Any], raw)]
+    days = [weekday(item) for item in raw]
     if len(set(days)) != len(days):
         raise Invalid("a weekday is listed twice; list each day once")
     return tuple(sorted(days))
@@ -143,7 +143,7 @@ def monthly_rule(raw: Any) -> MonthlyRule:
 
 
 def months(raw: Any) -> tuple[int, ...]:
-    items = cast(list[Any], raw) if isinstance(raw, list) else []
+    items = raw if isinstance(raw, list) else []
     if not items or not all(isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12
                             for m in items):
         raise Invalid("expected a list of month numbers 1-12 such as [3, 6, 9, 12], got "
