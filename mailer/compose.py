@@ -267,7 +267,7 @@ def build_message(
     raw = build_raw(mail, to=to, to_name=to_name, from_name=from_name,
                     from_address=from_address, message_id=message_id, reply_to=reply_to,
                     token=token, headers=headers, date=date, linesep="\n")
-    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def _encoded_words(value: str, linesep: str) -> str:

@@ -304,7 +304,7 @@ def job_specs(config: Config) -> list[JobSpec]:
             for key, people in groups.items():
                 tz = ZoneInfo(key)
                 specs.append(JobSpec(
-                    id=f"{kind}:{team.name}:{key}:{at:%H:%M}", kind=kind,  # type: ignore[arg-type]
+                    id=f"{kind}:{team.name}:{key}:{at:%H:%M}", kind=kind,
                     team=team.name, timezone=tz, at=at,
                     trigger=CronTrigger(timezone=tz, **fields),
                     recipients=tuple(p.email for p in people)))
