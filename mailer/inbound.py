@@ -26,99 +26,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
+from datetime import date, datetime
 
-from mailer.addressing import (
-    token_from_address,
-    token_from_message_id,
-    token_from_subject,
-    verify_token,
-)
 from mailer.answers import Command, Mapped, after_command, map_answers, parse_command
-from mailer.models import (
-    ANSWERED_KINDS,
-    Config,
-    MatchedBy,
-    Pause,
-    Person,
-    Prompt,
-    Question,
-    Record,
-    Team,
-)
+from mailer.automatic import auto_reply, bounce
+from mailer.decision import Decision, Held, Receipt, quarantine
+from mailer.matching import Lookups, match_prompt, people_at, recipient
+from mailer.models import ANSWERED_KINDS, Config, MatchedBy, Pause, Person, Prompt, Question, Record, Team
 from mailer.questions import QuestionSet, questions_for
 from mailer.replies import Reply
 
-SENDER_WINDOW = timedelta(days=7)
-DEFAULT_AWAY = timedelta(days=7)
-
-#: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
-Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command"]
-Folder = Literal["processed", "quarantine"]
-#: Why a command in a reply that also carries answers was not carried out (see _command).
-Held = Literal["answered", "anonymous"]
-
-
-class Lookups(Protocol):
-    """The prompt look-ups a decision needs (:class:`mailer.ledger.Ledger` has them)."""
-
-    def by_message_id(self, message_id: str) -> Prompt | None: ...
-
-    def by_token(self, token: str) -> Prompt | None: ...
-
-    def latest_sent_to(self, email: str, *, since: datetime) -> Prompt | None: ...
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """A confirmation to send: only ever to a verified sender of non-automatic mail."""
-
-    to: str
-    name: str
-    language: str
-    team: str
-    kind: str  # the prompt kind
-    subject: str  # the reply's subject
-    in_reply_to: str | None
-    references: tuple[str, ...]
-    record: Record | None = None
-    command: Command | None = None
-    question_labels: tuple[tuple[str, str], ...] = ()  # (id, wording) of the prompt
-    country: str = "SE"  # the person's, for the dates in the receipt
-    command_held: Held | None = None  # the command was not carried out, and why
-
-
-@dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    folder: Folder
-    reason: str  # for the log line and the ledger's detail column
-    team: str | None = None
-    #: The person's address for the ledger and the log; None for leadership feedback and for
-    #: senders that were not verified.
-    email: str | None = None
-    sender: str = ""  # the From address as written, for quarantine log lines only
-    record: Record | None = None
-    pauses: tuple[Pause, ...] = ()
-    resume: tuple[tuple[str, str, date], ...] = ()  # (team, email, on)
-    skip_slot: str | None = None  # slot key to mark skipped
-    skip_reason: str | None = None
-    failing: tuple[str, ...] = ()
-    receipt: Receipt | None = None
-
-    def log_line(self) -> str:
-        """One line, never the body: "recorded reply from anna@...", "quarantined ..."."""
-        if self.outcome == "quarantine":
-            return f"quarantined message from {self.sender or 'an unknown sender'}: {self.reason}"
-        who = self.email or (f"a member of {self.team}" if self.team else self.sender or "?")
-        if self.outcome == "record":
-            return f"recorded {self.reason} from {who}"
-        return f"{self.outcome.replace('_', '-')} from {who}: {self.reason}"
-
-
-def quarantine(reply: Reply, reason: str, *, team: str | None = None) -> Decision:
-    return Decision("quarantine", "quarantine", reason, team=team, sender=reply.from_address)
+__all__ = ["Decision", "Held", "Lookups", "Receipt", "decide"]
 
 
 def decide(
@@ -131,15 +49,15 @@ def decide(
                        for r in reply.auth_results):
         return quarantine(reply, f"DMARC failed at {trusted}")
     if reply.kind == "auto_reply":
-        return _auto_reply(reply, config=config, lookups=lookups, secret=secret, now=now)
+        return auto_reply(reply, config=config, lookups=lookups, secret=secret, now=now)
     if reply.kind == "bounce":
-        return _bounce(reply, config)
+        return bounce(reply, config)
     match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now)
     if isinstance(match, str):
         return quarantine(reply, match)
     prompt, matched_by = match
     team = config.team(prompt.slot.team)
-    person = _recipient(team, prompt.slot.email) if team else None
+    person = recipient(team, prompt.slot.email) if team else None
     if team is None or person is None:
         return quarantine(reply, "the prompt's team or person is no longer configured")
     if reply.from_address not in person.addresses:
@@ -156,62 +74,8 @@ def decide(
     return _record(reply, prompt, matched_by, team, person, questions)
 
 
-# --------------------------------------------------------------------------- matching
 
 
-def match_prompt(
-    reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | None, now: datetime,
-    by_sender: bool = True,
-) -> tuple[Prompt, MatchedBy] | str:
-    """The prompt a reply answers and how it was found, or the quarantine reason.
-
-    :param by_sender: fall back to the sender's latest prompt (off for automatic mail: the
-        From address alone proves nothing).
-    """
-    for message_id in reply.in_reply_to:
-        prompt = lookups.by_message_id(message_id)
-        if prompt is not None:
-            return prompt, "in_reply_to"
-    for message_id in reversed(reply.references):
-        prompt = lookups.by_message_id(message_id)
-        if prompt is not None:
-            return prompt, "references"
-    tokens = [token_from_subject(reply.subject)]
-    mailboxes = {config.smtp.from_address.lower(), config.imap.username.lower()}
-    tokens += [token_from_address(address, box) for address in reply.recipients
-               for box in mailboxes]
-    tokens += [token_from_message_id(mid) for mid in (*reply.in_reply_to, *reply.references)]
-    forged = False
-    for token in dict.fromkeys(t for t in tokens if t):
-        if secret is None or not verify_token(token, secret):
-            forged = True
-            continue
-        prompt = lookups.by_token(token)
-        if prompt is not None:
-            return prompt, "token"
-    if forged:
-        return "forged reply token"
-    if not by_sender:
-        return "no prompt matches (no In-Reply-To, References or token of one)"
-    people = people_at(config, reply.from_address)
-    if not people:
-        return "unknown sender"
-    for email in dict.fromkeys(person.email for _, person in people):
-        prompt = lookups.latest_sent_to(email, since=now - SENDER_WINDOW)
-        if prompt is not None:
-            return prompt, "sender"
-    return "no prompt matches (none sent to the sender in the last 7 days)"
-
-
-def people_at(config: Config, address: str) -> list[tuple[Team, Person]]:
-    """Every (team, person) that ``address`` belongs to, as member or manager."""
-    address = address.lower()
-    return [(team, person) for team in config.teams
-            for person in (team.manager, *team.members) if address in person.addresses]
-
-
-def _recipient(team: Team, email: str) -> Person | None:
-    return team.manager if team.manager.email == email else team.member(email)
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -351,61 +215,3 @@ def _receipt(reply: Reply, team: Team, person: Person, prompt: Prompt, *,
     )
 
 
-def _auto_reply(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | None,
-                now: datetime) -> Decision:
-    """Pause the verified recipient of the prompt an out-of-office answers; nobody else.
-
-    The prompt must be found by In-Reply-To, References or a signed token, never by the From
-    address alone (anyone can write it), and the From address must be one of that recipient's
-    own. The pause covers the same person in their other teams too: one absence is one
-    absence, and Exchange answers each sender only once per absence anyway.
-    """
-    known = people_at(config, reply.from_address)
-    if not reply.out_of_office:
-        reason = f"auto-reply ({reply.kind_reason})" if known else (
-            f"auto-reply from an unknown sender ({reply.kind_reason})")
-        return Decision("ignored", "processed", reason, email=known[0][1].email if known else None,
-                        sender=reply.from_address)
-    match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now,
-                         by_sender=False)
-    if isinstance(match, str):
-        return Decision("ignored", "processed", f"out-of-office, nobody paused: {match}",
-                        sender=reply.from_address)
-    prompt = match[0]
-    team = config.team(prompt.slot.team)
-    person = _recipient(team, prompt.slot.email) if team else None
-    if team is None or person is None:
-        return Decision("ignored", "processed", "out-of-office, nobody paused: the prompt's "
-                        "team or person is no longer configured", sender=reply.from_address)
-    if reply.from_address not in person.addresses:
-        why = "someone else's prompt" if known else "a prompt, from an unknown sender"
-        return quarantine(reply, f"out-of-office answering {why}: nobody paused",
-                          team=team.name)
-    memberships = [(team, person), *((t, p) for t, p in people_at(config, person.email)
-                                     if p.email == person.email and t.name != team.name)]
-    pauses = tuple(_away(t, p, reply.return_date, now) for t, p in memberships)
-    why = f"back {reply.return_date.isoformat()}" if reply.return_date else "no return date found"
-    return Decision("out_of_office", "processed",
-                    f"paused until {pauses[0].until.isoformat()} ({why})",
-                    team=team.name, email=person.email, pauses=pauses)
-
-
-def _away(team: Team, person: Person, return_date: date | None, now: datetime) -> Pause:
-    """Paused from today until the day before the return date (or for a week)."""
-    today = now.astimezone(person.timezone).date()
-    back = return_date if return_date and return_date > today else None
-    return Pause(team.name, person.email, today, (back or today + DEFAULT_AWAY)
-                 - timedelta(days=1), "out_of_office", now)
-
-
-def _bounce(reply: Reply, config: Config) -> Decision:
-    permanent = [f for f in reply.failed if f.permanent]
-    known = tuple(dict.fromkeys(
-        f.address for f in permanent if people_at(config, f.address)))
-    if not known:
-        reason = "bounce for no configured address" if permanent else "delay notice"
-        return Decision("ignored", "processed", f"{reason} ({reply.kind_reason})",
-                        sender=reply.from_address)
-    status = next((f.status for f in permanent if f.address in known and f.status), "")
-    reason = f"bounce {status}".strip()
-    return Decision("bounce", "processed", reason, email=known[0], failing=known)

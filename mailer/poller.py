@@ -156,12 +156,13 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
     small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
     for envelope in chunk:
         if envelope.size > imap.max_message_bytes:
-            target = _guarded(lambda e=envelope: _oversized(ctx, inbox, e, now_fn()), report)
+            # _guarded calls the step at once, so closing over the loop variable is safe.
+            target = _guarded(lambda: _oversized(ctx, inbox, envelope, now_fn()), report)
             if target:
                 moves[folders[target]].append(envelope.uid)
     for fetched in inbox.fetch(small):
         target = _guarded(
-            lambda f=fetched: handle_message(ctx, f.raw, arrived[f.uid], now_fn(), report), report)
+            lambda: handle_message(ctx, fetched.raw, arrived[fetched.uid], now_fn(), report), report)
         if target:
             moves[folders[target]].append(fetched.uid)
     return {name: uids for name, uids in moves.items() if uids}
@@ -271,7 +272,7 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
 class _Session:
     """The worker thread's side: one IMAP session at a time, reconnecting with backoff."""
 
-    def __init__(self, ctx: Context, now_fn: Clock, on_report: Callable[[PollReport], None]) -> None:
+    def __init__(self, ctx: Context, now_fn: Clock, on_report: Callable[[PollReport], object]) -> None:
         self.ctx, self.now_fn, self.on_report = ctx, now_fn, on_report
         self.stop = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
