@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from mailer.errors import RecordError
 from mailer.models import AddressFailure, Pause, Prompt, PromptState, Slot
@@ -84,6 +84,10 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
+@overload
+def _iso(value: datetime | date) -> str: ...
+@overload
+def _iso(value: None) -> None: ...
 def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
