@@ -33,7 +33,7 @@ from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.context import Context
 from mailer.errors import AuthenticationError, DeliveryError, MailerError
 from mailer.ledger import Ledger
-from mailer.models import Person, Prompt, RenderedMail, Slot, Team
+from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.questions import questions_for
 from mailer.schedule import Planned
 
@@ -130,7 +130,8 @@ def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
     if kind in ("digest", "brief"):
         digest_render = import_module("mailer.digest_render")
         return getattr(digest_render, f"{kind}_mail")(ctx, team, planned.slot, now)  # type: ignore[no-any-return]
-    previous, previous_period = ({}, None)
+    previous: dict[str, Any] = {}
+    previous_period: str | None = None
     if kind in ("review", "reflection"):
         previous, previous_period = _previous_answers(ctx, team, person, kind, planned.slot.period)
     context = compose.prompt_context(
@@ -233,7 +234,7 @@ def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
             ledger.set_state(outcome.key, "sent", at=clock())
             tally.sent += 1
             return
-        state = "failed" if outcome.permanent else "due"
+        state: PromptState = "failed" if outcome.permanent else "due"
         ledger.set_state(outcome.key, state, error=outcome.error)
         if outcome.refused:
             ledger.mark_failing(outcome.recipient, outcome.error or "refused", at=clock())
