@@ -138,8 +138,9 @@ def _reviews(team: Team, people: tuple[Person, ...]) -> tuple[list[Prompt], list
 def _manager_and_feedback(team: Team) -> tuple[list[Prompt], list[Record]]:
     en = team.manager.language == "en"
     reflection = _prompt(team, team.manager, "reflection", "2026-11", datetime(2026, 11, 27, 14, tzinfo=_TZ))
-    own = {"strengthen": "Give feedback the same day" if en else "Ge återkoppling samma dag",
-           "involve": "Ask for ideas in Monday's meeting" if en else "Be om idéer på måndagsmötet"}
+    own: dict[str, AnswerValue] = {
+        "strengthen": "Give feedback the same day" if en else "Ge återkoppling samma dag",
+        "involve": "Ask for ideas in Monday's meeting" if en else "Be om idéer på måndagsmötet"}
     prompts = [reflection]
     records = [_reply(team, team.manager, reflection, datetime(2026, 11, 27, 16, tzinfo=_TZ), own)]
     comments = (("Clear goals", "More one-to-ones", 4), ("Quick answers", "Shorter meetings", 5),

@@ -105,7 +105,7 @@ def _quote_marked_lines(text: str) -> str:
         if _Q_OPEN not in line and _Q_CLOSE not in line:
             out.append(_prefixed(line, depth))
             continue
-        piece = []
+        piece: list[str] = []
         for ch in line:
             if ch in (_Q_OPEN, _Q_CLOSE):
                 if "".join(piece).strip():

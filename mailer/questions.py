@@ -44,7 +44,8 @@ def parse_questions(items: Any, *, where: str) -> tuple[tuple[Question, ...], li
         if qtype not in ("text", "scale"):
             problems.append(f"{at}.type: \"{qtype}\" is not \"text\" or \"scale\"")
             continue
-        texts = {lang: item[lang] for lang in LANGUAGES if isinstance(item.get(lang), str)}
+        texts: dict[str, str] = {
+            lang: item[lang] for lang in LANGUAGES if isinstance(item.get(lang), str)}
         missing = [lang for lang in LANGUAGES if lang not in texts]
         if missing:
             problems.append(f"{at}: missing the wording in {', '.join(missing)}")
