@@ -14,12 +14,13 @@ the default check-in questions, on files: no mailbox, no ledger, no secret.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import email
 import json
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -79,7 +80,8 @@ class Reply:
     text: str  # what the sender newly wrote
     segments: tuple[Segment, ...]
     full_text: str  # the whole decoded text body
-    return_date: date | None  # for an out-of-office: the first day back
+    # dt.date: in this class body "date" is the field above, not the class.
+    return_date: dt.date | None  # for an out-of-office: the first day back
     failed: tuple[FailedRecipient, ...]  # for a bounce
     auth_results: tuple[AuthResult, ...]
     size: int
