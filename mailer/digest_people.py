@@ -106,8 +106,9 @@ def follow_up(facts: Facts) -> FollowUp:
         if now is None and person.addresses & asked:
             missing.append(facts.names[person.email])
     own = facts.own[-1] if facts.own else None
-    own_quotes = tuple(q for question, value in (own.answers.items() if own else ())
-                       if isinstance(value, str) and (q := facts.quote(own, question, 240)))
+    own_quotes = tuple(q for question, value in own.answers.items()
+                       if isinstance(value, str) and (q := facts.quote(own, question, 240))
+                       ) if own else ()
     own_missing = any(
         p.slot.kind == "reflection" and p.sent_at is not None
         and facts.as_of - REVIEW_RECENT <= p.sent_at <= facts.as_of - 2 * GRACE
