@@ -14,6 +14,7 @@ import codecs
 import email
 import email.errors
 import email.header
+import email.utils
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -152,8 +153,8 @@ def _walk(part: Message, depth: int, found: _Found, parent: Message | None = Non
         return
     text = _decode_part(part, found.problems, html=ctype == "text/html")
     if ctype == "text/plain":
-        if (part.get_param("format") or "").lower() == "flowed":
-            text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
+        if _param(part, "format") == "flowed":
+            text = unflow(text, delsp=_param(part, "delsp") == "yes")
         if continues and found.text is not None:
             found.text = found.text.rstrip("\n") + "\n\n" + text.lstrip("\r\n")
         else:
@@ -161,6 +162,18 @@ def _walk(part: Message, depth: int, found: _Found, parent: Message | None = Non
             found.text_parent = id(parent) if mixed else None
     else:
         found.html = text
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lowercased, "" when absent.
+
+    An RFC 2231 value (``format*=us-ascii''flowed``) comes back from ``get_param`` as a
+    (charset, language, value) tuple: decode it to its value.
+    """
+    value = part.get_param(name)
+    if isinstance(value, tuple):
+        value = email.utils.collapse_rfc2231_value(value)
+    return (value or "").lower()
 
 
 def _is_attachment(part: Message) -> bool:

@@ -276,6 +276,15 @@ def test_flowed_message_is_unflowed() -> None:
     assert decode_message(raw).text == "The answer wraps over two lines.\n"
 
 
+def test_flowed_parameter_in_rfc2231_form_is_understood() -> None:
+    # RFC 2231 4: format*=charset'language'value; get_param returns a tuple for it.
+    ctype = b"text/plain; charset=utf-8; format*=us-ascii''flowed"
+    raw = _plain(b"The answer wraps \nover two lines.\n", ctype)
+    body = decode_message(raw)
+    assert body.text == "The answer wraps over two lines.\n"
+    assert not body.problems
+
+
 # --------------------------------------------------------------------------- headers
 
 
