@@ -39,6 +39,7 @@ from mailer.context import Context
 from mailer.errors import MailboxAuthError, MailboxError, MailerError
 from mailer.inbound import Decision, Receipt, decide
 from mailer.inbox import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
+from mailer.records import record_id
 from mailer.replies import parse_reply
 
 log = logging.getLogger("mailer.poller")
@@ -154,24 +155,59 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
     moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: []}
     arrived = {e.uid: e.internaldate for e in chunk}
     small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
+    strikes = _Strikes(ctx, f"{imap.folder}:{inbox.uidvalidity()}", now_fn)
     for envelope in chunk:
         if envelope.size > imap.max_message_bytes:
             # _guarded calls the step at once, so closing over the loop variable is safe.
-            target = _guarded(lambda: _oversized(ctx, inbox, envelope, now_fn()), report)
+            target = _guarded(lambda: _oversized(ctx, inbox, envelope, now_fn()), report,
+                              strikes.on(envelope.uid))
             if target:
                 moves[folders[target]].append(envelope.uid)
     for fetched in inbox.fetch(small):
         target = _guarded(
-            lambda: handle_message(ctx, fetched.raw, arrived[fetched.uid], now_fn(), report), report)
+            lambda: handle_message(ctx, fetched.raw, arrived[fetched.uid], now_fn(), report),
+            report, strikes.on(fetched.uid, fetched.raw))
         if target:
             moves[folders[target]].append(fetched.uid)
     return {name: uids for name, uids in moves.items() if uids}
 
 
-def _guarded(step: Callable[[], str], report: PollReport) -> str | None:
+#: Passes a message may fail with an unexpected error before it goes to quarantine.
+POISON_STRIKES = 3
+
+
+class _Strikes:
+    """Counts the passes in which one message failed with an unexpected error (a bug that
+    this message triggers), in the ledger so that restarts count too. At POISON_STRIKES it
+    goes to the quarantine folder for a person to look at, instead of failing (and filling
+    the log) on every pass forever. Nothing is deleted; the count is shown by mailer status."""
+
+    def __init__(self, ctx: Context, scope: str, now_fn: Clock) -> None:
+        self.ctx, self.scope, self.now_fn = ctx, scope, now_fn
+
+    def on(self, uid: int, raw: bytes = b"") -> Callable[[BaseException], bool]:
+        def strike(exc: BaseException) -> bool:
+            key = f"strikes:{self.scope}:{uid}"
+            count = int(self.ctx.ledger.get_state(key) or 0) + 1
+            self.ctx.ledger.put_state(key, str(count))
+            if count < POISON_STRIKES:
+                return False
+            self.ctx.ledger.record_inbound(
+                record_id(None, raw or key.encode()), "quarantine", at=self.now_fn(),
+                detail=f"failed {count} times: {type(exc).__name__}", team="")
+            log.error("message UID %d failed %d times (%s): moved to quarantine",
+                      uid, count, type(exc).__name__)
+            return True
+        return strike
+
+
+def _guarded(step: Callable[[], str], report: PollReport,
+             strike: Callable[[BaseException], bool] | None = None) -> str | None:
     """One message's failure (a full disk, a bug that one odd message triggers) leaves it in
     the inbox for the next pass and never stops the others: the per-message job boundary
-    (STYLE.md 6). Mailbox errors end the pass: the session is gone."""
+    (STYLE.md 6). Mailbox errors end the pass: the session is gone. Only unexpected errors
+    count as strikes: a MailerError (disk full, ledger locked) is the environment's, and
+    quarantining good replies during an outage would be wrong."""
     try:
         return step()
     except MailboxError:
@@ -179,9 +215,11 @@ def _guarded(step: Callable[[], str], report: PollReport) -> str | None:
     except MailerError as exc:
         report.errors += 1
         log.error("a message could not be handled (left in the inbox): %s", exc)
-    except Exception:  # noqa: BLE001 - logged with its traceback; the next message goes on
+    except Exception as exc:  # noqa: BLE001 - logged with its traceback; the next message goes on
         report.errors += 1
         log.exception("a message could not be handled (left in the inbox)")
+        if strike is not None and strike(exc):
+            return "quarantine"
     return None
 
 

@@ -8,44 +8,38 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.policy
+import email.utils
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-import email.policy
-import email.utils
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage, Message
-
-
-import pytest
-
-from mailer.errors import MailboxError, RecordError
-from mailer.inbox import Envelope, Fetched
-from mailer import jobs, poller
-from mailer.context import open_context
-from mailer.models import ImapSettings, SmtpSettings
-from mailer.samples import sample_config, sample_person, sample_team
-from mailer.poller import poll_once
-
-import re
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from mailer import jobs, poller
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token, subject_with_token
 from mailer.compose import build_environment
 from mailer.config import parse_config
-from mailer.context import Context
+from mailer.context import Context, open_context
+from mailer.errors import MailboxError, RecordError
+from mailer.inbox import Envelope, Fetched
 from mailer.ledger import Ledger
-from mailer.models import Prompt, Slot
+from mailer.models import ImapSettings, Prompt, Slot, SmtpSettings
+from mailer.poller import poll_once
 from mailer.questions import load_default_questions
+from mailer.samples import sample_config, sample_person, sample_team
 from mailer.store import RecordStore
 from tests.mailstack import MailStack, MailUser
 
@@ -286,6 +280,51 @@ def test_fake_failure_leaves_the_message_and_holds_the_uid_back(
     assert not inbox.folders["INBOX"] and len(records(ctx)) == 2
     assert ctx.ledger.get_state("imap.last_uid:INBOX") == "1"  # UID 2 has left the folder
 
+
+
+def test_fake_a_message_that_trips_a_bug_goes_to_quarantine_after_three_passes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug that one message triggers must not fail (and log) on every pass forever: after
+    POISON_STRIKES passes it is moved to quarantine, kept whole, and counted."""
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    sam = add_prompt(ctx, "sam@example.org", language="en")
+    inbox = FakeInbox()
+    poison = inbox.add(as_reply_to("gmail_numbered_sv", anna))
+    inbox.add(as_reply_to("thunderbird_inline_en", sam))
+    real_decide = poller.decide
+
+    def buggy(reply: Any, **kwargs: Any) -> Any:
+        if "anna" in reply.from_address:  # her Gmail alias, in this fixture
+            raise ZeroDivisionError("a bug this message triggers")
+        return real_decide(reply, **kwargs)
+
+    monkeypatch.setattr(poller, "decide", buggy)
+    for attempt in range(1, poller.POISON_STRIKES):
+        report = poll_once(ctx, now, inbox=inbox)
+        assert report.errors == 1 and list(inbox.folders["INBOX"]) == [poison], attempt
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.errors == 1 and not inbox.folders["INBOX"]
+    assert list(inbox.folders["Checkins/Quarantine"]) == [poison]  # kept, not deleted
+    assert len(records(ctx)) == 1  # Sam's reply, recorded in the first pass
+    assert ctx.ledger.inbound_counts() == {"record": 1, "quarantine": 1}
+
+
+def test_fake_an_environment_error_never_quarantines_a_reply(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk is not the message's fault: it stays in the inbox, pass after pass."""
+    ctx = make_context(tmp_path)
+    anna = add_prompt(ctx, "anna@example.com")
+    inbox = FakeInbox()
+    uid = inbox.add(as_reply_to("gmail_numbered_sv", anna))
+
+    def full(record: Any) -> Any:
+        raise RecordError("disk full")
+
+    monkeypatch.setattr(ctx.store, "write", full)
+    for _ in range(poller.POISON_STRIKES + 2):
+        assert poll_once(ctx, now, inbox=inbox).errors == 1
+    assert list(inbox.folders["INBOX"]) == [uid] and "Checkins/Quarantine" not in inbox.folders
 
 def test_fake_ooo_bounce_command_and_feedback(tmp_path: Path) -> None:
     ctx = make_context(tmp_path)
