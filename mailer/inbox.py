@@ -10,8 +10,10 @@ flags mail itself. Run it in a thread (``asyncio.to_thread``): imaplib blocks.
 from __future__ import annotations
 
 import imaplib
+import io
 import re
 import select
+import socket
 import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,7 +52,7 @@ class Inbox(Protocol):
 
     def uidvalidity(self) -> int:
         """The selected folder's UIDVALIDITY, from the SELECT response (RFC 3501 7.1)."""
-        return self._uidvalidity
+        ...
 
     def envelopes(self, *, after_uid: int) -> list[Envelope]: ...
 
@@ -146,7 +148,8 @@ class ImapInbox:
         """RFC 3501 6.3.8: LIST "" "" returns the delimiter. Dovecot's Maildir++ uses ".",
         Exchange and Gmail "/"; the config always writes "/"."""
         typ, data = self._mb.client.list('""', '""')
-        found = re.search(rb'\) "(.)"', data[0]) if typ == "OK" and data and data[0] else None
+        first = data[0] if typ == "OK" and data else None
+        found = re.search(rb'\) "(.)"', first) if isinstance(first, bytes) else None
         return found.group(1).decode() if found else "/"
 
     def _server_name(self, folder: str) -> str:
@@ -169,7 +172,7 @@ class ImapInbox:
             # Dovecot: the first UID SEARCH after a delivery into the selected folder can miss
             # it; NOOP first makes the server report the new message.
             self._mb.client.noop()
-            typ, data = self._mb.client.uid("SEARCH", None, f"UID {after_uid + 1}:*")
+            typ, data = self._mb.client.uid("SEARCH", f"UID {after_uid + 1}:*")
             if typ != "OK":
                 raise MailboxError(f"IMAP search failed: {data!r}"[:200])
             # The search saw everything announced so far; an EXISTS from here on is news.
@@ -232,18 +235,22 @@ class ImapInbox:
         responses = self._mb.client.untagged_responses
         with _translated("IDLE"):
             responses.pop("NO", None)  # a warning from before this wait is old news
-            self._mb.idle.start()
+            # imap-tools' IdleManager.start/stop carry no annotations (imap-tools 1.16).
+            self._mb.idle.start()  # type: ignore[no-untyped-call]
             try:
-                ready = [self._mb.client.sock] if self._buffered() else select.select(
-                    [self._mb.client.sock, *extra], [], [], timeout)[0]
+                watched: list[socket.socket | int] = [self._mb.client.sock, *extra]
+                ready = watched[:1] if self._buffered() else select.select(
+                    watched, [], [], timeout)[0]
             finally:
-                self._mb.idle.stop()
+                self._mb.idle.stop()  # type: ignore[no-untyped-call]
         if warning := responses.pop("NO", None):
             # Dovecot answers every IDLE on a folder deleted and made again under the session
             # (a new UIDVALIDITY) with "* NO Internal error" at once, and never recovers: the
             # poller would wake, find nothing and IDLE again, dozens of times a second. A new
             # session sees the new folder.
-            text = " ".join(bytes(warning[-1]).decode("utf-8", "replace").split())[:200]
+            last = warning[-1]
+            raw = last[0] if isinstance(last, tuple) else last  # (line, literal) with a literal
+            text = " ".join(raw.decode("utf-8", "replace").split())[:200]
             raise MailboxError(f"IMAP IDLE: the server reported a problem: {text}")
         return self._mb.client.sock in ready
 
@@ -254,11 +261,14 @@ class ImapInbox:
         "+ idling"; imaplib reads both in one go, and select() on the socket then waits for
         nothing. Peek without blocking instead.
         """
+        reader = self._mb.client.file
+        if not isinstance(reader, io.BufferedReader):  # imaplib opens it with makefile("rb")
+            return False
         sock = self._mb.client.sock
         previous = sock.gettimeout()
         sock.settimeout(0)
         try:
-            return bool(self._mb.client.file.peek(1))
+            return bool(reader.peek(1))
         except (OSError, ValueError):  # nothing to read now (EAGAIN, SSL want-read)
             return False
         finally:
