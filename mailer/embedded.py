@@ -167,7 +167,8 @@ class _SMTP(SMTP):
 
     def abort(self) -> None:
         """Drop the socket now (a TLS close would wait for the client's close_notify)."""
-        if self._raw_transport is not None:
+        # The socket transport of loop.create_server is an asyncio.Transport (it has abort).
+        if isinstance(self._raw_transport, asyncio.Transport):
             self._raw_transport.abort()
 
 
@@ -199,7 +200,7 @@ class EmbeddedMailServer:
         self._passwords: dict[str, str] = {}
         self._stack = AsyncExitStack()
         self._smtp_protocols: set[_SMTP] = set()
-        self._imap_tasks: dict[asyncio.Task[None], asyncio.BaseTransport] = {}
+        self._imap_tasks: dict[asyncio.Task[None], asyncio.WriteTransport] = {}
         self._login: Login | None = None
         self._config: _Config | None = None
         self._imap_server: IMAPServer | None = None
