@@ -299,8 +299,8 @@ def _dates(text: str, today: date) -> Iterator[_Found]:
 
 
 def _to_date(parts: dict[str, str | None], today: date) -> date | None:
-    if parts.get("weekday"):
-        weekday = _WEEKDAYS[parts["weekday"].lower()]  # type: ignore[union-attr]
+    if name := parts.get("weekday"):
+        weekday = _WEEKDAYS[name.lower()]
         return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
     if parts.get("a"):
         a, b = int(parts["a"] or 0), int(parts["b"] or 0)
