@@ -25,7 +25,7 @@ system-deps:
 demo: install
 	$(VENV)/bin/mailer demo
 
-test: install system-deps
+test: install system-deps typecheck
 	$(PY) -m pytest -q
 
 # mypy --strict on mailer/ (the settings are in pyproject.toml).

@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+
+from mailer.mime import content_param
 from typing import Literal
 
 MessageKind = Literal["reply", "auto_reply", "bounce"]
@@ -88,7 +90,7 @@ def classify(msg: Message) -> Classification:
     out-of-office. Then RFC 3834 and the vendor markers, then the subject.
     """
     content_type = msg.get_content_type()
-    report_type = str(msg.get_param("report-type") or "").lower()
+    report_type = content_param(msg, "report-type")
     if content_type == "multipart/report" and report_type == "disposition-notification":
         return Classification("auto_reply", "read receipt (RFC 8098)")
     if content_type == "multipart/report":

@@ -16,6 +16,7 @@ import email.errors
 import email.header
 import email.utils
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import Compat32
@@ -153,8 +154,8 @@ def _walk(part: Message, depth: int, found: _Found, parent: Message | None = Non
         return
     text = _decode_part(part, found.problems, html=ctype == "text/html")
     if ctype == "text/plain":
-        if _param(part, "format") == "flowed":
-            text = unflow(text, delsp=_param(part, "delsp") == "yes")
+        if content_param(part, "format") == "flowed":
+            text = unflow(text, delsp=content_param(part, "delsp") == "yes")
         if continues and found.text is not None:
             found.text = found.text.rstrip("\n") + "\n\n" + text.lstrip("\r\n")
         else:
@@ -164,7 +165,7 @@ def _walk(part: Message, depth: int, found: _Found, parent: Message | None = Non
         found.html = text
 
 
-def _param(part: Message, name: str) -> str:
+def content_param(part: Message, name: str) -> str:
     """A Content-Type parameter, lowercased, "" when absent.
 
     An RFC 2231 value (``format*=us-ascii''flowed``) comes back from ``get_param`` as a
@@ -173,6 +174,16 @@ def _param(part: Message, name: str) -> str:
     value = part.get_param(name)
     if isinstance(value, tuple):
         value = email.utils.collapse_rfc2231_value(value)
+    if value is None:
+        # The stdlib decodes RFC 2231 only for names matching \w+: a hyphenated one
+        # ("report-type*=us-ascii''delivery-status") stays raw under "name*" (RFC 2231 4).
+        encoded = part.get_param(f"{name}*")
+        if isinstance(encoded, str) and encoded.count("'") >= 2:
+            charset, _, rest = encoded.partition("'")
+            try:
+                value = urllib.parse.unquote(rest.partition("'")[2], encoding=charset or "ascii")
+            except LookupError:  # an unknown charset: the percent-escapes stay as written
+                value = rest.partition("'")[2]
     return (value or "").lower()
 
 
