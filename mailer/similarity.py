@@ -118,10 +118,40 @@ _NOTHING_WORDS = frozenset({"hinder", "obstacle", "obstacles", "blocker", "block
                             "stunden", "för", "tillfället"})
 
 
+#: Words that say "none" of something. Only when one is there may the answer also carry
+#: the filler of a reassurance ("No real blockers", "Inget särskilt, det rullar på").
+_NONE_WORDS = frozenset({"no", "none", "nothing", "nope", "inga", "inget", "ingen", "nej"})
+#: That filler: never enough on its own ("Inte bra" is an obstacle), and never hiding a real
+#: content word ("Nothing, except the CI is slow" keeps "except", "ci", "slow").
+_REASSURING_WORDS = frozenset({
+    "major", "real", "big", "serious", "blocking", "stopping", "stops", "blocks", "holding",
+    "back", "good", "fine", "well", "great", "ok", "okay", "smooth", "smoothly", "going",
+    "moment", "currently", "week", "today", "direkta", "stora", "större", "allvarliga",
+    "stoppar", "hindrar", "bromsar", "rullar", "bra", "fint", "lugnt", "smidigt", "går",
+    "veckan", "idag", "dagsläget", "närvarande", "mig", "me", "us", "oss",
+})
+
+
+_POSITIVE_WORDS = frozenset({"good", "fine", "great", "ok", "okay", "bra", "fint", "lugnt",
+                             "smooth", "smidigt"})
+_NEGATION_WORDS = frozenset({"not", "inte", "ej", "isn", "aren", "don", "doesn", "never", "aldrig"})
+
+
 def is_nothing(text: str) -> bool:
-    """True when an answer says there is nothing to report ("Inga hinder just nu", "None!")."""
-    content = {w for w in words(text) if w not in STOPWORDS and len(w) > 1}
-    return not (content - _NOTHING_WORDS)
+    """True when an answer says there is nothing to report.
+
+    Nothing: an empty answer or a dash; a "none" with at most filler ("Inga hinder just nu",
+    "None!", "No real blockers", "Inget särskilt, det rullar på"); a plain reassurance
+    ("All good", "Allt bra"). Something: any other content word ("Nothing, except the CI is
+    slow"), or a negated reassurance ("Inte bra", "not going well").
+    """
+    every = set(words(text))
+    content = {w for w in every if w not in STOPWORDS and len(w) > 1}
+    if content - _NOTHING_WORDS - _REASSURING_WORDS:
+        return False
+    if not every or every & _NONE_WORDS:
+        return True
+    return bool(every & _POSITIVE_WORDS) and not every & _NEGATION_WORDS
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -574,6 +574,14 @@ def test_nothing_answers_and_themes():
     for text in ("Inga hinder just nu", "None!", "Nothing really", "-", "Nej", "no obstacles"):
         assert similarity.is_nothing(text), text
     assert not similarity.is_nothing("Väntar på beslut")
+    for text in ("Nothing major, all good.", "Inget som stoppar mig just nu.", "No real blockers.",
+                 "Inga direkta hinder.", "Inget särskilt, det rullar på.",
+                 "Nothing blocking me right now.", "All good", "Allt bra!"):
+        assert similarity.is_nothing(text), text
+    # Reassuring words count only beside a "none": these are obstacles.
+    for text in ("Inte bra", "Nothing, except the CI is slow", "The build is not going well",
+                 "Bra möten men för många"):
+        assert not similarity.is_nothing(text), text
     assert similarity.themes("Prioriteringarna ändras hela tiden") == {"priorities"}
     assert similarity.themes("Väntar på behörighet till VPN") == {"waiting", "access"}
     assert similarity.stem("meetings") == similarity.stem("meeting")
