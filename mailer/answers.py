@@ -22,7 +22,7 @@ only a courtesy ("Tack!", "God jul!"); :mod:`mailer.inbound` records it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal, Protocol
@@ -145,11 +145,15 @@ def map_answers(
     """Answers per question id of ``questions``, and how they were found."""
     if not new_text.strip():
         return Mapped(method="empty", problems=("the reply has no new text",))
-    for method, found in (("inline", _inline(segments, questions)),
-                          ("numbered", _numbered(new_text, questions)),
-                          ("labelled", _labelled(new_text, questions))):
+    steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
+        ("inline", lambda: _inline(segments, questions)),
+        ("numbered", lambda: _numbered(new_text, questions)),
+        ("labelled", lambda: _labelled(new_text, questions)),
+    )
+    for method, find in steps:  # the first way that finds answers wins; later ones never run
+        found = find()
         if found:
-            return _finish(found, questions, method)  # type: ignore[arg-type]
+            return _finish(found, questions, method)
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
 
 

@@ -20,6 +20,7 @@ from mailer.answers import KEPT_AS_TEXT, Command, ScaleIssue, read_scale
 from mailer.compose import babel_locale, build_message, format_date, render
 from mailer.inbound import Held, Receipt
 from mailer.models import Config, Record, Team
+from mailer.models import language as as_language
 
 MAX_VALUE = 300  # characters of an answer shown in the receipt
 
@@ -183,7 +184,7 @@ def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
         id="0" * 40, team=team.name, member=person.email, kind="checkin", slot="2026-12-07",
         prompt_message_id=None, message_id=None,
         received_at=datetime.fromisoformat("2026-12-07T10:00:00+01:00"), matched_by="in_reply_to",
-        language=language,  # type: ignore[arg-type]
+        language=as_language(language),
         answers={"working_well": "Pairing", "mood": "7", "obstacles": "Slow CI"},
         text="1. Pairing\n2. Slow CI\n3. 7", problems=("mood: 7 is outside the scale 1-5",),
     )

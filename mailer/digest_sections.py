@@ -17,6 +17,7 @@ from mailer.digest_model import (
     BASELINE_WEEKS,
     SPARK_WEEKS,
     Attention,
+    AttentionKind,
     Facts,
     MoodLine,
     Pulse,
@@ -122,8 +123,9 @@ def attention(facts: Facts) -> tuple[Attention, ...]:
     return tuple(items)
 
 
-def _item(facts: Facts, person: Person, kind: str, since: date, **fields: Any) -> Attention:
-    return Attention(kind=kind, email=person.email, name=facts.names[person.email],  # type: ignore[arg-type]
+def _item(facts: Facts, person: Person, kind: AttentionKind, since: date,
+          **fields: Any) -> Attention:
+    return Attention(kind=kind, email=person.email, name=facts.names[person.email],
                      anchor=facts.anchors[person.email], since=since, **fields)
 
 

@@ -33,7 +33,7 @@ from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.context import Context
 from mailer.errors import AuthenticationError, DeliveryError, MailerError
 from mailer.ledger import Ledger
-from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
+from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team, prompt_kind
 from mailer.questions import questions_for
 from mailer.schedule import Planned
 
@@ -409,6 +409,7 @@ def preview_slot(ctx: Context, kind: str, member: str | None, *, now: datetime) 
         for person in schedule.recipients(team, kind):
             if member is None or member.lower() in person.addresses:
                 local = now.astimezone(person.timezone)
-                slot = Slot(team.name, person.email, kind, schedule.period_of(kind, local))  # type: ignore[arg-type]
+                slot = Slot(team.name, person.email, prompt_kind(kind),
+                            schedule.period_of(kind, local))
                 return Planned(slot, person, team, local)
     raise MailerError(f"no {kind} recipient {member or ''} in the config".replace("  ", " "))

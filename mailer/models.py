@@ -38,6 +38,22 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 QuestionType = Literal["text", "scale"]
 
 
+def prompt_kind(value: str) -> PromptKind:
+    """``value`` as a prompt kind; ValueError for anything else (a checked narrowing)."""
+    for kind in ALL_KINDS:
+        if value == kind:
+            return kind
+    raise ValueError(f"unknown prompt kind {value!r}")
+
+
+def language(value: str) -> Language:
+    """``value`` as a language of the service; ValueError for anything else."""
+    for known in LANGUAGES:
+        if value == known:
+            return known
+    raise ValueError(f"unknown language {value!r}")
+
+
 # --------------------------------------------------------------------------- configuration
 
 

@@ -33,6 +33,7 @@ from mailer.models import (
     Team,
     WeeklySchedule,
 )
+from mailer.models import language as as_language
 from mailer.questions import load_default_questions, questions_for
 from mailer.schedule import period_of
 
@@ -128,7 +129,7 @@ def sample_config(
 
 
 def _as(person: Person, language: str) -> Person:
-    return dataclasses.replace(person, language=language)  # type: ignore[arg-type]
+    return dataclasses.replace(person, language=as_language(language))
 
 
 def _member(team: Team, language: str) -> Person:

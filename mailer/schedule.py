@@ -40,6 +40,7 @@ from mailer.models import (
     PromptKind,
     Slot,
     Team,
+    prompt_kind,
 )
 
 #: APScheduler may wake a few milliseconds before the minute; a slot due within this margin
@@ -259,7 +260,7 @@ def slots_due(
 def _plan(kind: str, team: Team, person: Person, found: tuple[date, datetime], now: datetime,
           catch_up: timedelta, pauses: Sequence[Pause]) -> Planned:
     day, due_at = found
-    slot = Slot(team.name, person.email, kind, period_of(kind, day))  # type: ignore[arg-type]
+    slot = Slot(team.name, person.email, prompt_kind(kind), period_of(kind, day))
     reason = calendar_skip(kind, person, team, day, pauses)
     late = now - due_at
     if reason is None and late > catch_up:
