@@ -272,3 +272,35 @@ def test_a_message_expunged_by_another_session_mid_batch(stack: MailStack, team:
     assert folder(stack, team.service, "INBOX") == []
     again = poll_once(team.ctx, now)
     assert (again.seen, again.duplicates) == (0, 0) and len(team.records()) == 4
+
+
+async def test_without_idle_the_poller_polls_every_poll_seconds(
+        stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server without IDLE (RFC 2177 is an extension): the session waits
+    ``imap.poll_seconds`` between passes, and a reply delivered meanwhile is recorded on the
+    next pass. Dovecot always offers IDLE, so the session is told it does not."""
+    team = Team(stack, tmp_path / "data", monkeypatch, size=1, confirmations=False,
+                imap={"poll_seconds": 1})
+    real_open = ImapInbox.open
+    sessions: list[ImapInbox] = []
+
+    def without_idle(*args: Any, **kwargs: Any) -> ImapInbox:
+        inbox = real_open(*args, **kwargs)
+        inbox.idle_supported = False
+        sessions.append(inbox)
+        return inbox
+
+    monkeypatch.setattr(ImapInbox, "open", without_idle)
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.poll_forever(team.ctx, stop, now_fn=now))
+    await wait_for(lambda: team.ctx.ledger.get_state("last_poll") is not None, 5, "a first pass")
+    raws = replies(team, 2)
+    for raw in raws:  # delivered while the session sleeps, not idles
+        stack.deliver(raw, team.service)
+    started = time.monotonic()
+    await wait_for(lambda: len(team.records()) == 2, 5, "both replies recorded")
+    took = time.monotonic() - started
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert len(sessions) == 1 and took < 2.5  # one poll interval (1 s) plus the work
+    assert_recorded_once(team, raws)
