@@ -21,6 +21,7 @@ from mailer.compose import babel_locale, build_message, format_date, render
 from mailer.inbound import Held, Receipt
 from mailer.models import Config, Record, Team
 from mailer.models import language as as_language
+from mailer.questions import load_default_questions, questions_for
 
 MAX_VALUE = 300  # characters of an answer shown in the receipt
 
@@ -178,21 +179,22 @@ def build_confirmation(
 
 def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
     """A receipt context for ``mailer check``: answers, a noted problem and no command."""
-    del config
     person = team.members[0] if team.members else team.manager
+    asked = questions_for(team, "checkin", load_default_questions(config.service.templates_dir))
+    pairing, slow = ("Parprogrammering", "Långsam CI") if language == "sv" else ("Pairing", "Slow CI")
     record = Record(
         id="0" * 40, team=team.name, member=person.email, kind="checkin", slot="2026-12-07",
         prompt_message_id=None, message_id=None,
         received_at=datetime.fromisoformat("2026-12-07T10:00:00+01:00"), matched_by="in_reply_to",
         language=as_language(language),
-        answers={"working_well": "Pairing", "mood": "7", "obstacles": "Slow CI"},
-        text="1. Pairing\n2. Slow CI\n3. 7", problems=("mood: 7 is outside the scale 1-5",),
+        answers={"working_well": pairing, "mood": "7", "obstacles": slow},
+        text=f"1. {pairing}\n2. {slow}\n3. 7", problems=("mood: 7 is outside the scale 1-5",),
     )
     receipt = Receipt(
         to=person.email, name=person.first_name, language=language, team=team.name,
         kind="checkin", subject="Re: Check-in", in_reply_to=None, references=(), record=record,
-        question_labels=(("working_well", "What is working well?"), ("mood", "Energy, 1-5?"),
-                         ("obstacles", "Obstacles?")), country=person.country,
+        question_labels=tuple((q.id, q.wording(language)) for q in asked),
+        country=person.country,
     )
     return confirmation_context(receipt, team_display_name=team.display_name,
                                 today=record.received_at.date())
