@@ -22,8 +22,8 @@ only a courtesy ("Tack!", "God jul!"); :mod:`mailer.inbound` records it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal, Protocol
 
@@ -52,6 +52,9 @@ class Mapped:
     answers: Mapping[str, AnswerValue] = field(default_factory=dict)
     method: Method = "empty"
     problems: tuple[str, ...] = ()
+    #: Answers typed into an unquoted (Outlook) original under the question lines, as those
+    #: lines with the answers under them: the new text lacks them, the record's text keeps them.
+    quoted_text: str = ""
 
     @property
     def unstructured(self) -> bool:
@@ -142,8 +145,15 @@ def _quote(text: str) -> str:
 def map_answers(
     new_text: str, segments: Sequence[SegmentLike], questions: Sequence[Question],
 ) -> Mapped:
-    """Answers per question id of ``questions``, and how they were found."""
+    """Answers per question id of ``questions``, and how they were found.
+
+    Answers typed into an unquoted original under its question lines (:func:`_in_original`,
+    Outlook) are inline answers too; they only fill questions the new text left open."""
+    typed = _in_original(segments, questions)
+    in_original = {qid: text for qid, (text, _) in typed.items()}
     if not new_text.strip():
+        if in_original:
+            return _with_typed(_finish(in_original, questions, "inline"), typed, in_original)
         return Mapped(method="empty", problems=("the reply has no new text",))
     steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
         ("inline", lambda: _inline(segments, questions)),
@@ -153,7 +163,10 @@ def map_answers(
     for method, find in steps:  # the first way that finds answers wins; later ones never run
         found = find()
         if found:
-            return _finish(found, questions, method)
+            filled = {q: t for q, t in in_original.items() if q not in found}
+            return _with_typed(_finish({**filled, **found}, questions, method), typed, filled)
+    if in_original:
+        return _with_typed(_finish(in_original, questions, "inline"), typed, in_original)
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
 
 
@@ -228,6 +241,91 @@ def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str
         rank = (end, agrees, end - start, qid)
         best = rank if best is None or rank[:3] > best[:3] else best
     return best[3] if best else None
+
+
+# --------------------------------------------------------------------------- in the original
+
+#: Lines of our prompts' text after the questions (templates/*/{checkin,review,feedback}.txt.j2
+#: and the "-- " footer): where an answer typed under the last question ends.
+_GOALS_HEADINGS = frozenset({"dina mål just nu:", "your current goals:"})
+_SIGN_OFFS = frozenset({"tack!", "thank you,", "thanks!", "tack för att du är ärlig!",
+                        "thank you for being honest,"})
+_NAME_LINE = re.compile(r"^[A-ZÅÄÖÉÜ][\w'.-]*(?:\s+[A-ZÅÄÖÉÜ][\w'.-]*){0,3}$")
+_QUESTION_START = re.compile(r"^\s*(\d{1,2})\s*[.)]")
+_WRAP = 3  # a question line may be wrapped (or its number in a cell of its own): up to 3 lines
+
+
+def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question]
+                 ) -> dict[str, tuple[str, str]]:
+    """Answers typed into an original quoted without ``>`` (Outlook cannot ``>``-quote):
+    the lines under our numbered question line "N. <wording>" up to the next question line
+    (for the last question, up to the goals heading, the sign-off or the ``-- `` footer of the
+    prompt), per question id, with the question line they were typed under.
+
+    Only quote segments with no ``>`` line and holding our own question lines, numbered as
+    asked, count: a ``>``-quoted original is read by :func:`_inline`, and text that is not
+    our prompt is never read as answers."""
+    found: dict[str, tuple[str, str]] = {}
+    for segment in segments:
+        lines = segment.text.splitlines()
+        if segment.kind != "quote" or any(line.lstrip().startswith(">") for line in lines):
+            continue
+        marks = _question_lines(lines, questions)
+        for at, (start, end, number) in enumerate(marks):
+            stop = marks[at + 1][0] if at + 1 < len(marks) else _tail(lines, end)
+            answer = _tidy("\n".join(lines[end:stop]))
+            qid = questions[number - 1].id
+            if answer and qid not in found:
+                found[qid] = (answer, " ".join(" ".join(lines[start:end]).split()))
+    return found
+
+
+def _question_lines(lines: Sequence[str], questions: Sequence[Question]
+                    ) -> list[tuple[int, int, int]]:
+    """(first line, line after it, number) of each question line, numbers rising."""
+    wordings_of = [{f"{n} {_norm(text)}" for text in q.text.values()}
+                   for n, q in enumerate(questions, 1)]
+    marks: list[tuple[int, int, int]] = []
+    last, i = 0, 0
+    while i < len(lines):
+        start = _QUESTION_START.match(lines[i])
+        number = int(start[1]) if start else 0
+        width = 0
+        if last < number <= len(questions):
+            wordings = wordings_of[number - 1]
+            width = next((w for w in range(1, _WRAP + 1) if i + w <= len(lines)
+                          and _norm("\n".join(lines[i:i + w])) in wordings), 0)
+        if width:
+            marks.append((i, i + width, number))
+            last = number
+            i += width
+        else:
+            i += 1
+    return marks
+
+
+def _tail(lines: Sequence[str], at: int) -> int:
+    """Where our prompt's text after the last question starts (goals heading, a sign-off
+    with a name or nothing under it, the ``-- `` footer), or the end of ``lines``."""
+    for i in range(at, len(lines)):
+        line = " ".join(lines[i].split()).lower()
+        if line in _GOALS_HEADINGS or line == "--":
+            return i
+        if line in _SIGN_OFFS:
+            below = next((lines[j].strip() for j in range(i + 1, len(lines))
+                          if lines[j].strip()), "")
+            if not below or below == "--" or _NAME_LINE.match(below):
+                return i
+    return len(lines)
+
+
+def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iterable[str]
+                ) -> Mapped:
+    """``mapped`` with :attr:`Mapped.quoted_text` for the answers it took from the original
+    (``used``: the ids of those answers)."""
+    used = set(used)
+    kept = [f"{line}\n{text}" for qid, (text, line) in typed.items() if qid in used]
+    return replace(mapped, quoted_text="\n\n".join(kept)) if kept else mapped
 
 
 _NUMBERED_RE = re.compile(r"^\s*(?:\*\*)?(\d{1,2})\s*[.):]\s*(?:\*\*)?\s*(.*)$")

@@ -102,6 +102,8 @@ def _asked(team: Team, prompt: Prompt, defaults: QuestionSet) -> tuple[Question,
 def _new_record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team, person: Person,
                 text: str, mapped: Mapped, notes: tuple[str, ...] = ()) -> Record:
     kind = prompt.slot.kind
+    if mapped.quoted_text:  # answers typed into the original (Outlook): nothing is lost
+        text = "\n\n".join(part for part in (text.strip(), mapped.quoted_text) if part)
     return Record(
         id=reply.key, team=team.name, member=None if kind == "feedback" else person.email,
         kind=kind, slot=prompt.slot.period, prompt_message_id=prompt.message_id,

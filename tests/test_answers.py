@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -332,3 +333,147 @@ def test_simulated_replies_map_to_the_meant_answers(
                     for q in questions for qid, text in sent.answers.items() if q.id == qid}
         assert {qid: (v if not isinstance(v, str) else " ".join(v.split()))
                 for qid, v in mapped.answers.items()} == expected
+
+
+# --------------------------------------------------------------------------- Outlook originals
+
+_OUTLOOK_EN = """{top}
+________________________________
+From: Team check-in <checkin@example.com>
+Sent: Monday, November 30, 2026 9:00 AM
+To: David Miller <david@example.com>
+Subject: Check-in Monday, November 30, 2026 [#p7rt2qz9xk4mwn8v]
+
+Hi David,
+
+A short check-in for Platform team: two minutes, from your phone is fine.
+Reply with your answers after the numbers, or write under each question.
+
+1. What is working well in the collaboration right now?
+{a1}
+2. What obstacles are you running into?
+{a2}
+3. How is your energy, 1-5?
+{a3}
+4. Progress on your goals, even a small step?
+{a4}
+{tail}"""
+_GOALS_EN = "\nYour current goals:\n- Ship the billing migration\n- Mentor the new hire\n"
+_SIGN_EN = "\nThank you,\nMaria Lind\n"
+_FOOTER_EN = ("\n-- \nMaria Lind: best reached Tue-Thu\n"
+              "Away for a while? Reply PAUSE until 2026-12-31 and no questions come until then.\n")
+
+
+def _outlook(top: str = "", a1: str = "", a2: str = "", a3: str = "", a4: str = "",
+             tail: str = _GOALS_EN + _SIGN_EN + _FOOTER_EN) -> tuple[str, Any]:
+    parts = split_reply(_OUTLOOK_EN.format(top=top, a1=a1, a2=a2, a3=a3, a4=a4, tail=tail),
+                        sender_name="David Miller")
+    return parts.new_text, parts.segments
+
+
+def test_answers_typed_under_every_question_of_an_outlook_original() -> None:
+    new_text, segments = _outlook(a1="Pairing with Sam.", a2="Waiting for API keys.\nStill.",
+                                  a3="4", a4="Half of the migration is done.")
+    assert new_text == ""  # what mailer.extract sees is unchanged
+    mapped = map_answers(new_text, segments, QUESTIONS)
+    assert mapped.method == "inline" and not mapped.problems
+    assert mapped.answers == {"working_well": "Pairing with Sam.",
+                              "obstacles": "Waiting for API keys.\nStill.", "mood": 4,
+                              "progress": "Half of the migration is done."}
+    assert mapped.quoted_text.startswith(
+        "1. What is working well in the collaboration right now?\nPairing with Sam.\n\n")
+    assert mapped.quoted_text.endswith(
+        "4. Progress on your goals, even a small step?\nHalf of the migration is done.")
+
+
+@pytest.mark.parametrize("tail", [_GOALS_EN + _SIGN_EN + _FOOTER_EN, _SIGN_EN + _FOOTER_EN,
+                                  _SIGN_EN, _FOOTER_EN, "", "\n"],
+                         ids=["goals", "sign-off+footer", "sign-off", "footer", "end", "blank"])
+def test_the_last_typed_answer_ends_at_the_prompts_own_text(tail: str) -> None:
+    new_text, segments = _outlook(a4="Done with the RFC.\n\nAnd the tests.", tail=tail)
+    mapped = map_answers(new_text, segments, QUESTIONS)
+    assert mapped.answers == {"progress": "Done with the RFC.\n\nAnd the tests."}
+
+
+@pytest.mark.parametrize("tail", [_GOALS_EN + _SIGN_EN + _FOOTER_EN, _SIGN_EN, _FOOTER_EN, ""])
+@pytest.mark.parametrize("top", ["", "Will answer in the meeting."])
+def test_an_untouched_outlook_original_gives_no_answers(top: str, tail: str) -> None:
+    new_text, segments = _outlook(top=top, tail=tail)
+    mapped = map_answers(new_text, segments, QUESTIONS)
+    assert mapped.answers == {} and mapped.quoted_text == ""
+    assert mapped.method == ("free_text" if top else "empty")
+
+
+def test_untouched_swedish_original_keeps_goals_and_sign_off_out() -> None:
+    text = ("\n________________________________\nFrån: Team check-in <checkin@example.com>\n"
+            "Skickat: den 30 november 2026 09:00\nTill: Anna Berg <anna@example.com>\n"
+            "Ämne: Avstämning måndag 30 november 2026 [#p7rt2qz9xk4mwn8v]\n\nHej Anna!\n\n"
+            + "\n".join(f"{n}. {q.text['sv']}" for n, q in enumerate(QUESTIONS, 1))
+            + "\n\nDina mål just nu:\n- Migrera databasen\n\nTack!\nMaria Lind\n")
+    parts = split_reply(text, sender_name="Anna Berg")
+    assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {}
+    typed = text.replace("1-5?\n", "1-5?\nfyra\n").replace("steg?\n", "steg?\nInget nytt\n")
+    parts = split_reply(typed, sender_name="Anna Berg")
+    assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {
+        "mood": 4, "progress": "Inget nytt"}
+
+
+def test_answers_in_the_new_text_win_and_typed_ones_fill_the_rest() -> None:
+    new_text, segments = _outlook(top="2. Nothing blocks me now.", a2="Waiting for keys.",
+                                  a3="2")
+    assert new_text == "2. Nothing blocks me now."
+    mapped = map_answers(new_text, segments, QUESTIONS)
+    assert mapped.method == "numbered"
+    assert mapped.answers == {"obstacles": "Nothing blocks me now.", "mood": 2}
+    assert mapped.quoted_text == "3. How is your energy, 1-5?\n2"  # only what was taken
+
+
+def test_a_note_above_typed_answers_is_no_free_text() -> None:
+    new_text, segments = _outlook(top="See my answers below.", a1="Standups are short now.")
+    mapped = map_answers(new_text, segments, QUESTIONS)
+    assert (mapped.method, mapped.answers, mapped.problems) == (
+        "inline", {"working_well": "Standups are short now."}, ())
+
+
+def test_typed_answers_with_the_number_in_a_cell_of_its_own() -> None:
+    """Outlook's text of the HTML prompt's table: "1." and the question on lines of their own."""
+    text = "\n".join(
+        ["", "From: Team check-in <checkin@example.com>", "Sent: Monday, November 30, 2026",
+         "To: David Miller <david@example.com>", "Subject: Check-in", ""]
+        + [f"{n}.\n{q.text['en']}" for n, q in enumerate(QUESTIONS, 1)]
+        + ["", "Thank you,", "Maria Lind"])
+    typed = text.replace("1-5?\n", "1-5?\n5\n")
+    parts = split_reply(typed, sender_name="David Miller")
+    assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {"mood": 5}
+    parts = split_reply(text, sender_name="David Miller")
+    assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {}
+
+
+def test_only_our_own_numbered_question_lines_count() -> None:
+    other = "\n\nFrom: Bo <bo@example.com>\nSent: Monday\nTo: David\nSubject: Notes\n\n"
+    wrong_numbers = other + "2. What is working well in the collaboration right now?\nLunch.\n"
+    unnumbered = other + "What obstacles are you running into?\nTraffic.\n"
+    for text in (wrong_numbers, unnumbered):
+        parts = split_reply(text, sender_name="David Miller")
+        assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {}
+
+
+def test_a_quoted_original_with_markers_is_left_to_the_inline_rule() -> None:
+    segments = [Seg("quote", "> 1. What is working well in the collaboration right now?\n"
+                             "not an answer, this is inside a >-quote block\n> 2. x")]
+    assert map_answers("", segments, QUESTIONS).answers == {}
+
+
+def test_outlook_typed_answers_are_kept_in_the_record_text() -> None:
+    from tests.test_inbound import prompt, reply, run
+
+    new_text, segments = _outlook(top="Answers below.", a2="Waiting for keys.", a3="3")
+    p = prompt()
+    d = run(reply(in_reply_to=(p.message_id,), text=new_text, segments=segments), p)
+    assert d.outcome == "record" and d.record.answers == {"obstacles": "Waiting for keys.",
+                                                          "mood": 3}
+    assert d.record.text == ("Answers below.\n\n2. What obstacles are you running into?\n"
+                             "Waiting for keys.\n\n3. How is your energy, 1-5?\n3")
+    assert not d.record.unstructured
+    empty = run(reply(in_reply_to=(p.message_id,), text="", segments=_outlook()[1]), p)
+    assert empty.record.answers == {} and empty.record.text == ""
