@@ -203,7 +203,7 @@ def _date(msg: Message, problems: list[str]) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: year 2222222026
         problems.append(f"unreadable Date header {value[:40]!r}")
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from argparse import Namespace
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -120,3 +120,11 @@ def test_parse_reply_command_html(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_return_date_type() -> None:
     reply = parse_reply((MESSAGES / "ooo_gmail_en.eml").read_bytes(), received_at=RECEIVED)
     assert reply.return_date == date(2027, 1, 4)
+
+
+def test_a_date_header_with_an_absurd_year_is_a_problem_not_a_crash() -> None:
+    """Found by the fuzz test: parsedate_to_datetime raises OverflowError for such a year."""
+    raw = (b"From: Anna <anna@example.com>\r\nTo: checkin@example.com\r\nSubject: Re: x\r\n"
+           b"Date: Mon, 30 Nov 2222222026 09:00:00 +0100\r\n\r\nHej\r\n")
+    reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=timezone.utc))
+    assert reply.date is None and any("Date" in p for p in reply.problems)
