@@ -173,15 +173,16 @@ def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: Matched
     """
     rest, segments = after_command(reply.text, reply.segments)
     effects = _Effects.of(command, prompt, team, person, now, today)
-    if not rest:
+    asked = _asked(team, prompt, defaults)
+    # Answers typed into an Outlook original count as a rest too, though nothing else is new.
+    mapped = map_answers(rest, segments, asked)
+    if not rest and not mapped.answers:
         receipt = _receipt(reply, team, person, prompt, command=command)
         detail = command.action + (f" ({command.problem})" if command.problem else "")
         return Decision("command", "processed", detail, team=team.name, email=person.email,
                         sender=reply.from_address, pauses=effects.pauses, resume=effects.resume,
                         skip_slot=effects.skip_slot, skip_reason=effects.skip_reason,
                         receipt=receipt)
-    asked = _asked(team, prompt, defaults)
-    mapped = map_answers(rest, segments, asked)
     held: Held | None = None
     if command.action == "skip" and mapped.answers:
         held = "answered"

@@ -477,3 +477,20 @@ def test_outlook_typed_answers_are_kept_in_the_record_text() -> None:
     assert not d.record.unstructured
     empty = run(reply(in_reply_to=(p.message_id,), text="", segments=_outlook()[1]), p)
     assert empty.record.answers == {} and empty.record.text == ""
+
+
+def test_a_command_on_top_of_outlook_typed_answers_keeps_the_answers() -> None:
+    """'pause 2 weeks' above an untouched note, answers typed into the original: the pause
+    is carried out and the answers are recorded (never lose an answer)."""
+    from tests.test_inbound import prompt, reply, run
+
+    new_text, segments = _outlook(top="pause 2 weeks", a2="Waiting for keys.", a3="3")
+    assert new_text == "pause 2 weeks"
+    p = prompt()
+    d = run(reply(in_reply_to=(p.message_id,), text=new_text, segments=segments), p)
+    assert d.outcome == "record" and d.record is not None
+    assert d.record.answers == {"obstacles": "Waiting for keys.", "mood": 3}
+    assert d.pauses and d.skip_slot is None  # paused from now on; this slot was answered
+    bare = run(reply(in_reply_to=(p.message_id,), text=new_text, segments=_outlook(
+        top="pause 2 weeks")[1]), p)
+    assert bare.outcome == "command" and bare.record is None and bare.pauses
