@@ -46,7 +46,12 @@ def next_runs(config: Config, team: Team, *, now: datetime) -> dict[str, str]:
         at = spec.trigger.get_next_fire_time(None, now)
         if at is not None and (spec.kind not in runs or at < runs[spec.kind]):
             runs[spec.kind] = at
-    return {kind: at.isoformat() for kind, at in sorted(runs.items())}
+    return {kind: _local(at, team) for kind, at in sorted(runs.items())}
+
+
+def _local(at: datetime, team: Team) -> str:
+    """A time as the manager reads it: their own zone, to the second."""
+    return at.astimezone(team.manager.timezone).replace(microsecond=0).isoformat()
 
 
 def team_status(
@@ -59,8 +64,8 @@ def team_status(
     return TeamStatus(
         team=team.name,
         next_runs=next_runs(config, team, now=now),
-        last_send=last_send.isoformat() if last_send else None,
-        last_poll=last_poll,
+        last_send=_local(last_send, team) if last_send else None,
+        last_poll=_local(datetime.fromisoformat(last_poll), team) if last_poll else None,
         replies_this_week=counts.get("record", 0),
         paused=[PausedPerson(p.email, p.until.isoformat(), p.reason) for p in pauses if p.until >= today],
         failing=[f.email for f in failures if f.email in members],
