@@ -32,6 +32,7 @@ class Context:
 def open_context(config: Config, *, need_secret: bool = True) -> Context:
     """Build the context; a missing secret raises SecretError only when ``need_secret``."""
     from mailer.compose import build_environment
+    from mailer.errors import SecretError
     from mailer.secrets import token_secret
 
     secret: bytes | None
@@ -40,7 +41,7 @@ def open_context(config: Config, *, need_secret: bool = True) -> Context:
     else:
         try:
             secret = token_secret(config)
-        except KeyError:  # SecretError is a KeyError: offline work signs with a throwaway key
+        except SecretError:  # offline work (check, preview, dry runs) signs nothing that is sent
             secret = None
     data_dir = config.service.data_dir
     return Context(

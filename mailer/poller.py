@@ -41,6 +41,7 @@ from mailer.inbound import Decision, Receipt, decide
 from mailer.inbox import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
 from mailer.records import record_id
 from mailer.replies import parse_reply
+from mailer.secrets import imap_password
 
 log = logging.getLogger("mailer.poller")
 
@@ -79,19 +80,13 @@ class PollReport:
 # --------------------------------------------------------------------------- one pass
 
 
-def imap_password(ctx: Context) -> str:
-    from mailer.secrets import imap_password as password_of
-
-    return password_of(ctx.config.imap)
-
-
 def poll_once(ctx: Context, now_fn: Clock = _utcnow, *, inbox: Inbox | None = None) -> PollReport:
     """Connect (unless ``inbox`` is given), handle every new message, disconnect.
 
     :raises MailboxError: the mailbox could not be reached or used.
     """
     own = inbox is None
-    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx))
+    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx.config.imap))
     try:
         return process_new(ctx, session, now_fn)
     finally:
@@ -327,7 +322,7 @@ class _Session:
         backoff = 1.0
         while not self.stop.is_set():
             try:
-                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx))
+                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx.config.imap))
             except MailboxAuthError as exc:
                 log.error("%s; fix the IMAP password (imap.password_env); next try in %.0f min",
                           exc, AUTH_RETRY_SECONDS / 60)
