@@ -36,15 +36,14 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mailer.compose import build_environment
-from mailer.context import Context
-from mailer.digest import week_bounds
-from mailer.digest_render import render_digest
-from mailer.ledger import Ledger
+from mailer.config.questions import load_default_questions
+from mailer.digest.build import week_bounds
+from mailer.kinds import PromptKind
 from mailer.models import (
     AnswerValue,
     FeedbackSchedule,
@@ -53,14 +52,16 @@ from mailer.models import (
     MonthlyRule,
     Person,
     Prompt,
-    PromptKind,
     Record,
     Slot,
     Team,
 )
-from mailer.questions import load_default_questions
-from mailer.samples import sample_config
-from mailer.store import RecordStore
+from mailer.outbound.compose import build_environment
+from mailer.outbound.samples import sample_config
+from mailer.service.context import Context
+from mailer.service.digest import render_digest
+from mailer.storage.ledger import Ledger
+from mailer.storage.store import RecordStore
 
 WEEK = "2026-W48"
 TZ = ZoneInfo("Europe/Stockholm")
@@ -148,7 +149,7 @@ def _id(*parts: object) -> str:
 def _prompt(team: Team, email: str, kind: PromptKind, period: str, at: datetime) -> Prompt:
     key = _id(team.name, email, kind, period)
     return Prompt(Slot(team.name, email, kind, period), f"<{key[:16]}.{kind}@bench.invalid>",
-                  key[:16], "sent", at.astimezone(timezone.utc), "sv", sent_at=at)
+                  key[:16], "sent", at.astimezone(UTC), "sv", sent_at=at)
 
 
 def _record(team: Team, email: str | None, prompt: Prompt, at: datetime, language: Language,

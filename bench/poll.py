@@ -23,23 +23,23 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mailer.addressing import message_id as make_message_id  # noqa: E402
-from mailer.addressing import mint_token  # noqa: E402
-from mailer.compose import build_environment  # noqa: E402
-from mailer.config import parse_config  # noqa: E402
-from mailer.context import Context  # noqa: E402
-from mailer.ledger import Ledger  # noqa: E402
-from mailer.models import Prompt, Slot  # noqa: E402
-from mailer.poller import poll_forever, poll_once  # noqa: E402
-from mailer.questions import load_default_questions  # noqa: E402
-from mailer.store import RecordStore  # noqa: E402
-from tests.mailstack import MailStack, MailUser  # noqa: E402
+from mailer.addressing import message_id as make_message_id
+from mailer.addressing import mint_token
+from mailer.config.load import parse_config
+from mailer.config.questions import load_default_questions
+from mailer.models import Prompt, Slot
+from mailer.outbound.compose import build_environment
+from mailer.service.context import Context
+from mailer.service.poll import poll_forever, poll_once
+from mailer.storage.ledger import Ledger
+from mailer.storage.store import RecordStore
+from tests.mailstack import MailStack, MailUser
 
 SECRET = b"bench-secret"
 PASSWORD_ENV = "MAILER_BENCH_IMAP_PASSWORD"
@@ -84,7 +84,7 @@ def context(stack: MailStack, user: MailUser, data_dir: Path) -> Context:
 def add_prompt(ctx: Context) -> Prompt:
     slot = Slot("bench", "anna@example.com", "checkin", "2026-12-18")
     token = mint_token(slot, SECRET)
-    sent = datetime.now(timezone.utc) - timedelta(hours=1)
+    sent = datetime.now(UTC) - timedelta(hours=1)
     prompt = Prompt(slot=slot, message_id=make_message_id(token, "checkin", "example.com"),
                     token=token, state="due", due_at=sent, language="sv",
                     question_ids=("working_well", "obstacles", "mood", "progress"))

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.mailstack import MailStack  # noqa: E402
-from tests.reliability.crashes import (  # noqa: E402
+from tests.mailstack import MailStack
+from tests.reliability.crashes import (
     poll_scenario,
-    send_scenario,
     seed_from_env,
+    send_scenario,
     write_figures,
 )
 

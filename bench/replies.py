@@ -5,7 +5,7 @@
 
 CORPUS_DIR defaults to ``../shared/corpus/replies`` beside the repository.  The corpus
 ships its own ``score.py``; this script imports it and runs it on
-``mailer.extract:extract_reply`` and on a naive baseline (cut at the first ``>`` line or
+``mailer.parse.extract:extract_reply`` and on a naive baseline (cut at the first ``>`` line or
 "On ... wrote:"), then adds what score.py does not print: the pass rate without the cases
 whose expectation conflicts with our policy, throughput and latency of our extractor over
 the corpus, and the time for a 1 MB body of deeply nested quotes.  It exits 0 whatever the
@@ -65,7 +65,7 @@ POLICY_CONFLICTS: dict[str, str] = {
         "body starts with an Outlook header block: quote-only for us (nothing typed above)",
 }
 
-_NAIVE_CUT = re.compile(r"^(?:>|On .{0,200}wrote:\s*$|-----Original Message-----)", re.M)
+_NAIVE_CUT = re.compile(r"^(?:>|On .{0,200}wrote:\s*$|-----Original Message-----)", re.MULTILINE)
 
 
 def naive_extract(raw: bytes, kind: str = "text") -> str:
@@ -111,7 +111,7 @@ def _without_conflicts(results: list[dict[str, object]]) -> str:
 
 
 def _latency(corpus: Path, rounds: int) -> tuple[float, list[float]]:
-    from mailer.extract import extract_reply
+    from mailer.parse.extract import extract_reply
 
     kinds = {".eml": "eml", ".html": "html", ".htm": "html"}
     cases = json.loads((corpus / "cases.json").read_text(encoding="utf-8"))
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     score = _load_score(corpus)
 
-    report, ours = _run_score(score, "mailer.extract:extract_reply", "mailer.extract")
+    report, ours = _run_score(score, "mailer.parse.extract:extract_reply", "mailer.parse.extract")
     print(report.rstrip())
     results = ours["results"]
     assert isinstance(results, list)
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"throughput: {rate:,.0f} messages/s in-process; per message median "
           f"{statistics.median(ms):.3f} ms, p95 {p95:.3f} ms, max {ms[-1]:.3f} ms")
-    from mailer.extract import split_reply
+    from mailer.parse.extract import split_reply
 
     body = _nested_quote_body()
     start = time.perf_counter()

@@ -58,7 +58,7 @@ def serve(cert: str, key: str, port_file: str) -> None:
     tls.load_cert_chain(cert, key)
 
     class Drop:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        async def handle_DATA(self, server, session, envelope):
             return "250 2.0.0 dropped"
 
     def authenticate(server, session, envelope, mechanism, auth_data):
@@ -97,7 +97,7 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
 
 def _world(members: int, port: int, cert: str, data_dir: Path):
     from mailer.models import SmtpSettings
-    from mailer.samples import sample_config, sample_person, sample_team
+    from mailer.outbound.samples import sample_config, sample_person, sample_team
 
     people = [sample_person(f"Person {n}", f"person{n}@example.test",
                             language="sv" if n % 2 else "en",
@@ -110,8 +110,8 @@ def _world(members: int, port: int, cert: str, data_dir: Path):
 
 
 def ours(members: int, port: int, cert: str) -> dict[str, float]:
-    from mailer import jobs
-    from mailer.context import open_context
+    from mailer.service import send as jobs
+    from mailer.service.context import open_context
 
     with tempfile.TemporaryDirectory() as folder:
         ctx = open_context(_world(members, port, cert, Path(folder)))
@@ -125,8 +125,9 @@ def ours(members: int, port: int, cert: str) -> dict[str, float]:
 
 def baseline(members: int, port: int, cert: str) -> dict[str, float]:
     """Same rendering; smtplib with a new connection, STARTTLS and login per message."""
-    from mailer import compose, jobs, schedule
-    from mailer.context import open_context
+    from mailer.outbound import compose, schedule
+    from mailer.service import send as jobs
+    from mailer.service.context import open_context
 
     with tempfile.TemporaryDirectory() as folder:
         ctx = open_context(_world(members, port, cert, Path(folder)))

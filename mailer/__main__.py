@@ -1,5 +1,5 @@
 """``python -m mailer``: the same as the ``mailer`` command."""
 
-from mailer.cli import main_entry
+from mailer.cli.main import main_entry
 
 main_entry()

@@ -2,7 +2,7 @@
 
 Two families live here:
 
-* the validated configuration (``Config`` and its parts), produced by :mod:`mailer.config`;
+* the validated configuration (``Config`` and its parts), produced by :mod:`mailer.config.load`;
 * the runtime facts every module exchanges: a ``Slot`` (who gets which prompt for which period),
   a ``Prompt`` (a ledger row), a ``Record`` (one accepted reply), ``Pause`` and ``AddressFailure``.
 
@@ -20,30 +20,16 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from mailer.kinds import PromptKind
+
 Language = Literal["sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
 Security = Literal["starttls", "tls", "none"]
 
-#: Prompt kinds sent to team members, and the kinds sent to the manager.
-PromptKind = Literal["checkin", "review", "feedback", "reflection", "digest", "brief"]
-MEMBER_KINDS: tuple[PromptKind, ...] = ("checkin", "review", "feedback")
-MANAGER_KINDS: tuple[PromptKind, ...] = ("reflection", "digest", "brief")
-ALL_KINDS: tuple[PromptKind, ...] = MEMBER_KINDS + MANAGER_KINDS
-#: Kinds whose answers are recorded (the digest and brief are read, not answered).
-ANSWERED_KINDS: tuple[PromptKind, ...] = ("checkin", "review", "feedback", "reflection")
-
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 QuestionType = Literal["text", "scale"]
-
-
-def prompt_kind(value: str) -> PromptKind:
-    """``value`` as a prompt kind; ValueError for anything else (a checked narrowing)."""
-    for kind in ALL_KINDS:
-        if value == kind:
-            return kind
-    raise ValueError(f"unknown prompt kind {value!r}")
 
 
 def language(value: str) -> Language:

@@ -14,20 +14,21 @@ import email
 import email.policy
 import email.utils
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from mailer import jobs, outbox
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token
-from mailer.context import Context, open_context
-from mailer.models import ImapSettings, Person, Prompt, Record, SmtpSettings, Slot
-from mailer.samples import sample_config, sample_person, sample_team
+from mailer.models import ImapSettings, Person, Prompt, Record, Slot, SmtpSettings
+from mailer.outbound import smtp as outbox
+from mailer.outbound.samples import sample_config, sample_person, sample_team
+from mailer.service import send as jobs
+from mailer.service.context import Context, open_context
 from tests.mailstack import MailStack, MailUser
 
-UTC = timezone.utc
+UTC = UTC
 SECRET = "faults-token-secret-0123456789abcdef"
 SMTP_ENV = "MAILER_TEST_SMTP_PASSWORD"
 IMAP_ENV = "MAILER_TEST_IMAP_PASSWORD"

@@ -13,7 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.answers import (
+from mailer.config.questions import load_default_questions
+from mailer.demo.simulate import Persona
+from mailer.demo.simulate import reply as sim_reply
+from mailer.models import Question, RenderedMail
+from mailer.outbound.compose import build_message
+from mailer.parse.answers import (
     Command,
     after_command,
     is_courtesy,
@@ -22,13 +27,8 @@ from mailer.answers import (
     parse_scale,
     read_scale,
 )
-from mailer.compose import build_message
-from mailer.extract import split_reply
-from mailer.models import Question, RenderedMail
-from mailer.questions import load_default_questions
-from mailer.replies import parse_reply
-from mailer.simulate import Persona
-from mailer.simulate import reply as sim_reply
+from mailer.parse.extract import split_reply
+from mailer.parse.replies import parse_reply
 
 QUESTIONS = load_default_questions()["checkin"]  # working_well, obstacles, mood, progress
 TODAY = date(2026, 12, 18)
@@ -374,7 +374,7 @@ def _outlook(top: str = "", a1: str = "", a2: str = "", a3: str = "", a4: str = 
 def test_answers_typed_under_every_question_of_an_outlook_original() -> None:
     new_text, segments = _outlook(a1="Pairing with Sam.", a2="Waiting for API keys.\nStill.",
                                   a3="4", a4="Half of the migration is done.")
-    assert new_text == ""  # what mailer.extract sees is unchanged
+    assert new_text == ""  # what mailer.parse.extract sees is unchanged
     mapped = map_answers(new_text, segments, QUESTIONS)
     assert mapped.method == "inline" and not mapped.problems
     assert mapped.answers == {"working_well": "Pairing with Sam.",

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from mailer.ledger import Ledger
+from mailer.storage.ledger import Ledger
 from tests.mailstack import MailStack, MailUser
 
 ZONE = ZoneInfo("Europe/Stockholm")

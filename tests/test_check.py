@@ -1,21 +1,21 @@
-"""``mailer check`` through ``cli.main`` and the secrets it looks for (:mod:`mailer.secrets`)."""
+"""``mailer check`` through ``cli.main`` and the secrets it looks for (:mod:`mailer.config.secrets`)."""
 
 from __future__ import annotations
 
 import json
 import shlex
 import sys
-import types
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from mailer import logs
-from mailer.cli import main
-from mailer.config import load_config
+from mailer.cli.main import main
+from mailer.config.load import load_config
+from mailer.config.secrets import get_secret, imap_password, smtp_password, token_secret
 from mailer.errors import SecretError
-from mailer.secrets import get_secret, imap_password, smtp_password, token_secret
+from mailer.service import check as service_check
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "example.toml"
@@ -38,7 +38,7 @@ def no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def no_compose(monkeypatch: pytest.MonkeyPatch) -> None:
     """Template checks out of the way: these tests are about the config and its secrets."""
-    monkeypatch.setitem(sys.modules, "mailer.compose", types.ModuleType("mailer.compose"))
+    monkeypatch.setattr(service_check, "template_problems", lambda config: [])
 
 
 @pytest.fixture(autouse=True)
@@ -163,52 +163,18 @@ def test_password_command_is_looked_up_not_run(tmp_path: Path,
 
 
 @pytest.mark.usefixtures("secrets_set")
-def test_template_problems_are_listed_when_compose_provides_them(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    compose = types.ModuleType("mailer.compose")
-    compose.template_problems = lambda config: [  # type: ignore[attr-defined]
-        f"templates/sv/checkin.txt.j2: undefined name for team {config.teams[0].name}"]
-    monkeypatch.setitem(sys.modules, "mailer.compose", compose)
-    assert check(EXAMPLE) == 2
+def test_a_broken_team_template_is_listed_with_its_file(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    templates = tmp_path / "templates"
+    (templates / "en").mkdir(parents=True)
+    (templates / "en" / "checkin.txt.j2").write_text(
+        "{% block subject %}Hi{% endblock %}{% block body %}{{ no_such_name }}{% endblock %}",
+        encoding="utf-8")
+    config = copy_example(tmp_path, ("[service]\n", f"[service]\ntemplates_dir = {json.dumps(str(templates))}\n"))
+    assert check(config) == 2
     err = capsys.readouterr().err
-    assert "  templates/sv/checkin.txt.j2: undefined name for team platform" in err
-
-
-@pytest.mark.usefixtures("secrets_set")
-def test_no_compose_module_yet_is_skipped(monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "mailer.compose", None)  # import raises ModuleNotFoundError
-    assert check(EXAMPLE) == 0
-    assert capsys.readouterr().out == "ok\n"
-
-
-@pytest.mark.usefixtures("secrets_set")
-def test_a_compose_module_that_fails_to_import_is_a_problem(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    package = tmp_path / "fake"
-    package.mkdir()
-    (package / "compose.py").write_text("from mailer import no_such_name\n", encoding="utf-8")
-    monkeypatch.delitem(sys.modules, "mailer.compose", raising=False)
-    monkeypatch.setattr("mailer.__path__", [str(package), *__import__("mailer").__path__])
-    assert check(EXAMPLE) == 2
-    err = capsys.readouterr().err
-    assert "templates: not checked: mailer.compose failed to import" in err
-    assert "no_such_name" in err
-
-
-@pytest.mark.usefixtures("secrets_set")
-def test_a_lazy_import_failing_inside_template_problems_is_a_problem(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    def template_problems(config: object) -> list[str]:
-        raise ImportError("cannot import name 'samples' from 'mailer'")
-
-    compose = types.ModuleType("mailer.compose")
-    compose.template_problems = template_problems  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "mailer.compose", compose)
-    assert check(EXAMPLE) == 2
-    assert "templates: not checked: a module of mailer.compose failed to import" in (
-        capsys.readouterr().err)
+    assert "en/checkin: " in err and "'no_such_name' is undefined" in err
+    assert "sv/checkin" not in err
 
 
 # --------------------------------------------------------------------------- secrets
@@ -257,7 +223,7 @@ def test_failing_password_command(code: str, message: str) -> None:
 def test_password_command_not_found_or_too_slow(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SecretError, match="'no-such-program-xyz' was not found"):
         get_secret(None, command="no-such-program-xyz show", what="the password")
-    monkeypatch.setattr("mailer.secrets.COMMAND_TIMEOUT", 0.2)
+    monkeypatch.setattr("mailer.config.secrets.COMMAND_TIMEOUT", 0.2)
     slow = shlex.join([sys.executable, "-c", "import time; time.sleep(5)"])
     with pytest.raises(SecretError, match=r"did not finish within 0\.2 seconds"):
         get_secret(None, command=slow, what="the password")

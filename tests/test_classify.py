@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.classify import classify, failed_recipients, find_return_date
+from mailer.parse.classify import classify, failed_recipients, find_return_date
 
 TODAY = date(2026, 12, 18)  # a Friday
 

@@ -1,18 +1,18 @@
-"""MIME assembly, Babel filters and error translation of :mod:`mailer.compose`."""
+"""MIME assembly, Babel filters and error translation of :mod:`mailer.outbound.compose`."""
 
 from __future__ import annotations
 
 import email
 import email.policy
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer import addressing, compose, samples
+from mailer import addressing
 from mailer.errors import TemplateError
 from mailer.models import RenderedMail
+from mailer.outbound import compose, samples
 
 MAIL = RenderedMail(subject="Avstämning måndag 30 november 2026",
                     text="Hej Anna!\n\n1. Vad fungerar bra?\n", html="<p>Hej Anna!</p>")
@@ -123,7 +123,7 @@ def test_render_errors_are_template_errors_not_jinja_errors(tmp_path):
 def test_prompt_context_is_local_to_the_person():
     team = samples.sample_team()
     chloe = team.members[2]
-    at = datetime(2026, 11, 29, 22, 0, tzinfo=timezone.utc)  # Monday 09:00 in Sydney
+    at = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)  # Monday 09:00 in Sydney
     context = compose.prompt_context("checkin", team=team, person=chloe, questions=(),
                                      due_at=at, period="2026-11-30")
     assert context["date"] == date(2026, 11, 30) and context["due_at"].hour == 9

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from mailer import config as config_module
-from mailer.config import load_config, parse_config
+from mailer.config import load as config_module
+from mailer.config.load import load_config, parse_config
 from mailer.errors import ConfigError
 from mailer.models import Config, MonthlyRule
 
@@ -529,7 +529,7 @@ def test_example_config_documents_every_key() -> None:
             *config_module._TEAM_KEYS, *config_module._MEMBER_KEYS, "min_respondents", "months",
             "brief_minutes_before", "on", "days", "day", "time", "from", "to"}
     undocumented = sorted(k for k in keys
-                          if not re.search(rf"(^|[\s{{,#]){k} = |\[\[teams\.{k}\b", text, re.M))
+                          if not re.search(rf"(^|[\s{{,#]){k} = |\[\[teams\.{k}\b", text, re.MULTILINE))
     assert not undocumented
 
 

@@ -7,10 +7,10 @@ from typing import get_args
 
 import pytest
 
-from mailer.answers import Command, CommandIssue, ScaleIssueKind
-from mailer.confirm import _WORDS, confirmation_context
-from mailer.inbound import Held, Receipt
+from mailer.inbound.decide import Held, Receipt
+from mailer.inbound.receipts import _WORDS, confirmation_context
 from mailer.models import Record
+from mailer.parse.answers import Command, CommandIssue, ScaleIssueKind
 
 TODAY = date(2026, 12, 18)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mailer.cli import main
-from mailer.config import load_config
-from mailer.demo import DEMO_CONFIG, MARKER, cast_for, run_demo
+from mailer.cli.main import main
+from mailer.config.load import load_config
+from mailer.demo.run import DEMO_CONFIG, MARKER, cast_for, run_demo
 
 
 @pytest.mark.slow

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer import similarity
-from mailer.digest import (
+from mailer.digest import similarity
+from mailer.digest.build import (
     Digest,
     build_digest,
     last_complete_week,
@@ -20,7 +20,8 @@ from mailer.digest import (
     week_bounds,
     week_monday,
 )
-from mailer.digest_sections import sparkline
+from mailer.digest.sections import sparkline
+from mailer.kinds import PromptKind
 from mailer.models import (
     AddressFailure,
     AnswerValue,
@@ -30,7 +31,6 @@ from mailer.models import (
     Pause,
     Person,
     Prompt,
-    PromptKind,
     Record,
     Slot,
     Team,

@@ -4,7 +4,6 @@ over IMAP; sent once however often it runs. Also the command without --send."""
 from __future__ import annotations
 
 import asyncio
-
 import dataclasses
 import email
 import email.policy
@@ -14,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from mailer import jobs
-from mailer.cli import main
-from mailer.config import load_config
-from mailer.context import open_context
-from mailer.digest_samples import SAMPLE_WEEK, sample_inputs
-from mailer.ledger import Ledger
-from mailer.samples import sample_team
-from mailer.store import RecordStore
+from mailer.cli.main import main
+from mailer.config.load import load_config
+from mailer.digest.samples import SAMPLE_WEEK, sample_inputs
+from mailer.outbound.samples import sample_team
+from mailer.service import send as jobs
+from mailer.service.context import open_context
+from mailer.storage.ledger import Ledger
+from mailer.storage.store import RecordStore
 
 AT = "2026-12-07T08:00:00+01:00"
 
@@ -81,7 +80,7 @@ language = "en"
 
 
 def fill(data_dir: Path, manager: str) -> None:
-    """The sample weeks of :mod:`mailer.digest_samples`, written to a real store and ledger."""
+    """The sample weeks of :mod:`mailer.digest.samples`, written to a real store and ledger."""
     team = sample_team(manager=dataclasses.replace(sample_team().manager, email=manager))
     team, records, prompts, pauses, _ = sample_inputs(team)
     store, ledger = RecordStore(data_dir), Ledger.in_dir(data_dir)

@@ -9,21 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from mailer import compose
-from mailer.context import Context
-from mailer.digest_render import (
+from mailer.config.questions import load_default_questions
+from mailer.digest.samples import SAMPLE_NOW, SAMPLE_WEEK, sample_inputs
+from mailer.models import Config, Slot, Team
+from mailer.outbound import compose
+from mailer.service import check
+from mailer.outbound.samples import sample_config, sample_team
+from mailer.service.context import Context
+from mailer.service.digest import (
     brief_mail,
     digest_mail,
     load_digest,
     sample_context,
     sample_context_brief,
 )
-from mailer.digest_samples import SAMPLE_NOW, SAMPLE_WEEK, sample_inputs
-from mailer.ledger import Ledger
-from mailer.models import Config, Slot, Team
-from mailer.questions import load_default_questions
-from mailer.samples import sample_config, sample_team
-from mailer.store import RecordStore
+from mailer.storage.ledger import Ledger
+from mailer.storage.store import RecordStore
 
 HOSTILE = {
     "working_well": '<script>alert("x")</script> & <b>bold</b>',
@@ -89,7 +90,7 @@ def test_the_brief_renders_in_both_languages(config, language):
 
 
 def test_mailer_check_finds_no_problem_in_the_digest_and_brief(config):
-    problems = compose.template_problems(config)
+    problems = check.template_problems(config)
     assert not [p for p in problems if p.split("/")[1].split(":")[0] in ("digest", "brief")]
 
 
@@ -98,8 +99,8 @@ def test_answers_are_escaped_in_html_and_quoted_as_text(config, language):
     team, records, prompts, pauses, failures = sample_inputs(config.teams[0])
     records = [dataclasses.replace(r, answers={**r.answers, **HOSTILE}) if r.kind == "checkin"
                else r for r in records]
-    from mailer.digest import build_digest
-    from mailer.digest_render import digest_context
+    from mailer.digest.build import build_digest
+    from mailer.service.digest import digest_context
 
     digest = build_digest(team, records, prompts, pauses, failures, week=SAMPLE_WEEK,
                           now=SAMPLE_NOW)
@@ -140,7 +141,7 @@ def write_sample(tmp_path: Path) -> tuple[Context, Team]:
 def test_loading_from_the_store_and_ledger_gives_the_pure_result(tmp_path):
     ctx, team = write_sample(tmp_path)
     _, records, prompts, pauses, failures = sample_inputs(team)
-    from mailer.digest import build_digest
+    from mailer.digest.build import build_digest
 
     loaded = load_digest(ctx, team, SAMPLE_WEEK, now=SAMPLE_NOW)
     expected = build_digest(team, records, prompts, pauses, failures, week=SAMPLE_WEEK,
@@ -195,9 +196,10 @@ def test_a_team_without_any_data_renders_a_quiet_digest(tmp_path):
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_evidence_on_the_first_line_and_once_per_person(config, language):
-    from mailer.digest import build_digest
-    from mailer.digest_render import digest_context
-    from test_digest import ANNA, TEAM, WEEK, NOW, at, record
+    from test_digest import ANNA, NOW, TEAM, WEEK, at, record
+
+    from mailer.digest.build import build_digest
+    from mailer.service.digest import digest_context
 
     records = [record(ANNA, at(-1), mood=4, obstacles="Unclear priorities"),
                record(ANNA, at(0), mood=1, obstacles="Priorities unclear again")]
@@ -216,10 +218,11 @@ def test_evidence_on_the_first_line_and_once_per_person(config, language):
 def test_pauses_are_worded_by_reason(config, language, away, paused):
     from datetime import date
 
-    from mailer.digest import build_digest
-    from mailer.digest_render import digest_context
-    from mailer.models import Pause
     from test_digest import ANNA, LENA, NOW, TEAM, WEEK, at
+
+    from mailer.digest.build import build_digest
+    from mailer.models import Pause
+    from mailer.service.digest import digest_context
 
     pauses = [Pause("core", ANNA.email, date(2026, 11, 26), date(2026, 12, 4), "out_of_office",
                     at()),

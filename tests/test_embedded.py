@@ -11,7 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -21,7 +21,7 @@ import aiosmtplib
 import pytest
 from imap_tools import AND, MailBoxStartTls
 
-from mailer.embedded import EmbeddedMailServer
+from mailer.demo.server import EmbeddedMailServer
 
 SERVICE = "checkin@demo.test"
 ANNA = "anna@demo.test"
@@ -188,7 +188,7 @@ async def test_plus_address_is_delivered_to_the_base_mailbox(server: EmbeddedMai
 
 
 async def test_deliveries_carry_the_given_clock(tmp_path: Path) -> None:
-    simulated = datetime(2026, 11, 30, 8, 15, tzinfo=timezone.utc)
+    simulated = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)
     async with EmbeddedMailServer(cert_dir=tmp_path / "tls", clock=lambda: simulated) as srv:
         for address, password in PASSWORDS.items():
             await srv.add_user(address, password)
@@ -230,12 +230,12 @@ async def test_aclose_leaves_nothing_running() -> None:
 
 
 async def test_the_service_inbox_adapter_polls_it() -> None:
-    """mailer.inbox.ImapInbox, as the poller uses it: STARTTLS with ca_file, MOVE after the
+    """mailer.inbound.imap.ImapInbox, as the poller uses it: STARTTLS with ca_file, MOVE after the
     capability refresh, INTERNALDATE from the server's clock, IDLE woken by a delivery."""
-    from mailer.inbox import ImapInbox
+    from mailer.inbound.imap import ImapInbox
     from mailer.models import ImapSettings
 
-    simulated = datetime(2026, 12, 3, 14, 5, tzinfo=timezone.utc)
+    simulated = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
     async with EmbeddedMailServer(clock=lambda: simulated) as srv:
         for address, password in PASSWORDS.items():
             await srv.add_user(address, password)

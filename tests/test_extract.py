@@ -1,4 +1,4 @@
-"""mailer.extract: the fixture corpus in tests/emails, then the rules one table at a time."""
+"""mailer.parse.extract: the fixture corpus in tests/emails, then the rules one table at a time."""
 
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.compose import build_message
-from mailer.extract import (
+from mailer.config.questions import load_default_questions
+from mailer.demo.simulate import Persona
+from mailer.demo.simulate import reply as sim_reply
+from mailer.models import RenderedMail
+from mailer.outbound.compose import build_message
+from mailer.parse.extract import (
     ReplyParts,
     Segment,
     extract_reply,
@@ -25,10 +29,6 @@ from mailer.extract import (
     split_html_reply,
     split_reply,
 )
-from mailer.models import RenderedMail
-from mailer.questions import load_default_questions
-from mailer.simulate import Persona
-from mailer.simulate import reply as sim_reply
 
 EMAILS = Path(__file__).parent / "emails"
 KINDS = {".eml": "eml", ".html": "html", ".txt": "text"}

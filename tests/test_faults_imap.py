@@ -49,11 +49,11 @@ from typing import Any
 
 import pytest
 
-from mailer import poller
+from mailer.config.secrets import imap_password
 from mailer.errors import MailboxError
-from mailer.inbox import ImapInbox
-from mailer.poller import poll_once
-from mailer.secrets import imap_password
+from mailer.inbound.imap import ImapInbox
+from mailer.service import poll as poller
+from mailer.service.poll import poll_once
 from tests.helpers_faults import DUE, IMAP_ENV, Team, folder, message_ids, reply
 from tests.mailstack import MailStack
 
@@ -123,7 +123,7 @@ async def test_dovecot_restarted_mid_batch_loses_and_duplicates_nothing(
     restarter = threading.Thread(target=restart_after_five_records)
     restarter.start()
     stop = asyncio.Event()
-    caplog.set_level(logging.WARNING, logger="mailer.poller")
+    caplog.set_level(logging.WARNING, logger="mailer.service.poll")
     task = asyncio.create_task(poller.poll_forever(team.ctx, stop, now_fn=now))
     try:
         await wait_for(lambda: len(team.records()) >= total, 20, "every reply recorded")

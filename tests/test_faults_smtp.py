@@ -60,7 +60,7 @@ from typing import Any
 
 import pytest
 
-from mailer.digest import build_digest
+from mailer.digest.build import build_digest
 from mailer.errors import AuthenticationError, DeliveryError
 from tests.helpers_faults import DUE, Team
 from tests.mailstack import MailStack

@@ -13,12 +13,12 @@ import pytest
 
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token, subject_with_token
-from mailer.classify import FailedRecipient
-from mailer.config import parse_config
-from mailer.inbound import decide
+from mailer.config.load import parse_config
+from mailer.config.questions import load_default_questions
+from mailer.inbound.decide import decide
 from mailer.models import Prompt, Slot
-from mailer.questions import load_default_questions
-from mailer.replies import AuthResult, Reply
+from mailer.parse.classify import FailedRecipient
+from mailer.parse.replies import AuthResult, Reply
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 12, 18, 10, 0, tzinfo=TZ)
@@ -261,7 +261,7 @@ def test_a_courtesy_below_a_command_is_not_an_answer(below: str) -> None:
 
 
 def test_inline_answers_below_a_command_leave_the_command_out() -> None:
-    from mailer.extract import Segment
+    from mailer.parse.extract import Segment
 
     p = prompt()
     asked = [q.wording("sv") for q in QUESTIONS["checkin"]]
@@ -376,11 +376,11 @@ def test_out_of_office_from_an_alias_pauses_the_member_in_every_team() -> None:
 def test_forged_out_of_office_is_counted_and_pauses_nobody_in_the_ledger(tmp_path: Any) -> None:
     from pathlib import Path
 
-    from mailer.compose import build_environment
-    from mailer.context import Context
-    from mailer.ledger import Ledger
-    from mailer.poller import PollReport, handle_message
-    from mailer.store import RecordStore
+    from mailer.outbound.compose import build_environment
+    from mailer.service.context import Context
+    from mailer.service.poll import PollReport, handle_message
+    from mailer.storage.ledger import Ledger
+    from mailer.storage.store import RecordStore
 
     ctx = Context(config=CONFIG, env=build_environment(CONFIG), ledger=Ledger.in_dir(tmp_path),
                   store=RecordStore(tmp_path), questions=QUESTIONS, secret=SECRET)
@@ -425,8 +425,8 @@ def test_reply_to_a_digest_is_quarantined() -> None:
 def _render_receipt(d: Any, tmp_path: Any) -> tuple[Any, Any]:
     from email import message_from_bytes, policy
 
-    from mailer.compose import build_environment
-    from mailer.confirm import build_confirmation
+    from mailer.inbound.receipts import build_confirmation
+    from mailer.outbound.compose import build_environment
 
     message = build_confirmation(build_environment(CONFIG), CONFIG, d.receipt,
                                  message_id="<r@example.com>", now=NOW)
@@ -460,8 +460,8 @@ def test_command_receipts(text: str, expected: str, tmp_path: Any) -> None:
 
 
 def _html_of(d: Any, cfg: Any = CONFIG) -> str:
-    from mailer.compose import build_environment
-    from mailer.confirm import build_confirmation
+    from mailer.inbound.receipts import build_confirmation
+    from mailer.outbound.compose import build_environment
 
     message = build_confirmation(build_environment(cfg), cfg, d.receipt,
                                  message_id="<r@example.com>", now=NOW)

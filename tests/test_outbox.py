@@ -16,9 +16,9 @@ import pytest
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from mailer import outbox
 from mailer.errors import AuthenticationError, DeliveryError
 from mailer.models import SmtpSettings
+from mailer.outbound import smtp as outbox
 
 PASSWORD = "s3cret-pw"
 FAST = outbox.Backoff(base=0.01, cap=0.05)
@@ -272,7 +272,7 @@ async def test_items_are_consumed_lazily(cert):
             yield message(n)
 
     seen: list[int] = []
-    record: Callable[[outbox.Outcome], None] = lambda o: seen.append(len(produced))  # noqa: E731
+    record: Callable[[outbox.Outcome], None] = lambda o: seen.append(len(produced))
     async with server:
         await outbox.send_messages(settings(port, cert, max_connections=2), lazily(10),
                                    password=PASSWORD, tls_context=outbox.tls_context(

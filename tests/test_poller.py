@@ -1,6 +1,6 @@
 """The poller: its control flow over a fake inbox, then end to end on the loopback Dovecot.
 
-The fake (an in-memory :class:`mailer.inbox.Inbox`) only checks ordering and bookkeeping;
+The fake (an in-memory :class:`mailer.inbound.imap.Inbox`) only checks ordering and bookkeeping;
 everything that touches IMAP is tested against the real server below.
 """
 
@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
@@ -27,20 +27,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer import jobs, poller
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token, subject_with_token
-from mailer.compose import build_environment
-from mailer.config import parse_config
-from mailer.context import Context, open_context
+from mailer.config.load import parse_config
+from mailer.config.questions import load_default_questions
 from mailer.errors import MailboxError, RecordError
-from mailer.inbox import Envelope, Fetched
-from mailer.ledger import Ledger
+from mailer.inbound.imap import Envelope, Fetched
 from mailer.models import ImapSettings, Prompt, Slot, SmtpSettings
-from mailer.poller import poll_once
-from mailer.questions import load_default_questions
-from mailer.samples import sample_config, sample_person, sample_team
-from mailer.store import RecordStore
+from mailer.outbound.compose import build_environment
+from mailer.outbound.samples import sample_config, sample_person, sample_team
+from mailer.service import poll as poller
+from mailer.service import send as jobs
+from mailer.service.context import Context, open_context
+from mailer.service.poll import poll_once
+from mailer.storage.ledger import Ledger
+from mailer.storage.store import RecordStore
 from tests.mailstack import MailStack, MailUser
 
 MESSAGES = Path(__file__).parent / "messages"
@@ -442,7 +443,7 @@ async def test_end_to_end_poll_once_on_dovecot(stack: MailStack, tmp_path: Path,
     for raw in mails:
         stack.deliver(raw, user)
     try:
-        report = await poller._once(ctx)
+        report = await poller.poll_and_answer(ctx)
     finally:
         server.close()
     assert report.outcomes == {"record": 4, "quarantine": 2, "out_of_office": 1, "bounce": 1}
@@ -607,7 +608,7 @@ def _quoted_reply(prompt: Message, sender: str, answers: dict[int, str] | list[s
     reply["Message-ID"] = email.utils.make_msgid(domain="client.example")
     reply["In-Reply-To"] = prompt["Message-ID"]
     reply["References"] = prompt["Message-ID"]
-    reply["Date"] = email.utils.format_datetime(datetime.now(timezone.utc))
+    reply["Date"] = email.utils.format_datetime(datetime.now(UTC))
     reply.set_content("\n".join(lines))
     return reply.as_bytes()
 
@@ -631,7 +632,7 @@ async def test_full_loop_prompts_sent_then_replies_recorded(
                            "ca_file": stack.ca_file})
     ctx = open_context(replace(sample_config(tmp_path, teams=[team], smtp=smtp), imap=imap))
     sent = await jobs.send_due(ctx, "checkin", now=datetime(2026, 12, 2, 9, 30,
-                                                                tzinfo=timezone.utc))
+                                                                tzinfo=UTC))
     assert sent.sent == 2, sent.summary
     (anna_prompt,) = [parsed(m) for m in stack.fetch(anna_box)]
     (ben_prompt,) = [parsed(m) for m in stack.fetch(ben_box)]
@@ -640,7 +641,7 @@ async def test_full_loop_prompts_sent_then_replies_recorded(
         inline=False), service)
     stack.deliver(_quoted_reply(ben_prompt, f"Ben Carter <{ben_box.email}>", {
         2: "Flaky CI on the main branch", 3: "3/5"}, inline=True), service)
-    report = await poller._once(ctx)
+    report = await poller.poll_and_answer(ctx)
     assert report.outcomes == {"record": 2}, report.summary()
     saved = {r.member: r for r in records(ctx)}
     assert saved[anna_box.email].answers == {

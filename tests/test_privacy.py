@@ -6,15 +6,14 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-from mailer.cli import main
-from mailer.ledger import Ledger
+from mailer.cli.main import main
 from mailer.models import (
     CheckinSchedule,
     Config,
@@ -29,10 +28,17 @@ from mailer.models import (
     Team,
     member_dirname,
 )
-from mailer.privacy import FEEDBACK_NOTE, export_person, forget_person, parse_member, write_private
-from mailer.records import dump_yaml
-from mailer.retention import RetentionSettings, apply_retention
-from mailer.store import RecordStore
+from mailer.storage.ledger import Ledger
+from mailer.storage.privacy import (
+    FEEDBACK_NOTE,
+    export_person,
+    forget_person,
+    parse_member,
+    write_private,
+)
+from mailer.storage.records import dump_yaml
+from mailer.storage.retention import RetentionSettings, apply_retention
+from mailer.storage.store import RecordStore
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=TZ)
@@ -69,7 +75,7 @@ def make_record(n: int, *, team: str = "platform", member: str | None = ANNA,
     return Record(
         id=f"{n:040x}", team=team, member=member, kind="feedback" if member is None else "checkin",
         slot="2026-11-27", prompt_message_id=f"<p{n}@example.com>", message_id=f"<r{n}@x>",
-        received_at=datetime(2026, 12, 1, 9, tzinfo=timezone.utc) - timedelta(days=days_ago),
+        received_at=datetime(2026, 12, 1, 9, tzinfo=UTC) - timedelta(days=days_ago),
         matched_by="in_reply_to", language="sv", answers={"mood": 4, "obstacles": "inga"},
         text=text,
     )
@@ -78,7 +84,7 @@ def make_record(n: int, *, team: str = "platform", member: str | None = ANNA,
 def make_prompt(n: int, email: str, *, team: str = "platform") -> Prompt:
     return Prompt(
         slot=Slot(team, email, "checkin", f"2026-11-{n:02d}"), message_id=f"<m{n}{email}>",
-        token=f"tok{n}{email}", state="sent", due_at=datetime(2026, 11, n, 8, tzinfo=timezone.utc),
+        token=f"tok{n}{email}", state="sent", due_at=datetime(2026, 11, n, 8, tzinfo=UTC),
         language="sv",
     )
 

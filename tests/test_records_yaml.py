@@ -4,7 +4,7 @@ exactly as text, whatever YAML, tags, separators or size they hold."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from mailer.errors import RecordError
 from mailer.models import Record
-from mailer.records import dump_record, dump_yaml, load_record
-from mailer.store import RecordStore
+from mailer.storage.records import dump_record, dump_yaml, load_record
+from mailer.storage.store import RecordStore
 
-RECEIVED = datetime(2026, 11, 30, 9, 15, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 
 
 def make_record(text: str, *, id: str = "a" * 40) -> Record:

@@ -4,8 +4,7 @@ plus the never-raises property and the parse-reply command."""
 from __future__ import annotations
 
 import json
-from argparse import Namespace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,9 +13,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.answers import map_answers, parse_command
-from mailer.questions import load_default_questions
-from mailer.replies import parse_reply, parse_reply_command
+from mailer.config.questions import load_default_questions
+from mailer.parse.answers import map_answers, parse_command
+from mailer.cli.main import main as cli
+from mailer.parse.replies import parse_reply
 
 MESSAGES = Path(__file__).parent / "messages"
 CASES = sorted(p.stem for p in MESSAGES.glob("*.eml"))
@@ -99,7 +99,7 @@ def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFi
     text_file = tmp_path / "answer.txt"
     text_file.write_text("1. Bra\n2. Inget\n3. 4 av 5\n\n> 1. Vad fungerar bra?\n", encoding="utf-8")
     files = [MESSAGES / "gmail_numbered_sv.eml", MESSAGES / "dsn_postfix.eml", text_file]
-    assert parse_reply_command(Namespace(files=files, json=True, as_kind=None)) == 0
+    assert cli(["parse-reply", "--json", *map(str, files)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["file"] for line in lines] == [str(f) for f in files]
     assert [line["kind"] for line in lines] == ["reply", "bounce", "reply"]
@@ -112,7 +112,7 @@ def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFi
 def test_parse_reply_command_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     html = tmp_path / "reply.html"
     html.write_text("<p>Hinder: inga</p><blockquote>Vilka hinder?</blockquote>", encoding="utf-8")
-    assert parse_reply_command(Namespace(files=[html], json=True, as_kind="html")) == 0
+    assert cli(["parse-reply", "--json", "--as", "html", str(html)]) == 0
     line = json.loads(capsys.readouterr().out)
     assert line["answers"] == {"obstacles": "inga"}
 
@@ -126,5 +126,5 @@ def test_a_date_header_with_an_absurd_year_is_a_problem_not_a_crash() -> None:
     """Found by the fuzz test: parsedate_to_datetime raises OverflowError for such a year."""
     raw = (b"From: Anna <anna@example.com>\r\nTo: checkin@example.com\r\nSubject: Re: x\r\n"
            b"Date: Mon, 30 Nov 2222222026 09:00:00 +0100\r\n\r\nHej\r\n")
-    reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=timezone.utc))
+    reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=UTC))
     assert reply.date is None and any("Date" in p for p in reply.problems)

@@ -6,14 +6,12 @@ import logging
 import os
 import stat
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer.context import Context
-from mailer.ledger import Ledger
 from mailer.models import (
     Config,
     ImapSettings,
@@ -24,22 +22,24 @@ from mailer.models import (
     Slot,
     SmtpSettings,
 )
-from mailer.records import dump_record
-from mailer.retention import (
+from mailer.service.context import Context
+from mailer.storage.ledger import Ledger
+from mailer.storage.records import dump_record
+from mailer.service.housekeeping import housekeeping
+from mailer.storage.retention import (
     RetentionSettings,
     StoredRecord,
     apply_retention,
     cutoffs,
     has_text,
-    housekeeping,
     months_before,
     plan_retention,
     strip_text,
 )
-from mailer.store import RecordStore
+from mailer.storage.store import RecordStore
 
 TZ = ZoneInfo("Europe/Stockholm")
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=TZ)
 TWO_YEARS = RetentionSettings(retention_months=24)
 WITH_TEXT = RetentionSettings(retention_months=24, text_retention_months=6)
@@ -245,7 +245,7 @@ def test_housekeeping_applies_the_config_and_logs_one_line(
         ctx.store.write(make_record(n, received))
     ctx.ledger.ensure([prompt(1, at(2024, 1, 1)), prompt(2, at(2026, 11, 1))])
 
-    with caplog.at_level(logging.INFO, logger="mailer.retention"):
+    with caplog.at_level(logging.INFO, logger="mailer.storage.retention"):
         report = housekeeping(ctx, NOW)
 
     assert (len(report.removed), len(report.stripped)) == (2, 1)
@@ -261,7 +261,7 @@ def test_housekeeping_reports_an_unreadable_file_and_goes_on(
     bad = write_raw(ctx.store, make_record(1, at(2025, 3, 1)), dump_record(
         make_record(1, at(2025, 3, 1))).replace("received_at:", "received_at: nonsense #"))
     good = ctx.store.write(make_record(2, at(2025, 3, 2)))[0]
-    with caplog.at_level(logging.INFO, logger="mailer.retention"):
+    with caplog.at_level(logging.INFO, logger="mailer.storage.retention"):
         report = housekeeping(ctx, NOW)
     assert report.stripped == (good,) and bad.exists()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer import schedule
 from mailer.models import MeetingSchedule, Pause
-from mailer.samples import sample_config, sample_person, sample_team
+from mailer.outbound import schedule
+from mailer.outbound.samples import sample_config, sample_person, sample_team
 
-UTC = timezone.utc
+UTC = UTC
 STHLM = ZoneInfo("Europe/Stockholm")
 SYDNEY = ZoneInfo("Australia/Sydney")
 H3 = timedelta(hours=3)

@@ -76,16 +76,18 @@ import pytest
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult
 
-from mailer import compose, poller, status
 from mailer.addressing import mint_token, subject_with_token
-from mailer.config import parse_config
+from mailer.config.load import parse_config
+from mailer.config.questions import questions_for
 from mailer.errors import ConfigError, DeliveryError, MailboxError
-from mailer.inbox import ImapInbox
+from mailer.inbound.imap import ImapInbox
 from mailer.models import RenderedMail
-from mailer.poller import poll_once
-from mailer.questions import questions_for
-from mailer.replies import parse_reply
-from mailer.samples import sample_person, sample_team
+from mailer.outbound import compose
+from mailer.outbound.samples import sample_person, sample_team
+from mailer.parse.replies import parse_reply
+from mailer.service import poll as poller
+from mailer.service import status
+from mailer.service.poll import poll_once
 from tests.helpers_faults import SMTP_ENV, UTC, Team, folder, parse, reply
 from tests.mailstack import MailStack
 
@@ -187,13 +189,13 @@ def test_hostile_values_that_bypass_the_config_never_add_a_header() -> None:
 
 
 def _sample_config() -> Any:
-    from mailer.samples import sample_config
+    from mailer.outbound.samples import sample_config
 
     return sample_config(Path("/nonexistent"))
 
 
 def _questions() -> Any:
-    from mailer.questions import load_default_questions
+    from mailer.config.questions import load_default_questions
 
     return load_default_questions()
 
@@ -246,7 +248,7 @@ async def test_spoofed_replies_are_quarantined_counted_and_never_answered(
     spoofs = _spoofs(team)
     for raw in spoofs.values():
         stack.deliver(raw, team.service)
-    report = await poller._once(team.ctx)
+    report = await poller.poll_and_answer(team.ctx)
     assert report.outcomes == {"quarantine": len(spoofs)}, report.summary()
     assert team.records() == []
     assert team.ctx.ledger.inbound_counts() == {"quarantine": len(spoofs)}
@@ -301,7 +303,7 @@ async def test_replies_cannot_inject_headers_or_html_into_receipts(stack: MailSt
         message_id="<=?utf-8?q?m=0D=0ABcc=3A_z=40evil.example?=@client.example>")
     for raw in (hostile, injecting):
         stack.deliver(raw, team.service)
-    report = await poller._once(team.ctx)
+    report = await poller.poll_and_answer(team.ctx)
     assert report.outcomes == {"record": 2}, report.summary()
     received = stack.smtp_received.snapshot()
     assert sorted(m.rcpt_tos for m in received) == sorted([(anna.email,), (erik.email,)])

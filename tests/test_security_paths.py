@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.errors import RecordError
-from mailer.ledger import Ledger
 from mailer.models import Record, member_dirname
-from mailer.privacy import export_person, forget_person, parse_member
-from mailer.store import RecordStore
+from mailer.storage.ledger import Ledger
+from mailer.storage.privacy import export_person, forget_person, parse_member
+from mailer.storage.store import RecordStore
 
-RECEIVED = datetime(2026, 11, 30, 9, 15, tzinfo=timezone.utc)
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 HOSTILE_NAMES = {
     "dotdot": "..",

@@ -15,22 +15,25 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer import cli, jobs, outbox, schedule
 from mailer.addressing import token_from_subject, verify_token
-from mailer.context import open_context
+from mailer.cli.main import main as cli
 from mailer.errors import AuthenticationError
 from mailer.models import Pause, Period, Record, SmtpSettings
-from mailer.samples import sample_config, sample_person, sample_team
+from mailer.outbound import schedule
+from mailer.outbound import smtp as outbox
+from mailer.outbound.samples import sample_config, sample_person, sample_team
+from mailer.service import send as jobs
+from mailer.service.context import open_context
 from tests.mailstack import MailStack, MailUser
 
-UTC = timezone.utc
+UTC = UTC
 SECRET = "test-secret-0123456789abcdef"
 PASSWORD_ENV = "MAILER_TEST_SMTP_PASSWORD"
 FAST = outbox.Backoff(base=0.01, cap=0.05)
@@ -349,17 +352,17 @@ def test_dry_run_and_preview_need_no_smtp_secret(stack, tmp_path, monkeypatch, c
     monkeypatch.delenv(PASSWORD_ENV)
     monkeypatch.delenv("MAILER_SECRET")
     at = "2026-12-25T09:00:30+01:00"
-    assert cli.main(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
+    assert cli(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert out.count("holiday: Christmas Day") == 3 and "would send 0 check-ins" in out
     at = "2026-12-23T09:00:30+01:00"
-    assert cli.main(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
+    assert cli(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert f"send checkin 2026-12-23 to {users[1].email} (big) [sv]" in out
     assert "Avstämning onsdag 23 december 2026" in out and "would send 3 check-ins" in out
     assert len(stack.smtp_received) == 0
     html = tmp_path / "preview.html"
-    assert cli.main(["--config", str(path), "preview", "checkin", "--member", users[0].email,
+    assert cli(["--config", str(path), "preview", "checkin", "--member", users[0].email,
                      "--output", str(html)]) == 0
     out = capsys.readouterr().out
     assert "Subject: Check-in" in out and "1. What is working well" in out
@@ -370,8 +373,8 @@ def test_cli_send_twice_sends_once(stack, tmp_path, capsys):
     users = [stack.new_user("twice") for _ in range(3)]
     path = write_config(stack, tmp_path, users)
     argv = ["--config", str(path), "send", "checkin", "--at", "2026-12-23T09:01:00+01:00"]
-    assert cli.main(argv) == 0
-    assert cli.main(argv) == 0
+    assert cli(argv) == 0
+    assert cli(argv) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["sent 3 check-ins for all teams", "sent 0 check-ins for all teams, 3 already sent"]
     assert len(stack.smtp_received) == 3
@@ -440,8 +443,8 @@ async def test_reply_to_carries_the_token_only_with_plus_tokens(stack, tmp_path)
 
 def test_send_refuses_an_unknown_team_or_member(stack, tmp_path, capsys):
     path = write_config(stack, tmp_path, [stack.new_user("known")])
-    assert cli.main(["--config", str(path), "send", "checkin", "--team", "nope", "--dry-run"]) == 1
+    assert cli(["--config", str(path), "send", "checkin", "--team", "nope", "--dry-run"]) == 1
     assert "no such team" in capsys.readouterr().err
-    assert cli.main(["--config", str(path), "send", "checkin", "--member", "x@example.org",
+    assert cli(["--config", str(path), "send", "checkin", "--member", "x@example.org",
                      "--dry-run"]) == 1
     assert "nobody in the config" in capsys.readouterr().err

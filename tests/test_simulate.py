@@ -13,11 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailer.addressing import message_id, plus_address
-from mailer.classify import classify, find_return_date
-from mailer.compose import build_message
-from mailer.models import RenderedMail
-from mailer.questions import load_default_questions
-from mailer.simulate import (
+from mailer.config.questions import load_default_questions
+from mailer.demo.simulate import (
     Persona,
     fake_token,
     forged_reply,
@@ -26,6 +23,9 @@ from mailer.simulate import (
     reply,
     responds,
 )
+from mailer.models import RenderedMail
+from mailer.outbound.compose import build_message
+from mailer.parse.classify import classify, find_return_date
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DUE = datetime(2026, 11, 30, 9, 0, tzinfo=STOCKHOLM)
@@ -311,7 +311,7 @@ def test_other_prompt_kinds_get_their_own_answers(kind: str) -> None:
 
 
 def test_a_day_of_delays_stays_plausible() -> None:
-    from mailer.simulate import reply_delay
+    from mailer.demo.simulate import reply_delay
 
     rng = random.Random(12)
     delays = [reply_delay(rng) for _ in range(200)]
@@ -330,7 +330,7 @@ REALISTIC = [("gmail", "inline"), ("gmail", "top_numbered"), ("thunderbird", "in
 @pytest.mark.parametrize(("client", "style"), REALISTIC)
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_extractor_recovers_the_answers(client: str, style: str, language: str) -> None:
-    extract = pytest.importorskip("mailer.extract")
+    extract = pytest.importorskip("mailer.parse.extract")
     who = persona(language, client, style)
     for week in range(3):
         result = reply(prompt(who), who, week=week, rng=random.Random(week), sent_at=SENT)

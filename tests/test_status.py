@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mailer.models import AddressFailure, Pause
-from mailer.samples import sample_config, sample_person, sample_team
-from mailer.status import render_text, team_status
+from mailer.outbound.samples import sample_config, sample_person, sample_team
+from mailer.service.status import render_text, team_status
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)  # a Saturday
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)  # a Saturday
 
 
 def test_times_are_shown_in_the_managers_zone_and_only_this_teams_facts(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_times_are_shown_in_the_managers_zone_and_only_this_teams_facts(tmp_path
     team = sample_team(members=[sydney], manager=manager)
     config = sample_config(tmp_path, teams=[team])
     status = team_status(
-        config, team, now=NOW, last_send=datetime(2026, 11, 27, 22, 0, 0, 123456, tzinfo=timezone.utc),
+        config, team, now=NOW, last_send=datetime(2026, 11, 27, 22, 0, 0, 123456, tzinfo=UTC),
         last_poll="2026-11-28T11:59:00+00:00", counts={"record": 4, "quarantine": 1},
         pauses=[Pause("platform", "chloe@example.com", date(2026, 11, 20), date(2026, 11, 30),
                       "out_of_office", NOW),

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mailer import compose, samples
 from mailer.errors import TemplateError
 from mailer.models import LANGUAGES
+from mailer.outbound import compose, samples
+from mailer.service import check
 
 KINDS = ("checkin", "review", "feedback", "reflection")
 CONTEXTS = {"checkin": samples.checkin_context, "review": samples.review_context,
@@ -137,7 +138,7 @@ def test_team_template_folder_wins_and_falls_back_to_builtin(tmp_path, config):
     mail, _ = rendered(env, custom, "checkin", "en")
     assert mail.subject == "Hello Anna" and mail.text == "Custom body\n"
     assert "max-width: 600px" in mail.html  # the HTML part still comes from the built-in folder
-    problems = compose.template_problems(custom)
+    problems = check.template_problems(custom)
     assert not [p for p in problems if p.split(":")[0].split("/")[-1] in KINDS], problems
 
 
@@ -158,7 +159,7 @@ def test_a_broken_team_template_is_a_check_problem_not_a_crash(tmp_path, config,
         config.service, templates_dir=tmp_path))
     with pytest.raises(TemplateError, match=re.escape(expected)):
         rendered(compose.build_environment(custom), custom, "checkin", "en")
-    problems = compose.template_problems(custom)
+    problems = check.template_problems(custom)
     assert any(p.startswith("en/checkin: ") and expected in p for p in problems), problems
     assert not any(p.startswith("sv/checkin") for p in problems)
 
@@ -170,14 +171,17 @@ def test_a_missing_template_is_a_template_error(tmp_path, config):
 
 
 def test_template_problems_of_the_builtin_prompts_are_none(config):
-    problems = compose.template_problems(config)
+    problems = check.template_problems(config)
     assert not [p for p in problems if p.split(":")[0].split("/")[-1] in KINDS], problems
 
 
-def test_template_problems_reports_a_missing_sample_module(config, monkeypatch):
-    monkeypatch.setitem(samples.SAMPLES, "newsletter", "mailer.no_such_module:sample")
-    problems = compose.template_problems(config)
-    assert any(p.startswith("newsletter: cannot load the sample data") for p in problems)
+def test_template_problems_reports_sample_data_that_fails(config, monkeypatch):
+    def broken(config, team, language):
+        raise KeyError("goals")
+
+    monkeypatch.setitem(check.SAMPLES, "checkin", broken)
+    problems = check.template_problems(config)
+    assert "sv/checkin: the sample data failed: KeyError: 'goals'" in problems
 
 
 def test_a_team_can_replace_and_reorder_its_questions(env, config):

@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, Literal
@@ -254,7 +254,7 @@ def write_figures(name: str, figures: dict[str, Any], path: Path | None = None) 
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
-    data[name] = {**figures, "written_at": datetime.now(timezone.utc).isoformat(
+    data[name] = {**figures, "written_at": datetime.now(UTC).isoformat(
         timespec="seconds")}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -465,16 +465,16 @@ def _sent_prompts(data_dir: Path, emails: Sequence[str], days: Sequence[date],
                   domain: str) -> list[Any]:
     """A ledger holding one sent check-in per (person, day), as ``mailer send`` leaves it."""
     from mailer.addressing import message_id, mint_token
-    from mailer.ledger import Ledger
+    from mailer.config.questions import load_default_questions
     from mailer.models import Prompt, Slot
-    from mailer.questions import load_default_questions
+    from mailer.storage.ledger import Ledger
 
     ledger = Ledger.in_dir(data_dir)
     questions = tuple(q.id for q in load_default_questions()["checkin"])
     stockholm = timezone(timedelta(hours=1))
     prompts = []
     for day in days:
-        due = datetime(day.year, day.month, day.day, 9, tzinfo=stockholm).astimezone(timezone.utc)
+        due = datetime(day.year, day.month, day.day, 9, tzinfo=stockholm).astimezone(UTC)
         for email in emails:
             slot = Slot(TEAM, email, "checkin", day.isoformat())
             token = mint_token(slot, SECRET.encode())
@@ -562,7 +562,7 @@ def poll_scenario(stack: MailStack, folder: Path, *, replies: int, kills: int, s
 
 
 def _record_message_ids(root: Path) -> list[str]:
-    from mailer.records import load_record
+    from mailer.storage.records import load_record
 
     return [str(load_record(Path(parent, name).read_text(encoding="utf-8")).message_id)
             for parent, _, files in os.walk(root) for name in files

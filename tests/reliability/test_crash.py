@@ -27,9 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from mailer import jobs, outbox
-from mailer.config import load_config
-from mailer.context import open_context
+from mailer.config.load import load_config
+from mailer.outbound import smtp as outbox
+from mailer.service import send as jobs
+from mailer.service.context import open_context
 from tests.mailstack import MailStack
 from tests.reliability.crashes import (
     SECRET,

@@ -1,0 +1,80 @@
+"""``mailer poll`` and ``mailer parse-reply``: replies read from the mailbox, or from files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailer.cli.options import config_of
+from mailer.config.questions import load_default_questions
+from mailer.parse.replies import parse_file
+from mailer.service.context import Context, open_context
+from mailer.service.poll import poll_and_answer, poll_forever
+
+
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = subs.add_parser(
+        "poll", help="read replies from the mailbox into records",
+        description="Read new messages from the IMAP folder, write a record per reply, move them."
+                    "\n\nexample: mailer poll --once",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("--once", action="store_true", help="process what is there and exit")
+    sub.set_defaults(run=poll)
+
+    sub = subs.add_parser(
+        "parse-reply", help="run the reply parser on files",
+        description="Classify and extract replies from files, one JSON object per line.\n\n"
+                    "example: mailer parse-reply --json reply.eml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    sub.add_argument("--json", action="store_true", help="JSON lines (the default output)")
+    sub.add_argument("--as", dest="as_kind", choices=("eml", "text", "html"),
+                     help="input kind (default: from the extension)")
+    sub.set_defaults(run=parse_reply)
+
+
+def poll(args: argparse.Namespace) -> int:
+    """``mailer poll [--once]``."""
+    ctx = open_context(config_of(args))
+    if args.once:
+        report = asyncio.run(poll_and_answer(ctx))
+        print(report.summary())
+        return 1 if report.errors else 0
+    asyncio.run(_until_signal(ctx))
+    return 0
+
+
+async def _until_signal(ctx: Context) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await poll_forever(ctx, stop)
+
+
+def parse_reply(args: argparse.Namespace) -> int:
+    """``mailer parse-reply [--json] [--as eml|text|html] FILE...``: one JSON line per file."""
+    questions = load_default_questions()["checkin"]
+    status = 0
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(json.dumps({"file": str(path), "error": exc.strerror or str(exc)}))
+            status = 1
+            continue
+        result = parse_file(data, as_kind=args.as_kind or _kind_of(path), questions=questions,
+                            received_at=datetime.now(UTC))
+        print(json.dumps({"file": str(path), **result}, ensure_ascii=False))
+    sys.stdout.flush()
+    return status
+
+
+def _kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return {".html": "html", ".htm": "html", ".txt": "text"}.get(suffix, "eml")

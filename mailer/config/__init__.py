@@ -1,0 +1,1 @@
+"""mailer.config.load."""

@@ -1,0 +1,461 @@
+"""``mailer demo``: about five simulated weeks of the real service on an embedded mail server.
+
+Everything runs in one process and one event loop, on loopback, and stops when the demo ends:
+
+* :class:`~mailer.demo.server.EmbeddedMailServer` (aiosmtpd + pymap, STARTTLS) with an account
+  for the service and for every person of ``config/demo.toml``;
+* the service exactly as ``mailer run`` wires it: :func:`mailer.outbound.schedule.job_specs` gives the
+  cron triggers, :meth:`mailer.service.run.Service.send` runs :func:`mailer.service.send.send_due` over SMTP,
+  and :func:`mailer.service.poll.poll_forever` reads replies over IMAP (IDLE) into YAML records and
+  sends the receipts. The only difference is the clock: a simulated one, advanced from one
+  trigger fire time (``trigger.get_next_fire_time(prev, now)``) or simulated reply to the
+  next instead of waiting for it;
+* simulated people (:mod:`mailer.demo.simulate`) who read their mailbox and answer over SMTP.
+
+Everything written goes under one folder (``--output``, default ``./demo-output``): the
+service's data (ledger and records), the throwaway certificate, the digests and briefs the
+manager received. A folder from an earlier demo is replaced; any other non-empty folder is
+refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import os
+import random
+import secrets
+import shutil
+import ssl
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+
+from mailer.config.load import load_config
+from mailer.demo.server import EmbeddedMailServer
+from mailer.demo.simulate import (
+    Persona,
+    Simulated,
+    forged_reply,
+    out_of_office,
+    parse_prompt,
+    reply,
+    reply_delay,
+    responds,
+)
+from mailer.errors import MailerError
+from mailer.kinds import KIND_NAMES
+from mailer.models import Config, Person
+from mailer.outbound import schedule
+from mailer.service import poll as poller
+from mailer.service import run as app
+from mailer.service.context import Context, open_context
+
+log = logging.getLogger("mailer.demo.run")
+
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.toml"
+#: A Monday: the weeks then hold a reflection, a feedback round, a monthly review, an away
+#: period and the Christmas holidays of config/demo.toml.
+START = datetime(2026, 11, 23, 0, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+MARKER = ".mailer-demo"
+SEED = 2026
+#: Fixed, so that a rerun mints the same reply tokens; never used outside the demo.
+TOKEN_SECRET = "mailer-demo-token-secret: throwaway, for the simulation only"
+OUTSIDER = Persona(name="Jonas Extern", email="jonas@partner.example", language="sv",
+                   client="outlook", answers="free_text")
+DRAIN_SECONDS = 3.0
+
+
+class SimClock:
+    """The demo's time: set by the simulation, read by the service, the poller and the server."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# --------------------------------------------------------------------------- the cast
+
+# (client, answer style) per member in config order, cycling: inline and top-posted answers,
+# every client, Swedish and English as the config says.
+_STYLES = [("gmail", "inline"), ("outlook", "top_numbered"), ("iphone", "top_numbered"),
+           ("thunderbird", "inline"), ("gmail", "free_text"), ("apple_mail", "labelled")]
+_OBSTACLE = {"sv": "Väntar fortfarande på att betalteamet granskar API-ändringen; "
+                   "det blockerar lanseringen.",
+             "en": "Still waiting on the payments team to review the API change; "
+                   "it blocks the launch."}
+
+
+@dataclass
+class Cast:
+    """Who plays what: the personas, and the members with a part in the story."""
+
+    people: dict[str, Persona]
+    tired: str | None = None  # energy 4 -> 2; the same obstacle in weeks 3 and 4
+    quiet: str | None = None  # stops answering
+    away: str | None = None  # an out-of-office in ``away_week``
+    away_week: int = 3
+    forged_for: str | None = None  # whose prompt an outsider answers in ``forged_week``
+    forged_week: int = 1
+
+
+def cast_for(config: Config) -> Cast:
+    team = config.teams[0]
+    members = list(team.members)
+    teammates = tuple(p.first_name for p in members)
+    people: dict[str, Persona] = {}
+    for index, person in enumerate(members):
+        client, answers = _STYLES[index % len(_STYLES)]
+        people[person.email] = Persona.for_person(
+            person, client=client, answers=answers, reply_rate=0.85,
+            teammates=tuple(n for n in teammates if n != person.first_name),
+            energy=(4, 3, 4, 4, 3) if index % 2 else (4,))
+    manager = team.manager
+    people[manager.email] = Persona.for_person(manager, client="outlook",
+                                               answers="top_numbered")
+    cast = Cast(people)
+
+    def role(index: int) -> str | None:
+        return members[index].email if index < len(members) else None
+
+    cast.forged_for, cast.tired, cast.quiet, cast.away = role(0), role(2), role(3), role(4)
+    if cast.tired:
+        tired = people[cast.tired]
+        people[cast.tired] = replace(tired, energy=(4, 4, 3, 2, 2), obstacle_weeks=(3, 4),
+                                     recurring_obstacle=_OBSTACLE[tired.language])
+    if cast.quiet:
+        people[cast.quiet] = replace(people[cast.quiet], quiet_from_week=3)
+    return cast
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class DemoReport:
+    output: Path
+    weeks: int
+    started: datetime
+    ended: datetime
+    sent: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    skipped_at_start: int = 0
+    replies_sent: int = 0
+    inbound: dict[str, int] = field(default_factory=dict)
+    records: int = 0
+    paused: list[str] = field(default_factory=list)
+    mail_files: list[Path] = field(default_factory=list)
+    digest_text: str = ""
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        records_dir = self.output / "data" / "records"
+        out = [f"mailer demo: {self.weeks} simulated weeks, {self.started:%Y-%m-%d} to "
+               f"{self.ended:%Y-%m-%d}, in {self.seconds:.1f} s",
+               "sent: " + (", ".join(f"{n} {kind}" for kind, n in sorted(self.sent.items()))
+                           or "nothing")]
+        by_kind: dict[str, list[str]] = {}
+        for (kind, why), n in sorted(self.skipped.items()):
+            by_kind.setdefault(kind, []).append(f"{n} {why}")
+        for kind, reasons in by_kind.items():
+            out.append(f"skipped {kind}: {', '.join(reasons)}")
+        if self.skipped_at_start:
+            out.append(f"skipped at start: {self.skipped_at_start} slots from before the first "
+                       "day (like `mailer run`, the demo never sends those late)")
+        inbound = ", ".join(f"{n} {what}" for what, n in sorted(self.inbound.items()))
+        out += [f"simulated replies sent: {self.replies_sent}; inbound: {inbound or 'none'}",
+                f"replies recorded: {self.records}; quarantined: "
+                f"{self.inbound.get('quarantine', 0)}",
+                "paused: " + ("; ".join(self.paused) or "nobody"),
+                f"everything it wrote is under {self.output}",
+                f"records: {records_dir}"]
+        digests = [p for p in self.mail_files if p.name.startswith("digest-")]
+        if digests:
+            html = [p for p in digests if p.suffix == ".html"]
+            text = [p for p in digests if p.suffix == ".txt"]
+            out.append(f"last digest: {html[-1] if html else '-'} (text: {text[-1] if text else '-'})")
+        return out
+
+
+# --------------------------------------------------------------------------- the run
+
+
+async def run_demo(config_path: Path, output: Path, *, weeks: int = 5,
+                   seed: int = SEED) -> DemoReport:
+    """Run the simulation; everything it writes goes under ``output``."""
+    if not 1 <= weeks <= 12:
+        raise MailerError("--weeks must be between 1 and 12")
+    started = time.monotonic()
+    output = _prepare(output)
+    config = load_config(config_path)
+    clock = SimClock(START)
+    report = DemoReport(output=output.resolve(), weeks=weeks, started=START,
+                        ended=START + timedelta(weeks=weeks))
+    async with EmbeddedMailServer(cert_dir=output / "tls", clock=clock) as server:
+        with _secrets(config) as passwords:
+            config = _on_loopback(config, server, output / "data")
+            ctx = open_context(config)
+            await _accounts(server, config, passwords)
+            demo = _Simulation(ctx, server, clock, cast_for(config), passwords, seed)
+            await demo.run(report.ended)
+            report.replies_sent = demo.replies_sent
+            _tally(ctx, report)
+            await _save_manager_mail(server, config, output / "mail", report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _prepare(output: Path) -> Path:
+    if output.exists() and any(output.iterdir()):
+        if not (output / MARKER).exists():
+            raise MailerError(f"{output} is not empty and was not made by mailer demo; "
+                              "choose another --output")
+        shutil.rmtree(output)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / MARKER).write_text("written by `mailer demo`; deleted by the next run\n")
+    return output
+
+
+@contextmanager
+def _secrets(config: Config) -> Iterator[dict[str, str]]:
+    """The demo's passwords in the environment variables the config names, then restored."""
+    names = {config.service.secret_env: TOKEN_SECRET}
+    service_password = secrets.token_urlsafe(16)
+    for env in (config.smtp.password_env, config.imap.password_env):
+        if env:
+            names[env] = service_password
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(names)
+    try:
+        yield {"service": service_password}
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _on_loopback(config: Config, server: EmbeddedMailServer, data_dir: Path) -> Config:
+    """The demo config pointed at the embedded server and the output folder."""
+    return replace(
+        config,
+        service=replace(config.service, data_dir=data_dir.resolve()),
+        smtp=replace(config.smtp, host=server.host, port=server.smtp_port, security="starttls",
+                     ca_file=server.ca_file, password_command=None),
+        imap=replace(config.imap, host=server.host, port=server.imap_port, security="starttls",
+                     ca_file=server.ca_file, password_command=None, poll_seconds=1),
+    )
+
+
+async def _accounts(server: EmbeddedMailServer, config: Config,
+                    passwords: dict[str, str]) -> None:
+    service = {a for a in (config.smtp.username, config.imap.username,
+                           config.smtp.from_address) if a}
+    for address in service:
+        await server.add_user(address, passwords["service"])
+    people: list[Person] = [p for team in config.teams for p in (team.manager, *team.members)]
+    for person in people:
+        passwords[person.email] = secrets.token_urlsafe(12)
+        await server.add_user(person.email, passwords[person.email])
+    passwords[OUTSIDER.email] = secrets.token_urlsafe(12)
+    await server.add_user(OUTSIDER.email, passwords[OUTSIDER.email])
+
+
+# --------------------------------------------------------------------------- the simulation
+
+
+@dataclass(order=True)
+class _Event:
+    at: datetime
+    order: int
+    what: str = field(compare=False)  # "job" or "mail"
+    spec: schedule.JobSpec | None = field(compare=False, default=None)
+    mail: Simulated | None = field(compare=False, default=None)
+    sender: str = field(compare=False, default="")
+    envelope_from: str = field(compare=False, default="")
+
+
+class _Simulation:
+    def __init__(self, ctx: Context, server: EmbeddedMailServer, clock: SimClock, cast: Cast,
+                 passwords: dict[str, str], seed: int) -> None:
+        self.ctx, self.server, self.clock, self.cast = ctx, server, clock, cast
+        self.passwords, self.seed = passwords, seed
+        self.events: list[_Event] = []
+        self.order = 0
+        self.seen: dict[str, int] = {}
+        self.replies_sent = 0
+        self.forged = False
+        self.tls = ssl.create_default_context(cafile=str(server.ca_file))
+
+    def push(self, event: _Event) -> None:
+        self.order += 1
+        event.order = self.order
+        heapq.heappush(self.events, event)
+
+    async def run(self, until: datetime) -> None:
+        service = app.Service(self.ctx, clock=self.clock)
+        for spec in schedule.job_specs(self.ctx.config):
+            first = spec.trigger.get_next_fire_time(None, self.clock())
+            if first is not None:
+                self.push(_Event(first, 0, "job", spec=spec))
+        stop = asyncio.Event()
+        polling = asyncio.create_task(poller.poll_forever(self.ctx, stop, now_fn=self.clock))
+        try:
+            for kind in KIND_NAMES:  # mailer run's catch-up pass at start
+                await service.send(kind)
+            while self.events and self.events[0].at < until:
+                event = heapq.heappop(self.events)
+                self.clock.now = max(self.clock.now, event.at)
+                if event.what == "job":
+                    await self._fire(service, event)
+                else:
+                    await self._deliver(event)
+            await self._drain()
+        finally:
+            stop.set()
+            await polling
+
+    async def _fire(self, service: app.Service, event: _Event) -> None:
+        spec = event.spec
+        assert spec is not None
+        await service.send(spec.kind, spec.team)
+        following = spec.trigger.get_next_fire_time(event.at, event.at)
+        if following is not None:
+            self.push(_Event(following, 0, "job", spec=spec))
+        await self._read_mailboxes()
+
+    async def _read_mailboxes(self) -> None:
+        """Each simulated person reads their new mail and decides what to answer."""
+        for address, persona in self.cast.people.items():
+            inbox = await self.server.messages(address)
+            new, self.seen[address] = inbox[self.seen.get(address, 0):], len(inbox)
+            for raw in new:
+                self._answer(persona, raw)
+
+    def _answer(self, persona: Persona, raw: bytes) -> None:
+        msg = message_from_bytes(raw, policy=policy.default)
+        prompt = parse_prompt(msg)
+        if prompt.token is None or msg.get("Auto-Submitted") or prompt.kind not in (
+                "checkin", "review", "feedback", "reflection"):
+            return  # digests, briefs and receipts are read, not answered
+        now = self.clock()
+        week = (now - START).days // 7
+        rng = random.Random(f"{self.seed}:{persona.email}:{prompt.message_id}")
+        if persona.email == self.cast.away and week == self.cast.away_week:
+            back = (START + timedelta(weeks=week + 2)).date()
+            mail = out_of_office(msg, persona, back_on=back, rng=rng,
+                                 sent_at=now + timedelta(minutes=1), contact=self._manager())
+            self._send_later(mail, persona.email, envelope_from="")
+            return
+        if persona.email == self.cast.forged_for and week == self.cast.forged_week \
+                and not self.forged:
+            # The prompt was forwarded to someone outside the team, who answers it.
+            self.forged = True
+            at = now + reply_delay(rng)
+            mail = forged_reply(msg, OUTSIDER, week=week, rng=rng, sent_at=at)
+            self._send_later(mail, OUTSIDER.email)
+        if responds(persona, week, rng):
+            at = now + reply_delay(rng)
+            self._send_later(reply(msg, persona, week=week, rng=rng, sent_at=at), persona.email)
+
+    def _manager(self) -> str:
+        return self.ctx.config.teams[0].manager.name
+
+    def _send_later(self, mail: Simulated, sender: str, *, envelope_from: str | None = None) -> None:
+        when = message_from_bytes(mail.raw, policy=policy.default)["Date"].datetime
+        self.push(_Event(when, 0, "mail", mail=mail, sender=sender,
+                         envelope_from=sender if envelope_from is None else envelope_from))
+
+    async def _deliver(self, event: _Event) -> None:
+        """A simulated person's client submits the mail over STARTTLS + AUTH."""
+        assert event.mail is not None
+        msg = message_from_bytes(event.mail.raw, policy=policy.default)
+        to = [a.addr_spec for a in msg["To"].addresses]
+        client = aiosmtplib.SMTP(hostname=self.server.host, port=self.server.smtp_port,
+                                 tls_context=self.tls, timeout=30)
+        async with client:  # STARTTLS on connect: the server offers it
+            await client.login(event.sender, self.passwords[event.sender])
+            # An auto-reply goes out with a null reverse-path (RFC 3834 3.3, RFC 5321 4.5.5).
+            await client.sendmail(event.envelope_from, to, event.mail.raw)
+        self.replies_sent += 1
+        await self._drain()
+        await self._read_mailboxes()
+
+    async def _drain(self) -> None:
+        """Wait until the poller has filed everything in the service's inbox (it moves each
+        message to the processed or quarantine folder once its record is on disk)."""
+        imap = self.ctx.config.imap
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while await self.server.messages(imap.username, imap.folder):
+            if time.monotonic() > deadline:
+                log.warning("the poller left mail in %s for %.0f s", imap.folder, DRAIN_SECONDS)
+                return
+            await asyncio.sleep(0.005)
+
+
+# --------------------------------------------------------------------------- after the run
+
+
+def _tally(ctx: Context, report: DemoReport) -> None:
+    for prompt in ctx.ledger.prompts():
+        if prompt.state == "sent":
+            report.sent[prompt.slot.kind] += 1
+        elif prompt.state == "skipped" and prompt.due_at < report.started:
+            report.skipped_at_start += 1
+        elif prompt.state == "skipped":
+            why = (prompt.skip_reason or "unknown").split(":")[0].split()[0]
+            report.skipped[(prompt.slot.kind, why)] += 1
+    report.inbound = dict(ctx.ledger.inbound_counts())
+    report.records = sum(1 for _ in ctx.store.root.rglob("*.yaml"))
+    report.paused = [f"{p.email} {p.start:%Y-%m-%d} to {p.until:%Y-%m-%d} ({p.reason})"
+                     for p in ctx.ledger.pauses()]
+
+
+async def _save_manager_mail(server: EmbeddedMailServer, config: Config, folder: Path,
+                             report: DemoReport) -> None:
+    """The digests and briefs as the manager received them: one .html and one .txt each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for team in config.teams:
+        for raw in await server.messages(team.manager.email):
+            msg = message_from_bytes(raw, policy=policy.default)
+            assert isinstance(msg, EmailMessage)
+            kind = parse_prompt(msg).kind
+            if kind not in ("digest", "brief"):
+                continue
+            stamp = msg["Date"].datetime.strftime("%Y-%m-%d")
+            base = folder / f"{kind}-{team.name}-{stamp}"
+            for subtype in ("html", "plain"):
+                part = msg.get_body(preferencelist=(subtype,))
+                if part is not None:
+                    content = str(part.get_content()).replace("\r\n", "\n")
+                    path = base.with_suffix(".html" if subtype == "html" else ".txt")
+                    path.write_text(content, encoding="utf-8")
+                    report.mail_files.append(path.resolve())
+                    if kind == "digest" and subtype == "plain":
+                        report.digest_text = content
+
+
+@contextmanager
+def quiet_logs(quiet: bool) -> Iterator[None]:
+    """The service logs each batch at INFO; the demo prints its own summary instead."""
+    logger = logging.getLogger("mailer")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

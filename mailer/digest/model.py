@@ -1,0 +1,260 @@
+"""The shapes of the weekly digest: frozen dataclasses, and the ISO-week arithmetic. Pure.
+
+:func:`mailer.digest.build.build_digest` returns a :class:`Digest`. All dates and times in it are in
+the manager's time zone; texts are shortened but not escaped (templates escape).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from mailer.digest.similarity import shorten
+from mailer.models import AddressFailure, Pause, Prompt, Record, Team
+
+#: The weeks the digest looks back over: 8 weeks of mood sparklines (this one and 7 before),
+#: the 4-week baselines, the last 3 prompts of a weekly check-in, and the previous monthly
+#: review round, which can lie two calendar months back.
+LOOKBACK_WEEKS = 9
+SPARK_WEEKS = 8
+BASELINE_WEEKS = 4
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+# --------------------------------------------------------------------------- the digest's shape
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A shortened answer and where it comes from (the evidence behind a line)."""
+
+    text: str
+    at: datetime  # when the reply arrived, manager's zone
+    question: str
+    record_id: str
+
+
+AttentionKind = Literal["bounce", "quiet", "low_mood", "mood_drop", "repeated_obstacle", "paused"]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One line of "needs attention": who, what, since when, and the evidence."""
+
+    kind: AttentionKind
+    email: str
+    name: str
+    anchor: str  # the person's section in the HTML part
+    since: date
+    until: date | None = None  # pauses
+    score: int | None = None  # low mood / drop: the latest score
+    average: float | None = None  # drop: the person's own average of the 4 weeks before
+    count: int = 0  # quiet: unanswered prompts; repeated obstacle: check-ins in a row
+    reason: str = ""  # pause: "command" | "out_of_office"; bounce: the server's words
+    last_reply: date | None = None  # quiet
+    evidence: Quote | None = None
+
+
+@dataclass(frozen=True)
+class MoodLine:
+    email: str
+    name: str
+    anchor: str
+    weeks: tuple[float | None, ...]  # mean score per week, oldest first
+    sparkline: str
+    latest: int | None  # the latest score this week
+
+
+@dataclass(frozen=True)
+class Pulse:
+    sent: int  # prompts sent this week (check-ins and reviews)
+    replied: int
+    rate: float | None
+    sent_before: int  # the same over the 4 weeks before
+    replied_before: int
+    rate_before: float | None
+    week_labels: tuple[str, ...]  # "W41" .. "W48"
+    team_mood: tuple[float | None, ...]  # None where fewer than 3 people gave a score
+    team_sparkline: str
+    team_average: float | None  # this week; None with fewer than 3 answers
+    answers: int  # people who gave a score this week
+    people: tuple[MoodLine, ...]
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    email: str
+    name: str
+    anchor: str
+    working_well: Quote | None
+    obstacles: Quote | None
+    progress: Quote | None
+    goals: tuple[str, ...]
+    commitment: Quote | None  # "next month" of their latest review
+    replied_this_week: bool
+    last_reply: date | None
+    paused_until: date | None
+    sparkline: str
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    email: str
+    name: str
+    anchor: str
+    committed: Quote | None  # this round's "next month"
+    previous: Quote | None  # the previous round's "next month"
+    outcome: Quote | None  # this round's "what happened"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    round: str | None  # month of the latest review round, "2026-11"
+    previous_round: str | None
+    people: tuple[ReviewLine, ...]
+    missing: tuple[str, ...]  # names asked in this round who have not answered
+    own: tuple[Quote, ...]  # the manager's latest reflection
+    own_round: str | None
+    own_missing: bool  # a reflection prompt went out this month and is unanswered
+
+
+@dataclass(frozen=True)
+class ScaleSummary:
+    question: str
+    counts: tuple[int, int, int, int, int]  # answers 1..5
+    answers: int
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    quarter: str
+    respondents: int
+    min_respondents: int
+    shown: bool  # False: only "n answers so far, shown at min_respondents"
+    comments: tuple[tuple[str, tuple[str, ...]], ...]  # (question id, texts in seeded order)
+    scales: tuple[ScaleSummary, ...]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A suggested action, derived by an explicit rule (see :mod:`mailer.digest.steps`)."""
+
+    rule: str
+    habit: int  # 1 needs & feedback, 2 digital meetings, 3 daily contact, 4 goals, 5 follow-up
+    names: tuple[str, ...] = ()
+    count: int = 0
+    weeks: int = 0
+    topic: str = ""
+    on: date | None = None  # the next team meeting
+    score: int | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    team: str
+    team_name: str
+    manager: str
+    week: str
+    start: date  # Monday
+    end: date  # Sunday
+    as_of: datetime
+    next_meeting: date | None
+    attention: tuple[Attention, ...]
+    pulse: Pulse
+    people: tuple[PersonSummary, ...]
+    follow_up: FollowUp
+    feedback: FeedbackSummary | None
+    next_steps: tuple[NextStep, ...]
+
+
+# --------------------------------------------------------------------------- ISO weeks
+
+
+def week_monday(week: str) -> date:
+    """The Monday of an ISO week "YYYY-Www". :raises ValueError: for anything else."""
+    found = _WEEK_RE.match(week.strip())
+    if not found:
+        raise ValueError(f'"{week}" is not an ISO week; expected YYYY-Www such as 2026-W48')
+    try:
+        return date.fromisocalendar(int(found[1]), int(found[2]), 1)
+    except ValueError:
+        raise ValueError(f'"{week}" does not exist (year {found[1]} has no week {found[2]})') from None
+
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def week_bounds(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """``[Monday 00:00, next Monday 00:00)`` of the week in ``tz`` (DST-correct)."""
+    monday = week_monday(week)
+    return (datetime.combine(monday, time(), tz),
+            datetime.combine(monday + timedelta(days=7), time(), tz))
+
+
+def last_complete_week(now: datetime, tz: ZoneInfo) -> str:
+    """The ISO week before the one ``now`` falls in (in ``tz``)."""
+    return week_of(now.astimezone(tz).date() - timedelta(days=7))
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_start(quarter: str, tz: ZoneInfo) -> datetime:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return datetime(year, 3 * (q - 1) + 1, 1, tzinfo=tz)
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+# --------------------------------------------------------------------------- cleaned inputs
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The inputs after clean-up, shared by the section builders."""
+
+    team: Team
+    tz: ZoneInfo
+    start: datetime
+    end: datetime
+    as_of: datetime
+    names: Mapping[str, str]  # member email -> how the digest names them
+    anchors: Mapping[str, str]
+    by_member: Mapping[str, tuple[Record, ...]]  # answers of members, oldest first
+    own: tuple[Record, ...]  # the manager's reflections
+    feedback: tuple[Record, ...]
+    prompts: tuple[Prompt, ...]  # sent before ``as_of``, oldest first
+    pauses: tuple[Pause, ...]
+    failures: tuple[AddressFailure, ...]
+    min_respondents: int
+
+    def local(self, at: datetime) -> datetime:
+        return at.astimezone(self.tz)
+
+    def day(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+    def quote(self, record: Record, question: str, limit: int = 160) -> Quote | None:
+        value = record.answers.get(question)
+        text = shorten(str(value), limit) if value is not None else ""
+        if not text:
+            return None
+        return Quote(text, self.local(record.received_at), question, record.id)
+
+
+def display_names(team: Team) -> dict[str, str]:
+    """First names, or full names where two members share a first name."""
+    firsts = [p.first_name for p in team.members]
+    return {p.email: p.first_name if firsts.count(p.first_name) == 1 else p.name
+            for p in team.members}

@@ -1,0 +1,309 @@
+"""When each prompt is due, for whom, and why a slot is skipped. Pure: the clock is an argument.
+
+Two views of one calendar, kept consistent by the tests:
+
+* :func:`job_specs` turns the config into APScheduler ``CronTrigger`` jobs, one per group of
+  recipients sharing (kind, team, time zone, local time); ``mailer run`` registers them and the
+  demo drives the same triggers on a simulated clock;
+* :func:`slots_due` answers "what should have been sent by ``now``": each recipient's latest
+  occurrence of the kind at or before ``now``, as a :class:`Planned` slot that is either due or
+  carries the reason it is skipped (holiday, away, paused, missed).
+
+Periods (the part of a :class:`~mailer.models.Slot` that makes "at most once" hold): the local
+date for check-ins, ``YYYY-MM`` for reviews and reflections, ``YYYY-Qn`` for feedback, the
+meeting date for briefs and, for digests, the ISO week being summarised: a digest sent Monday to
+Wednesday summarises the previous ISO week (which has just ended), one sent Thursday to Sunday
+the current week so far (a Friday 15:00 digest covers Monday to Friday of its own week).
+
+Calendar skips apply to every prompt and the brief, but never to the digest: it is a record of
+the week that the manager reads when back, and a holiday Friday must not lose a week's summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from apscheduler.triggers.cron import CronTrigger
+
+from mailer.kinds import KIND_NAMES, KINDS, MEMBER_KINDS, PromptKind, prompt_kind
+from mailer.models import (
+    WEEKDAYS,
+    Config,
+    MonthlyRule,
+    Pause,
+    Person,
+    Slot,
+    Team,
+)
+
+#: APScheduler may wake a few milliseconds before the minute; a slot due within this margin
+#: counts as due now, so an early wake-up never falls back to the previous occurrence.
+EARLY = timedelta(minutes=1)
+_ORDINAL = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One recipient's latest slot of a kind at ``now``: due when ``skip_reason`` is None."""
+
+    slot: Slot
+    person: Person
+    team: Team
+    due_at: datetime  # aware, in the recipient's zone
+    skip_reason: str | None = None
+
+    @property
+    def due(self) -> bool:
+        return self.skip_reason is None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A cron job for a group of recipients sharing (kind, team, zone, local time)."""
+
+    id: str
+    kind: PromptKind
+    team: str
+    timezone: ZoneInfo
+    at: time  # the local fire time
+    trigger: CronTrigger
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Cadence:
+    """A kind's calendar for one team: weekdays or a monthly rule, a local time, a lead."""
+
+    time: time
+    weekdays: tuple[int, ...] = ()
+    monthly: MonthlyRule | None = None
+    months: tuple[int, ...] = ()
+    lead: timedelta = timedelta(0)  # briefs go out this long before the meeting
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def digest_week(day: date) -> str:
+    """The ISO week a digest sent on ``day`` summarises (see the module docstring)."""
+    year, week, weekday = day.isocalendar()
+    if weekday <= 3:  # Monday to Wednesday: the week that just ended
+        year, week, _ = (day - timedelta(days=7)).isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def period_of(kind: str, local_dt: datetime | date) -> str:
+    """The slot period of a send (for briefs: of the meeting) at a local date or time."""
+    day = local_dt.date() if isinstance(local_dt, datetime) else local_dt
+    cadence = KINDS[prompt_kind(kind)].cadence
+    if cadence == "day":
+        return day.isoformat()
+    if cadence == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if cadence == "quarter":
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return digest_week(day)
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+def recipients(team: Team, kind: str) -> tuple[Person, ...]:
+    """Members get check-ins, reviews and feedback; the manager everything else."""
+    return team.members if kind in MEMBER_KINDS else (team.manager,)
+
+
+def _cadence(team: Team, kind: str) -> _Cadence | None:
+    """The team's calendar for a kind, or None when the team does not send it."""
+    if kind == "checkin" and team.checkin and team.checkin.days:
+        return _Cadence(team.checkin.time, weekdays=team.checkin.days)
+    if kind in ("review", "feedback", "reflection"):
+        monthly = getattr(team, kind)
+        if monthly is None or not monthly.months:
+            return None
+        return _Cadence(monthly.time, monthly=monthly.on, months=monthly.months)
+    if kind == "digest" and team.digest:
+        return _Cadence(team.digest.time, weekdays=(team.digest.day,))
+    if kind == "brief" and team.meeting:
+        return _Cadence(team.meeting.time, weekdays=(team.meeting.day,),
+                        lead=timedelta(minutes=team.meeting.brief_minutes_before))
+    return None
+
+
+def _dates_descending(cadence: _Cadence, start: date) -> Iterator[date]:
+    """The cadence's occasion dates on or before ``start``, latest first (a bounded search)."""
+    if cadence.monthly is None:
+        for back in range(15):
+            day = start - timedelta(days=back)
+            if day.weekday() in cadence.weekdays:
+                yield day
+        return
+    year, month = start.year, start.month
+    for _ in range(25):
+        if month in cadence.months:
+            day = cadence.monthly.date_in(year, month)
+            if day <= start:
+                yield day
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def _fire_at(cadence: _Cadence, day: date, tz: ZoneInfo) -> datetime:
+    """The instant of an occasion, normalised through UTC (a time in a DST gap moves on)."""
+    wall = datetime.combine(day, cadence.time, tzinfo=tz) - cadence.lead  # wall clock, like cron
+    return wall.astimezone(UTC).astimezone(tz)
+
+
+def last_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime) -> tuple[date, datetime] | None:
+    """(occasion date, send instant) of the latest send at or before ``now`` (+ :data:`EARLY`)."""
+    limit = now + EARLY
+    start = limit.astimezone(tz).date() + timedelta(days=cadence.lead.days + 1)
+    for day in _dates_descending(cadence, start):
+        at = _fire_at(cadence, day, tz)
+        if at <= limit:
+            return day, at
+    return None
+
+
+# --------------------------------------------------------------------------- skips
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, years=year)
+
+
+def holiday_name(country: str, day: date) -> str | None:
+    """The public holiday of ``country`` on ``day``, or None (unknown countries have none)."""
+    try:
+        found = _holidays(country.upper(), day.year).get(day)
+    except NotImplementedError:  # the holidays package does not know this country
+        return None
+    return str(found) if found else None
+
+
+def _pause_until(person: Person, team: Team, day: date, pauses: Sequence[Pause]) -> date | None:
+    ends = [p.until for p in pauses
+            if p.team == team.name and p.email in person.addresses and p.start <= day <= p.until]
+    return max(ends) if ends else None
+
+
+def calendar_skip(kind: str, person: Person, team: Team, day: date,
+                  pauses: Sequence[Pause]) -> str | None:
+    """Why ``person`` gets no ``kind`` on their local ``day``: away, paused or a holiday."""
+    if kind == "digest":
+        return None
+    if any(day in period for period in person.away):
+        return "away"
+    until = _pause_until(person, team, day, pauses)
+    if until is not None:
+        return f"paused until {until.isoformat()}"
+    name = holiday_name(person.country, day)
+    return f"holiday: {name}" if name else None
+
+
+def human_duration(delta: timedelta) -> str:
+    """``2d 3h``, ``4h 12m``, ``35m``: for log lines and skip reasons."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def slots_due(
+    config: Config,
+    kind: str,
+    *,
+    now: datetime,
+    catch_up: timedelta,
+    ledger_pauses: Sequence[Pause],
+    team: str | None = None,
+    member: str | None = None,
+) -> list[Planned]:
+    """Each recipient's latest ``kind`` slot at ``now``, due or with the reason it is skipped.
+
+    A slot missed by more than ``catch_up`` is skipped ("missed by 5h 2m"), never sent late.
+    Only the latest occurrence per recipient is planned: older ones are not sent in a burst.
+
+    :param team: only this team (its name); :param member: only this address (or alias).
+    :raises ValueError: ``now`` is naive or ``kind`` unknown.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    period_of(kind, now)  # rejects an unknown kind early
+    planned: list[Planned] = []
+    for current in config.teams:
+        cadence = _cadence(current, kind)
+        if cadence is None or (team is not None and current.name != team):
+            continue
+        for person in recipients(current, kind):
+            if member is not None and member.lower() not in person.addresses:
+                continue
+            found = last_occurrence(cadence, person.timezone, now)
+            if found is not None:
+                planned.append(_plan(kind, current, person, found, now, catch_up, ledger_pauses))
+    return planned
+
+
+def _plan(kind: str, team: Team, person: Person, found: tuple[date, datetime], now: datetime,
+          catch_up: timedelta, pauses: Sequence[Pause]) -> Planned:
+    day, due_at = found
+    slot = Slot(team.name, person.email, prompt_kind(kind), period_of(kind, day))
+    reason = calendar_skip(kind, person, team, day, pauses)
+    late = now - due_at
+    if reason is None and late > catch_up:
+        reason = f"missed by {human_duration(late)}"
+    return Planned(slot, person, team, due_at, reason)
+
+
+# --------------------------------------------------------------------------- cron jobs
+
+
+def _cron_fields(cadence: _Cadence) -> dict[str, str]:
+    """CronTrigger fields of a cadence; a brief's lead shifts its weekday and time."""
+    if cadence.monthly is not None:
+        rule = cadence.monthly
+        day = str(rule.day) if rule.day is not None else (
+            f"{_ORDINAL[rule.nth or 1]} {WEEKDAYS[rule.weekday or 0]}")
+        return {"month": ",".join(map(str, cadence.months)), "day": day,
+                "hour": str(cadence.time.hour), "minute": str(cadence.time.minute)}
+    week = 7 * 24 * 60
+    lead = int(cadence.lead.total_seconds() // 60)
+    shifted = {(d * 24 * 60 + cadence.time.hour * 60 + cadence.time.minute - lead) % week
+               for d in cadence.weekdays}
+    days = sorted({m // (24 * 60) for m in shifted})
+    minute_of_day = {m % (24 * 60) for m in shifted}.pop()  # one time per cadence
+    return {"day_of_week": ",".join(WEEKDAYS[d] for d in days),
+            "hour": str(minute_of_day // 60), "minute": str(minute_of_day % 60)}
+
+
+def job_specs(config: Config) -> list[JobSpec]:
+    """One cron job per (kind, team, zone, local time), with a stable id; sorted by id."""
+    specs: list[JobSpec] = []
+    for team in config.teams:
+        for kind in KIND_NAMES:
+            cadence = _cadence(team, kind)
+            if cadence is None:
+                continue
+            groups: dict[str, list[Person]] = {}
+            for person in recipients(team, kind):
+                groups.setdefault(person.timezone.key, []).append(person)
+            fields = _cron_fields(cadence)
+            at = time(int(fields["hour"]), int(fields["minute"]))
+            for key, people in groups.items():
+                tz = ZoneInfo(key)
+                specs.append(JobSpec(
+                    id=f"{kind}:{team.name}:{key}:{at:%H:%M}", kind=kind,
+                    team=team.name, timezone=tz, at=at,
+                    trigger=CronTrigger(timezone=tz, **fields),
+                    recipients=tuple(p.email for p in people)))
+    return sorted(specs, key=lambda spec: spec.id)

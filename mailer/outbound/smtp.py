@@ -1,0 +1,383 @@
+"""SMTP delivery over aiosmtplib: batches on a few reused connections, retries, error translation.
+
+Generic: it sends :class:`Outgoing` messages and reports an :class:`Outcome` per message; it
+knows nothing of slots or the ledger (the caller records state in ``on_attempt``/``on_result``).
+
+* one TLS context for the whole batch (:func:`tls_context`): building one per connection, as
+  ``cert_bundle=`` does, costs 20x (MAILSTACK.md), and verification always stays on;
+* ``security``: "tls" is implicit TLS (RFC 8314), "starttls" requires the upgrade (RFC 3207;
+  a server that does not offer it is an error, never a silent plain-text downgrade), "none" is
+  plain (config validation allows it on loopback only);
+* at most ``smtp.max_connections`` connections, each reused for many messages;
+* a 4xx reply, a dropped connection or a timeout is retried with exponential backoff and
+  jitter up to ``smtp.max_attempts``; a 5xx reply fails that message only;
+* a refused login (535) or an unverifiable certificate stops the whole batch at once: retrying
+  a bad password locks accounts, and every later message would fail the same way.
+
+aiosmtplib errors are translated here into :class:`~mailer.errors.DeliveryError` and
+:class:`~mailer.errors.AuthenticationError`; nothing above this module sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import socket
+import ssl
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from mailer.addressing import addresses_of, is_valid_address
+from mailer.errors import AuthenticationError, DeliveryError
+from mailer.models import SmtpSettings
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for one recipient; ``key`` is the caller's (a slot key, a confirmation id).
+
+    ``message`` may be the wire form already (:func:`mailer.outbound.compose.build_raw`): flattening an
+    ``EmailMessage`` costs more CPU than sending it.
+    """
+
+    key: str
+    message: EmailMessage | bytes
+    recipient: str
+    sender: str  # the envelope sender (MAIL FROM)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    recipient: str
+    sent: bool
+    attempts: int
+    error: str | None = None
+    code: int | None = None
+    permanent: bool = False
+    #: The server refused this address itself (5xx to RCPT or DATA): worth marking as failing.
+    refused: bool = False
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with "equal jitter": half the delay fixed, half random."""
+
+    base: float = 1.0
+    factor: float = 2.0
+    cap: float = 60.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        ceiling = min(self.cap, self.base * self.factor ** (attempt - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: DeliveryError
+    fatal: bool = False  # stops the batch
+    refused: bool = False
+    dropped: bool = False  # the server closed the session
+
+
+AttemptHook = Callable[[Outgoing, int], None]
+ResultHook = Callable[[Outcome], None]
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The one verifying TLS context of a batch, trusting ``ca_file`` too when set."""
+    context = ssl.create_default_context()
+    if settings.ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=str(settings.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise DeliveryError(f"smtp.ca_file {settings.ca_file}: cannot load it: {exc}",
+                                permanent=True) from exc
+    return context
+
+
+# --------------------------------------------------------------------------- error translation
+
+
+def _code_failure(code: int, message: str, what: str, *, refused: bool = False) -> _Failure:
+    permanent = 500 <= code < 600
+    text = f"{what}: {code} {message}".strip()
+    return _Failure(DeliveryError(text, code=code, permanent=permanent), refused=refused and permanent)
+
+
+def classify(exc: BaseException, settings: SmtpSettings) -> _Failure:
+    """What a failure means for the message and the batch (see the module docstring)."""
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError) and exc.code >= 500:
+        return _Failure(AuthenticationError(
+            f"the SMTP server {where} refused the login of {settings.username!r} ({exc.code} "
+            f"{exc.message}); check the password, nothing was retried", code=exc.code), fatal=True)
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        first = exc.recipients[0]
+        return _code_failure(first.code, first.message, f"recipient {first.recipient} refused",
+                             refused=True)
+    if isinstance(exc, aiosmtplib.SMTPDataError):
+        return _code_failure(exc.code, exc.message, "message refused", refused=True)
+    if isinstance(exc, aiosmtplib.SMTPConnectResponseError) and exc.code >= 500:
+        return _Failure(DeliveryError(f"{where} refuses service: {exc.code} {exc.message}",
+                                      code=exc.code, permanent=True), fatal=True)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return _code_failure(exc.code, exc.message, f"{where} answered")
+    cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) else exc
+    if isinstance(cause, ssl.SSLError):  # includes certificate verification failures
+        return _Failure(DeliveryError(f"TLS with {where} failed: {cause}; check smtp.ca_file "
+                                      "and the server certificate", permanent=True), fatal=True)
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return _Failure(DeliveryError(f"{where}: {exc}", permanent=True))
+    if isinstance(exc, (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
+                        aiosmtplib.SMTPConnectError, OSError)):
+        return _Failure(DeliveryError(f"{where}: {exc or type(exc).__name__}"),
+                        dropped=isinstance(exc, aiosmtplib.SMTPServerDisconnected))
+    # What remains is aiosmtplib refusing to go on, e.g. STARTTLS required but not offered.
+    return _Failure(DeliveryError(f"{where}: {exc}", permanent=True), fatal=True)
+
+
+# --------------------------------------------------------------------------- connections
+
+
+class _Connection:
+    """One reusable SMTP session; connects on first use and after any failure."""
+
+    def __init__(self, settings: SmtpSettings, password: str | None,
+                 context: ssl.SSLContext | None, local_hostname: str) -> None:
+        self.settings, self.password, self.context = settings, password, context
+        self.local_hostname = local_hostname
+        self.smtp: aiosmtplib.SMTP | None = None
+        self.sent = 0  # messages sent on the current session
+
+    async def ensure(self) -> None:
+        if self.smtp is not None and self.smtp.is_connected:
+            return
+        s = self.settings
+        self.smtp = aiosmtplib.SMTP(
+            hostname=s.host, port=s.port, timeout=s.timeout, local_hostname=self.local_hostname,
+            use_tls=s.security == "tls", start_tls=s.security == "starttls",
+            tls_context=self.context if s.security != "none" else None)
+        self.sent = 0
+        await self.smtp.connect()
+        if s.username is not None and self.password is not None:
+            await self._login(self.smtp, s.username, self.password)
+        if self.smtp.is_ehlo_or_helo_needed:
+            await self.smtp.ehlo()
+
+    @staticmethod
+    async def _login(smtp: aiosmtplib.SMTP, username: str, password: str) -> None:
+        """Log in with the one best mechanism both sides know.
+
+        aiosmtplib's ``login()`` tries every mechanism in turn after a refusal, which turns one
+        wrong password into several failed logins (and locks accounts sooner).
+        """
+        if smtp.is_ehlo_or_helo_needed:
+            await smtp.ehlo()
+        methods = [m for m in smtp.supported_auth_methods if m in ("plain", "login", "cram-md5")]
+        if not methods:
+            raise aiosmtplib.SMTPException("the server offers no AUTH PLAIN, LOGIN or CRAM-MD5"
+                                           " (is STARTTLS or TLS configured?)")
+        await getattr(smtp, "auth_" + methods[0].replace("-", ""))(username, password)
+
+    async def send(self, item: Outgoing) -> None:
+        assert self.smtp is not None
+        if not isinstance(item.message, bytes):
+            await self.smtp.send_message(item.message, sender=item.sender,
+                                         recipients=[item.recipient])
+        elif is_valid_address(item.sender) and is_valid_address(item.recipient):
+            await self._transaction(self.smtp, item, item.message)
+        else:  # let aiosmtplib quote what our strict shape does not cover
+            await self.smtp.sendmail(item.sender, [item.recipient], item.message)
+        self.sent += 1
+
+    async def _transaction(self, smtp: aiosmtplib.SMTP, item: Outgoing, raw: bytes) -> None:
+        """MAIL, RCPT and DATA for one recipient (RFC 5321 3.3), as ``sendmail()`` does them,
+        without its re-parsing of both addresses (``email.utils.parseaddr``: a seventh of a
+        batch's CPU). The addresses passed :func:`is_valid_address`: nothing to quote."""
+        reply = await smtp.execute_command(b"MAIL", f"FROM:<{item.sender}>".encode("ascii"))
+        if reply.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, item.sender)
+        reply = await smtp.execute_command(b"RCPT", f"TO:<{item.recipient}>".encode("ascii"))
+        if reply.code not in (250, 251):
+            try:  # the session goes on with the next message: clear this envelope
+                await smtp.rset()
+            except (aiosmtplib.SMTPException, OSError):
+                self.drop()
+            raise aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, item.recipient)])
+        await smtp.data(raw)
+
+    def drop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.close()
+        self.smtp = None
+
+    async def close(self) -> None:
+        if self.smtp is not None and self.smtp.is_connected:
+            try:
+                await self.smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                self.smtp.close()
+        self.smtp = None
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class _Batch:
+    settings: SmtpSettings
+    items: Iterator[Outgoing]
+    on_attempt: AttemptHook | None
+    on_result: ResultHook | None
+    backoff: Backoff
+    rng: random.Random = field(default_factory=random.Random)
+    outcomes: list[Outcome] = field(default_factory=list)
+    fatal: DeliveryError | None = None
+    #: Set after the first login attempt: the other connections wait for it, so a wrong
+    #: password is tried once, not once per connection.
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def next_item(self) -> Outgoing | None:
+        if self.fatal is not None:
+            return None
+        return next(self.items, None)
+
+    def report(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if self.on_result is not None:
+            self.on_result(outcome)
+
+
+async def _attempt(conn: _Connection, item: Outgoing, settings: SmtpSettings
+                   ) -> tuple[_Failure | None, bool]:
+    """One try: (failure or None, whether it failed before a session existed)."""
+    try:
+        await conn.ensure()
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        conn.drop()
+        return classify(exc, settings), True
+    try:
+        await conn.send(item)
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        failure = classify(exc, settings)
+        if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+            conn.drop()  # after a drop, timeout or odd reply, a fresh session is the safe state
+        return failure, False
+    return None, False
+
+
+async def _deliver(batch: _Batch, conn: _Connection, item: Outgoing) -> Outcome:
+    """Send one message with retries; raise nothing but a batch-stopping DeliveryError."""
+    settings, failure = batch.settings, None
+    for attempt in range(1, settings.max_attempts + 1):
+        if batch.on_attempt is not None:
+            batch.on_attempt(item, attempt)
+        reused = conn.sent > 0
+        failure, connecting = await _attempt(conn, item, settings)
+        batch.ready.set()
+        if failure is None:
+            return Outcome(item.key, item.recipient, True, attempt)
+        stop = failure.error if failure.fatal else None
+        if stop is None and failure.error.permanent:
+            return _failed(item, attempt, failure)
+        if stop is None and connecting and attempt == settings.max_attempts:
+            stop = DeliveryError(f"cannot reach the SMTP server: {failure.error}")
+        if stop is not None:
+            if connecting:  # no session yet, so nothing was sent: the caller keeps it due
+                batch.report(Outcome(item.key, item.recipient, False, attempt,
+                                     error=str(stop), code=stop.code))
+            raise stop
+        # A session the server closed between two messages is reopened at once.
+        idle_drop = attempt == 1 and reused and failure.dropped
+        if attempt < settings.max_attempts and not idle_drop:
+            await asyncio.sleep(batch.backoff.delay(attempt, batch.rng))
+    assert failure is not None
+    return _failed(item, settings.max_attempts, failure)
+
+
+def _failed(item: Outgoing, attempts: int, failure: _Failure) -> Outcome:
+    return Outcome(item.key, item.recipient, False, attempts, error=str(failure.error),
+                   code=failure.error.code, permanent=failure.error.permanent,
+                   refused=failure.refused)
+
+
+async def _worker(batch: _Batch, conn: _Connection, *, first: bool) -> None:
+    try:
+        if not first:
+            await batch.ready.wait()
+        while (item := batch.next_item()) is not None:
+            try:
+                batch.report(await _deliver(batch, conn, item))
+            except DeliveryError as exc:  # fatal: the others finish their message and stop
+                batch.fatal = batch.fatal or exc
+    finally:
+        batch.ready.set()
+        await conn.close()
+
+
+async def send_messages(
+    settings: SmtpSettings,
+    items: Iterable[Outgoing],
+    *,
+    password: str | None,
+    tls_context: ssl.SSLContext | None,
+    on_attempt: AttemptHook | None = None,
+    on_result: ResultHook | None = None,
+    backoff: Backoff = Backoff(),
+) -> list[Outcome]:
+    """Send every item over at most ``settings.max_connections`` reused connections.
+
+    ``items`` is consumed lazily (render as you go: memory stays flat for large batches).
+    ``on_attempt(item, n)`` runs before each try, ``on_result(outcome)`` once per item.
+
+    :returns: the outcomes of the items handled, in completion order.
+    :raises AuthenticationError: the login was refused; the batch stopped.
+    :raises DeliveryError: the server cannot be reached, refuses service or its certificate
+        does not verify; the batch stopped (items not yet handled have no outcome; the one
+        that failed before a session existed has a temporary one: it was not sent).
+    """
+    hostname = await asyncio.to_thread(socket.getfqdn)  # aiosmtplib would ask per connection
+    batch = _Batch(settings, iter(items), on_attempt, on_result, backoff)
+    connections = max(1, settings.max_connections)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for number in range(connections):
+                conn = _Connection(settings, password, tls_context, hostname)
+                group.create_task(_worker(batch, conn, first=number == 0))
+    except BaseExceptionGroup as group_error:  # a hook failed (the ledger): that error, as is
+        raise group_error.exceptions[0]
+    if batch.fatal is not None:
+        raise batch.fatal
+    return batch.outcomes
+
+
+async def send(message: EmailMessage, settings: SmtpSettings, /, *,
+               password: str | None | bool = True, context: ssl.SSLContext | None = None) -> None:
+    """Send one message to the addresses in its To/Cc (confirmations, one-off mail).
+
+    :param password: the SMTP password; True (the default) fetches it with
+        :func:`mailer.config.secrets.smtp_password`.
+    :raises DeliveryError: it could not be delivered (after the retries of a batch).
+    """
+    if password is True:
+        from mailer.config.secrets import smtp_password
+
+        password = smtp_password(settings)
+    recipients = addresses_of([v for k in ("To", "Cc") for v in message.get_all(k, [])])
+    if not recipients:
+        raise DeliveryError("the message has no To or Cc address", permanent=True)
+    items = [Outgoing(f"one:{n}", message, rcpt, settings.from_address)
+             for n, rcpt in enumerate(recipients)]
+    single = dataclasses.replace(settings, max_connections=1)
+    outcomes = await send_messages(single, items, password=password or None,
+                                   tls_context=context or tls_context(settings))
+    failed = [o for o in outcomes if not o.sent]
+    if failed:
+        raise DeliveryError(failed[0].error or "not delivered", code=failed[0].code,
+                            permanent=failed[0].permanent)

@@ -1,0 +1,326 @@
+"""What kind of message came in: a person's reply, an auto-reply, or a bounce. Pure.
+
+It owns three questions about a parsed message, each answered from bytes alone (no network,
+no clock: "today" is passed in):
+
+* :func:`classify`: ``reply``, ``auto_reply`` (out-of-office, vacation, read receipt) or
+  ``bounce`` (delivery status notification), with the marker that decided it;
+* :func:`failed_recipients`: which addresses a bounce reports as failed;
+* :func:`find_return_date`: the day an out-of-office says its sender is back, from Swedish or
+  English text ("back on 7 January", "tillbaka den 7 januari", "åter 2027-01-07").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses
+from typing import Literal
+
+from mailer.parse.mime import content_param
+
+MessageKind = Literal["reply", "auto_reply", "bounce"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: MessageKind
+    #: The marker that decided it, for the log ("Auto-Submitted: auto-replied").
+    reason: str = ""
+    #: An auto-reply that says its sender is away (pauses prompts); False for read receipts,
+    #: list mail and other machine mail that says nothing about the person.
+    out_of_office: bool = False
+
+
+@dataclass(frozen=True)
+class FailedRecipient:
+    address: str
+    action: str = "failed"  # RFC 3464 2.3.3: failed / delayed / delivered / relayed / expanded
+    status: str = ""  # "5.1.1"
+
+    @property
+    def permanent(self) -> bool:
+        return self.action == "failed" or self.status.startswith("5")
+
+
+def header_text(msg: Message, name: str) -> str:
+    """A header decoded to one line of text; "" when missing or undecodable (never raises).
+
+    NUL characters are dropped (RFC 5322 allows none): a Message-ID or Subject carrying one
+    would make the receipt's In-Reply-To or Subject header unsendable.
+    """
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        text = str(value)
+    return " ".join(text.replace("\x00", "").split())
+
+
+# --------------------------------------------------------------------------- classification
+
+# Subjects of out-of-office replies as Outlook, Exchange, Gmail, Apple Mail and Swedish
+# webmail write them (localized by the *sender's* client, so both languages always apply).
+_OOO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|autosvar|automatiskt svar|out of (the )?office|"
+    r"frånvaro|frånvarande|semester|vacation|on vacation|away from (the )?office|"
+    r"abwesenheit|absence)\b",
+    re.IGNORECASE,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(undeliverable|undelivered mail|delivery status notification|"
+    r"mail delivery (failed|failure|system)|returned mail|failure notice|"
+    r"olevererbart|kunde inte levereras)\b",
+    re.IGNORECASE,
+)
+_DAEMON_LOCALS = ("mailer-daemon", "postmaster", "mail-daemon")
+
+
+def classify(msg: Message) -> Classification:
+    """The kind of a message, from its headers and MIME structure.
+
+    Bounces first: a DSN (RFC 3464) is multipart/report with report-type delivery-status, and
+    is often *also* marked Auto-Submitted (RFC 3834 5), so it must not be taken for an
+    out-of-office. Then RFC 3834 and the vendor markers, then the subject.
+    """
+    content_type = msg.get_content_type()
+    report_type = content_param(msg, "report-type")
+    if content_type == "multipart/report" and report_type == "disposition-notification":
+        return Classification("auto_reply", "read receipt (RFC 8098)")
+    if content_type == "multipart/report":
+        return Classification("bounce", "multipart/report (RFC 3464)")
+    sender = getaddresses([header_text(msg, "From")])
+    local = sender[0][1].partition("@")[0].lower() if sender else ""
+    if local in _DAEMON_LOCALS:
+        return Classification("bounce", f"From: {local}")
+    subject = header_text(msg, "Subject")
+    marker = _auto_reply_marker(msg)
+    ooo_subject = bool(_OOO_SUBJECT.match(_strip_prefixes(subject)))
+    if marker is not None:
+        reason, away = marker
+        return Classification("auto_reply", reason, away or ooo_subject)
+    if ooo_subject:
+        return Classification("auto_reply", f"Subject: {subject[:40]}", True)
+    return_path = header_text(msg, "Return-Path")
+    if return_path.replace(" ", "") == "<>" or (
+        msg.get("Return-Path") is not None and not return_path.strip()
+    ):
+        # A null reverse-path (RFC 5321 4.5.5) is reserved for notifications; with no other
+        # marker it is a non-standard bounce.
+        return Classification("bounce", "empty Return-Path")
+    if _BOUNCE_SUBJECT.match(subject):
+        return Classification("bounce", f"Subject: {subject[:40]}")
+    return Classification("reply")
+
+
+def _strip_prefixes(subject: str) -> str:
+    # "SV: Automatiskt svar: ..." and "Re: Out of Office" never come from a person's reply
+    # to us anyway; strip one level so the marker word is at the start.
+    return re.sub(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+
+
+def _auto_reply_marker(msg: Message) -> tuple[str, bool] | None:
+    """(the marker, whether it speaks of absence), or None for no machine marker."""
+    auto = header_text(msg, "Auto-Submitted").lower()
+    if auto and not auto.startswith("no"):
+        # RFC 3834 5.2: "auto-replied" is what vacation responders send (Gmail, Sieve
+        # vacation, Exchange OOF); "auto-generated" is any other machine mail.
+        return f"Auto-Submitted: {auto.split(';')[0]}", auto.startswith("auto-replied")
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
+        if msg.get(name) is not None:
+            return name, True
+    if msg.get("X-MS-Exchange-Inbox-Rules-Loop") is not None:
+        # Exchange stamps mail its inbox rules (and the OOF assistant) generate. Note that
+        # X-Auto-Response-Suppress is set by Outlook on ordinary mail: it is NOT a marker.
+        return "X-MS-Exchange-Inbox-Rules-Loop", True
+    precedence = header_text(msg, "Precedence").lower()
+    if precedence in ("auto_reply", "auto-reply"):
+        return f"Precedence: {precedence}", True
+    if precedence in ("bulk", "junk", "list"):
+        return f"Precedence: {precedence}", False
+    if header_text(msg, "X-Auto-Generated").lower() or msg.get("X-Autogenerated") is not None:
+        return "X-Autogenerated", False
+    return None
+
+
+# --------------------------------------------------------------------------- bounces
+
+
+def failed_recipients(msg: Message) -> tuple[FailedRecipient, ...]:
+    """The recipients a bounce reports: the DSN's Final-Recipient (RFC 3464 2.3.2), else the
+    To of the returned original message, else nothing."""
+    found: list[FailedRecipient] = []
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status":
+            found += _dsn_recipients(part)
+    if found:
+        return tuple(found)
+    for part in msg.walk():
+        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+            original = _embedded(part)
+            if original is not None:
+                to = getaddresses([header_text(original, "To")])
+                return tuple(FailedRecipient(a.lower()) for _, a in to if "@" in a)
+    return ()
+
+
+def _dsn_recipients(part: Message) -> list[FailedRecipient]:
+    payload = part.get_payload()
+    blocks: list[Message] = [p for p in payload if isinstance(p, Message)] if isinstance(
+        payload, list) else []
+    result = []
+    for block in blocks:
+        final = header_text(block, "Final-Recipient") or header_text(block, "Original-Recipient")
+        if not final:
+            continue
+        address = final.partition(";")[2].strip() if ";" in final else final.strip()
+        address = address.strip("<>").lower()
+        if "@" in address:
+            result.append(FailedRecipient(
+                address,
+                header_text(block, "Action").lower() or "failed",
+                header_text(block, "Status").split(" ")[0],
+            ))
+    return result
+
+
+def _embedded(part: Message) -> Message | None:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    if isinstance(payload, str):  # text/rfc822-headers: headers as text
+        from email import message_from_string
+
+        return message_from_string(payload)
+    return None
+
+
+# --------------------------------------------------------------------------- return dates
+
+_MONTHS = {
+    "january": 1, "januari": 1, "jan": 1, "february": 2, "februari": 2, "feb": 2,
+    "march": 3, "mars": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "maj": 5,
+    "june": 6, "juni": 6, "jun": 6, "july": 7, "juli": 7, "jul": 7,
+    "august": 8, "augusti": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oktober": 10, "oct": 10, "okt": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+_WEEKDAYS = {
+    "monday": 0, "måndag": 0, "tuesday": 1, "tisdag": 1, "wednesday": 2, "onsdag": 2,
+    "thursday": 3, "torsdag": 3, "friday": 4, "fredag": 4, "saturday": 5, "lördag": 5,
+    "sunday": 6, "söndag": 6,
+}
+_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?:,?\s+(?P<year>20\d\d))?"
+_ORD = r"(?::?e|:?a|st|nd|rd|th)?"
+_WEEKDAY_RE = "(?P<weekday>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b"
+_DATE_FORMS = (
+    re.compile(r"\b(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
+    re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b", re.IGNORECASE),
+    # 7/1, 7/1/2027, 07.01.2027, 7.1. -- but not a time such as 10.30
+    re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>(?:20)?\d\d))?\b"),
+    re.compile(r"\b(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
+    re.compile(rf"\b(?:on\s+|på\s+|nästa\s+|next\s+)?{_WEEKDAY_RE}", re.IGNORECASE),
+)
+# Words right before a date that make it the return day ...
+_RETURN_WORDS = re.compile(
+    r"(back|return|returning|returns|available again|in the office|åter|tillbaka|"
+    r"på plats|i tjänst|nås igen|anträffbar)\b[^.\n]{0,40}$", re.IGNORECASE)
+# ... or the last day away, so the return is the day after.
+_LAST_DAY_WORDS = re.compile(
+    r"(till och med|t\.\s?o\.\s?m\.?|tom|through|thru|to and including|up to and including|"
+    r"until|till|untill|to|–|-)\s*(?:den\s+|the\s+|on\s+)?"
+    + "(?:" + _WEEKDAY_RE + r",?\s+(?:den\s+|the\s+)?)?$", re.IGNORECASE)
+_INCLUSIVE_UNTIL = re.compile(r"(till och med|t\.\s?o\.\s?m|\btom|through|thru|including)",
+                              re.IGNORECASE)
+
+
+_FULL_DATE_AHEAD = re.compile(r",?\s+(?:den\s+|the\s+)?(?:\d|" + _MONTH + ")", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Found:
+    day: date
+    start: int
+
+
+def find_return_date(text: str, *, today: date) -> date | None:
+    """The first day the sender of an out-of-office is back, or None when the text has none.
+
+    A date right after "back"/"tillbaka"/"åter"/"return" is the return day; one after "until",
+    "till och med", "through" or a range dash is the last day away (the return is the next
+    day, except plain "until"/"till", which people use for the return day). Dates without a
+    year are the next such day on or after ``today``; numeric dates are read day first (the
+    Swedish and European order) unless that is impossible. Past dates are ignored.
+    """
+    best_return: date | None = None
+    best_last: date | None = None
+    latest: date | None = None
+    for found in _dates(text, today):
+        if found.day <= today or found.day > today + timedelta(days=400):
+            continue
+        before = text[max(0, found.start - 60):found.start]
+        if _RETURN_WORDS.search(before):
+            best_return = best_return or found.day
+        elif _LAST_DAY_WORDS.search(before):
+            tail = before.rstrip()
+            inclusive = bool(_INCLUSIVE_UNTIL.search(tail[-25:])) or tail[-1:] in ("–", "-") \
+                or tail.lower().endswith(" to")
+            candidate = found.day + timedelta(days=1) if inclusive else found.day
+            best_last = best_last or candidate
+        latest = max(latest, found.day) if latest else found.day
+    return best_return or best_last or latest
+
+
+def first_date(text: str, *, today: date) -> date | None:
+    """The first date written in ``text`` (same forms and year rule as the return date)."""
+    found = sorted(_dates(text, today), key=lambda f: f.start)
+    return found[0].day if found else None
+
+
+def _dates(text: str, today: date) -> Iterator[_Found]:
+    taken: list[range] = []
+    for form in _DATE_FORMS:
+        for match in form.finditer(text):
+            if any(match.start() in span for span in taken):
+                continue
+            if match.group(0) and "weekday" in match.groupdict() and _FULL_DATE_AHEAD.match(
+                    text, match.end()):
+                continue  # "Monday, January 4": the date names the day, not the weekday
+            day = _to_date(match.groupdict(), today)
+            if day is not None:
+                taken.append(range(match.start(), match.end()))
+                yield _Found(day, match.start())
+
+
+def _to_date(parts: dict[str, str | None], today: date) -> date | None:
+    if name := parts.get("weekday"):
+        weekday = _WEEKDAYS[name.lower()]
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    if parts.get("a"):
+        a, b = int(parts["a"] or 0), int(parts["b"] or 0)
+        day, month = (b, a) if b > 12 and a <= 12 else (a, b)
+    else:
+        raw_month = parts["month"] or ""
+        month = int(raw_month) if raw_month.isdigit() else _MONTHS[raw_month.lower().rstrip(".")]
+        day = int(parts["day"] or 0)
+    year_text = parts.get("year")
+    try:
+        if year_text:
+            year = int(year_text)
+            return date(year + 2000 if year < 100 else year, month, day)
+        # A day-month without a year is this year's, unless that is over a month ago (then
+        # "7 January" written in December means next year; "3 December" means last week).
+        candidate = date(today.year, month, day)
+        if candidate < today - timedelta(days=31):
+            return date(today.year + 1, month, day)
+        return candidate
+    except ValueError:
+        return None

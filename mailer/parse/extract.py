@@ -1,0 +1,297 @@
+"""Reply-text extraction: what the sender newly wrote, apart from quotes, attributions,
+signatures and forwarded mail.
+
+This module owns the heuristics that tell a reply from the text it quotes, for plain text
+(:func:`split_reply`), for HTML (:func:`split_html_reply`) and for a whole message
+(:func:`extract_reply`).  It is pure: no I/O, no clock, and it never raises on bad input.
+
+How it works, in one pass over the lines of a body:
+
+* ``>``-quoted lines are quotes.  An attribution ("On <date>, <name> wrote:") right above a
+  quote is an attribution; unquoted text *after* a quote is new text again, so answers
+  written inline under quoted questions survive.
+* A *hard cut* ends the new text for good: an Outlook header block (``From:/Sent:/To:``),
+  an "-----Original Message-----" or forward separator, or an attribution that is *not*
+  followed by ``>`` quotes (the client pasted the original unquoted).
+* A *signature cut* ends the new text only up to the next quote: the RFC 3676 ``-- ``
+  separator, a mailing-list ``_____`` rule, or a mobile-client footer ("Sent from my
+  iPhone", which iOS Mail puts above the quote).  Unquoted text between quoted lines
+  further down is an inline answer again.
+* With the sender's name known, a paragraph inside an unquoted original that starts with
+  Outlook's comment marker ("[Erik Holm] ...", "[EH] ...") is an answer typed into it.
+* The last block of new text (and a block a signature follows, and the top post) loses a
+  trailing sign-off (:mod:`mailer.parse.signoff`): a valediction ("Mvh", "Best regards") with the
+  name block under it, a ``/Name`` / ``– Name`` line, the sender's own name when
+  ``sender_name`` is given, a contact block with a phone number, or a legal disclaimer.
+  "Thanks"/"Tack" is content, not a sign-off, unless a name sign-off follows it.
+
+Policy (differs from some peer libraries on purpose): signatures and client footers are
+removed; a forward keeps only the note above it; a body that starts with quoted material
+(a quote, an attribution or a header block with nothing above it) has no new text.
+
+The work is split by concept: :mod:`mailer.parse.quote_patterns` holds the per-language tables,
+:mod:`mailer.parse.quote_lines` the line tests (quotes, attributions, header blocks, footers),
+:mod:`mailer.parse.signoff` the sign-off trimming and :mod:`mailer.parse.extract_html` the HTML side; this
+module runs the one pass and owns the public API.
+
+Every regex runs on one stripped line (or on a few joined lines of an attribution), is
+anchored or bounded, and is applied only to lines of bounded length, so pathological input
+such as a megabyte of nested ``>`` stays linear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailer.parse.extract_html import html_to_text
+from mailer.parse.mime import decode_bytes, decode_message
+from mailer.parse.quote_lines import (
+    SegmentKind,
+    attribution_ending_at,
+    hard_marker,
+    is_quote,
+    next_nonblank,
+    quote_content,
+    split_glued_attributions,
+)
+from mailer.parse.quote_patterns import (
+    BARE_URL,
+    LINK_IN_ANGLES,
+    MAX_ATTR,
+    MAX_LINE,
+    PAREN_URL,
+    RULE,
+)
+from mailer.parse.sender_name import comment_marker, name_forms
+from mailer.parse.signoff import trim_signoff
+
+__all__ = [
+    "ReplyParts",
+    "Segment",
+    "SegmentKind",
+    "extract_reply",
+    "html_to_text",
+    "split_html_reply",
+    "split_reply",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of lines of one kind, in document order."""
+
+    kind: SegmentKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyParts:
+    """A body split into what the sender newly wrote and everything else.
+
+    ``new_text`` joins every ``new`` segment (top-posted text *and* inline answers between
+    quotes), stripped.  ``segments`` covers the whole body in document order.
+    """
+
+    new_text: str
+    segments: tuple[Segment, ...]
+
+
+def _classify(lines: Sequence[str]) -> list[SegmentKind | None]:
+    """Kind of every line (None for blank lines)."""
+    n = len(lines)
+    quote = [is_quote(line) for line in lines]
+    kinds: list[SegmentKind | None] = [None] * n
+    mode: SegmentKind | None = None  # None while we are still in new text
+    i = 0
+    while i < n:
+        stripped = lines[i].strip()
+        if not stripped:
+            i += 1
+            continue
+        if quote[i]:
+            kinds[i] = "forward" if mode == "forward" else "quote"
+            # A signature ends at the quote (iOS Mail puts "Sent from my iPhone" above it):
+            # unquoted text between quoted lines further down is an inline answer again.
+            mode = None if mode == "signature" else mode
+            i += 1
+            continue
+        if mode == "forward":
+            kinds[i] = "forward"
+            i += 1
+            continue
+        marker = hard_marker(lines, quote, i)
+        if marker is not None:
+            if mode is None:
+                for t in range(_cut_start(lines, kinds, i), i):
+                    kinds[t] = marker if lines[t].strip() else None
+            # A signature may be followed by the quoted original; inside the original, its
+            # own signature or separators stay part of the quote.  A forward wins.
+            mode = marker if mode in (None, "signature") or marker == "forward" else mode
+            kinds[i] = mode
+            i += 1
+            continue
+        attr = attribution_ending_at(lines, quote, i) if len(stripped) <= MAX_ATTR else None
+        if attr is not None:
+            k, strength = attr
+            nxt = next_nonblank(lines, i + 1)
+            followed_by_quote = nxt is not None and quote[nxt]
+            if followed_by_quote or strength == 2:
+                for t in range(k, i + 1):
+                    kinds[t] = "attribution" if lines[t].strip() else None
+                if not followed_by_quote and mode in (None, "signature"):
+                    mode = "quote"  # the original follows unquoted
+                i += 1
+                continue
+        kinds[i] = "new" if mode is None else mode
+        i += 1
+    _fold_broken_quote_lines(lines, quote, kinds)
+    return kinds
+
+
+def _cut_start(lines: Sequence[str], kinds: Sequence[SegmentKind | None], i: int) -> int:
+    """Pull blank lines and a rule right above a cut into it (Outlook's "_____" line)."""
+    start = i
+    t = i - 1
+    while t >= 0 and kinds[t] in (None, "new"):
+        stripped = lines[t].strip()
+        if stripped and not (RULE.fullmatch(stripped) and i - t <= 3):
+            break
+        if stripped:
+            start = t
+        t -= 1
+    return start
+
+
+def _fold_broken_quote_lines(
+    lines: Sequence[str], quote: Sequence[bool], kinds: list[SegmentKind | None]
+) -> None:
+    """Treat an unquoted line squeezed between two quote lines as quote when it is the
+    tail of a wrapped quoted line (a client re-wrapped after quoting) or a bare link that
+    broke out of the quote (talon's "links break quotation markers" cases)."""
+    for i in range(1, len(lines) - 1):
+        if kinds[i] != "new" or not (quote[i - 1] and quote[i + 1]):
+            continue
+        stripped = lines[i].strip()
+        if len(stripped) > MAX_LINE:
+            continue
+        prev = quote_content(lines[i - 1])
+        no_links = BARE_URL.sub("", LINK_IN_ANGLES.sub("", PAREN_URL.sub("", stripped)))
+        if not no_links.strip(" <>()[]") or " " not in stripped and (prev.count("(") > prev.count(")") or "://" in prev[-40:]) or len(prev) >= 60 and stripped[0].islower() and not prev.endswith(("?", ":")):
+            kinds[i] = "quote"
+
+
+
+
+_NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s")  # "2. Next question" of the original
+
+
+def _mark_outlook_comments(
+    lines: list[str], kinds: list[SegmentKind | None], marker: re.Pattern[str]
+) -> None:
+    """Answers typed into an unquoted original are new text, without their "[Name]" marker.
+
+    Outlook cannot ``>``-quote, so people answer inline by typing into the original under the
+    From:/Sent: block, and Outlook's "Mark my comments with" option prefixes each comment
+    with the user's name.  A marked line starts a comment that runs to the end of its
+    paragraph (or to the next numbered item of the original).
+    """
+    i, n = 0, len(lines)
+    while i < n:
+        if kinds[i] != "quote" or not marker.match(lines[i]):
+            i += 1
+            continue
+        lines[i] = marker.sub("", lines[i], count=1)
+        kinds[i] = "new" if lines[i].strip() else None
+        i += 1
+        while i < n and kinds[i] == "quote" and lines[i].strip():
+            # A ">" line is quoted even inside Outlook's original (it quoted an older mail).
+            if _NUMBERED_ITEM.match(lines[i]) or marker.match(lines[i]) or lines[i].startswith(">"):
+                break
+            kinds[i] = "new"
+            i += 1
+
+
+def _normalise(text: str) -> list[str]:
+    # "\r\r\n" comes from gateways that convert line endings twice.
+    text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\x00", "")
+    text = text.removeprefix("\ufeff")
+    return [line.rstrip() for line in text.split("\n")]
+
+
+def _segments(lines: Sequence[str], kinds: Sequence[SegmentKind | None]) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    current: SegmentKind | None = None
+    buf: list[str] = []
+    pending_blank = 0
+    for line, kind in zip(lines, kinds):
+        if kind is None:
+            pending_blank += 1
+            continue
+        if kind != current:
+            if buf and current is not None:
+                segments.append(Segment(current, "\n".join(buf)))
+            current, buf = kind, [line]
+        else:
+            buf.extend([""] * pending_blank)
+            buf.append(line)
+        pending_blank = 0
+    if buf and current is not None:
+        segments.append(Segment(current, "\n".join(buf)))
+    return tuple(segments)
+
+
+def split_reply(text: str, /, *, sender_name: str | None = None) -> ReplyParts:
+    """Split a plain-text body into new text, quotes, attributions, signatures, forwards.
+
+    :param text: a decoded text/plain body (any newline convention).
+    :param sender_name: the From display name, if known: the sender's own name alone on the
+        last line ("Erik", "Thanks,\nKenji") is then a sign-off too, and paragraphs marked
+        "[Erik Holm]" inside an unquoted original are answers typed into it (Outlook).
+    :returns: the new text (top-posted text and inline answers, joined by a blank line)
+        and every segment in document order.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return ReplyParts("", ())
+    lines = split_glued_attributions(_normalise(text))
+    kinds = _classify(lines)
+    marker = comment_marker(sender_name)
+    if marker is not None:
+        _mark_outlook_comments(lines, kinds, marker)
+    trim_signoff(lines, kinds, names=name_forms(sender_name))
+    segments = _segments(lines, kinds)
+    new_text = "\n\n".join(s.text.strip("\n") for s in segments if s.kind == "new").strip()
+    return ReplyParts(new_text, segments)
+
+
+def split_html_reply(html: str, /, *, sender_name: str | None = None) -> ReplyParts:
+    """Like :func:`split_reply` for an HTML body: quotes become ``>`` lines, then the same rules."""
+    return split_reply(html_to_text(html), sender_name=sender_name)
+
+
+def extract_reply(raw: bytes, kind: str = "eml", *, sender_name: str | None = None) -> str:
+    """The new text of a message.
+
+    :param raw: the bytes of a whole RFC 5322 message (``kind="eml"``), of a text body
+        (``"text"``) or of an HTML body (``"html"``).
+    :param kind: ``"eml"``, ``"text"`` or ``"html"``; anything else is read as text.
+    :param sender_name: as for :func:`split_reply`.
+    :returns: what the sender newly wrote, stripped; ``""`` when there is nothing.
+    """
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if kind == "eml":
+        body = decode_message(raw)
+        if body.text is not None and body.text.strip():
+            return split_reply(body.text, sender_name=sender_name).new_text
+        if body.html is not None:
+            return split_html_reply(body.html, sender_name=sender_name).new_text
+        return ""
+    if kind == "html":
+        text, _ = decode_bytes(raw, None, html=True)
+        return split_html_reply(text, sender_name=sender_name).new_text
+    text, _ = decode_bytes(raw, None)
+    return split_reply(text, sender_name=sender_name).new_text
+

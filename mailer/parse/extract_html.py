@@ -1,0 +1,164 @@
+"""HTML replies to text: mark each client's quote, signature and cut markup, convert with
+inscriptis, and turn the marked regions into ``>``-quoted lines for :mod:`mailer.parse.extract`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from mailer.parse.quote_lines import header_key
+
+__all__ = ["html_to_text"]
+
+
+_Q_OPEN, _Q_CLOSE = "\ue000", "\ue001"  # private-use sentinels, removed from input first
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+
+# Elements that *are* a quote, per client.
+_QUOTE_XPATH = etree.XPath(
+    "//blockquote"  # Apple Mail (type=cite), Thunderbird, Gmail, most webmails
+    # Gmail: only the attribution and the blockquotes inside div.gmail_quote are quoted;
+    # answers typed inline between the blockquotes sit in that same container.
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_attr ')]"
+    # Thunderbird's attribution, Yahoo's quoted part
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' moz-cite-prefix ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' yahoo_quoted ')]"
+    " | //*[starts-with(@id, 'yahoo_quoted')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' protonmail_quote ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' zmail_extra ')]"  # Zoho
+)
+# Elements from which everything to the end of the message is the quoted original.
+_CUT_XPATH = etree.XPath(
+    "//*[contains(@id, 'divRplyFwdMsg')]"  # Outlook web / new Outlook
+    " | //*[@id='appendonsend']"  # Outlook web: empty div right before the quoted header
+    " | //hr[@id='stopSpelling']"  # Hotmail / Outlook.com (old)
+    " | //hr[@id='zwchr']"  # Zimbra
+    " | //*[starts-with(@id, 'OLK_SRC_BODY_SECTION')]"  # Outlook for Mac
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' OutlookMessageHeader ')]"
+    " | //*[contains(translate(@style, 'BORDETP', 'bordetp'), 'border-top')]"  # Outlook desktop
+)
+
+
+def _is_header_div(el: etree._Element) -> bool:
+    """Outlook desktop and Windows Mail draw a border-top above a From:/Sent: block."""
+    if el.tag != "div":
+        return False
+    text = "".join(el.itertext())[:300].lstrip()
+    return header_key(text.split("\n", 1)[0][:200]) is not None
+
+
+def _sentinel(mark: str) -> etree._Element:
+    div = etree.Element("div")
+    div.text = mark
+    return div
+
+
+_MSO_PARAGRAPHS = etree.XPath("//p[contains(@class, 'MsoNormal')]")
+# Signature blocks the clients mark up: Gmail, Thunderbird, Outlook on the web / new Outlook.
+_SIGNATURE_XPATH = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_signature ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' moz-signature ')]"
+    " | //*[@id='Signature' or @id='signature']"
+)
+
+
+def _mark_quotes(root: etree._Element) -> None:
+    body = root.find("body")
+    if body is None:
+        body = root
+    # Outlook (Word engine) styles p.MsoNormal with margin 0 and writes blank lines as
+    # empty paragraphs; rendered as <p>, every line would become a paragraph.
+    for el in _MSO_PARAGRAPHS(root):
+        if "".join(el.itertext()).strip():
+            el.tag = "div"
+        else:  # "<p class=MsoNormal><o:p>&nbsp;</o:p></p>" is Outlook's blank line
+            for child in list(el):
+                el.remove(child)
+            el.text = None
+            el.tag = "br"
+    for el in _SIGNATURE_XPATH(root):
+        if el.getparent() is not None:
+            el.addprevious(_sentinel("-- "))  # the RFC 3676 separator the text rules know
+    for el in _QUOTE_XPATH(root):
+        if el.getparent() is None:
+            continue
+        el.addprevious(_sentinel(_Q_OPEN))
+        el.append(_sentinel(_Q_CLOSE))
+    for el in _CUT_XPATH(root):
+        if el.getparent() is None:
+            continue
+        if "style" in el.attrib and not el.get("id") and not _is_header_div(el):
+            continue
+        el.addprevious(_sentinel(_Q_OPEN))
+        body.append(_sentinel(_Q_CLOSE))
+        break  # the first cut in document order covers the rest
+
+
+def _quote_marked_lines(text: str) -> str:
+    out: list[str] = []
+    depth = 0
+    for line in text.split("\n"):
+        if _Q_OPEN not in line and _Q_CLOSE not in line:
+            out.append(_prefixed(line, depth))
+            continue
+        piece: list[str] = []
+        for ch in line:
+            if ch in (_Q_OPEN, _Q_CLOSE):
+                if "".join(piece).strip():
+                    out.append(_prefixed("".join(piece), depth))
+                piece = []
+                depth = depth + 1 if ch == _Q_OPEN else max(0, depth - 1)
+            else:
+                piece.append(ch)
+        if "".join(piece).strip():
+            out.append(_prefixed("".join(piece), depth))
+    return "\n".join(out)
+
+
+def _prefixed(line: str, depth: int) -> str:
+    if depth == 0:
+        return line
+    stripped = line.strip()
+    return ">" * depth + (" " + stripped if stripped else "")
+
+
+def _html_fallback(html: str) -> str:
+    """Crude tag stripping for HTML that lxml or inscriptis cannot handle (never raises)."""
+    from html import unescape
+
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", html)
+    return unescape(_TAG.sub("", text))
+
+
+def html_to_text(html: str, /) -> str:
+    """Convert an HTML body to text; quoted regions come out as ``>``-prefixed lines.
+
+    Uses lxml for the DOM (to find each client's quote markup) and inscriptis for a
+    layout-aware conversion (lists, tables and line breaks as a reader sees them).
+    """
+    from inscriptis import Inscriptis
+    from inscriptis.css_profiles import CSS_PROFILES
+    from inscriptis.model.config import ParserConfig
+
+    if not isinstance(html, str) or not html.strip():
+        return ""
+    html = _XML_DECL.sub("", html.replace(_Q_OPEN, "").replace(_Q_CLOSE, "").replace("\x00", ""))
+    if not html.strip():
+        return ""
+    try:
+        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+        root = lxml_html.document_fromstring(html, parser=parser)
+        _mark_quotes(root)
+        # The "strict" profile: the default ("relaxed") indents every nested <div>,
+        # and Gmail nests three of them around a one-line reply.
+        config = ParserConfig(css=CSS_PROFILES["strict"])
+        text = Inscriptis(root, config).get_text()
+    except (etree.LxmlError, ValueError, RecursionError, TypeError):
+        # lxml refuses some inputs (only comments, broken encodings); inscriptis recurses
+        # per nesting level.  Plain tag stripping still gives the sender's words.
+        return _html_fallback(html)
+    return _quote_marked_lines(text)

@@ -1,0 +1,282 @@
+"""Line tests of reply extraction: is this line a quote, an attribution (possibly wrapped
+over several lines), an Outlook header block, a separator or a client footer?
+
+Pure functions over a list of lines; :mod:`mailer.parse.extract` runs them in its one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from mailer.parse.quote_patterns import (
+    ATTR_START,
+    ATTR_TAIL,
+    BARE_URL,
+    DASH_FRAMED,
+    DATE_NAME_ADDR,
+    DECORATION,
+    EMAIL,
+    FOOTER,
+    FOOTER_WORDS,
+    FORWARD_PHRASES,
+    GMAIL_GMT,
+    HEADER,
+    INNER_ON,
+    LINK_IN_ANGLES,
+    MAX_ATTR,
+    MAX_LINE,
+    MD_LINK,
+    ORIGINAL_PHRASES,
+    PAREN_URL,
+    QUOTE,
+    RULE,
+    SIG_DELIM,
+    TIME_OR_NUMDATE,
+    UNDERSCORE_RULE,
+    VERB_ANYWHERE,
+    VERB_END,
+    VERB_ONLY,
+    VERB_SUFFIXES,
+    YEAR,
+)
+
+SegmentKind = Literal["new", "quote", "attribution", "signature", "forward"]
+
+
+def is_quote(line: str) -> bool:
+    if not QUOTE.match(line):
+        return False
+    stripped = line.strip()
+    if len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
+        return False
+    # ">>> Click here <<<" is a banner (emphasis), not a quote: quotes are never closed.
+    return not (stripped.startswith(">>") and stripped.endswith("<<"))
+
+
+def quote_content(line: str) -> str:
+    return line.lstrip(" \t>").strip()
+
+
+
+
+def is_footer(stripped: str) -> bool:
+    if len(stripped) > 160:
+        return False
+    lowered = stripped.lower()
+    if not any(word in lowered for word in FOOTER_WORDS):
+        return False
+    text = MD_LINK.sub(r"\1", stripped)
+    text = PAREN_URL.sub(" ", LINK_IN_ANGLES.sub(" ", text))
+    text = BARE_URL.sub(" ", text)
+    text = " ".join(text.lower().split()).strip(" .!")
+    return bool(text) and FOOTER.fullmatch(text) is not None
+
+
+def marker_kind(stripped: str) -> SegmentKind | None:
+    """'quote' for "-----Original Message-----", 'forward' for forward markers."""
+    if len(stripped) > 120:
+        return None
+    phrase = stripped.strip(DECORATION).lower().rstrip(":： ").strip(DECORATION)
+    decorated = len(stripped) - len(stripped.strip(DECORATION)) >= 2
+    if phrase in FORWARD_PHRASES and (decorated or stripped.endswith((":", "："))):
+        return "forward"
+    if phrase in ORIGINAL_PHRASES and decorated:
+        return "quote"
+    return None
+
+
+def header_key(line: str) -> str | None:
+    if len(line) > MAX_LINE:
+        return None
+    m = HEADER.match(line.strip())
+    return m.group(1).lower() if m else None
+
+
+def header_block_at(lines: Sequence[str], i: int) -> bool:
+    """True when an Outlook-style header block (two or more header lines) starts at ``i``."""
+    keys: set[str] = set()
+    wrapped = 0
+    for j in range(i, min(len(lines), i + 12)):
+        line = lines[j]
+        if not line.strip():
+            break
+        key = header_key(line)
+        if key is None:
+            if j == i or wrapped >= 2:  # a header value wraps over at most two lines
+                break
+            wrapped += 1
+            continue
+        wrapped = 0
+        keys.add(key)
+    # "A:" (To) and "De:" (From) alone are too common in prose to count on their own.
+    return len(keys) >= 2 and any(len(k) > 2 for k in keys)
+
+
+def attr_strength(text: str, *, strong_start: bool) -> int:
+    """0: not an attribution; 1: only before a ``>`` quote; 2: also as an unquoted cut."""
+    text = text.strip(" \t-*_")
+    if len(text) > MAX_ATTR or len(text) < 6:
+        return 0
+    if GMAIL_GMT.match(text) or DATE_NAME_ADDR.fullmatch(text):
+        return 2
+    has_email = EMAIL.search(text) is not None
+    precise_date = TIME_OR_NUMDATE.search(text) is not None
+    any_date = precise_date or YEAR.search(text) is not None
+    verb = VERB_END.search(text[-60:])
+    if verb:
+        if verb.group("verb").lower() == "sent" and not has_email:
+            return 0  # "sent" ends too many sentences; talon's "<addr> sent:" has an address
+        if has_email or (any_date and strong_start):
+            return 2
+        # A date alone ("pe 20. lokakuuta 2017 klo 17.50 X kirjoitti:") is enough above a
+        # quote, but an unquoted cut on it could eat a real answer ("Meeting 10:00 ... wrote").
+        return 1 if any_date else 0
+    if text.endswith((":", "：")) and any_date:
+        if has_email:
+            return 2
+        # Apple Mail de/sv/da: "Am 25.06.2015 um 10:55 schrieb Test user:" (verb mid-line)
+        if precise_date and VERB_ANYWHERE.search(text):
+            return 2 if strong_start else 1
+    return 0
+
+
+
+def _may_end_attribution(stripped: str) -> bool:
+    tail = stripped.rstrip(" -*")[-60:]
+    if tail.endswith((":", "：")):
+        return True
+    return tail.lower().endswith(VERB_SUFFIXES) and VERB_END.search(tail) is not None
+
+
+def _is_continuation(stripped: str) -> bool:
+    first = stripped[:1]
+    return bool(first) and (
+        first in "<([>"
+        or first.islower()
+        or VERB_ONLY.fullmatch(stripped) is not None
+        or EMAIL.match(stripped) is not None  # the address Gmail wrapped onto its own line
+    )
+
+
+def _may_start(stripped: str) -> bool:
+    return (
+        ATTR_START.match(stripped) is not None
+        or "@" in stripped
+        or "<" in stripped
+        or any(ch.isdigit() for ch in stripped[:80])
+    )
+
+
+def attribution_ending_at(
+    lines: Sequence[str], quote: Sequence[bool], j: int
+) -> tuple[int, int] | None:
+    """Find an attribution whose last line is ``j``; return (first line, strength).
+
+    Gmail wraps long attributions over two or three lines ("On Mon, ... The Hiring Engine
+    <\\naddr> wrote:"), Polymail even puts a blank line inside, so we walk back from the
+    line that ends like an attribution, up to six lines.
+    """
+    stripped_j = lines[j].strip()
+    if len(stripped_j) > MAX_ATTR:
+        return None
+    if (
+        GMAIL_GMT.match(stripped_j)
+        or DATE_NAME_ADDR.fullmatch(stripped_j)
+        or DASH_FRAMED.fullmatch(stripped_j)
+    ):
+        return j, 2
+    if not _may_end_attribution(stripped_j):
+        return None
+    best: tuple[int, int] | None = None
+    parts: list[str] = []
+    k = j
+    while k >= 0 and j - k < 7:
+        stripped = lines[k].strip()
+        if k < j:
+            if not stripped:
+                # Polymail: "On <date> Name\n\n<\nmailto:Name <addr>\n> wrote:"
+                if lines[k + 1].strip().startswith("<") and k > 0 and lines[k - 1].strip():
+                    k -= 1
+                    continue
+                break
+            if quote[k] or (best is not None and stripped.endswith((".", "!", "?"))):
+                break
+        parts.insert(0, stripped)
+        joined = " ".join(parts)
+        if len(joined) > MAX_ATTR:
+            break
+        if _may_start(stripped):
+            strength = attr_strength(joined, strong_start=ATTR_START.match(stripped) is not None)
+            if strength:
+                best = (k, strength)
+                if not _is_continuation(stripped) and not _opens_above(lines, quote, k):
+                    break
+        k -= 1
+    return best
+
+
+def _opens_above(lines: Sequence[str], quote: Sequence[bool], k: int) -> bool:
+    """The line above ``k`` opens an attribution that wrapped ("On <date>, Somebody <")."""
+    if k == 0 or quote[k - 1]:
+        return False
+    above = lines[k - 1].strip()
+    return bool(above) and ATTR_START.match(above) is not None and not above.endswith(
+        (".", "!", "?")
+    )
+
+
+def next_nonblank(lines: Sequence[str], i: int) -> int | None:
+    for j in range(i, len(lines)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentKind | None:
+    """Kind of the cut that starts at line ``i``, if one does."""
+    stripped = lines[i].strip()
+    if len(stripped) > MAX_LINE:
+        return None
+    if SIG_DELIM.fullmatch(stripped):
+        return "signature"
+    marker = marker_kind(stripped)
+    if marker:
+        return marker
+    if RULE.fullmatch(stripped):
+        # A rule is a cut only when a header block or an original-message marker follows
+        # (Outlook's "____" line, Yahoo's and French webmails' "====").  A "_____" rule on
+        # its own starts a mailing-list footer (Mailman) or a disclaimer.
+        nxt = next_nonblank(lines, i + 1)
+        if nxt is not None and nxt - i <= 3 and not quote[nxt]:
+            if header_block_at(lines, nxt) or marker_kind(lines[nxt].strip()):
+                return "quote"
+        return "signature" if UNDERSCORE_RULE.fullmatch(stripped) else None
+    if header_key(stripped) and header_block_at(lines, i):
+        return "quote"
+    if is_footer(stripped):
+        return "signature"
+    return None
+
+
+
+def split_glued_attributions(lines: list[str]) -> list[str]:
+    """Split "reply On <date>, <addr> wrote:" into the reply and the attribution."""
+    out: list[str] = []
+    for idx, line in enumerate(lines):
+        stripped = line.strip()
+        if (
+            len(stripped) <= MAX_ATTR
+            and (" On " in stripped or "-On " in stripped)
+            and VERB_END.search(stripped[-60:])
+            and not QUOTE.match(line)
+        ):
+            m = INNER_ON.search(stripped)
+            nxt = next_nonblank(lines, idx + 1)
+            if m and nxt is not None and QUOTE.match(lines[nxt]):
+                if attr_strength(m.group(1), strong_start=True):
+                    out.append(stripped[: m.start()].rstrip(" -"))
+                    out.append(m.group(1))
+                    continue
+        out.append(line)
+    return out

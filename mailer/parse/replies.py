@@ -1,0 +1,253 @@
+"""One inbound message, understood: ``parse_reply(raw, received_at=...) -> Reply``. Pure.
+
+It owns the step from raw RFC 5322 bytes to a frozen :class:`Reply`: the headers the service
+acts on (Message-ID, In-Reply-To, References, From, the recipients that may carry a token,
+Authentication-Results), the kind (:mod:`mailer.parse.classify`), the new text and its segments
+(:mod:`mailer.parse.mime` decodes, :mod:`mailer.parse.extract` strips quotes and signatures) and, for an
+out-of-office, the return date. It never raises: whatever is missing or broken becomes a
+``None`` and a line in ``Reply.problems``.
+
+``mailer parse-reply`` (:func:`parse_reply_command`) runs this, plus answer mapping against
+the default check-in questions, on files: no mailbox, no ledger, no secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from mailer.models import Question
+from mailer.parse.answers import map_answers
+from mailer.parse.classify import (
+    Classification,
+    FailedRecipient,
+    MessageKind,
+    classify,
+    failed_recipients,
+    find_return_date,
+    header_text,
+)
+from mailer.parse.extract import Segment, html_to_text, split_html_reply, split_reply
+from mailer.parse.mime import (
+    HEADER_POLICY,
+    MAX_HEADER_CHARS,
+    decode_bytes,
+    decode_header,
+    decode_message,
+)
+
+_MSGID_RE = re.compile(r"<[^<>\s]+>")
+# Message-IDs looked up per message: each is a ledger query. Kept: the first In-Reply-To
+# ids and the first and last References (RFC 5322 3.6.4: the thread's root comes first,
+# the parent last; clients that trim keep both ends).
+_MAX_IN_REPLY_TO = 10
+_MAX_REFERENCES = (10, 40)
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """One Authentication-Results header (RFC 8601): who checked, and the DMARC verdict."""
+
+    authserv_id: str
+    dmarc: str | None  # "pass", "fail", "none", ... or None when the header has no dmarc=
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: str  # records.record_id: sha1 of the Message-ID, else of the bytes
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    from_address: str  # bare, lowercased; "" when missing
+    from_name: str
+    recipients: tuple[str, ...]  # To, Cc, Delivered-To, X-Original-To: where a plus-token may be
+    date: datetime | None
+    received_at: datetime
+    kind: MessageKind
+    kind_reason: str
+    out_of_office: bool
+    #: Any machine marker at all (RFC 3834): such mail never gets a confirmation.
+    auto_submitted: bool
+    text: str  # what the sender newly wrote
+    segments: tuple[Segment, ...]
+    full_text: str  # the whole decoded text body
+    # dt.date: in this class body "date" is the field above, not the class.
+    return_date: dt.date | None  # for an out-of-office: the first day back
+    failed: tuple[FailedRecipient, ...]  # for a bounce
+    auth_results: tuple[AuthResult, ...]
+    size: int
+    problems: tuple[str, ...] = ()
+
+
+def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
+    """Understand one message. Never raises; problems are data.
+
+    :param received_at: when the mailbox got it (IMAP INTERNALDATE): the record's time and
+        "today" for dates without a year in an out-of-office.
+    """
+    try:
+        return _understand(raw, raw, received_at, [])
+    except RecursionError:
+        # The stdlib parser (and Message.walk) recurse once per MIME level, so ~1,000
+        # nested parts raise; that is an attack, not mail. Read the headers alone.
+        head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\n\n"
+        return _understand(raw, head, received_at,
+                           ["MIME nested too deeply to read: only the headers were read"])
+
+
+def _understand(raw: bytes, data: bytes, received_at: datetime,
+                problems: list[str]) -> Reply:
+    """parse_reply on ``data`` (``raw`` itself, or only its headers); key and size of ``raw``."""
+    msg = email.message_from_bytes(data, policy=HEADER_POLICY)
+    # compat32 never raises on bad headers; defects are only noted.
+    if msg.defects:
+        problems.append("malformed message: " + ", ".join(type(d).__name__ for d in msg.defects[:3]))
+    message_id = _first_msgid(header_text(msg, "Message-ID"))
+    if message_id is None:
+        problems.append("no Message-ID: the record is keyed on the content")
+    if any(len(value) >= MAX_HEADER_CHARS for _, value in msg.raw_items()):
+        problems.append(f"a header field over {MAX_HEADER_CHARS} characters was cut")
+    kind = classify(msg)
+    body = decode_message(data)
+    problems += body.problems
+    full_text = body.text or ""
+    if not full_text.strip() and body.html:
+        full_text = html_to_text(body.html)  # HTML-only mail (Outlook on the web, some phones)
+    if not full_text.strip():
+        problems.append("no readable text in the message")
+    from_name, from_address = _sender(msg)
+    parts = split_reply(full_text, sender_name=from_name or from_address)  # "/Erik" sign-offs
+    if not from_address:
+        problems.append("no From address")
+    elif len(_authors(msg)) > 1:
+        # RFC 5322 3.6.2: more than one author needs a Sender; a reply has one. With two,
+        # a DMARC check upstream may have judged the other one: trust neither.
+        problems.append("more than one From address: the sender is unknown")
+        from_address = ""
+    return Reply(
+        key=record_id(message_id, raw),
+        message_id=message_id,
+        in_reply_to=_msgids(msg, "In-Reply-To", _MAX_IN_REPLY_TO, 0, problems),
+        references=_msgids(msg, "References", *_MAX_REFERENCES, problems),
+        subject=header_text(msg, "Subject"),
+        from_address=from_address.strip().lower(),
+        from_name=from_name,
+        recipients=_recipients(msg),
+        date=_date(msg, problems),
+        received_at=received_at,
+        kind=kind.kind,
+        kind_reason=kind.reason,
+        out_of_office=kind.out_of_office,
+        auto_submitted=_auto_submitted(msg, kind),
+        text=parts.new_text,
+        segments=parts.segments,
+        full_text=full_text,
+        return_date=find_return_date(
+            f"{header_text(msg, 'Subject')}\n{full_text}", today=received_at.date())
+        if kind.out_of_office else None,
+        failed=failed_recipients(msg) if kind.kind == "bounce" else (),
+        auth_results=tuple(_auth_results(msg)),
+        size=len(raw),
+        problems=tuple(problems),
+    )
+
+
+def _msgids(msg: Message, name: str, first: int, last: int,
+            problems: list[str]) -> tuple[str, ...]:
+    found = _MSGID_RE.findall(header_text(msg, name))
+    if len(found) <= first + last:
+        return tuple(found)
+    problems.append(f"{name} has {len(found)} Message-IDs: only {first + last} are looked up")
+    return tuple(found[:first] + found[len(found) - last:])
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """The first author: the address as written in the field, only the display name decoded.
+
+    RFC 2047 5: encoded-words may stand in a display name, never in an address. Decoding the
+    field first made ``=?utf-8?q?anna=40example.com?= <mallory@evil.example>`` the address
+    anna@example.com, while a DMARC check upstream judged evil.example.
+    """
+    fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
+    found = getaddresses(fields[:1])
+    return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
+
+
+def _authors(msg: Message) -> set[str]:
+    fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
+    return {address.lower() for _, address in getaddresses(fields) if address}
+
+
+def _first_msgid(value: str) -> str | None:
+    found = _MSGID_RE.search(value)
+    return found.group(0) if found else (f"<{value.strip()}>" if value.strip() else None)
+
+
+def _recipients(msg: Message) -> tuple[str, ...]:
+    values = [header_text(msg, name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
+    return tuple(addr.lower() for _, addr in getaddresses([v for v in values if v]) if addr)
+
+
+def _date(msg: Message, problems: list[str]) -> datetime | None:
+    value = header_text(msg, "Date")
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: year 2222222026
+        problems.append(f"unreadable Date header {value[:40]!r}")
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _auto_submitted(msg: Message, kind: Classification) -> bool:
+    return kind.kind != "reply" or any(
+        msg.get(name) is not None for name in ("X-Autoreply", "X-Autorespond"))
+
+
+def _auth_results(msg: Message) -> list[AuthResult]:
+    results = []
+    for value in msg.get_all("Authentication-Results") or []:
+        text = " ".join(str(value).split())
+        # RFC 8601 2.2: authserv-id [version] ; resinfo ; ...  (comments in parentheses)
+        text = re.sub(r"\([^()]*\)", "", text)
+        head, _, rest = text.partition(";")
+        authserv = head.strip().split(" ")[0].lower() if head.strip() else ""
+        dmarc = re.search(r"(?:^|;)\s*dmarc\s*=\s*([a-z]+)", ";" + rest, re.IGNORECASE)
+        results.append(AuthResult(authserv, dmarc.group(1).lower() if dmarc else None))
+    return results
+
+
+def record_id(message_id: str | None, raw: bytes) -> str:
+    """sha1 of the Message-ID, or of the whole message when it has none (idempotency key)."""
+    basis = message_id.strip().encode("utf-8", "surrogateescape") if message_id else raw
+    return hashlib.sha1(basis).hexdigest()
+
+
+# --------------------------------------------------------------------------- parse-reply
+
+
+def parse_file(data: bytes, *, as_kind: str, questions: Sequence[Question],
+               received_at: datetime) -> dict[str, object]:
+    """What ``mailer parse-reply`` prints for one file's bytes (``as_kind``: eml, text, html)."""
+    if as_kind == "eml":
+        reply = parse_reply(data, received_at=received_at)
+        kind, text, problems, segments = reply.kind, reply.text, list(reply.problems), reply.segments
+    else:
+        text, decoded = decode_bytes(data, None, html=as_kind == "html")
+        parts = split_html_reply(text) if as_kind == "html" else split_reply(text)
+        kind, text, problems, segments = "reply", parts.new_text, list(decoded), parts.segments
+    answers: dict[str, object] = {}
+    if kind == "reply":  # auto-replies and bounces answer nothing
+        mapped = map_answers(text, segments, questions)
+        answers = dict(mapped.answers)
+        problems += mapped.problems
+    return {"kind": kind, "text": text, "answers": answers, "problems": problems}

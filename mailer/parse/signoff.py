@@ -1,0 +1,208 @@
+"""Sign-off trimming: the valediction, name, contact block or disclaimer at the end of what
+the sender typed is a signature, not part of the answer.
+
+A sign-off is looked for at the end of three blocks of new text: the last one, any block a
+signature follows (iOS Mail: "Svar nedan\n/Erik\n\nSkickat från min iPhone" above answers
+typed inline), and the top post above the quote ("Se svar nedan!\n/Erik" over answers typed
+into the original).  What counts, from the end of such a block:
+
+* a valediction ("Mvh", "Best regards,") with at most a short name block under it;
+* a dash or slash and a name-cased name: ``/Erik``, ``//Erik``, ``/ Erik``, ``-Anna``,
+  ``– Kenji``, ``-Maarten de Jong`` (not "– fixed CI", nor an item of a dash list);
+* when the sender's name is known: that name alone ("Erik", "Kenji Sato", "/erik"), or after
+  a valediction or thank-you on the same line ("Mvh Erik", "Thanks, Kenji");
+* a "Thanks,"/"Tack!" line right above such a name line goes with it (alone it is content);
+* a contact block (a name with a phone number under it) or a legal disclaimer.
+
+Only whole lines at the end are ever removed: a name inside a sentence stays, and so do short
+answers ("Nej", "OK", "3. 4") that match none of the shapes above.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailer.parse.quote_lines import SegmentKind
+from mailer.parse.quote_patterns import (
+    DASH_NAME,
+    DISCLAIMER,
+    JUNK_LINE,
+    NAME_LINE,
+    PHONE,
+    THANKS_LINE,
+    VALEDICTION,
+)
+
+__all__ = ["trim_signoff"]
+
+_SIGN_MARK = re.compile(r"[-–—/~]+\s*")  # what precedes a name in "/Erik", "– Kenji"
+
+
+def trim_signoff(
+    lines: Sequence[str], kinds: list[SegmentKind | None], *, names: frozenset[str] = frozenset()
+) -> None:
+    """Mark trailing sign-offs of new text as ``signature`` (see the module docstring).
+
+    :param names: :func:`mailer.parse.sender_name.name_forms` of the sender, or empty when unknown.
+    """
+    blocks = _new_blocks(kinds)
+    if not blocks:
+        return
+    # The end of the text, text a signature follows, and the top post: what the sender typed
+    # above the quote ("Se svar nedan!\n/Erik") before answering inside it.
+    last = len(blocks) - 1
+    targets = [
+        (start, end) for k, (start, end) in enumerate(blocks)
+        if k == last or _signature_follows(kinds, end) or (k == 0 and _is_top(kinds, start))
+    ]
+    for start, end in targets:
+        idx = [i for i in range(start, end + 1) if kinds[i] == "new"]
+        cut = _signoff_cut(lines, idx, names=names, more_text=len(blocks) > 1)
+        for i in idx:
+            if i >= cut:
+                kinds[i] = "signature"
+
+
+def _new_blocks(kinds: Sequence[SegmentKind | None]) -> list[tuple[int, int]]:
+    """First and last line of every run of new text (blank lines inside allowed)."""
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    last = -1
+    for i, kind in enumerate(kinds):
+        if kind == "new":
+            start = i if start is None else start
+            last = i
+        elif kind is not None and start is not None:
+            blocks.append((start, last))
+            start = None
+    if start is not None:
+        blocks.append((start, last))
+    return blocks
+
+
+def _is_top(kinds: Sequence[SegmentKind | None], start: int) -> bool:
+    return all(kind is None for kind in kinds[:start])
+
+
+def _signature_follows(kinds: Sequence[SegmentKind | None], end: int) -> bool:
+    for i in range(end + 1, len(kinds)):  # a block ends at a non-blank line of another kind
+        if kinds[i] is not None:
+            return kinds[i] == "signature"
+    return False
+
+
+def _signoff_cut(
+    lines: Sequence[str], idx: Sequence[int], *, names: frozenset[str], more_text: bool
+) -> int:
+    """First line index of the trailing sign-off within ``idx`` (lines of new text)."""
+    stripped = {i: lines[i].strip() for i in idx}
+    body = list(idx)
+    # Trailing rules and tracking marks.
+    while body and JUNK_LINE.fullmatch(stripped[body[-1]]):
+        body.pop()
+    cut = body[-1] + 1 if body else (idx[0] if idx else 0)
+    if not body:
+        return cut
+    # Legal disclaimer: a paragraph near the end that says "confidential".
+    paragraphs = _paragraph_starts(lines, body)
+    for p in paragraphs[-3:]:
+        text = " ".join(stripped[i] for i in body if i >= p)[:600]
+        if p != body[0] and DISCLAIMER.match(text):
+            body = [i for i in body if i < p]
+            cut = p
+            break
+    if not body:
+        return cut
+    valediction = _valediction_start(stripped, body)
+    if valediction is not None:
+        return valediction
+    if _is_name_signoff(stripped, body, names):
+        cut = body.pop()
+        # "Thanks,\nKenji", "Tack!\n\n/Erik": the thank-you closes the message with the name
+        # (but "Tack!" that is all the sender wrote stays: it is content, by policy).
+        above = stripped[body[-1]] if body else ""
+        if len(above) <= 30 and THANKS_LINE.fullmatch(above) and (len(body) > 1 or more_text):
+            cut = body.pop()
+    # Contact block: the last paragraph is a name with a phone number under it.
+    contact = _contact_block_start(lines, body)
+    return contact if contact is not None else cut
+
+
+def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | None:
+    """A valediction ("Mvh", "Best regards,") followed by at most a short name block."""
+    window = body[-7:]
+    for pos, i in enumerate(window):
+        line = stripped[i].rstrip(",.!:;- ").lower()
+        if len(line) <= 40 and VALEDICTION.fullmatch(line):
+            after = window[pos + 1 :]
+            if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
+                return i
+            return None
+    return None
+
+
+def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: frozenset[str]) -> bool:
+    """The last line of ``body`` is a name sign-off ("/Erik", "– Kenji", "Mvh Erik", "Erik")."""
+    line = stripped[body[-1]]
+    if len(line) > 40:
+        return False
+    bare = _SIGN_MARK.sub("", line, count=1) if _SIGN_MARK.match(line) else line
+    if _is_sender(bare, names):
+        return True
+    if DASH_NAME.fullmatch(line) and _name_cased(bare):
+        # "– Fixed" under "– Wrote docs" is a list item, not a signature.
+        above = stripped[body[-2]] if len(body) > 1 else ""
+        return not (above[:1] == line[:1] and not above[:1].isalnum())
+    # "Mvh Erik", "Best, Kenji", "Thanks, Kenji": only with the sender's own name, because
+    # "Regards, Roman" under a quote is kept by peers' corpora (talon) when nothing is known.
+    words = line.split()
+    for k in range(1, min(len(words), 4)):
+        lead, name = " ".join(words[:k]).rstrip(",.!/ "), " ".join(words[k:])
+        if (VALEDICTION.fullmatch(lead.lower()) or THANKS_LINE.fullmatch(lead)) and _is_sender(
+            name, names
+        ):
+            return True
+    return False
+
+
+_PARTICLES = frozenset({"af", "av", "da", "de", "del", "den", "der", "di", "du", "la", "le",
+                        "ten", "ter", "van", "von", "zu"})
+
+
+def _name_cased(text: str) -> bool:
+    """ "Kenji", "Anna-Karin", "Maarten de Jong"; not "fixed CI" or "CI is green"."""
+    words = text.split()
+    return bool(words) and all(
+        (w[:1].isupper() and (len(w) == 1 or not w[1:].isupper())) or (k > 0 and w in _PARTICLES)
+        for k, w in enumerate(words)
+    )
+
+
+def _is_sender(text: str, names: frozenset[str]) -> bool:
+    return bool(names) and " ".join(text.strip(" ,.!/").casefold().split()) in names
+
+
+def _paragraph_starts(lines: Sequence[str], body: Sequence[int]) -> list[int]:
+    starts = [body[0]]
+    for a, b in zip(body, body[1:]):
+        if b - a > 1 or not lines[a].strip():
+            starts.append(b)
+    return starts
+
+
+def _contact_block_start(lines: Sequence[str], body: Sequence[int]) -> int | None:
+    if not body:
+        return None
+    start = _paragraph_starts(lines, body)[-1]
+    block = [lines[i].strip() for i in body if i >= start]
+    if start == body[0] or not 2 <= len(block) <= 7:
+        return None
+    if any(len(line) > 60 or line.endswith("?") for line in block):
+        return None
+    if not NAME_LINE.fullmatch(block[0]) or any(ch.isdigit() for ch in block[0]):
+        return None
+    has_phone = any(
+        PHONE.search(line) and sum(ch.isalpha() for ch in line) <= 15 for line in block[1:]
+    )
+    return start if has_phone else None

@@ -1,0 +1,54 @@
+"""The objects a command or job works with, built once from the config and passed along.
+
+No module keeps global state: the CLI and the service build one :class:`Context` and hand it
+to the job functions (STYLE.md: pass Config, the Jinja Environment and the adapters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mailer.config.questions import QuestionSet, load_default_questions
+from mailer.models import Config
+from mailer.storage.ledger import Ledger
+from mailer.storage.store import RecordStore
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    env: jinja2.Environment
+    ledger: Ledger
+    store: RecordStore
+    questions: QuestionSet
+    #: The key that signs reply tokens; None only for offline work (check, preview, parse-reply).
+    secret: bytes | None
+
+
+def open_context(config: Config, *, need_secret: bool = True) -> Context:
+    """Build the context; a missing secret raises SecretError only when ``need_secret``."""
+    from mailer.config.secrets import token_secret
+    from mailer.errors import SecretError
+    from mailer.outbound.compose import build_environment
+
+    secret: bytes | None
+    if need_secret:
+        secret = token_secret(config)
+    else:
+        try:
+            secret = token_secret(config)
+        except SecretError:  # offline work (check, preview, dry runs) signs nothing that is sent
+            secret = None
+    data_dir = config.service.data_dir
+    return Context(
+        config=config,
+        env=build_environment(config),
+        ledger=Ledger.in_dir(data_dir),
+        store=RecordStore(data_dir),
+        questions=load_default_questions(config.service.templates_dir),
+        secret=secret,
+    )

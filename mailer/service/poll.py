@@ -1,0 +1,391 @@
+"""The inbound job: fetch new mail, decide, write, remember, then move. The imperative shell.
+
+Order per message, so that a crash anywhere loses nothing and duplicates nothing:
+
+1. fetch with ``BODY.PEEK[]`` (the message stays unseen and in the inbox);
+2. skip it when the ledger's inbound table already knows its key (Message-ID, else content
+   hash): a second delivery, or a rerun after a crash between steps 4 and 5;
+3. decide (:func:`mailer.inbound.decide`, pure) and carry out the effects: the record is written
+   durably first (:class:`~mailer.storage.store.RecordStore` never overwrites, so a rerun that gets here
+   again writes nothing new), then pauses, failures, skipped slots;
+4. ``ledger.record_inbound``: from now on the message is handled;
+5. move it to the processed or quarantine folder. Receipts are sent after that, at most once.
+
+The last handled UID and the folder's UIDVALIDITY live in the ledger's state. When UIDVALIDITY
+changes, every message is read again and step 2 keeps it safe.
+
+``poll_once`` is synchronous (run it with ``asyncio.to_thread``); ``poll_forever`` keeps one
+IMAP session in a worker thread, waits with IDLE (or sleeps ``poll_seconds``), reconnects with
+backoff after any failure, and sends receipts on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import make_msgid
+
+from mailer.addressing import domain_of
+from mailer.config.secrets import imap_password
+from mailer.errors import MailboxAuthError, MailboxError, MailerError
+from mailer.inbound.decide import Decision, Receipt, decide
+from mailer.inbound.imap import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
+from mailer.parse.replies import parse_reply, record_id
+from mailer.service.context import Context
+
+log = logging.getLogger("mailer.service.poll")
+
+Clock = Callable[[], datetime]
+MAX_BACKOFF = 60.0
+#: After a refused login: retrying every minute could get the account locked by the server
+#: (as SMTP's 535 stops a batch at once); 48 tries a day recover by themselves once fixed.
+AUTH_RETRY_SECONDS = 30 * 60.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PollReport:
+    """What one pass over the inbox did."""
+
+    seen: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    errors: int = 0
+    uidvalidity_reset: bool = False
+    receipts: list[Receipt] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already handled")
+        if self.errors:
+            parts.append(f"{self.errors} failed (left in the inbox)")
+        return f"{self.seen} messages: " + (", ".join(parts) or "nothing to do")
+
+
+# --------------------------------------------------------------------------- one pass
+
+
+def poll_once(ctx: Context, now_fn: Clock = _utcnow, *, inbox: Inbox | None = None) -> PollReport:
+    """Connect (unless ``inbox`` is given), handle every new message, disconnect.
+
+    :raises MailboxError: the mailbox could not be reached or used.
+    """
+    own = inbox is None
+    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx.config.imap))
+    try:
+        return process_new(ctx, session, now_fn)
+    finally:
+        if own:
+            session.close()
+
+
+def process_new(ctx: Context, inbox: Inbox, now_fn: Clock = _utcnow) -> PollReport:
+    """Handle every message above the last handled UID, in UID order."""
+    started = time.monotonic()
+    report = PollReport()
+    folder = ctx.config.imap.folder
+    last = _last_uid(ctx, inbox, folder, report)
+    envelopes = inbox.envelopes(after_uid=last)
+    report.seen = len(envelopes)
+    done: set[int] = set()
+    for start in range(0, len(envelopes), FETCH_CHUNK):
+        chunk = envelopes[start:start + FETCH_CHUNK]
+        moves = _handle_chunk(ctx, inbox, chunk, now_fn, report)
+        for target, uids in moves.items():
+            inbox.move(uids, target)
+            done.update(uids)
+        last = _advance(last, envelopes, done)
+        ctx.ledger.put_state(f"imap.last_uid:{folder}", str(last))
+    ctx.ledger.put_state("last_poll", now_fn().isoformat())
+    report.seconds = time.monotonic() - started
+    if report.seen:
+        log.info("poll: %s in %.2f s", report.summary(), report.seconds)
+    return report
+
+
+def _last_uid(ctx: Context, inbox: Inbox, folder: str, report: PollReport) -> int:
+    validity = str(inbox.uidvalidity())
+    stored = ctx.ledger.get_state(f"imap.uidvalidity:{folder}")
+    if stored == validity:
+        return int(ctx.ledger.get_state(f"imap.last_uid:{folder}") or 0)
+    if stored is not None:
+        # RFC 3501 2.3.1.1: the old UIDs mean nothing now. Read everything again; the
+        # inbound table makes sure nothing is recorded twice.
+        log.warning("UIDVALIDITY of %s changed (%s -> %s): reading the folder again",
+                    folder, stored, validity)
+        report.uidvalidity_reset = True
+    ctx.ledger.put_state(f"imap.uidvalidity:{folder}", validity)
+    ctx.ledger.put_state(f"imap.last_uid:{folder}", "0")
+    return 0
+
+
+def _advance(last: int, envelopes: Sequence[Envelope], done: set[int]) -> int:
+    """The highest UID with every message up to it handled: a failed one is retried later."""
+    for envelope in envelopes:
+        if envelope.uid not in done:
+            break
+        last = max(last, envelope.uid)
+    return last
+
+
+def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn: Clock,
+                  report: PollReport) -> dict[str, list[int]]:
+    imap = ctx.config.imap
+    folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder}
+    moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: []}
+    arrived = {e.uid: e.internaldate for e in chunk}
+    small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
+    strikes = _Strikes(ctx, f"{imap.folder}:{inbox.uidvalidity()}", now_fn)
+    for envelope in chunk:
+        if envelope.size > imap.max_message_bytes:
+            # _guarded calls the step at once, so closing over the loop variable is safe.
+            target = _guarded(lambda: _oversized(ctx, inbox, envelope, now_fn()), report,
+                              strikes.on(envelope.uid))
+            if target:
+                moves[folders[target]].append(envelope.uid)
+    for fetched in inbox.fetch(small):
+        target = _guarded(
+            lambda: handle_message(ctx, fetched.raw, arrived[fetched.uid], now_fn(), report),
+            report, strikes.on(fetched.uid, fetched.raw))
+        if target:
+            moves[folders[target]].append(fetched.uid)
+    return {name: uids for name, uids in moves.items() if uids}
+
+
+#: Passes a message may fail with an unexpected error before it goes to quarantine.
+POISON_STRIKES = 3
+
+
+class _Strikes:
+    """Counts the passes in which one message failed with an unexpected error (a bug that
+    this message triggers), in the ledger so that restarts count too. At POISON_STRIKES it
+    goes to the quarantine folder for a person to look at, instead of failing (and filling
+    the log) on every pass forever. Nothing is deleted; the count is shown by mailer status."""
+
+    def __init__(self, ctx: Context, scope: str, now_fn: Clock) -> None:
+        self.ctx, self.scope, self.now_fn = ctx, scope, now_fn
+
+    def on(self, uid: int, raw: bytes = b"") -> Callable[[BaseException], bool]:
+        def strike(exc: BaseException) -> bool:
+            key = f"strikes:{self.scope}:{uid}"
+            count = int(self.ctx.ledger.get_state(key) or 0) + 1
+            self.ctx.ledger.put_state(key, str(count))
+            if count < POISON_STRIKES:
+                return False
+            self.ctx.ledger.record_inbound(
+                record_id(None, raw or key.encode()), "quarantine", at=self.now_fn(),
+                detail=f"failed {count} times: {type(exc).__name__}", team="")
+            log.error("message UID %d failed %d times (%s): moved to quarantine",
+                      uid, count, type(exc).__name__)
+            return True
+        return strike
+
+
+def _guarded(step: Callable[[], str], report: PollReport,
+             strike: Callable[[BaseException], bool] | None = None) -> str | None:
+    """One message's failure (a full disk, a bug that one odd message triggers) leaves it in
+    the inbox for the next pass and never stops the others: the per-message job boundary
+    (STYLE.md 6). Mailbox errors end the pass: the session is gone. Only unexpected errors
+    count as strikes: a MailerError (disk full, ledger locked) is the environment's, and
+    quarantining good replies during an outage would be wrong."""
+    try:
+        return step()
+    except MailboxError:
+        raise
+    except MailerError as exc:
+        report.errors += 1
+        log.error("a message could not be handled (left in the inbox): %s", exc)
+    except Exception as exc:
+        report.errors += 1
+        log.exception("a message could not be handled (left in the inbox)")
+        if strike is not None and strike(exc):
+            return "quarantine"
+    return None
+
+
+def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,
+                   report: PollReport) -> str:
+    """Steps 2-4 for one message; returns "processed" or "quarantine"."""
+    reply = parse_reply(raw, received_at=received_at)
+    prior = ctx.ledger.inbound_outcome(reply.key)
+    if prior is not None:
+        report.duplicates += 1
+        log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
+        return "quarantine" if prior == "quarantine" else "processed"
+    decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
+                      secret=ctx.secret, now=now)
+    carry_out(ctx, reply.key, decision, now)
+    (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
+    if decision.record is not None:
+        log.debug("text of %s: %r", decision.record.id[:12], decision.record.text)
+    report.outcomes[decision.outcome] += 1
+    if decision.receipt is not None:
+        report.receipts.append(decision.receipt)
+    return decision.folder
+
+
+def carry_out(ctx: Context, key: str, decision: Decision, now: datetime) -> None:
+    """The decision's effects, record first and the inbound row last (see the module doc)."""
+    if decision.record is not None:
+        ctx.store.write(decision.record)
+    for pause in decision.pauses:
+        ctx.ledger.add_pause(pause)
+    for team, email, on in decision.resume:
+        ctx.ledger.end_pauses(team, email, on=on)
+    if decision.skip_slot:
+        ctx.ledger.set_state(decision.skip_slot, "skipped", skip_reason=decision.skip_reason)
+    for address in decision.failing:
+        ctx.ledger.mark_failing(address, decision.reason, at=now)
+    ctx.ledger.record_inbound(key, decision.outcome, at=now, detail=decision.reason,
+                              team=decision.team or "", email=decision.email)
+
+
+def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) -> str:
+    """Quarantine without fetching the body; the headers name the sender for the log."""
+    headers = parse_reply(inbox.headers(envelope.uid), received_at=envelope.internaldate)
+    if ctx.ledger.inbound_outcome(headers.key) is None:
+        reason = (f"too large ({envelope.size} bytes; imap.max_message_bytes is "
+                  f"{ctx.config.imap.max_message_bytes})")
+        ctx.ledger.record_inbound(headers.key, "quarantine", at=now, detail=reason, team="")
+        log.warning("quarantined message from %s: %s", headers.from_address or "?", reason)
+    return "quarantine"
+
+
+# --------------------------------------------------------------------------- receipts
+
+
+async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock = _utcnow) -> int:
+    """Send each receipt once; a failure is logged and not retried later (a receipt is a
+    courtesy, and sending it twice would be worse than not at all)."""
+    if not receipts:
+        return 0
+    from mailer.config.secrets import get_secret
+    from mailer.inbound.receipts import build_confirmation
+    from mailer.outbound.smtp import Outgoing, send_messages, tls_context
+
+    smtp = ctx.config.smtp
+    domain = domain_of(smtp.from_address)
+    try:
+        items = [Outgoing(key=f"receipt:{n}", recipient=r.to, sender=smtp.from_address,
+                          message=build_confirmation(
+                              ctx.env, ctx.config, r, now=now_fn(),
+                              message_id=make_msgid("receipt", domain=domain)))
+                 for n, r in enumerate(receipts)]
+        password = get_secret(smtp.password_env, command=smtp.password_command,
+                              what="the SMTP password") if smtp.username else None
+        outcomes = await send_messages(smtp, items, password=password,
+                                       tls_context=tls_context(smtp))
+    except MailerError as exc:
+        log.warning("receipts not sent: %s", exc)
+        return 0
+    for outcome in outcomes:
+        if not outcome.sent:
+            log.warning("a receipt was not sent: %s", outcome.error)
+    return sum(1 for o in outcomes if o.sent)
+
+
+# --------------------------------------------------------------------------- forever
+
+
+class _Session:
+    """The worker thread's side: one IMAP session at a time, reconnecting with backoff."""
+
+    def __init__(self, ctx: Context, now_fn: Clock, on_report: Callable[[PollReport], object]) -> None:
+        self.ctx, self.now_fn, self.on_report = ctx, now_fn, on_report
+        self.stop = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()
+
+    def wake(self) -> None:
+        self.stop.set()
+        os.write(self._wake_write, b"x")
+
+    def close(self) -> None:
+        os.close(self._wake_read)
+        os.close(self._wake_write)
+
+    def run(self) -> None:
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx.config.imap))
+            except MailboxAuthError as exc:
+                log.error("%s; fix the IMAP password (imap.password_env); next try in %.0f min",
+                          exc, AUTH_RETRY_SECONDS / 60)
+                self.stop.wait(AUTH_RETRY_SECONDS)
+                continue
+            except MailboxError as exc:
+                log.warning("%s; retrying in %.0f s", exc, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            try:
+                backoff = 1.0
+                self._serve(inbox)
+            except MailboxError as exc:
+                log.warning("IMAP session ended: %s; reconnecting in %.0f s", exc, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception:
+                log.exception("the poller failed; restarting in %.0f s", backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            finally:
+                inbox.close()
+
+    def _serve(self, inbox: Inbox) -> None:
+        poll_seconds = float(self.ctx.config.imap.poll_seconds)
+        while not self.stop.is_set():
+            self.on_report(process_new(self.ctx, inbox, self.now_fn))
+            if self.stop.is_set():
+                return
+            # With IDLE, the wait ends when the server reports news; re-IDLE before the
+            # 29-minute limit (RFC 2177). Without it, poll every imap.poll_seconds.
+            timeout = IDLE_MAX_SECONDS if inbox.idle_supported else poll_seconds
+            inbox.wait(timeout, wake_fd=self._wake_read)
+
+
+async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
+                       now_fn: Clock = _utcnow) -> None:
+    """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop."""
+    loop = asyncio.get_running_loop()
+    reports: asyncio.Queue[PollReport] = asyncio.Queue()
+    session = _Session(ctx, now_fn, lambda r: loop.call_soon_threadsafe(reports.put_nowait, r))
+    worker = asyncio.create_task(asyncio.to_thread(session.run))
+
+    async def deliver() -> None:
+        while True:
+            report = await reports.get()
+            try:
+                await send_receipts(ctx, report.receipts, now_fn)
+            except Exception:
+                log.exception("receipts of one poll pass could not be sent")
+
+    sender = asyncio.create_task(deliver())
+    try:
+        await stop_event.wait()
+    finally:
+        session.wake()
+        await worker
+        while not reports.empty():
+            await send_receipts(ctx, reports.get_nowait().receipts, now_fn)
+        sender.cancel()
+        session.close()
+
+
+async def poll_and_answer(ctx: Context) -> PollReport:
+    """One pass over the mailbox (in a thread: imap-tools blocks), then its receipts."""
+    report = await asyncio.to_thread(poll_once, ctx)
+    await send_receipts(ctx, report.receipts)
+    return report

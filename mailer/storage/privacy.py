@@ -1,0 +1,192 @@
+"""A person's data: export it all (a data-subject access request) or erase it all.
+
+What is stored about a person: their record files in every team (``records/<team>/<member-dir>/``,
+found by the folder name derived from the address, never by a path built from user input),
+and the ledger rows naming them (prompts, pauses, address failures, inbound outcomes). The
+person is known by every address the config gives them (the address and its aliases).
+
+Leadership feedback is stored with its team and quarter only, so it cannot be attributed to
+anyone: it is neither exported nor erased. Reply tokens are credentials, not data about the
+person: they are left out of the export (the prompt rows themselves are in it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mailer.errors import RecordError
+from mailer.models import Config, Person
+from mailer.storage import durable
+from mailer.storage.ledger import Ledger
+from mailer.storage.records import record_to_dict
+from mailer.storage.store import RecordStore
+
+FEEDBACK_NOTE = (
+    "Anonymous leadership feedback is stored with its team and quarter only, without any "
+    "identity, so it cannot be attributed to anyone and is not included."
+)
+TOKEN_NOTE = "Reply tokens (credentials that let a reply be matched) are left out of the prompts."
+LEDGER_TABLES = ("prompts", "pauses", "failures", "inbound")
+
+
+# --------------------------------------------------------------------------- pure
+
+
+def parse_member(raw: str) -> str | None:
+    """The address, lowercased, or None when ``raw`` is not an email address."""
+    email = raw.strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not (at and local and domain) or len(email) > 254:
+        return None
+    if any(ch.isspace() or not ch.isprintable() for ch in email):
+        return None
+    return email
+
+
+def people_named(config: Config | None, email: str) -> list[tuple[str, str, Person]]:
+    """(team, role, person) for every config entry with this address or alias."""
+    if config is None:
+        return []
+    found: list[tuple[str, str, Person]] = []
+    for team in config.teams:
+        if email in team.manager.addresses:
+            found.append((team.name, "manager", team.manager))
+        found += [(team.name, "member", p) for p in team.members if email in p.addresses]
+    return found
+
+
+def addresses_of(config: Config | None, email: str) -> tuple[str, ...]:
+    """The address and every other address the config gives the same person; ``email`` first."""
+    others = {a for _, _, person in people_named(config, email) for a in person.addresses}
+    return (email, *sorted(others - {email}))
+
+
+def _person_dict(team: str, role: str, person: Person) -> dict[str, Any]:
+    return {
+        "team": team,
+        "role": role,
+        "name": person.name,
+        "email": person.email,
+        "aliases": list(person.aliases),
+        "timezone": person.timezone.key,
+        "language": person.language,
+        "country": person.country,
+        "goals": list(person.goals),
+        "away": [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in person.away],
+    }
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _records_of(
+    store: RecordStore, addresses: Sequence[str], data_dir: Path
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for folder in store.person_folders(addresses):
+        for path in store.files_in(folder):
+            if path.suffix != ".yaml" or path.name.startswith(".") or path.is_symlink():
+                continue
+            shown = path.relative_to(data_dir).as_posix()
+            try:
+                items.append({"path": shown, "record": record_to_dict(store.read(path))})
+            except RecordError as exc:  # still their data: give it as it is on disk
+                items.append({"path": shown, "problem": str(exc), "content": _raw(path)})
+    return items
+
+
+def _raw(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def export_person(
+    store: RecordStore,
+    ledger: Ledger | None,
+    email: str,
+    *,
+    config: Config | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Everything stored about the person with address ``email``, as plain data.
+
+    :param ledger: None when there is no ledger yet (then there are no rows either).
+    """
+    addresses = addresses_of(config, email)
+    data_dir = store.root.parent
+    rows = ledger.person_rows(addresses) if ledger else {t: [] for t in LEDGER_TABLES}
+    prompts = [{k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
+                if k != "token"} for row in rows["prompts"]]
+    return {
+        "export": {
+            "email": email,
+            "addresses": list(addresses),
+            "generated_at": now.isoformat(),
+            "data_dir": str(data_dir),
+        },
+        "notes": [FEEDBACK_NOTE, TOKEN_NOTE],
+        "config": [_person_dict(*entry) for entry in people_named(config, email)],
+        "records": _records_of(store, addresses, data_dir),
+        "ledger": {"prompts": prompts, **{t: rows[t] for t in LEDGER_TABLES[1:]}},
+    }
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as a 0600 file, atomically (temp file, fsync, replace)."""
+    try:
+        durable.replace(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise RecordError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+# --------------------------------------------------------------------------- forget
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    addresses: tuple[str, ...]
+    files: tuple[Path, ...] = ()
+    ledger_rows: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.files and not any(self.ledger_rows.values())
+
+    def lines(self, data_dir: Path) -> list[str]:
+        """What was removed, for the operator: counts, then every file path."""
+        who = ", ".join(self.addresses)
+        if self.nothing:
+            return [f"nothing stored about {who}: nothing removed"]
+        rows = ", ".join(f"{self.ledger_rows.get(t, 0)} {t}" for t in LEDGER_TABLES)
+        lines = [f"removed {len(self.files)} file(s) about {who}", f"removed ledger rows: {rows}"]
+        lines += [f"  {_shown(path, data_dir)}" for path in self.files]
+        return lines
+
+
+def _shown(path: Path, data_dir: Path) -> str:
+    try:
+        return path.relative_to(data_dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def forget_person(
+    store: RecordStore, ledger: Ledger | None, email: str, *, config: Config | None = None
+) -> ForgetReport:
+    """Erase the person's record folders (every file in them) and their ledger rows.
+
+    Idempotent: a second call removes nothing. Anonymous feedback is not touched.
+    """
+    addresses = addresses_of(config, email)
+    files: list[Path] = []
+    for folder in store.person_folders(addresses):
+        files += store.remove_folder(folder)
+    rows = ledger.forget(addresses) if ledger else {t: 0 for t in LEDGER_TABLES}
+    return ForgetReport(addresses, tuple(files), rows)
