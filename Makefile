@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test typecheck install system-deps bench reliability clean
+.PHONY: demo test typecheck lint install system-deps bench reliability clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ system-deps:
 demo: install
 	$(VENV)/bin/mailer demo
 
-test: install system-deps typecheck
+test: install system-deps lint typecheck
 	$(PY) -m pytest -q
+
+# The package layout is the architecture: import-linter's contracts (pyproject.toml) keep the
+# arrows between packages; ruff keeps the code clean. Both must report nothing.
+lint: install
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check mailer tests bench
 
 # mypy --strict on mailer/ (the settings are in pyproject.toml).
 typecheck: install

@@ -42,7 +42,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailer.config.questions import load_default_questions
-from mailer.digest.build import week_bounds
+from mailer.digest.model import week_bounds
 from mailer.kinds import PromptKind
 from mailer.models import (
     AnswerValue,
@@ -178,7 +178,8 @@ def _person_year(team: Team, person: Person, index: int, mondays: list[date],
                 obstacle = rng.choice(texts["obstacles"] + texts["nothing"] * 2)
             answers: dict[str, AnswerValue] = {
                 "working_well": rng.choice(texts["working_well"]), "obstacles": obstacle,
-                "mood": mood, "progress": rng.choice(texts["progress"]) if rng.random() < .6 else ""}
+                "mood": mood,
+                "progress": rng.choice(texts["progress"]) if rng.random() < .6 else ""}
             at = sent + timedelta(minutes=rng.randint(20, 600))
             yield prompt, _record(team, person.email, prompt, at, person.language, answers)
         if monday.day <= 7:  # the first Monday: the monthly review
@@ -204,13 +205,15 @@ def _team_extras(team: Team, mondays: list[date],
                                "involve": "Be om idéer på tisdagsmötet"})
         if monday.month % 3 == 0:
             quarter = f"{monday.year}-Q{monday.month // 3}"
-            tuesday = datetime(monday.year, monday.month, monday.day, 13, tzinfo=TZ) + timedelta(days=1)
+            tuesday = (datetime(monday.year, monday.month, monday.day, 13, tzinfo=TZ)
+                       + timedelta(days=1))
             for person in team.members:
                 prompt = _prompt(team, person.email, "feedback", quarter, tuesday)
                 record = None
                 if rng.random() < 0.7:
                     texts = TEXTS[person.language]
-                    record = _record(team, None, prompt, tuesday + timedelta(hours=rng.randint(1, 48)),
+                    answered = tuesday + timedelta(hours=rng.randint(1, 48))
+                    record = _record(team, None, prompt, answered,
                                      person.language, {"works": rng.choice(texts["works"]),
                                                        "better": rng.choice(texts["better"]),
                                                        "support": rng.randint(2, 5)})
@@ -226,7 +229,8 @@ def write_team(job: tuple[str, int, int]) -> tuple[int, list[Prompt]]:
     rng = random.Random(f"records-{number}")
     store = RecordStore(Path(data_dir))
     prompts, written = [], 0
-    items = [pair for i, p in enumerate(team.members) for pair in _person_year(team, p, i, mondays, rng)]
+    items = [pair for i, p in enumerate(team.members)
+             for pair in _person_year(team, p, i, mondays, rng)]
     for prompt, record in [*items, *_team_extras(team, mondays, rng)]:
         prompts.append(prompt)
         if record is not None and record.received_at < NOW:
@@ -283,13 +287,15 @@ def main(argv: list[str] | None = None) -> int:
         with multiprocessing.Pool(max(1, multiprocessing.cpu_count())) as pool:
             records = 0
             for label, numbers, weeks in ((f"{small} teams x {year} weeks", range(small), year),
-                                          (f"{medium} teams x {year} weeks", range(small, medium), year),
+                                          (f"{medium} teams x {year} weeks", range(small, medium),
+                                           year),
                                           (f"{large} teams ({large - medium} x {short} weeks)",
                                            range(medium, large), short)):
                 started = time.perf_counter()
                 records += generate(data_dir, numbers, weeks, pool)
                 took = time.perf_counter() - started
-                print(f"  generated {label}: {records:,} records in total ({took:.0f} s)", flush=True)
+                print(f"  generated {label}: {records:,} records in total ({took:.0f} s)",
+                      flush=True)
                 ctx = context(data_dir, teams[: numbers.stop])
                 first, median = one_team(ctx, teams[0])
                 rows.append((f"one team's digest, {label}, {records:,} records",

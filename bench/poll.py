@@ -29,17 +29,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mailer.addressing import message_id as make_message_id
-from mailer.addressing import mint_token
-from mailer.config.load import parse_config
-from mailer.config.questions import load_default_questions
-from mailer.models import Prompt, Slot
-from mailer.outbound.compose import build_environment
-from mailer.service.context import Context
-from mailer.service.poll import poll_forever, poll_once
-from mailer.storage.ledger import Ledger
-from mailer.storage.store import RecordStore
-from tests.mailstack import MailStack, MailUser
+from mailer.addressing import message_id as make_message_id  # noqa: E402 (after the sys.path line above)
+from mailer.addressing import mint_token  # noqa: E402 (after the sys.path line above)
+from mailer.config.load import parse_config  # noqa: E402 (after the sys.path line above)
+from mailer.config.questions import load_default_questions  # noqa: E402 (after the sys.path line above)
+from mailer.models import Prompt, Slot  # noqa: E402 (after the sys.path line above)
+from mailer.outbound.compose import build_environment  # noqa: E402 (after the sys.path line above)
+from mailer.service.context import Context  # noqa: E402 (after the sys.path line above)
+from mailer.service.poll import poll_forever, poll_once  # noqa: E402 (after the sys.path line above)
+from mailer.storage.ledger import Ledger  # noqa: E402 (after the sys.path line above)
+from mailer.storage.store import RecordStore  # noqa: E402 (after the sys.path line above)
+from tests.mailstack import MailStack, MailUser  # noqa: E402 (after the sys.path line above)
 
 SECRET = b"bench-secret"
 PASSWORD_ENV = "MAILER_BENCH_IMAP_PASSWORD"

@@ -21,13 +21,16 @@ BENCH = Path(__file__).resolve().parent
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--corpus", type=Path, default=BENCH.parent.parent / "shared/corpus/replies")
+    parser.add_argument("--corpus", type=Path,
+                        default=BENCH.parent.parent / "shared/corpus/replies")
     args = parser.parse_args(argv)
     runs: list[list[str]] = [
-        ["send.py", *(["--members", "300", "--memory-members", "1000", "--baseline", "50"] if args.quick else [])],
+        ["send.py", *(["--members", "300", "--memory-members", "1000", "--baseline", "50"]
+                      if args.quick else [])],
         ["poll.py", *(["--replies", "10", "--batch", "50"] if args.quick else [])],
         ["digest.py", *(["--quick"] if args.quick else [])],
-        ["reliability.py", *(["--prompts", "100", "--replies", "100", "--kills", "5"] if args.quick else [])],
+        ["reliability.py", *(["--prompts", "100", "--replies", "100", "--kills", "5"]
+                             if args.quick else [])],
     ]
     if (args.corpus / "cases.json").exists():
         runs.insert(0, ["replies.py", str(args.corpus)])

@@ -79,7 +79,8 @@ def serve(cert: str, key: str, port_file: str) -> None:
 def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     port_file = folder / "port"
     process = subprocess.Popen([sys.executable, __file__, "serve", str(cert), str(key),
@@ -131,7 +132,8 @@ def baseline(members: int, port: int, cert: str) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as folder:
         ctx = open_context(_world(members, port, cert, Path(folder)))
-        planned = schedule.slots_due(ctx.config, "checkin", now=NOW, catch_up=ctx.config.service.catch_up,
+        planned = schedule.slots_due(ctx.config, "checkin", now=NOW,
+                                     catch_up=ctx.config.service.catch_up,
                                      ledger_pauses=())
         context = ssl.create_default_context(cafile=cert)
         started, cpu = time.perf_counter(), time.process_time()

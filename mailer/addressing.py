@@ -114,7 +114,7 @@ def format_address(name: str, address: str) -> str:
     return str(Address(display_name=name, username=local, domain=domain))
 
 
-def addresses_of(header_values: list[str]) -> list[str]:
+def header_addresses(header_values: list[str]) -> list[str]:
     """Every bare, lowercased address in the given header values (From, To, Cc...)."""
     return [addr.lower() for _, addr in getaddresses(header_values) if addr]
 

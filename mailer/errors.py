@@ -6,7 +6,7 @@
     ├── ConfigError                the config is wrong; carries every ``problems`` line
     ├── TemplateError              a template is missing, broken or renders with an undefined name
     ├── DeliveryError              sending failed (SMTP); ``permanent`` tells 5xx from 4xx/network
-    │   └── AuthenticationError    the SMTP or IMAP server refused our credentials: stop, never retry
+    │   └── AuthenticationError    the SMTP or IMAP server refused our credentials: never retry
     ├── MailboxError               the IMAP side failed (connect, login, folder, fetch, move)
     │   └── MailboxAuthError       the IMAP server refused our credentials: retry only rarely
     ├── RecordError                a record or the ledger could not be written or read
@@ -29,7 +29,9 @@ class ConfigError(MailerError):
     """The configuration is invalid; ``problems`` lists every located problem."""
 
     def __init__(self, problems: Sequence[str] | str, *, path: str | None = None) -> None:
-        self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) else tuple(problems)
+        self.problems: tuple[str, ...] = (
+            (problems,) if isinstance(problems, str) else tuple(problems)
+        )
         self.path = path
         where = f"{path}: " if path else ""
         if len(self.problems) == 1:

@@ -21,7 +21,7 @@ settings.register_profile("mailer", deadline=None)
 settings.register_profile("mailer-ci", deadline=None, derandomize=True, database=None)
 settings.load_profile("mailer-ci" if os.environ.get("CI") else "mailer")
 
-from tests.mailstack import MailStack, MailStackError
+from tests.mailstack import MailStack, MailStackError  # noqa: E402 (after the profiles)
 
 
 @pytest.fixture(autouse=True)

@@ -293,7 +293,10 @@ class Dovecot:
     def _prepare(self, cert: Path, key: Path) -> None:
         # Auth runs as user "dovecot": it must traverse root (0711) and read users/ (0755).
         self.root.chmod(0o711)
-        (self.root / "users").mkdir(mode=0o755)
+        # chmod, not mkdir's mode: the umask is process-wide, and the ledger narrows it for a
+        # moment while it opens (a test's service thread may be doing that right now).
+        (self.root / "users").mkdir()
+        (self.root / "users").chmod(0o755)
         mail = self.root / "mail"
         mail.mkdir(mode=0o700)
         os.chown(mail, self._uid, self._gid)

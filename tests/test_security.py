@@ -4,12 +4,12 @@ The matrix: attack -> outcome, then the test ("tests/..." is a test elsewhere).
 
 CR/LF/NUL in names, display names, availability, smtp.from, imap.folder, an email
 -> ConfigError located at the key
-    tests/test_config.py::test_line_breaks_and_nul_are_rejected_where_headers_are_built
+    tests/config/test_config.py::test_line_breaks_and_nul_are_rejected_where_headers_are_built
 ... in a manager's email, an alias, smtp.username, the other folders, a team name
     test_config_refuses_line_breaks_in_every_other_header_value
 CR/LF in to_name, from_name, reply_to, message_id, subject, extra headers -> ValueError
-    tests/test_compose.py::test_header_injection_is_refused,
-    tests/test_compose.py::test_injection_via_subject_or_extra_headers_is_refused
+    tests/outbound/test_compose.py::test_header_injection_is_refused,
+    tests/outbound/test_compose.py::test_injection_via_subject_or_extra_headers_is_refused
 CR, LF or CRLF in any header value of build_raw, to and from_address too -> ValueError
     test_build_raw_refuses_a_line_break_in_any_header_value
 hostile team/person/availability values that bypass the config -> To refused; the
@@ -21,15 +21,15 @@ to the receipt, which goes to the verified sender only
 <script>, on*= attributes, javascript: links in a reply -> escaped in the receipt's HTML
     test_replies_cannot_inject_headers_or_html_into_receipts (parsed with lxml)
 ... in the digest
-    tests/test_digest_render.py::test_answers_are_escaped_in_html_and_quoted_as_text
+    tests/service/test_digest_render.py::test_answers_are_escaped_in_html_and_quoted_as_text
 self-signed SMTP server without ca_file -> one DeliveryError, nothing sent
-    tests/test_faults_smtp.py::
+    tests/outbound/test_faults_smtp.py::
         test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
 self-signed IMAP server: STARTTLS / IMAPS -> MailboxError, nothing touched
-    tests/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused
+    tests/service/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused
     test_imaps_verifies_the_certificate_unless_ca_file_trusts_it
 security = "none" towards a non-loopback host -> ConfigError
-    tests/test_config.py::test_security_none_is_refused_towards_other_hosts
+    tests/config/test_config.py::test_security_none_is_refused_towards_other_hosts
 SMTP server that does not offer STARTTLS -> refused; no AUTH, no mail in clear
     test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
 IMAP server that does not offer STARTTLS -> refused; no LOGIN in clear
@@ -39,13 +39,13 @@ JSON logs, wrong SMTP and IMAP passwords) or in the data_dir -> none anywhere
     test_no_secret_in_any_output_or_file_of_a_full_run
 password_command -> its output is the password
     test_no_secret_in_any_output_or_file_of_a_full_run (IMAP),
-    tests/test_check.py::test_password_command_output_is_the_secret
+    tests/service/test_check.py::test_password_command_output_is_the_secret
 forged From; Anna's token in a mail from Erik; a forged token (right shape, wrong MAC);
 dmarc=fail at imap.trusted_authserv_id; a From name encoded to read as an address;
 two From authors -> quarantined, counted (ledger, status), never answered
     test_spoofed_replies_are_quarantined_counted_and_never_answered
-    (pure: tests/test_inbound.py::test_quarantine_reasons,
-    tests/test_inbound.py::test_dmarc_fail_only_counts_from_the_trusted_server)
+    (pure: tests/inbound/test_inbound.py::test_quarantine_reasons,
+    tests/inbound/test_inbound.py::test_dmarc_fail_only_counts_from_the_trusted_server)
 =?utf-8?q?anna=40example.com?= <mallory@evil.example> -> the address is mallory's
     test_an_encoded_display_name_is_never_the_address
 """
@@ -118,7 +118,7 @@ def _config_data() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", [
-    # Not in tests/test_config.py's table (names, display_name, availability, smtp.from,
+    # Not in tests/config/test_config.py's table (names, display_name, availability, smtp.from,
     # imap.folder and member email are there): the other values that reach a header.
     "teams.0.manager.email", "teams.0.members.0.aliases.0", "smtp.username",
     "imap.processed_folder", "imap.quarantine_folder", "teams.0.name",
@@ -525,7 +525,7 @@ def test_no_secret_in_any_output_or_file_of_a_full_run(stack: MailStack, tmp_pat
 
     def run(*commands: tuple[list[str], dict[str, str]]) -> list[tuple[int, str, str]]:
         results = _run_all(list(commands))
-        outputs.extend((" ".join(argv), *result) for (argv, _), result in zip(commands, results))
+        outputs.extend((" ".join(argv), *result) for (argv, _), result in zip(commands, results, strict=True))
         return results
 
     [(code, out, err)] = run((["--config", config, "--verbose", "send", "checkin", "--at", wed],

@@ -1,4 +1,5 @@
-"""``mailer check``: print ``ok`` or every problem of the config, its secrets, files and templates."""
+"""``mailer check``: print ``ok`` or every problem of the config, its secrets, files and
+templates."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailer.cli.options import at_time, config_of
-from mailer.digest.build import last_complete_week, week_monday
+from mailer.digest.model import last_complete_week, week_monday
 from mailer.errors import ConfigError
 from mailer.models import Team
 from mailer.service.context import open_context

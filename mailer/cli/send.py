@@ -32,7 +32,8 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
         "preview", help="show a prompt as a person would get it",
         description="Print the text part of a prompt and write its HTML part to --output.\n\n"
-                    "example: mailer preview checkin --member anna@example.com --output checkin.html",
+                    "example: mailer preview checkin --member anna@example.com "
+                    "--output checkin.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("kind", choices=KIND_NAMES)
     sub.add_argument("--member", metavar="EMAIL", help="the person (default: the first)")

@@ -33,7 +33,8 @@ def parse_questions(items: Any, *, where: str) -> tuple[tuple[Question, ...], li
             problems.append(f"{at}: expected a table with id, type and text per language")
             continue
         unknown = set(item) - {"id", "type", "labels", *LANGUAGES}
-        problems += [f"{at}.{key}: unknown key (expected id, type, labels, sv, en)" for key in sorted(unknown)]
+        problems += [f"{at}.{key}: unknown key (expected id, type, labels, sv, en)"
+                     for key in sorted(unknown)]
         qid = item.get("id")
         if not isinstance(qid, str) or not qid.replace("_", "").isalnum():
             problems.append(f"{at}.id: expected a word such as \"obstacles\"")

@@ -10,7 +10,7 @@ import random
 import re
 from collections.abc import Mapping
 
-from mailer.demo.model import Body, Persona, Prompt
+from mailer.demo.model import Body, Persona, SeenPrompt
 from mailer.demo.phrases import EN, LABELS, QUESTION_KEYS, SV
 
 
@@ -76,7 +76,7 @@ class Writer:
         return self.pick("no_obstacles")
 
 
-def write_body(p: Prompt, persona: Persona, w: Writer,
+def write_body(p: SeenPrompt, persona: Persona, w: Writer,
                answers: Mapping[int, tuple[str | None, str]]) -> Body:
     hello = w.pick("hello")
     bye = w.pick("bye").splitlines()

@@ -6,21 +6,22 @@ comes from the seeded ``rng``, so the same seed gives the same bytes.
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import random
 import re
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from mailer.demo.model import TOKEN_RE, Body, Persona, Prompt
+from mailer.addressing import format_address
+from mailer.demo.model import TOKEN_RE, Body, Persona, SeenPrompt
 from mailer.demo.quoting import RENDERERS, flowed
 
 POLICY = email.policy.SMTP  # CRLF on the wire, RFC 2047 for non-ASCII headers
 
 
-def render(p: Prompt, persona: Persona, body: Body, *, sent_at: datetime,
+def render(p: SeenPrompt, persona: Persona, body: Body, *, sent_at: datetime,
            rng: random.Random, subject: str | None = None,
            references: bool = True) -> bytes:
     client = persona.client
@@ -57,11 +58,6 @@ def _set_body(msg: EmailMessage, client: str, text: str, html_body: str,
     for part in msg.iter_parts():
         del part["MIME-Version"]  # the stdlib adds it to subparts; no client does
     msg.set_boundary(_boundary(client, rng))
-
-
-def format_address(name: str, address: str) -> str:
-    local, _, domain = address.partition("@")
-    return str(Address(display_name=name, username=local, domain=domain))
 
 
 def reply_subject(subject: str, persona: Persona) -> str:
@@ -103,10 +99,9 @@ def _boundary(client: str, rng: random.Random) -> str:
     return f"Apple-Mail-{_uuid(rng)}"
 
 
-def _client_headers(client: str, persona: Persona, p: Prompt,
+def _client_headers(client: str, persona: Persona, p: SeenPrompt,
                     rng: random.Random) -> list[tuple[str, str]]:
     if client == "outlook":
-        import base64
 
         index = base64.b64encode(bytes(rng.randrange(256) for _ in range(22))).decode()
         language = "sv-SE" if persona.language == "sv" else "en-US"

@@ -1,5 +1,5 @@
 """The shapes of the simulation: who a simulated person is (:class:`Persona`), what their mail
-client shows of a prompt (:class:`Prompt`, read by :func:`parse_prompt`), the new text of a
+client shows of a prompt (:class:`SeenPrompt`, read by :func:`parse_prompt`), the new text of a
 reply around the quote (:class:`Body`) and the message that comes out (:class:`Simulated`).
 """
 
@@ -60,7 +60,7 @@ class Persona:
 
 
 @dataclass(frozen=True)
-class Prompt:
+class SeenPrompt:
     """What a person's client sees of a prompt (see :func:`parse_prompt`)."""
 
     subject: str
@@ -106,7 +106,7 @@ _MSGID_KIND_RE = re.compile(r"<[a-z2-7]{16}\.([a-z]+)@", re.IGNORECASE)
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 
 
-def parse_prompt(prompt: bytes | Message) -> Prompt:
+def parse_prompt(prompt: bytes | Message) -> SeenPrompt:
     """Read a prompt the way a mail client shows it: headers, text and HTML parts, questions."""
     msg = email.message_from_bytes(prompt, policy=email.policy.default) \
         if isinstance(prompt, bytes) else prompt
@@ -129,7 +129,7 @@ def parse_prompt(prompt: bytes | Message) -> Prompt:
         sent = parsedate_to_datetime(str(msg.get("Date")))
     except (TypeError, ValueError):
         sent = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
-    return Prompt(
+    return SeenPrompt(
         subject=subject,
         message_id=message_id,
         references=tuple(_MSGID_RE.findall(str(msg.get("References", "")))),

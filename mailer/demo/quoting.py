@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from mailer.demo.model import QUESTION_RE, Body, Persona, Prompt
+from mailer.demo.model import QUESTION_RE, Body, Persona, SeenPrompt
 from mailer.demo.phrases import EN_MONTHS, SV_DAYS, SV_MON, SV_MONTHS
 
 # --------------------------------------------------------------------------- attributions
@@ -22,7 +22,7 @@ def _clock12(d: datetime) -> str:
     return f"{d.hour % 12 or 12}:{d.minute:02d} {'AM' if d.hour < 12 else 'PM'}"
 
 
-def _attribution(client: str, p: Prompt, persona: Persona) -> str:
+def _attribution(client: str, p: SeenPrompt, persona: Persona) -> str:
     d = p.date.astimezone(persona.timezone)
     who = f"{p.sender_name} <{p.sender_address}>" if p.sender_name else p.sender_address
     sv = persona.language == "sv"
@@ -41,7 +41,7 @@ def _attribution(client: str, p: Prompt, persona: Persona) -> str:
     return f"On {d.month}/{d.day}/{d:%y} {_clock12(d)}, {name} wrote:"
 
 
-def _outlook_header(p: Prompt, persona: Persona) -> list[str]:
+def _outlook_header(p: SeenPrompt, persona: Persona) -> list[str]:
     d = p.date.astimezone(persona.timezone)
     sender = f"{p.sender_name} <{p.sender_address}>" if p.sender_name else p.sender_address
     to = f"{persona.name} <{persona.email}>"
@@ -64,14 +64,14 @@ def _wrap78(line: str) -> list[str]:
 
 # --------------------------------------------------------------------------- client bodies
 
-def _original_lines(p: Prompt) -> list[str]:
+def _original_lines(p: SeenPrompt) -> list[str]:
     lines = p.text.rstrip("\n").split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
     return lines
 
 
-def _question_ends(p: Prompt, lines: list[str]) -> dict[int, int]:
+def _question_ends(p: SeenPrompt, lines: list[str]) -> dict[int, int]:
     """Line index after which the answer to question N goes (the end of its paragraph)."""
     ends: dict[int, int] = {}
     for i, line in enumerate(lines):
@@ -85,7 +85,7 @@ def _question_ends(p: Prompt, lines: list[str]) -> dict[int, int]:
     return ends
 
 
-def _interleave(p: Prompt, body: Body, quote: str, empty: str,
+def _interleave(p: SeenPrompt, body: Body, quote: str, empty: str,
                 first: str = "") -> list[str]:
     """The quoted original with the inline answers under their questions."""
     lines = _original_lines(p)
@@ -119,14 +119,14 @@ def _html_lines(lines: Sequence[str]) -> str:
     return "".join(f"<div>{html.escape(x)}</div>" if x else "<div><br></div>" for x in lines)
 
 
-def _original_html(p: Prompt) -> str:
+def _original_html(p: SeenPrompt) -> str:
     if p.html:
         match = re.search(r"<body[^>]*>(.*)</body>", p.html, re.DOTALL | re.IGNORECASE)
         return match.group(1) if match else p.html
     return _html_lines(_original_lines(p))
 
 
-def _gmail(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
+def _gmail(p: SeenPrompt, persona: Persona, body: Body) -> tuple[str, str]:
     attribution = _attribution("gmail", p, persona)
     quote_style = ('class="gmail_quote" style="margin:0px 0px 0px 0.8ex;'
                    'border-left:1px solid rgb(204,204,204);padding-left:1ex"')
@@ -148,7 +148,7 @@ def _gmail(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
     return "\n".join(text) + "\n", html_body
 
 
-def _apple(p: Prompt, persona: Persona, body: Body, *, phone: bool) -> tuple[str, str]:
+def _apple(p: SeenPrompt, persona: Persona, body: Body, *, phone: bool) -> tuple[str, str]:
     attribution = _attribution("iphone", p, persona)
     footer = ("Skickat från min iPhone" if persona.language == "sv" else "Sent from my iPhone")
     head = [*body.top, *(["", footer] if phone else [])]
@@ -173,15 +173,15 @@ def _apple(p: Prompt, persona: Persona, body: Body, *, phone: bool) -> tuple[str
     return "\n".join(text) + "\n", html_body
 
 
-def _iphone(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
+def _iphone(p: SeenPrompt, persona: Persona, body: Body) -> tuple[str, str]:
     return _apple(p, persona, body, phone=True)
 
 
-def _apple_mail(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
+def _apple_mail(p: SeenPrompt, persona: Persona, body: Body) -> tuple[str, str]:
     return _apple(p, persona, body, phone=False)
 
 
-def _outlook(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
+def _outlook(p: SeenPrompt, persona: Persona, body: Body) -> tuple[str, str]:
     header = _outlook_header(p, persona)
     initials = "".join(part[0] for part in persona.name.split()[:2]).upper()
     if body.inline:
@@ -207,7 +207,7 @@ def _outlook(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
     return "\n".join(text) + "\n", html_body
 
 
-def _thunderbird(p: Prompt, persona: Persona, body: Body) -> tuple[str, str]:
+def _thunderbird(p: SeenPrompt, persona: Persona, body: Body) -> tuple[str, str]:
     attribution = _attribution("thunderbird", p, persona)
     if body.inline:
         quoted = _interleave(p, body, "> ", ">")

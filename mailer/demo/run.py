@@ -4,12 +4,13 @@ Everything runs in one process and one event loop, on loopback, and stops when t
 
 * :class:`~mailer.demo.server.EmbeddedMailServer` (aiosmtpd + pymap, STARTTLS) with an account
   for the service and for every person of ``config/demo.toml``;
-* the service exactly as ``mailer run`` wires it: :func:`mailer.outbound.schedule.job_specs` gives the
-  cron triggers, :meth:`mailer.service.run.Service.send` runs :func:`mailer.service.send.send_due` over SMTP,
-  and :func:`mailer.service.poll.poll_forever` reads replies over IMAP (IDLE) into YAML records and
-  sends the receipts. The only difference is the clock: a simulated one, advanced from one
-  trigger fire time (``trigger.get_next_fire_time(prev, now)``) or simulated reply to the
-  next instead of waiting for it;
+* the service exactly as ``mailer run`` wires it: :func:`mailer.outbound.schedule.job_specs` gives
+  the
+  cron triggers, :meth:`mailer.service.run.Service.send` runs :func:`mailer.service.send.send_due`
+  over SMTP, and :func:`mailer.service.poll.poll_forever` reads replies over IMAP (IDLE) into YAML
+  records and sends the receipts. The only difference is the clock: a simulated one, advanced from
+  one trigger fire time (``trigger.get_next_fire_time(prev, now)``) or simulated reply to the next
+  instead of waiting for it;
 * simulated people (:mod:`mailer.demo.simulate`) who read their mailbox and answer over SMTP.
 
 Everything written goes under one folder (``--output``, default ``./demo-output``): the
@@ -42,17 +43,9 @@ from zoneinfo import ZoneInfo
 import aiosmtplib
 
 from mailer.config.load import load_config
+from mailer.demo.model import Persona, Simulated, parse_prompt
 from mailer.demo.server import EmbeddedMailServer
-from mailer.demo.simulate import (
-    Persona,
-    Simulated,
-    forged_reply,
-    out_of_office,
-    parse_prompt,
-    reply,
-    reply_delay,
-    responds,
-)
+from mailer.demo.simulate import forged_reply, out_of_office, reply, reply_delay, responds
 from mailer.errors import MailerError
 from mailer.kinds import KIND_NAMES
 from mailer.models import Config, Person
@@ -185,7 +178,8 @@ class DemoReport:
         if digests:
             html = [p for p in digests if p.suffix == ".html"]
             text = [p for p in digests if p.suffix == ".txt"]
-            out.append(f"last digest: {html[-1] if html else '-'} (text: {text[-1] if text else '-'})")
+            out.append(f"last digest: {html[-1] if html else '-'} "
+                       f"(text: {text[-1] if text else '-'})")
         return out
 
 
@@ -374,7 +368,8 @@ class _Simulation:
     def _manager(self) -> str:
         return self.ctx.config.teams[0].manager.name
 
-    def _send_later(self, mail: Simulated, sender: str, *, envelope_from: str | None = None) -> None:
+    def _send_later(self, mail: Simulated, sender: str, *,
+                    envelope_from: str | None = None) -> None:
         when = message_from_bytes(mail.raw, policy=policy.default)["Date"].datetime
         self.push(_Event(when, 0, "mail", mail=mail, sender=sender,
                          envelope_from=sender if envelope_from is None else envelope_from))

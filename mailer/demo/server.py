@@ -33,9 +33,7 @@ import shutil
 import ssl
 import tempfile
 import uuid
-from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from types import SimpleNamespace, TracebackType
@@ -57,16 +55,13 @@ from pymap.selected import SelectedMailbox
 from pymap.user import UserMetadata
 from pysasl.hashing import Cleartext
 
+from mailer.clock import Clock, utcnow
 from mailer.errors import MailerError
 
 __all__ = ["EmbeddedMailServer"]
 
 HOST = "127.0.0.1"
-Clock = Callable[[], datetime]
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class _DropLoginDataWarning(logging.Filter):
@@ -187,7 +182,7 @@ class EmbeddedMailServer:
     """
 
     def __init__(
-        self, *, cert_dir: Path | None = None, clock: Clock = _utcnow,
+        self, *, cert_dir: Path | None = None, clock: Clock = utcnow,
         hostname: str = "localhost",
     ) -> None:
         self.hostname = hostname
@@ -242,7 +237,7 @@ class EmbeddedMailServer:
 
     @property
     def ca_file(self) -> Path:
-        """The self-signed certificate; clients trust it with ``create_default_context(cafile=)``."""
+        """The self-signed certificate (clients: ``create_default_context(cafile=)``)."""
         return self._cert_path / "cert.pem"
 
     @property

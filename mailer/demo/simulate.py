@@ -33,23 +33,16 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage, Message
 from email.utils import format_datetime
 
+from mailer.addressing import format_address
 from mailer.demo.answers import Writer, question_id, write_body
-from mailer.demo.mime import POLICY, client_message_id, format_address, render, reply_subject
+from mailer.demo.mime import POLICY, client_message_id, render, reply_subject
 from mailer.demo.model import (
     TOKEN_RE,
-    AnswerStyle,
-    ClientStyle,
     Persona,
-    Prompt,
     Simulated,
     parse_prompt,
 )
 from mailer.demo.phrases import EN_MONTHS, OOO, SV_MONTHS, SV_WEEKDAYS
-
-__all__ = [
-    "AnswerStyle", "ClientStyle", "Persona", "Prompt", "Simulated",
-    "fake_token", "forged_reply", "out_of_office", "parse_prompt", "reply", "responds",
-]
 
 # --------------------------------------------------------------------------- who answers when
 

@@ -1,12 +1,12 @@
 """The manager's weekly digest: :func:`build_digest`, a pure function of records, ledger rows,
 config and the period.
 
-It reads no file, no ledger and no clock: :mod:`mailer.service.digest` loads the records,
-prompts, pauses and failures of :func:`read_window` and passes ``now``. This module cleans the
-inputs (a reply superseded by a later reply to the same prompt counts once, aliases map to the
-member, nothing after the week counts) and assembles the sections, whose rules live in
-:mod:`mailer.digest.sections` (attention, pulse), :mod:`mailer.digest.people` (per person,
-follow-up, feedback) and :mod:`mailer.digest.steps` (what to do next). The shapes are in :mod:`mailer.digest.model` and re-exported here.
+It reads no file, no ledger and no clock: :mod:`mailer.service.digest` loads the records, prompts,
+pauses and failures of :func:`read_window` and passes ``now``. This module cleans the inputs (a
+reply superseded by a later reply to the same prompt counts once, aliases map to the member, nothing
+after the week counts) and assembles the sections, whose rules live in :mod:`mailer.digest.sections`
+(attention, pulse), :mod:`mailer.digest.people` (per person, follow-up, feedback) and
+:mod:`mailer.digest.steps` (what to do next). The shapes are in :mod:`mailer.digest.model`.
 """
 
 from __future__ import annotations
@@ -19,33 +19,13 @@ from mailer.digest import people as digest_people
 from mailer.digest import sections as digest_sections
 from mailer.digest.model import (
     LOOKBACK_WEEKS,
-    Attention,
     Digest,
     Facts,
-    FeedbackSummary,
-    FollowUp,
-    MoodLine,
-    NextStep,
-    PersonSummary,
-    Pulse,
-    Quote,
-    ReviewLine,
-    ScaleSummary,
     display_names,
-    last_complete_week,
-    quarter_of,
     week_bounds,
-    week_monday,
-    week_of,
 )
 from mailer.digest.steps import next_steps
 from mailer.models import AddressFailure, Pause, Prompt, Record, Team
-
-__all__ = [
-    "Attention", "Digest", "FeedbackSummary", "FollowUp", "MoodLine", "NextStep",
-    "PersonSummary", "Pulse", "Quote", "ReviewLine", "ScaleSummary", "build_digest",
-    "last_complete_week", "quarter_of", "read_window", "week_bounds", "week_monday", "week_of",
-]
 
 
 def read_window(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -183,7 +183,8 @@ def week_monday(week: str) -> date:
     try:
         return date.fromisocalendar(int(found[1]), int(found[2]), 1)
     except ValueError:
-        raise ValueError(f'"{week}" does not exist (year {found[1]} has no week {found[2]})') from None
+        raise ValueError(f'"{week}" does not exist '
+                         f"(year {found[1]} has no week {found[2]})") from None
 
 
 def week_of(day: date) -> str:
@@ -194,8 +195,10 @@ def week_of(day: date) -> str:
 def week_bounds(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """``[Monday 00:00, next Monday 00:00)`` of the week in ``tz`` (DST-correct)."""
     monday = week_monday(week)
-    return (datetime.combine(monday, time(), tz),
-            datetime.combine(monday + timedelta(days=7), time(), tz))
+    return (
+        datetime.combine(monday, time(), tz),
+        datetime.combine(monday + timedelta(days=7), time(), tz),
+    )
 
 
 def last_complete_week(now: datetime, tz: ZoneInfo) -> str:
@@ -256,5 +259,6 @@ class Facts:
 def display_names(team: Team) -> dict[str, str]:
     """First names, or full names where two members share a first name."""
     firsts = [p.first_name for p in team.members]
-    return {p.email: p.first_name if firsts.count(p.first_name) == 1 else p.name
-            for p in team.members}
+    return {
+        p.email: p.first_name if firsts.count(p.first_name) == 1 else p.name for p in team.members
+    }

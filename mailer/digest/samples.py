@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mailer.digest.brief import Brief, build_brief, meeting_time
-from mailer.digest.build import Digest, build_digest, week_bounds
+from mailer.digest.build import build_digest
+from mailer.digest.model import Digest, week_bounds
 from mailer.kinds import PromptKind
 from mailer.models import (
     AddressFailure,
@@ -109,7 +110,8 @@ def _checkins(team: Team, person: Person, index: int,
         recent = week >= len(mondays) - (3 if persona == 0 else 1)
         answers: dict[str, AnswerValue] = {
             "working_well": well,
-            "obstacles": obstacle if recent or persona not in (0, 2, 3) else _NOTHING[person.language],
+            "obstacles": (obstacle if recent or persona not in (0, 2, 3)
+                          else _NOTHING[person.language]),
             "mood": mood,
             "progress": progress if last or persona == 2 else "",
         }
@@ -137,7 +139,8 @@ def _reviews(team: Team, people: tuple[Person, ...]) -> tuple[list[Prompt], list
 
 def _manager_and_feedback(team: Team) -> tuple[list[Prompt], list[Record]]:
     en = team.manager.language == "en"
-    reflection = _prompt(team, team.manager, "reflection", "2026-11", datetime(2026, 11, 27, 14, tzinfo=_TZ))
+    reflection = _prompt(team, team.manager, "reflection", "2026-11",
+                         datetime(2026, 11, 27, 14, tzinfo=_TZ))
     own: dict[str, AnswerValue] = {
         "strengthen": "Give feedback the same day" if en else "Ge återkoppling samma dag",
         "involve": "Ask for ideas in Monday's meeting" if en else "Be om idéer på måndagsmötet"}

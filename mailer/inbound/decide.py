@@ -37,8 +37,6 @@ from mailer.models import Config, MatchedBy, Pause, Person, Prompt, Question, Re
 from mailer.parse.answers import Command, Mapped, after_command, map_answers, parse_command
 from mailer.parse.replies import Reply
 
-__all__ = ["Decision", "Held", "Lookups", "Receipt", "decide"]
-
 
 def decide(
     reply: Reply, *, config: Config, questions: QuestionSet, lookups: Lookups,

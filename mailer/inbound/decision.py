@@ -1,7 +1,8 @@
 """The decision about one message, as data: what the poller writes, moves and sends.
 
 :func:`mailer.inbound.decide` produces a :class:`Decision`; :mod:`mailer.service.poll` carries it
-out in a fixed, crash-safe order; :mod:`mailer.inbound.receipts` turns its :class:`Receipt` into mail.
+out in a fixed, crash-safe order; :mod:`mailer.inbound.receipts` turns its :class:`Receipt` into
+mail.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from imap_tools.errors import ImapToolsError, MailboxLoginError
 
 from mailer.errors import MailboxAuthError, MailboxError
 from mailer.models import ImapSettings
+from mailer.tls import verifying_context
 
 #: RFC 2177 3: clients should re-issue IDLE at least every 29 minutes; stay well inside.
 IDLE_MAX_SECONDS = 25 * 60
@@ -77,11 +78,6 @@ def _translated(what: str) -> Iterator[None]:
         raise MailboxError(f"IMAP {what} failed: {detail}") from exc
 
 
-def tls_context(settings: ImapSettings) -> ssl.SSLContext:
-    """A verifying context; ``ca_file`` added to the system roots when set."""
-    return ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
-
-
 class ImapInbox:
     """One logged-in session on ``settings.folder``. Use :meth:`open`."""
 
@@ -101,10 +97,10 @@ class ImapInbox:
             if settings.security == "tls":
                 mb: MailBox | MailBoxStartTls | MailBoxUnencrypted = MailBox(
                     settings.host, settings.port, timeout=settings.timeout,
-                    ssl_context=context or tls_context(settings))
+                    ssl_context=context or verifying_context(settings.ca_file))
             elif settings.security == "starttls":
                 mb = MailBoxStartTls(settings.host, settings.port, timeout=settings.timeout,
-                                     ssl_context=context or tls_context(settings))
+                                     ssl_context=context or verifying_context(settings.ca_file))
             else:
                 mb = MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout)
         inbox = cls(mb, settings)
@@ -162,7 +158,8 @@ class ImapInbox:
                 self._uidvalidity = int(data[0])
             value = getattr(self, "_uidvalidity", None)
             if value is None:
-                value = self._mb.folder.status(self._settings.folder, ["UIDVALIDITY"])["UIDVALIDITY"]
+                status = self._mb.folder.status(self._settings.folder, ["UIDVALIDITY"])
+                value = status["UIDVALIDITY"]
                 self._uidvalidity = value
             return int(value)
 

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from mailer.config.questions import load_default_questions, questions_for
-from mailer.inbound.decide import Held, Receipt
+from mailer.inbound.decision import Held, Receipt
 from mailer.models import Config, Record, Team
 from mailer.models import language as as_language
 from mailer.outbound.compose import babel_locale, build_message, format_date, render
@@ -181,7 +181,8 @@ def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
     """A receipt context for ``mailer check``: answers, a noted problem and no command."""
     person = team.members[0] if team.members else team.manager
     asked = questions_for(team, "checkin", load_default_questions(config.service.templates_dir))
-    pairing, slow = ("Parprogrammering", "Långsam CI") if language == "sv" else ("Pairing", "Slow CI")
+    pairing, slow = (("Parprogrammering", "Långsam CI") if language == "sv"
+                     else ("Pairing", "Slow CI"))
     record = Record(
         id="0" * 40, team=team.name, member=person.email, kind="checkin", slot="2026-12-07",
         prompt_message_id=None, message_id=None,

@@ -1,9 +1,9 @@
 """Sample people, teams and template contexts: what ``mailer check`` renders every kind against.
 
-The member and reflection contexts are here; :data:`mailer.service.check.SAMPLES` adds the
-digest, brief and receipt ones. The builders (:func:`sample_person`, :func:`sample_team`, :func:`sample_config`) also
-serve previews, tests and the benchmark. Pure: fixed dates, no clock, no I/O beyond reading the
-default questions.
+The member and reflection contexts are here; :data:`mailer.service.check.SAMPLES` adds the digest,
+brief and receipt ones. The builders (:func:`sample_person`, :func:`sample_team`,
+:func:`sample_config`) also serve previews, tests and the benchmark. Pure: fixed dates, no clock, no
+I/O beyond reading the default questions.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def sample_team(
         manager=manager or sample_person("Lena Holm", "lena@example.com"),
         members=tuple(members), availability=availability,
         checkin=CheckinSchedule(days=tuple(checkin_days), time=checkin_at),
-        review=MonthlySchedule(on=MonthlyRule(nth=1, weekday=0, text="first monday"), time=time(10)),
+        review=MonthlySchedule(on=MonthlyRule(nth=1, weekday=0, text="first monday"),
+                               time=time(10)),
         feedback=FeedbackSchedule(on=MonthlyRule(nth=1, weekday=1, text="first tuesday"),
                                   time=time(13), months=(3, 6, 9, 12)),
         reflection=MonthlySchedule(on=MonthlyRule(nth=-1, weekday=4, text="last friday"),

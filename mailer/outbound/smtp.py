@@ -3,7 +3,7 @@
 Generic: it sends :class:`Outgoing` messages and reports an :class:`Outcome` per message; it
 knows nothing of slots or the ledger (the caller records state in ``on_attempt``/``on_result``).
 
-* one TLS context for the whole batch (:func:`tls_context`): building one per connection, as
+* one TLS context for the whole batch (:func:`batch_tls_context`): building one per connection, as
   ``cert_bundle=`` does, costs 20x (MAILSTACK.md), and verification always stays on;
 * ``security``: "tls" is implicit TLS (RFC 8314), "starttls" requires the upgrade (RFC 3207;
   a server that does not offer it is an error, never a silent plain-text downgrade), "none" is
@@ -31,17 +31,19 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from mailer.addressing import addresses_of, is_valid_address
+from mailer.addressing import header_addresses, is_valid_address
+from mailer.config.secrets import smtp_password
 from mailer.errors import AuthenticationError, DeliveryError
 from mailer.models import SmtpSettings
+from mailer.tls import verifying_context
 
 
 @dataclass(frozen=True)
 class Outgoing:
     """One message for one recipient; ``key`` is the caller's (a slot key, a confirmation id).
 
-    ``message`` may be the wire form already (:func:`mailer.outbound.compose.build_raw`): flattening an
-    ``EmailMessage`` costs more CPU than sending it.
+    ``message`` may be the wire form already (:func:`mailer.outbound.compose.build_raw`): flattening
+    an ``EmailMessage`` costs more CPU than sending it.
     """
 
     key: str
@@ -88,16 +90,13 @@ AttemptHook = Callable[[Outgoing, int], None]
 ResultHook = Callable[[Outcome], None]
 
 
-def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
-    """The one verifying TLS context of a batch, trusting ``ca_file`` too when set."""
-    context = ssl.create_default_context()
-    if settings.ca_file is not None:
-        try:
-            context.load_verify_locations(cafile=str(settings.ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise DeliveryError(f"smtp.ca_file {settings.ca_file}: cannot load it: {exc}",
-                                permanent=True) from exc
-    return context
+def batch_tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The one verifying TLS context of a batch, trusting ``smtp.ca_file`` too when set."""
+    try:
+        return verifying_context(settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(f"smtp.ca_file {settings.ca_file}: cannot load it: {exc}",
+                            permanent=True) from exc
 
 
 # --------------------------------------------------------------------------- error translation
@@ -106,10 +105,11 @@ def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
 def _code_failure(code: int, message: str, what: str, *, refused: bool = False) -> _Failure:
     permanent = 500 <= code < 600
     text = f"{what}: {code} {message}".strip()
-    return _Failure(DeliveryError(text, code=code, permanent=permanent), refused=refused and permanent)
+    return _Failure(DeliveryError(text, code=code, permanent=permanent),
+                    refused=refused and permanent)
 
 
-def classify(exc: BaseException, settings: SmtpSettings) -> _Failure:
+def classify_failure(exc: BaseException, settings: SmtpSettings) -> _Failure:
     """What a failure means for the message and the batch (see the module docstring)."""
     where = f"{settings.host}:{settings.port}"
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError) and exc.code >= 500:
@@ -261,11 +261,11 @@ async def _attempt(conn: _Connection, item: Outgoing, settings: SmtpSettings
         await conn.ensure()
     except (aiosmtplib.SMTPException, OSError) as exc:
         conn.drop()
-        return classify(exc, settings), True
+        return classify_failure(exc, settings), True
     try:
         await conn.send(item)
     except (aiosmtplib.SMTPException, OSError) as exc:
-        failure = classify(exc, settings)
+        failure = classify_failure(exc, settings)
         if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
             conn.drop()  # after a drop, timeout or odd reply, a fresh session is the safe state
         return failure, False
@@ -351,7 +351,7 @@ async def send_messages(
                 conn = _Connection(settings, password, tls_context, hostname)
                 group.create_task(_worker(batch, conn, first=number == 0))
     except BaseExceptionGroup as group_error:  # a hook failed (the ledger): that error, as is
-        raise group_error.exceptions[0]
+        raise group_error.exceptions[0] from None
     if batch.fatal is not None:
         raise batch.fatal
     return batch.outcomes
@@ -366,17 +366,16 @@ async def send(message: EmailMessage, settings: SmtpSettings, /, *,
     :raises DeliveryError: it could not be delivered (after the retries of a batch).
     """
     if password is True:
-        from mailer.config.secrets import smtp_password
 
         password = smtp_password(settings)
-    recipients = addresses_of([v for k in ("To", "Cc") for v in message.get_all(k, [])])
+    recipients = header_addresses([v for k in ("To", "Cc") for v in message.get_all(k, [])])
     if not recipients:
         raise DeliveryError("the message has no To or Cc address", permanent=True)
     items = [Outgoing(f"one:{n}", message, rcpt, settings.from_address)
              for n, rcpt in enumerate(recipients)]
     single = dataclasses.replace(settings, max_connections=1)
     outcomes = await send_messages(single, items, password=password or None,
-                                   tls_context=context or tls_context(settings))
+                                   tls_context=context or batch_tls_context(settings))
     failed = [o for o in outcomes if not o.sent]
     if failed:
         raise DeliveryError(failed[0].error or "not delivered", code=failed[0].code,

@@ -38,7 +38,7 @@ Method = Literal["inline", "numbered", "labelled", "free_text", "empty"]
 
 
 class SegmentLike(Protocol):
-    """A piece of a reply as :mod:`mailer.parse.extract` splits it (``kind`` "new", "quote", ...)."""
+    """A piece of a reply as :mod:`mailer.parse.extract` splits it (``kind``: "new", "quote")."""
 
     @property
     def kind(self) -> str: ...
@@ -81,7 +81,8 @@ ScaleIssueKind = Literal["no_number", "not_whole", "other_scale", "several", "ou
 @dataclass(frozen=True)
 class ScaleIssue:
     """Why an answer is not one number on the scale, as data: the record keeps the English
-    (:meth:`english`), the receipt says it in the person's language (:mod:`mailer.inbound.receipts`)."""
+    (:meth:`english`), the receipt says it in the person's language
+    (:mod:`mailer.inbound.receipts`)."""
 
     kind: ScaleIssueKind
     shown: str  # the part of the answer the issue is about, already quoted ('"4/10"', "7")
@@ -100,7 +101,8 @@ class ScaleIssue:
         }[self.kind]
 
 
-def parse_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH) -> tuple[int | None, str | None]:
+def parse_scale(text: str, *, low: int = SCALE_LOW,
+                high: int = SCALE_HIGH) -> tuple[int | None, str | None]:
     """(value, None) for a clear scale answer, else (None, what is wrong with it)."""
     value, issue = read_scale(text, low=low, high=high)
     return value, issue.english() if issue else None
@@ -400,7 +402,8 @@ _UNITS = {
     "month": 30, "months": 30, "månad": 30, "månader": 30,
 }
 _PAUSE_RE = re.compile(r"^(?:pause|paus|pausa)\b\s*(?P<rest>.*)$", re.IGNORECASE)
-_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3})\s*(?P<unit>[a-zåäö]+)$", re.IGNORECASE)
+_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3})\s*(?P<unit>[a-zåäö]+)$",
+                              re.IGNORECASE)
 _PAUSE_UNTIL_RE = re.compile(r"^(?:until|till|tills|to|through|t\.?o\.?m\.?|till och med)\s+"
                              r"(?:den\s+|the\s+)?(?P<date>.+)$", re.IGNORECASE)
 _RESUME_RE = re.compile(r"^(?:resume|unpause|återuppta|fortsätt|starta igen)$", re.IGNORECASE)

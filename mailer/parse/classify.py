@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from email import message_from_string
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
@@ -195,7 +196,6 @@ def _embedded(part: Message) -> Message | None:
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         return payload[0]
     if isinstance(payload, str):  # text/rfc822-headers: headers as text
-        from email import message_from_string
 
         return message_from_string(payload)
     return None

@@ -31,8 +31,8 @@ removed; a forward keeps only the note above it; a body that starts with quoted 
 
 The work is split by concept: :mod:`mailer.parse.quote_patterns` holds the per-language tables,
 :mod:`mailer.parse.quote_lines` the line tests (quotes, attributions, header blocks, footers),
-:mod:`mailer.parse.signoff` the sign-off trimming and :mod:`mailer.parse.extract_html` the HTML side; this
-module runs the one pass and owns the public API.
+:mod:`mailer.parse.signoff` the sign-off trimming and :mod:`mailer.parse.extract_html` the HTML
+side; this module runs the one pass and owns the public API.
 
 Every regex runs on one stripped line (or on a few joined lines of an attribution), is
 anchored or bounded, and is applied only to lines of bounded length, so pathological input
@@ -66,16 +66,6 @@ from mailer.parse.quote_patterns import (
 )
 from mailer.parse.sender_name import comment_marker, name_forms
 from mailer.parse.signoff import trim_signoff
-
-__all__ = [
-    "ReplyParts",
-    "Segment",
-    "SegmentKind",
-    "extract_reply",
-    "html_to_text",
-    "split_html_reply",
-    "split_reply",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +168,15 @@ def _fold_broken_quote_lines(
             continue
         prev = quote_content(lines[i - 1])
         no_links = BARE_URL.sub("", LINK_IN_ANGLES.sub("", PAREN_URL.sub("", stripped)))
-        if not no_links.strip(" <>()[]") or " " not in stripped and (prev.count("(") > prev.count(")") or "://" in prev[-40:]) or len(prev) >= 60 and stripped[0].islower() and not prev.endswith(("?", ":")):
+        if (
+            not no_links.strip(" <>()[]")
+            or " " not in stripped
+            and (prev.count("(") > prev.count(")") or "://" in prev[-40:])
+            or len(prev) >= 60
+            and stripped[0].islower()
+            and not prev.endswith(("?", ":"))
+        ):
             kinds[i] = "quote"
-
-
 
 
 _NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s")  # "2. Next question" of the original
@@ -226,7 +221,7 @@ def _segments(lines: Sequence[str], kinds: Sequence[SegmentKind | None]) -> tupl
     current: SegmentKind | None = None
     buf: list[str] = []
     pending_blank = 0
-    for line, kind in zip(lines, kinds):
+    for line, kind in zip(lines, kinds, strict=True):
         if kind is None:
             pending_blank += 1
             continue
@@ -294,4 +289,3 @@ def extract_reply(raw: bytes, kind: str = "eml", *, sender_name: str | None = No
         return split_html_reply(text, sender_name=sender_name).new_text
     text, _ = decode_bytes(raw, None)
     return split_reply(text, sender_name=sender_name).new_text
-

@@ -5,7 +5,11 @@ inscriptis, and turn the marked regions into ``>``-quoted lines for :mod:`mailer
 from __future__ import annotations
 
 import re
+from html import unescape
 
+from inscriptis import Inscriptis
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -128,7 +132,6 @@ def _prefixed(line: str, depth: int) -> str:
 
 def _html_fallback(html: str) -> str:
     """Crude tag stripping for HTML that lxml or inscriptis cannot handle (never raises)."""
-    from html import unescape
 
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", html)
     return unescape(_TAG.sub("", text))
@@ -140,9 +143,6 @@ def html_to_text(html: str, /) -> str:
     Uses lxml for the DOM (to find each client's quote markup) and inscriptis for a
     layout-aware conversion (lists, tables and line breaks as a reader sees them).
     """
-    from inscriptis import Inscriptis
-    from inscriptis.css_profiles import CSS_PROFILES
-    from inscriptis.model.config import ParserConfig
 
     if not isinstance(html, str) or not html.strip():
         return ""

@@ -1,10 +1,10 @@
 """One inbound message, understood: ``parse_reply(raw, received_at=...) -> Reply``. Pure.
 
-It owns the step from raw RFC 5322 bytes to a frozen :class:`Reply`: the headers the service
-acts on (Message-ID, In-Reply-To, References, From, the recipients that may carry a token,
+It owns the step from raw RFC 5322 bytes to a frozen :class:`Reply`: the headers the service acts on
+(Message-ID, In-Reply-To, References, From, the recipients that may carry a token,
 Authentication-Results), the kind (:mod:`mailer.parse.classify`), the new text and its segments
-(:mod:`mailer.parse.mime` decodes, :mod:`mailer.parse.extract` strips quotes and signatures) and, for an
-out-of-office, the return date. It never raises: whatever is missing or broken becomes a
+(:mod:`mailer.parse.mime` decodes, :mod:`mailer.parse.extract` strips quotes and signatures) and,
+for an out-of-office, the return date. It never raises: whatever is missing or broken becomes a
 ``None`` and a line in ``Reply.problems``.
 
 ``mailer parse-reply`` (:func:`parse_reply_command`) runs this, plus answer mapping against
@@ -34,7 +34,8 @@ from mailer.parse.classify import (
     find_return_date,
     header_text,
 )
-from mailer.parse.extract import Segment, html_to_text, split_html_reply, split_reply
+from mailer.parse.extract import Segment, split_html_reply, split_reply
+from mailer.parse.extract_html import html_to_text
 from mailer.parse.mime import (
     HEADER_POLICY,
     MAX_HEADER_CHARS,
@@ -109,7 +110,8 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     msg = email.message_from_bytes(data, policy=HEADER_POLICY)
     # compat32 never raises on bad headers; defects are only noted.
     if msg.defects:
-        problems.append("malformed message: " + ", ".join(type(d).__name__ for d in msg.defects[:3]))
+        names = ", ".join(type(defect).__name__ for defect in msg.defects[:3])
+        problems.append(f"malformed message: {names}")
     message_id = _first_msgid(header_text(msg, "Message-ID"))
     if message_id is None:
         problems.append("no Message-ID: the record is keyed on the content")
@@ -240,7 +242,8 @@ def parse_file(data: bytes, *, as_kind: str, questions: Sequence[Question],
     """What ``mailer parse-reply`` prints for one file's bytes (``as_kind``: eml, text, html)."""
     if as_kind == "eml":
         reply = parse_reply(data, received_at=received_at)
-        kind, text, problems, segments = reply.kind, reply.text, list(reply.problems), reply.segments
+        kind, text, segments = reply.kind, reply.text, reply.segments
+        problems = list(reply.problems)
     else:
         text, decoded = decode_bytes(data, None, html=as_kind == "html")
         parts = split_html_reply(text) if as_kind == "html" else split_reply(text)

@@ -20,6 +20,7 @@ answers ("Nej", "OK", "3. 4") that match none of the shapes above.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -185,7 +186,7 @@ def _is_sender(text: str, names: frozenset[str]) -> bool:
 
 def _paragraph_starts(lines: Sequence[str], body: Sequence[int]) -> list[int]:
     starts = [body[0]]
-    for a, b in zip(body, body[1:]):
+    for a, b in itertools.pairwise(body):
         if b - a > 1 or not lines[a].strip():
             starts.append(b)
     return starts

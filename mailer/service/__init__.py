@@ -1,1 +1,9 @@
-"""mailer.service."""
+"""The running service: jobs that take a :class:`~mailer.service.context.Context` and do the work.
+
+Owns: the objects a job works with (``context``), the send job and previews (``send``), the
+poll job (``poll``), the digest and brief as mail (``digest``), daily housekeeping
+(``housekeeping``), ``mailer run`` (``run``), ``mailer status`` (``status``) and the checks of
+``mailer check`` (``check``).
+May import: every package below it (``inbound``, ``outbound``, ``digest``, ``parse``,
+``storage``, ``config``) and the root modules; never ``cli`` or ``demo``.
+"""

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mailer.config.questions import QuestionSet, load_default_questions
+from mailer.config.secrets import token_secret
+from mailer.errors import SecretError
 from mailer.models import Config
+from mailer.outbound.compose import build_environment
 from mailer.storage.ledger import Ledger
 from mailer.storage.store import RecordStore
 
@@ -31,9 +34,6 @@ class Context:
 
 def open_context(config: Config, *, need_secret: bool = True) -> Context:
     """Build the context; a missing secret raises SecretError only when ``need_secret``."""
-    from mailer.config.secrets import token_secret
-    from mailer.errors import SecretError
-    from mailer.outbound.compose import build_environment
 
     secret: bytes | None
     if need_secret:

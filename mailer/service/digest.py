@@ -1,10 +1,10 @@
 """The digest and the meeting brief as mail: load what the pure builders need, render it.
 
-The imperative shell around :mod:`mailer.digest.build` and :mod:`mailer.digest.brief`. It reads only the
-weeks the digest looks at (:func:`mailer.digest.build.read_window`, plus this quarter's leadership
-feedback) from the record store, the team's ledger rows of the same window, and renders with
-:func:`mailer.outbound.compose.render` in the manager's language. ``mailer check`` renders both kinds
-against :func:`sample_context` and :func:`sample_context_brief`.
+The imperative shell around :mod:`mailer.digest.build` and :mod:`mailer.digest.brief`. It reads only
+the weeks the digest looks at (:func:`mailer.digest.build.read_window`, plus this quarter's
+leadership feedback) from the record store, the team's ledger rows of the same window, and renders
+with :func:`mailer.outbound.compose.render` in the manager's language. ``mailer check`` renders both
+kinds against :func:`sample_context` and :func:`sample_context_brief`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from babel.numbers import format_decimal, format_percent
 from mailer.config.questions import QuestionSet, load_default_questions, questions_for
 from mailer.digest import samples as digest_samples
 from mailer.digest.brief import Brief, build_brief, meeting_time
-from mailer.digest.build import Digest, build_digest, quarter_of, read_window
+from mailer.digest.build import build_digest, read_window
+from mailer.digest.model import Digest, quarter_of
 from mailer.models import Config, Language, Record, RenderedMail, Slot, Team
 from mailer.outbound.compose import babel_locale, render
 from mailer.service.context import Context

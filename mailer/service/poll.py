@@ -6,8 +6,8 @@ Order per message, so that a crash anywhere loses nothing and duplicates nothing
 2. skip it when the ledger's inbound table already knows its key (Message-ID, else content
    hash): a second delivery, or a rerun after a crash between steps 4 and 5;
 3. decide (:func:`mailer.inbound.decide`, pure) and carry out the effects: the record is written
-   durably first (:class:`~mailer.storage.store.RecordStore` never overwrites, so a rerun that gets here
-   again writes nothing new), then pauses, failures, skipped slots;
+   durably first (:class:`~mailer.storage.store.RecordStore` never overwrites, so a rerun that gets
+   here again writes nothing new), then pauses, failures, skipped slots;
 4. ``ledger.record_inbound``: from now on the message is handled;
 5. move it to the processed or quarantine folder. Receipts are sent after that, at most once.
 
@@ -29,28 +29,29 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import make_msgid
+from functools import partial
 
 from mailer.addressing import domain_of
-from mailer.config.secrets import imap_password
+from mailer.clock import Clock, utcnow
+from mailer.config.secrets import get_secret, imap_password
 from mailer.errors import MailboxAuthError, MailboxError, MailerError
-from mailer.inbound.decide import Decision, Receipt, decide
+from mailer.inbound.decide import decide
+from mailer.inbound.decision import Decision, Receipt
 from mailer.inbound.imap import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
+from mailer.inbound.receipts import build_confirmation
+from mailer.outbound.smtp import Outgoing, batch_tls_context, send_messages
 from mailer.parse.replies import parse_reply, record_id
 from mailer.service.context import Context
 
 log = logging.getLogger("mailer.service.poll")
 
-Clock = Callable[[], datetime]
 MAX_BACKOFF = 60.0
 #: After a refused login: retrying every minute could get the account locked by the server
 #: (as SMTP's 535 stops a batch at once); 48 tries a day recover by themselves once fixed.
 AUTH_RETRY_SECONDS = 30 * 60.0
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -77,7 +78,7 @@ class PollReport:
 # --------------------------------------------------------------------------- one pass
 
 
-def poll_once(ctx: Context, now_fn: Clock = _utcnow, *, inbox: Inbox | None = None) -> PollReport:
+def poll_once(ctx: Context, now_fn: Clock = utcnow, *, inbox: Inbox | None = None) -> PollReport:
     """Connect (unless ``inbox`` is given), handle every new message, disconnect.
 
     :raises MailboxError: the mailbox could not be reached or used.
@@ -91,7 +92,7 @@ def poll_once(ctx: Context, now_fn: Clock = _utcnow, *, inbox: Inbox | None = No
             session.close()
 
 
-def process_new(ctx: Context, inbox: Inbox, now_fn: Clock = _utcnow) -> PollReport:
+def process_new(ctx: Context, inbox: Inbox, now_fn: Clock = utcnow) -> PollReport:
     """Handle every message above the last handled UID, in UID order."""
     started = time.monotonic()
     report = PollReport()
@@ -150,14 +151,13 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
     strikes = _Strikes(ctx, f"{imap.folder}:{inbox.uidvalidity()}", now_fn)
     for envelope in chunk:
         if envelope.size > imap.max_message_bytes:
-            # _guarded calls the step at once, so closing over the loop variable is safe.
-            target = _guarded(lambda: _oversized(ctx, inbox, envelope, now_fn()), report,
+            target = _guarded(partial(_oversized, ctx, inbox, envelope, now_fn()), report,
                               strikes.on(envelope.uid))
             if target:
                 moves[folders[target]].append(envelope.uid)
     for fetched in inbox.fetch(small):
         target = _guarded(
-            lambda: handle_message(ctx, fetched.raw, arrived[fetched.uid], now_fn(), report),
+            partial(handle_message, ctx, fetched.raw, arrived[fetched.uid], now_fn(), report),
             report, strikes.on(fetched.uid, fetched.raw))
         if target:
             moves[folders[target]].append(fetched.uid)
@@ -266,14 +266,11 @@ def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) ->
 # --------------------------------------------------------------------------- receipts
 
 
-async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock = _utcnow) -> int:
+async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock = utcnow) -> int:
     """Send each receipt once; a failure is logged and not retried later (a receipt is a
     courtesy, and sending it twice would be worse than not at all)."""
     if not receipts:
         return 0
-    from mailer.config.secrets import get_secret
-    from mailer.inbound.receipts import build_confirmation
-    from mailer.outbound.smtp import Outgoing, send_messages, tls_context
 
     smtp = ctx.config.smtp
     domain = domain_of(smtp.from_address)
@@ -286,7 +283,7 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
         password = get_secret(smtp.password_env, command=smtp.password_command,
                               what="the SMTP password") if smtp.username else None
         outcomes = await send_messages(smtp, items, password=password,
-                                       tls_context=tls_context(smtp))
+                                       tls_context=batch_tls_context(smtp))
     except MailerError as exc:
         log.warning("receipts not sent: %s", exc)
         return 0
@@ -302,7 +299,8 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
 class _Session:
     """The worker thread's side: one IMAP session at a time, reconnecting with backoff."""
 
-    def __init__(self, ctx: Context, now_fn: Clock, on_report: Callable[[PollReport], object]) -> None:
+    def __init__(self, ctx: Context, now_fn: Clock,
+                 on_report: Callable[[PollReport], object]) -> None:
         self.ctx, self.now_fn, self.on_report = ctx, now_fn, on_report
         self.stop = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
@@ -321,8 +319,11 @@ class _Session:
             try:
                 inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx.config.imap))
             except MailboxAuthError as exc:
-                log.error("%s; fix the IMAP password (imap.password_env); next try in %.0f min",
-                          exc, AUTH_RETRY_SECONDS / 60)
+                log.error(
+                    "%s; fix the IMAP password (imap.password_env); next try in %.0f min",
+                    exc,
+                    AUTH_RETRY_SECONDS / 60,
+                )
                 self.stop.wait(AUTH_RETRY_SECONDS)
                 continue
             except MailboxError as exc:
@@ -356,8 +357,7 @@ class _Session:
             inbox.wait(timeout, wake_fd=self._wake_read)
 
 
-async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
-                       now_fn: Clock = _utcnow) -> None:
+async def poll_forever(ctx: Context, stop_event: asyncio.Event, *, now_fn: Clock = utcnow) -> None:
     """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop."""
     loop = asyncio.get_running_loop()
     reports: asyncio.Queue[PollReport] = asyncio.Queue()

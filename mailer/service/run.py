@@ -1,7 +1,8 @@
 """``mailer run``: the service process. One asyncio loop, one scheduler, one poller.
 
-It wires the pure planning (:mod:`mailer.outbound.schedule`) and the job bodies (:mod:`mailer.service.send`,
-:mod:`mailer.service.poll`, :mod:`mailer.storage.retention`) into APScheduler 3's ``AsyncIOScheduler``:
+It wires the pure planning (:mod:`mailer.outbound.schedule`) and the job bodies
+(:mod:`mailer.service.send`, :mod:`mailer.service.poll`, :mod:`mailer.storage.retention`) into
+APScheduler 3's ``AsyncIOScheduler``:
 
 * every prompt kind, the digest and the meeting brief run as cron jobs in each recipient
   group's own time zone, rebuilt from the config at every start (memory job store only);
@@ -22,13 +23,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from mailer.clock import Clock, utcnow
 from mailer.kinds import KIND_NAMES
 from mailer.outbound import schedule
 from mailer.service import housekeeping
@@ -39,17 +40,13 @@ from mailer.service.context import Context
 log = logging.getLogger("mailer.service.run")
 
 GRACE = 7.0  # seconds a batch in flight may take to finish after SIGTERM (exit within 10 s)
-Clock = Callable[[], datetime]
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Service:
     """The running service: the scheduler, the poller task and the batches in flight."""
 
-    def __init__(self, ctx: Context, *, clock: Clock = _utcnow) -> None:
+    def __init__(self, ctx: Context, *, clock: Clock = utcnow) -> None:
         self.ctx = ctx
         self.clock = clock
         self.stop = asyncio.Event()
@@ -72,10 +69,12 @@ class Service:
     async def send(self, kind: str, team: str | None = None) -> None:
         if self.stop.is_set():
             return
-        await self._guarded(f"sending {kind}", jobs.send_due(self.ctx, kind, now=self.clock(), team=team))
+        await self._guarded(f"sending {kind}",
+                            jobs.send_due(self.ctx, kind, now=self.clock(), team=team))
 
     async def housekeeping(self) -> None:
-        await self._guarded("housekeeping", asyncio.to_thread(housekeeping.housekeeping, self.ctx, self.clock()))
+        await self._guarded("housekeeping", asyncio.to_thread(
+            housekeeping.housekeeping, self.ctx, self.clock()))
 
     def register_jobs(self) -> int:
         specs = schedule.job_specs(self.ctx.config)
@@ -86,15 +85,21 @@ class Service:
                 misfire_grace_time=int(self.ctx.config.service.catch_up.total_seconds()),
             )
         self.scheduler.add_job(
-            self.housekeeping, CronTrigger(hour=3, minute=17, timezone=self.ctx.config.service.timezone),
-            id="housekeeping", replace_existing=True, coalesce=True, max_instances=1,
+            self.housekeeping,
+            CronTrigger(hour=3, minute=17, timezone=self.ctx.config.service.timezone),
+            id="housekeeping",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
         )
         self.scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         return len(specs)
 
     async def run(self) -> int:
         count = self.register_jobs()
-        log.info("service started: %d scheduled jobs for %d teams", count, len(self.ctx.config.teams))
+        log.info(
+            "service started: %d scheduled jobs for %d teams", count, len(self.ctx.config.teams)
+        )
         for kind in KIND_NAMES:  # catch-up pass: slots missed while we were down
             await self.send(kind)
         self.scheduler.start()
@@ -106,7 +111,9 @@ class Service:
         return 0
 
     async def shutdown(self, polling: asyncio.Task[object]) -> None:
-        log.info("stopping: waiting up to %.0f s for %d batch(es) in flight", GRACE, len(self.in_flight))
+        log.info(
+            "stopping: waiting up to %.0f s for %d batch(es) in flight", GRACE, len(self.in_flight)
+        )
         self.scheduler.shutdown(wait=False)
         if self.in_flight:
             _, pending = await asyncio.wait(set(self.in_flight), timeout=GRACE)

@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rich.console import Console
+from rich.progress import Progress
+
 from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.config.questions import questions_for
+from mailer.config.secrets import smtp_password
 from mailer.errors import AuthenticationError, DeliveryError, MailerError, SecretError
 from mailer.kinds import KINDS, noun, prompt_kind
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
@@ -95,7 +99,8 @@ class _Tally:
 
 
 def _who(planned: Planned) -> str:
-    return f"{planned.slot.kind} {planned.slot.period} to {planned.person.email} ({planned.team.name})"
+    slot = planned.slot
+    return f"{slot.kind} {slot.period} to {planned.person.email} ({planned.team.name})"
 
 
 # --------------------------------------------------------------------------- content
@@ -138,7 +143,8 @@ def _message(ctx: Context, prompt: Prompt, planned: Planned, mail: RenderedMail,
              date: datetime) -> outbox.Outgoing:
     smtp = ctx.config.smtp
     answered = KINDS[prompt.slot.kind].answered
-    reply_to = plus_address(smtp.from_address, prompt.token) if smtp.plus_tokens else smtp.from_address
+    reply_to = (plus_address(smtp.from_address, prompt.token) if smtp.plus_tokens
+                else smtp.from_address)
     message = compose.build_raw(
         mail, to=planned.person.email, to_name=planned.person.name, from_name=smtp.from_name,
         from_address=smtp.from_address, message_id=prompt.message_id, reply_to=reply_to,
@@ -243,7 +249,6 @@ def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
 
 async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
                    tally: _Tally, backoff: outbox.Backoff | None) -> None:
-    from mailer.config.secrets import smtp_password
 
     smtp = ctx.config.smtp
     started = time.monotonic()
@@ -252,13 +257,14 @@ async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetim
         return now + timedelta(seconds=time.monotonic() - started)
 
     password = smtp_password(smtp)
-    context = outbox.tls_context(smtp) if smtp.security != "none" else None
+    context = outbox.batch_tls_context(smtp) if smtp.security != "none" else None
     # One held connection: two committed state changes per message stay cheap (ledger.session).
     with _progress(len(due)) as advance, ctx.ledger.session() as ledger:
         await outbox.send_messages(
             smtp, _items(ctx, due, now, tally, clock), password=password, tls_context=context,
             on_attempt=lambda item, _n: ledger.set_state(item.key, "sending", count_attempt=True),
-            on_result=_on_result(ledger, tally, clock, advance), backoff=backoff or outbox.Backoff())
+            on_result=_on_result(ledger, tally, clock, advance),
+            backoff=backoff or outbox.Backoff())
 
 
 async def send_due(
@@ -332,13 +338,11 @@ def _dry_run(ctx: Context, kind: str, team: str | None, due: list[tuple[Prompt, 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[], None]]:
     """A rich progress bar when stderr is a terminal and the batch is taller than it."""
-    from rich.console import Console
 
     console = Console(stderr=True)
     if not console.is_terminal or total <= console.size.height:
         yield lambda: None
         return
-    from rich.progress import Progress
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("sending", total=total)

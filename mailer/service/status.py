@@ -1,4 +1,5 @@
-"""``mailer status``: what the service did and will do, read from the ledger beside a running service.
+"""``mailer status``: what the service did and will do, read from the ledger beside a running
+service.
 
 SQLite in WAL mode lets this read while ``mailer run`` writes. The summary is built by a pure
 function (:func:`team_status`) from the config, the ledger's facts and the clock.
@@ -52,8 +53,14 @@ def _local(at: datetime, team: Team) -> str:
 
 
 def team_status(
-    config: Config, team: Team, *, now: datetime, last_send: datetime | None,
-    last_poll: str | None, counts: dict[str, int], pauses: Sequence[Pause],
+    config: Config,
+    team: Team,
+    *,
+    now: datetime,
+    last_send: datetime | None,
+    last_poll: str | None,
+    counts: dict[str, int],
+    pauses: Sequence[Pause],
     failures: Sequence[AddressFailure],
 ) -> TeamStatus:
     today = now.astimezone(team.manager.timezone).date()
@@ -64,7 +71,9 @@ def team_status(
         last_send=_local(last_send, team) if last_send else None,
         last_poll=_local(datetime.fromisoformat(last_poll), team) if last_poll else None,
         replies_this_week=counts.get("record", 0),
-        paused=[PausedPerson(p.email, p.until.isoformat(), p.reason) for p in pauses if p.until >= today],
+        paused=[
+            PausedPerson(p.email, p.until.isoformat(), p.reason) for p in pauses if p.until >= today
+        ],
         failing=[f.email for f in failures if f.email in members],
         quarantined_this_week=counts.get("quarantine", 0),
     )
@@ -72,7 +81,9 @@ def team_status(
 
 def _week_start(now: datetime, team: Team) -> datetime:
     local = now.astimezone(team.manager.timezone)
-    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     return monday.astimezone(UTC)
 
 
@@ -81,9 +92,14 @@ def collect(config: Config, ledger: Ledger, *, now: datetime) -> list[TeamStatus
     last_poll = ledger.get_state("last_poll")
     return [
         team_status(
-            config, team, now=now, last_send=ledger.last_sent_at(team=team.name), last_poll=last_poll,
+            config,
+            team,
+            now=now,
+            last_send=ledger.last_sent_at(team=team.name),
+            last_poll=last_poll,
             counts=ledger.inbound_counts_for(team.name, since=_week_start(now, team)),
-            pauses=ledger.pauses(team=team.name), failures=failures,
+            pauses=ledger.pauses(team=team.name),
+            failures=failures,
         )
         for team in config.teams
     ]
@@ -100,7 +116,9 @@ def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int) ->
         lines.append(f"  replies (week)   {st.replies_this_week}")
         lines.append(f"  quarantined      {st.quarantined_this_week} this week")
         for p in st.paused:
-            lines.append(f"  paused           {p.email} until {p.until} ({p.reason.replace('_', ' ')})")
+            lines.append(
+                f"  paused           {p.email} until {p.until} ({p.reason.replace('_', ' ')})"
+            )
         for email in st.failing:
             lines.append(f"  failing address  {email}")
     lines.append(f"quarantined, no team: {unmatched_quarantine}")

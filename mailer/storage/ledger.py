@@ -209,8 +209,8 @@ class Ledger:
             with self._connect() as db:
                 before = db.total_changes
                 db.executemany(
-                    "INSERT OR IGNORE INTO prompts (slot_key, team, email, kind, period, message_id,"
-                    " token, state, due_at, language, question_ids, skip_reason)"
+                    "INSERT OR IGNORE INTO prompts (slot_key, team, email, kind, period,"
+                    " message_id, token, state, due_at, language, question_ids, skip_reason)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
@@ -329,7 +329,8 @@ class Ledger:
 
     def add_pause(self, pause: Pause) -> None:
         self._query(
-            "INSERT INTO pauses (team, email, start, until, reason, created_at) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO pauses (team, email, start, until, reason, created_at)"
+            " VALUES (?,?,?,?,?,?)",
             (pause.team, pause.email, _iso(pause.start), _iso(pause.until), pause.reason,
              _iso(pause.created_at)),
         )
@@ -345,7 +346,8 @@ class Ledger:
                 self._query("DELETE FROM pauses WHERE id = ?", (row["id"],))
             else:
                 yesterday = date.fromordinal(on.toordinal() - 1)
-                self._query("UPDATE pauses SET until = ? WHERE id = ?", (_iso(yesterday), row["id"]))
+                self._query("UPDATE pauses SET until = ? WHERE id = ?",
+                            (_iso(yesterday), row["id"]))
         return len(rows)
 
     def pauses(self, *, team: str | None = None, email: str | None = None) -> list[Pause]:
@@ -355,7 +357,8 @@ class Ledger:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        return [_row_to_pause(r) for r in self._query(f"SELECT * FROM pauses{where} ORDER BY start", params)]
+        rows = self._query(f"SELECT * FROM pauses{where} ORDER BY start", params)
+        return [_row_to_pause(r) for r in rows]
 
     def mark_failing(self, email: str, reason: str, *, at: datetime) -> None:
         self._query(
@@ -384,8 +387,8 @@ class Ledger:
         team: str | None = None, email: str | None = None,
     ) -> None:
         self._query(
-            "INSERT OR REPLACE INTO inbound (message_key, outcome, detail, team, email, processed_at)"
-            " VALUES (?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO inbound"
+            " (message_key, outcome, detail, team, email, processed_at) VALUES (?,?,?,?,?,?)",
             (message_key, outcome, detail, team, email, _iso(at)),
         )
 

@@ -60,7 +60,7 @@ def people_named(config: Config | None, email: str) -> list[tuple[str, str, Pers
     return found
 
 
-def addresses_of(config: Config | None, email: str) -> tuple[str, ...]:
+def known_addresses(config: Config | None, email: str) -> tuple[str, ...]:
     """The address and every other address the config gives the same person; ``email`` first."""
     others = {a for _, _, person in people_named(config, email) for a in person.addresses}
     return (email, *sorted(others - {email}))
@@ -119,7 +119,7 @@ def export_person(
 
     :param ledger: None when there is no ledger yet (then there are no rows either).
     """
-    addresses = addresses_of(config, email)
+    addresses = known_addresses(config, email)
     data_dir = store.root.parent
     rows = ledger.person_rows(addresses) if ledger else {t: [] for t in LEDGER_TABLES}
     prompts = [{k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
@@ -184,7 +184,7 @@ def forget_person(
 
     Idempotent: a second call removes nothing. Anonymous feedback is not touched.
     """
-    addresses = addresses_of(config, email)
+    addresses = known_addresses(config, email)
     files: list[Path] = []
     for folder in store.person_folders(addresses):
         files += store.remove_folder(folder)

@@ -2,7 +2,7 @@
 
 Layout, so that a week of one team is read without touching the rest of the archive::
 
-    records/<team>/<member-dir>/<YYYY-MM>/<id>.yaml     answers of one person (month of receipt, UTC)
+    records/<team>/<member-dir>/<YYYY-MM>/<id>.yaml     one person's answers (month received, UTC)
     records/<team>/_feedback/<YYYY-Qn>/<id>.yaml         leadership feedback: no identity at all
 
 ``<member-dir>`` is :func:`mailer.models.member_dirname` (slug + hash: never a path separator,
@@ -100,7 +100,8 @@ class RecordStore:
         person = self.root / team / member_dirname(email)
         return sorted(person.rglob("*.yaml")) if person.is_dir() else []
 
-    # The methods below serve privacy and retention (mailer.storage.privacy, mailer.storage.retention).
+    # The methods below serve privacy and retention (mailer.storage.privacy,
+    # mailer.storage.retention).
 
     def person_folders(self, emails: Iterable[str]) -> list[Path]:
         """The folders holding the records of these addresses, in every team on disk.
@@ -159,8 +160,9 @@ class RecordStore:
         for path in self.files_in(folder):
             self.remove(path)
             removed.append(path)
-        leftovers = sorted((Path(p) for p, _, _ in os.walk(folder, followlinks=False)),
-                           reverse=True)
+        leftovers = sorted(
+            (Path(p) for p, _, _ in os.walk(folder, followlinks=False)), reverse=True
+        )
         for empty in leftovers:  # deepest first: folders that held no file at all
             try:
                 if empty.is_dir():
@@ -193,7 +195,11 @@ class RecordStore:
         for parent, _dirs, files in os.walk(self.root, followlinks=False):
             for name in files:
                 path = Path(parent) / name
-                if name.startswith(".") and name.endswith(".tmp") and path.lstat().st_mtime < older_than:
+                if (
+                    name.startswith(".")
+                    and name.endswith(".tmp")
+                    and path.lstat().st_mtime < older_than
+                ):
                     path.unlink()
                     removed.append(path)
         return removed
@@ -228,8 +234,7 @@ def _span(name: str, *, quarter: bool) -> tuple[datetime, datetime] | None:
         return None
     months = 3 if quarter else 1
     end_year, end_month = year + (month + months - 1) // 12, (month + months - 1) % 12 + 1
-    return (datetime(year, month, 1, tzinfo=UTC),
-            datetime(end_year, end_month, 1, tzinfo=UTC))
+    return (datetime(year, month, 1, tzinfo=UTC), datetime(end_year, end_month, 1, tzinfo=UTC))
 
 
 def _mkdirs(folder: Path) -> None:

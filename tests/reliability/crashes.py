@@ -445,7 +445,7 @@ def reply_to(style: str, message_id: str, token: str, *, sender: str, reply_id: 
     for name, value in (("From", sender), ("Message-ID", reply_id)):
         pattern = re.compile(rb"(?im)^" + name.encode() + rb":.*(\n[ \t].*)*$")
         line = f"{name}: {value}".encode()
-        head, found = pattern.subn(lambda _m: line, head, count=1)
+        head, found = pattern.subn(lambda _m, line=line: line, head, count=1)
         if not found:
             head += b"\n" + line
     return head + sep + body

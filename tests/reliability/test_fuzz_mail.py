@@ -60,7 +60,8 @@ from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token
 from mailer.config.load import parse_config
 from mailer.config.questions import QuestionSet, load_default_questions
-from mailer.inbound.decide import Decision, decide
+from mailer.inbound.decide import decide
+from mailer.inbound.decision import Decision
 from mailer.inbound.receipts import build_confirmation
 from mailer.models import Config, Prompt, Slot
 from mailer.outbound.compose import build_environment

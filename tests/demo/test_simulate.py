@@ -14,15 +14,8 @@ import pytest
 
 from mailer.addressing import message_id, plus_address
 from mailer.config.questions import load_default_questions
-from mailer.demo.simulate import (
-    Persona,
-    fake_token,
-    forged_reply,
-    out_of_office,
-    parse_prompt,
-    reply,
-    responds,
-)
+from mailer.demo.model import Persona, parse_prompt
+from mailer.demo.simulate import fake_token, forged_reply, out_of_office, reply, responds
 from mailer.models import RenderedMail
 from mailer.outbound.compose import build_message
 from mailer.parse.classify import classify, find_return_date
@@ -159,7 +152,7 @@ def test_outlook_writes_a_header_block_and_never_quotes(language: str, block: li
     text = plain(msg)
     lines = text.splitlines()
     start = lines.index(block[0])
-    assert [line[: len(b)] for line, b in zip(lines[start:start + 4], block)] == block
+    assert [line[: len(b)] for line, b in zip(lines[start:start + 4], block, strict=True)] == block
     assert lines[start - 1] == "_" * 32
     assert not any(line.startswith(">") for line in lines)
     assert "1. Vad fungerar bra" in text or "1. What is working well" in text  # unquoted original

@@ -12,14 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailer.digest import similarity
-from mailer.digest.build import (
-    Digest,
-    build_digest,
-    last_complete_week,
-    read_window,
-    week_bounds,
-    week_monday,
-)
+from mailer.digest.build import build_digest, read_window
+from mailer.digest.model import Digest, last_complete_week, week_bounds, week_monday
 from mailer.digest.sections import sparkline
 from mailer.kinds import PromptKind
 from mailer.models import (

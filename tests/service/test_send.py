@@ -37,7 +37,7 @@ UTC = UTC
 SECRET = "test-secret-0123456789abcdef"
 PASSWORD_ENV = "MAILER_TEST_SMTP_PASSWORD"
 FAST = outbox.Backoff(base=0.01, cap=0.05)
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +129,7 @@ async def test_checkins_arrive_at_nine_local_in_each_language_across_dst(world, 
         dates = [local_date_header(m, person) for m in mails]
         assert [(d.weekday(), d.hour, d.minute) for d in dates] == [(2, 9, 0), (2, 9, 0)]
         assert [m["Date"].datetime.astimezone(UTC).hour for m in mails] == utc_hours[name]
-        for mail, day in zip(mails, dates):
+        for mail, day in zip(mails, dates, strict=True):
             prompt = world.ctx.ledger.by_message_id(mail["Message-ID"])
             assert prompt is not None and prompt.state == "sent"
             assert prompt.slot.email == person.email and prompt.slot.period == day.date().isoformat()

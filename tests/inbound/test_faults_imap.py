@@ -9,12 +9,12 @@ each message filed once, and the poller recovering by itself.
 The whole matrix: fault -> outcome, then the test ("tests/..." is a test elsewhere).
 
 Dovecot restarted during IDLE -> poll_forever reconnects, the next reply is recorded
-    tests/test_poller.py::test_poll_forever_idles_and_records_within_seconds
+    tests/service/test_poller.py::test_poll_forever_idles_and_records_within_seconds
 Dovecot restarted mid-batch (in a fetch or move) -> poll_forever reconnects by itself;
 every reply recorded once, each message filed once
     test_dovecot_restarted_mid_batch_loses_and_duplicates_nothing
 kill -9 of the poller mid-batch -> the rerun loses nothing, doubles nothing
-    tests/test_poller.py::test_kill_9_during_poll_once_loses_and_duplicates_nothing
+    tests/service/test_poller.py::test_kill_9_during_poll_once_loses_and_duplicates_nothing
 login refused -> one clear MailboxError; nothing moved or created, no record
     test_a_refused_login_is_one_clear_error_and_touches_nothing
 processed/quarantine folders missing -> created, then used
@@ -23,7 +23,7 @@ configured imap.folder missing -> one MailboxError naming imap.folder; nothing m
     test_a_missing_configured_folder_is_a_clear_error
 UIDVALIDITY change between passes (folder deleted, made again, same messages appended)
 -> everything read again, nothing doubled
-    tests/test_poller.py::test_uidvalidity_change_on_dovecot_reads_again_without_duplicates
+    tests/service/test_poller.py::test_uidvalidity_change_on_dovecot_reads_again_without_duplicates
 the same under a live poll_forever session -> a new session, read again; nothing lost
 or doubled, no busy loop
     test_folder_recreated_under_a_live_session_reads_again_without_duplicates
@@ -31,10 +31,10 @@ message expunged by another session between listing and fetch -> the others reco
 no error, nothing doubled, the next pass finds nothing
     test_a_message_expunged_by_another_session_mid_batch
 certificate not trusted -> MailboxError, nothing touched
-    tests/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused,
+    tests/service/test_poller.py::test_starttls_works_and_an_untrusted_certificate_is_refused,
     tests/test_security.py::test_imaps_verifies_the_certificate_unless_ca_file_trusts_it
 a bug on one message -> that one stays in the inbox, the others go on
-    tests/test_poller.py::test_fake_a_bug_on_one_message_does_not_stop_the_others
+    tests/service/test_poller.py::test_fake_a_bug_on_one_message_does_not_stop_the_others
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailer.config.questions import load_default_questions
-from mailer.demo.simulate import Persona
+from mailer.demo.model import Persona
 from mailer.demo.simulate import reply as sim_reply
 from mailer.models import Question, RenderedMail
 from mailer.outbound.compose import build_message
@@ -465,7 +465,7 @@ def test_a_quoted_original_with_markers_is_left_to_the_inline_rule() -> None:
 
 
 def test_outlook_typed_answers_are_kept_in_the_record_text() -> None:
-    from tests.test_inbound import prompt, reply, run
+    from tests.inbound.test_inbound import prompt, reply, run
 
     new_text, segments = _outlook(top="Answers below.", a2="Waiting for keys.", a3="3")
     p = prompt()
@@ -482,7 +482,7 @@ def test_outlook_typed_answers_are_kept_in_the_record_text() -> None:
 def test_a_command_on_top_of_outlook_typed_answers_keeps_the_answers() -> None:
     """'pause 2 weeks' above an untouched note, answers typed into the original: the pause
     is carried out and the answers are recorded (never lose an answer)."""
-    from tests.test_inbound import prompt, reply, run
+    from tests.inbound.test_inbound import prompt, reply, run
 
     new_text, segments = _outlook(top="pause 2 weeks", a2="Waiting for keys.", a3="3")
     assert new_text == "pause 2 weeks"

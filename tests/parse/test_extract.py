@@ -17,20 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.config.questions import load_default_questions
-from mailer.demo.simulate import Persona
+from mailer.demo.model import Persona
 from mailer.demo.simulate import reply as sim_reply
 from mailer.models import RenderedMail
 from mailer.outbound.compose import build_message
-from mailer.parse.extract import (
-    ReplyParts,
-    Segment,
-    extract_reply,
-    html_to_text,
-    split_html_reply,
-    split_reply,
-)
+from mailer.parse.extract import ReplyParts, Segment, extract_reply, split_html_reply, split_reply
+from mailer.parse.extract_html import html_to_text
 
-EMAILS = Path(__file__).parent / "emails"
+EMAILS = Path(__file__).parents[1] / "emails"
 KINDS = {".eml": "eml", ".html": "html", ".txt": "text"}
 CASES = sorted(
     p for p in EMAILS.iterdir() if p.suffix in KINDS and not p.name.endswith(".expected.txt")

@@ -13,12 +13,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.cli.main import main as cli
 from mailer.config.questions import load_default_questions
 from mailer.parse.answers import map_answers, parse_command
-from mailer.cli.main import main as cli
 from mailer.parse.replies import parse_reply
 
-MESSAGES = Path(__file__).parent / "messages"
+MESSAGES = Path(__file__).parents[1] / "messages"
 CASES = sorted(p.stem for p in MESSAGES.glob("*.eml"))
 RECEIVED = datetime(2026, 12, 18, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 CHECKIN = load_default_questions()["checkin"]
@@ -97,7 +97,9 @@ def test_parse_reply_survives_hostile_headers(headers: list[bytes], body: bytes)
 
 def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text_file = tmp_path / "answer.txt"
-    text_file.write_text("1. Bra\n2. Inget\n3. 4 av 5\n\n> 1. Vad fungerar bra?\n", encoding="utf-8")
+    text_file.write_text(
+        "1. Bra\n2. Inget\n3. 4 av 5\n\n> 1. Vad fungerar bra?\n", encoding="utf-8"
+    )
     files = [MESSAGES / "gmail_numbered_sv.eml", MESSAGES / "dsn_postfix.eml", text_file]
     assert cli(["parse-reply", "--json", *map(str, files)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -124,7 +126,9 @@ def test_return_date_type() -> None:
 
 def test_a_date_header_with_an_absurd_year_is_a_problem_not_a_crash() -> None:
     """Found by the fuzz test: parsedate_to_datetime raises OverflowError for such a year."""
-    raw = (b"From: Anna <anna@example.com>\r\nTo: checkin@example.com\r\nSubject: Re: x\r\n"
-           b"Date: Mon, 30 Nov 2222222026 09:00:00 +0100\r\n\r\nHej\r\n")
+    raw = (
+        b"From: Anna <anna@example.com>\r\nTo: checkin@example.com\r\nSubject: Re: x\r\n"
+        b"Date: Mon, 30 Nov 2222222026 09:00:00 +0100\r\n\r\nHej\r\n"
+    )
     reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=UTC))
     assert reply.date is None and any("Date" in p for p in reply.problems)

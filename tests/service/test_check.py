@@ -17,7 +17,7 @@ from mailer.config.secrets import get_secret, imap_password, smtp_password, toke
 from mailer.errors import SecretError
 from mailer.service import check as service_check
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example.toml"
 SECRET = "a-long-random-test-secret-0123456789"
 

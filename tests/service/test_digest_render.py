@@ -13,8 +13,8 @@ from mailer.config.questions import load_default_questions
 from mailer.digest.samples import SAMPLE_NOW, SAMPLE_WEEK, sample_inputs
 from mailer.models import Config, Slot, Team
 from mailer.outbound import compose
-from mailer.service import check
 from mailer.outbound.samples import sample_config, sample_team
+from mailer.service import check
 from mailer.service.context import Context
 from mailer.service.digest import (
     brief_mail,
@@ -196,10 +196,9 @@ def test_a_team_without_any_data_renders_a_quiet_digest(tmp_path):
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_evidence_on_the_first_line_and_once_per_person(config, language):
-    from test_digest import ANNA, NOW, TEAM, WEEK, at, record
-
     from mailer.digest.build import build_digest
     from mailer.service.digest import digest_context
+    from tests.digest.test_digest import ANNA, NOW, TEAM, WEEK, at, record
 
     records = [record(ANNA, at(-1), mood=4, obstacles="Unclear priorities"),
                record(ANNA, at(0), mood=1, obstacles="Priorities unclear again")]
@@ -218,11 +217,10 @@ def test_evidence_on_the_first_line_and_once_per_person(config, language):
 def test_pauses_are_worded_by_reason(config, language, away, paused):
     from datetime import date
 
-    from test_digest import ANNA, LENA, NOW, TEAM, WEEK, at
-
     from mailer.digest.build import build_digest
     from mailer.models import Pause
     from mailer.service.digest import digest_context
+    from tests.digest.test_digest import ANNA, LENA, NOW, TEAM, WEEK, at
 
     pauses = [Pause("core", ANNA.email, date(2026, 11, 26), date(2026, 12, 4), "out_of_office",
                     at()),

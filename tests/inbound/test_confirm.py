@@ -7,7 +7,7 @@ from typing import get_args
 
 import pytest
 
-from mailer.inbound.decide import Held, Receipt
+from mailer.inbound.decision import Held, Receipt
 from mailer.inbound.receipts import _WORDS, confirmation_context
 from mailer.models import Record
 from mailer.parse.answers import Command, CommandIssue, ScaleIssueKind

@@ -21,33 +21,33 @@ greeting stalls past smtp.timeout -> retried, delivered once               [stal
 451 to RCPT -> retried, delivered once                                     [451-RCPT]
 452 to RCPT -> retried, delivered once                                     [452-RCPT]
 450 to RCPT on every try -> row stays due, the next run sends it
-    tests/test_send.py::test_exhausted_temporary_failure_stays_due_and_goes_out_next_run
+    tests/service/test_send.py::test_exhausted_temporary_failure_stays_due_and_goes_out_next_run
 421 after DATA, connection closed -> retried, delivered once               [421-DATA]
 451 after DATA, twice -> retried, delivered once
-    tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
+    tests/service/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
 452 after DATA -> retried, delivered once                                  [452-DATA]
 452 after DATA on every try -> given up after smtp.max_attempts, row due
-    tests/test_outbox.py::test_temporary_failures_give_up_after_max_attempts
+    tests/outbound/test_outbox.py::test_temporary_failures_give_up_after_max_attempts
 connection dropped in DATA, unanswered -> retried, delivered once          [drop-DATA]
-    (also tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded)
+    (also tests/service/test_send.py::test_temporary_failures_retried_permanent_ones_recorded)
 DATA stalls past smtp.timeout -> retried, delivered once                   [stall-DATA]
-    (outbox level: tests/test_outbox.py::test_a_timeout_is_temporary)
+    (outbox level: tests/outbound/test_outbox.py::test_a_timeout_is_temporary)
 550 to RCPT -> failed once, marked failing, in the digest, batch goes on
     test_permanent_fault_is_recorded_once_and_reported[550-RCPT]
 554 to RCPT -> the same                                                    [554-RCPT]
 550 after DATA -> the same                                                 [550-DATA]
 554 after DATA -> the same                                                 [554-DATA]
 550 5.1.1 from Dovecot (no such mailbox) -> failed once, marked failing
-    tests/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
+    tests/service/test_send.py::test_temporary_failures_retried_permanent_ones_recorded
 certificate not trusted (no ca_file) -> one DeliveryError, nothing sent, all rows due
     test_an_untrusted_certificate_stops_the_batch_and_leaves_every_row_due
-    (outbox level: tests/test_outbox.py::test_an_untrusted_certificate_stops_the_batch)
+    (outbox level: tests/outbound/test_outbox.py::test_an_untrusted_certificate_stops_the_batch)
 535 wrong password -> one AuthenticationError, ONE login seen, all rows due
     test_a_wrong_password_is_tried_once_and_leaves_every_row_due
-    (also tests/test_send.py::test_a_bad_password_stops_the_batch_once_and_leaves_it_due)
+    (also tests/service/test_send.py::test_a_bad_password_stops_the_batch_once_and_leaves_it_due)
 server unreachable -> one DeliveryError after smtp.max_attempts, all rows due
     test_an_unreachable_server_stops_the_batch_and_leaves_every_row_due
-    (outbox level: tests/test_outbox.py::test_unreachable_server_stops_the_batch)
+    (outbox level: tests/outbound/test_outbox.py::test_unreachable_server_stops_the_batch)
 STARTTLS not offered -> refused, no AUTH and no mail in clear
     tests/test_security.py::test_starttls_is_never_downgraded_when_the_server_does_not_offer_it
 """

@@ -1,4 +1,4 @@
-"""``mailer status``: the pure summary of one team (the command runs in tests/test_app.py)."""
+"""``mailer status``: the pure summary of one team (the command runs in tests/service/test_app.py)."""
 
 from __future__ import annotations
 

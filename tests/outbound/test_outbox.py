@@ -8,7 +8,6 @@ import email
 import email.policy
 import ssl
 import subprocess
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -116,7 +115,7 @@ def message(n: int, to: str | None = None) -> outbox.Outgoing:
 async def run(s: SmtpSettings, items, *, password=PASSWORD, context=None, hooks=None):
     attempts: list[tuple[str, int]] = []
     results: list[outbox.Outcome] = []
-    context = context if context is not None else outbox.tls_context(s)
+    context = context if context is not None else outbox.batch_tls_context(s)
     outcomes = await outbox.send_messages(
         s, items, password=password, tls_context=context, backoff=FAST,
         on_attempt=lambda item, n: attempts.append((item.key, n)), on_result=results.append)
@@ -197,10 +196,10 @@ async def test_bad_password_stops_the_batch_after_one_login(cert):
 
 
 async def test_tls_context_trusts_ca_file_and_verifies(cert, tmp_path):
-    context = outbox.tls_context(settings(1, cert))
+    context = outbox.batch_tls_context(settings(1, cert))
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     with pytest.raises(DeliveryError, match="ca_file"):
-        outbox.tls_context(settings(1, ca_file=tmp_path / "missing.pem"))
+        outbox.batch_tls_context(settings(1, ca_file=tmp_path / "missing.pem"))
 
 
 # --------------------------------------------------------------------------- failures
@@ -272,10 +271,12 @@ async def test_items_are_consumed_lazily(cert):
             yield message(n)
 
     seen: list[int] = []
-    record: Callable[[outbox.Outcome], None] = lambda o: seen.append(len(produced))
+    def record(outcome: outbox.Outcome) -> None:
+        seen.append(len(produced))
+
     async with server:
         await outbox.send_messages(settings(port, cert, max_connections=2), lazily(10),
-                                   password=PASSWORD, tls_context=outbox.tls_context(
+                                   password=PASSWORD, tls_context=outbox.batch_tls_context(
                                        settings(port, cert)), on_result=record, backoff=FAST)
     assert seen[0] <= 3  # the first result came before the generator was drained
     assert len(recorder.messages) == 10

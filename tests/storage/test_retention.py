@@ -23,9 +23,9 @@ from mailer.models import (
     SmtpSettings,
 )
 from mailer.service.context import Context
+from mailer.service.housekeeping import housekeeping
 from mailer.storage.ledger import Ledger
 from mailer.storage.records import dump_record
-from mailer.service.housekeeping import housekeeping
 from mailer.storage.retention import (
     RetentionSettings,
     StoredRecord,

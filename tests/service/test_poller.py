@@ -44,7 +44,7 @@ from mailer.storage.ledger import Ledger
 from mailer.storage.store import RecordStore
 from tests.mailstack import MailStack, MailUser
 
-MESSAGES = Path(__file__).parent / "messages"
+MESSAGES = Path(__file__).parents[1] / "messages"
 SECRET = b"poller-test-secret-0123456789"
 TZ = ZoneInfo("Europe/Stockholm")
 SENT_AT = datetime(2026, 12, 18, 9, 0, tzinfo=TZ)
@@ -101,7 +101,7 @@ def as_reply_to(case: str, prompt: Prompt, **headers: str) -> bytes:
     for name, value in headers.items():
         pattern = re.compile(rb"(?im)^" + re.escape(name.encode()) + rb":.*(\n[ \t].*)*$")
         line = f"{name}: {value}".encode()
-        head, found = pattern.subn(lambda _m: line, head, count=1)
+        head, found = pattern.subn(lambda _m, line=line: line, head, count=1)
         if not found:
             head += b"\n" + line
     return head + sep + body

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from test_digest import ANNA, ERIK, LENA, TEAM, TZ, answer, prompt, record
 
 from mailer.digest.brief import OPENERS, build_brief, meeting_time, opener_for
 from mailer.models import Pause
+from tests.digest.test_digest import ANNA, ERIK, LENA, TEAM, TZ, answer, prompt, record
 
 MEETING = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)  # Tuesday
 NOW = MEETING - timedelta(minutes=30)

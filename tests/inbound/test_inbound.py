@@ -387,7 +387,7 @@ def test_forged_out_of_office_is_counted_and_pauses_nobody_in_the_ledger(tmp_pat
     p = replace(prompt(), state="due")
     ctx.ledger.ensure([p])
     ctx.ledger.set_state(p.slot.key, "sent", at=NOW - timedelta(hours=2))
-    raw = (Path(__file__).parent / "messages" / "ooo_exchange_sv.eml").read_bytes()
+    raw = (Path(__file__).parents[1] / "messages" / "ooo_exchange_sv.eml").read_bytes()
     raw = raw.replace(b"<k3jx7w2mfq4yr5zt.checkin@example.com>", p.message_id.encode())
     raw = raw.replace(b"k3jx7w2mfq4yr5zt", p.token.encode())
     forged = raw.replace(b"erik.holm@kund.se", b"mallory@evil.example")

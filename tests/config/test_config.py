@@ -16,7 +16,7 @@ from mailer.config.load import load_config, parse_config
 from mailer.errors import ConfigError
 from mailer.models import Config, MonthlyRule
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example.toml"
 DEMO = ROOT / "config" / "demo.toml"
 

@@ -68,7 +68,9 @@ async def test_two_weeks_quarantine_the_forged_reply_and_stop_cleanly(tmp_path: 
     assert again.records == report.records and again.sent == report.sent
 
 
-def test_refuses_a_folder_it_did_not_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_a_folder_it_did_not_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["demo", "--output", str(tmp_path), "--weeks", "1"]) == 1
     assert "not made by mailer demo" in capsys.readouterr().err

@@ -152,9 +152,11 @@ def test_classify_never_raises_on_garbage(raw: bytes) -> None:
 
 def test_a_report_type_in_rfc_2231_form_is_still_a_read_receipt() -> None:
     """``report-type*=us-ascii''disposition-notification`` (RFC 2231) is the same parameter."""
-    raw = (b"From: Anna <anna@example.com>\r\nTo: checkin@example.com\r\nSubject: Read: Check-in\r\n"
-           b"MIME-Version: 1.0\r\nContent-Type: multipart/report; "
-           b"report-type*=us-ascii''disposition-notification; boundary=\"b\"\r\n\r\n"
-           b"--b\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n--b--\r\n")
+    raw = (
+        b"From: Anna <anna@example.com>\r\nTo: checkin@example.com\r\nSubject: Read: Check-in\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+        b"report-type*=us-ascii''disposition-notification; boundary=\"b\"\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n--b--\r\n"
+    )
     result = classify(message_from_bytes(raw))
     assert (result.kind, result.reason) == ("auto_reply", "read receipt (RFC 8098)")
