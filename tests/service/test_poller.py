@@ -10,7 +10,6 @@ import asyncio
 import email
 import email.policy
 import email.utils
-import json
 import os
 import re
 import sqlite3
@@ -29,7 +28,6 @@ import pytest
 
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token, subject_with_token
-from mailer.config.load import parse_config
 from mailer.config.questions import load_default_questions
 from mailer.errors import MailboxError, RecordError
 from mailer.inbound.imap import Envelope, Fetched
@@ -42,6 +40,8 @@ from mailer.service.context import Context, open_context
 from mailer.service.poll import poll_once
 from mailer.storage.ledger import Ledger
 from mailer.storage.store import RecordStore
+from tests.factories import config_data, member, write_config
+from tests.factories import make_config as factory_config
 from tests.mailstack import MailStack, MailUser
 
 MESSAGES = Path(__file__).parents[1] / "messages"
@@ -51,26 +51,15 @@ SENT_AT = datetime(2026, 12, 18, 9, 0, tzinfo=TZ)
 QUESTIONS = load_default_questions()
 
 
+
 def make_config(data_dir: Path, *, imap: dict[str, Any] | None = None,
                 smtp: dict[str, Any] | None = None, domain: str = "example.com") -> Any:
-    return parse_config({
-        "service": {"timezone": "Europe/Stockholm", "language": "sv", "data_dir": str(data_dir)},
-        "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none",
-                 "from": f"Team check-in <checkin@{domain}>", **(smtp or {})},
-        "imap": {"host": "127.0.0.1", "port": 1143, "security": "none",
-                 "username": f"checkin@{domain}", "password_env": "MAILER_TEST_IMAP_PASSWORD",
-                 **(imap or {})},
-        "teams": [{
-            "name": "platform",
-            "manager": {"name": "Maria Lind", "email": f"maria@{domain}"},
-            "members": [
-                {"name": "Anna Berg", "email": f"anna@{domain}", "aliases": ["anna.berg@gmail.com"]},
-                {"name": "Erik Holm", "email": "erik.holm@kund.se"},
-                {"name": "Sam Okafor", "email": "sam@example.org", "language": "en"},
-                {"name": "Priya Nair", "email": "priya.nair@contoso.example", "language": "en"},
-            ],
-        }],
-    })
+    return factory_config(data_dir=data_dir, domain=domain, imap=imap, smtp=smtp, members=[
+        member("Anna Berg", f"anna@{domain}", aliases=["anna.berg@gmail.com"]),
+        member("Erik Holm", "erik.holm@kund.se"),
+        member("Sam Okafor", "sam@example.org", language="en"),
+        member("Priya Nair", "priya.nair@contoso.example", language="en"),
+    ])
 
 
 def make_context(data_dir: Path, **kwargs: Any) -> Context:
@@ -518,31 +507,12 @@ async def _idle_scenario(ctx: Context, stack: MailStack, user: MailUser, anna: P
     assert max(latencies) < 1.5, latencies
 
 
+
 def _write_config(path: Path, data_dir: Path, imap: dict[str, Any]) -> None:
-    path.write_text(f'''
-[service]
-timezone = "Europe/Stockholm"
-language = "sv"
-data_dir = "{data_dir}"
-secret_env = "MAILER_TEST_SECRET"
-
-[smtp]
-host = "127.0.0.1"
-port = 2525
-security = "none"
-from = "Team check-in <checkin@example.com>"
-
-[imap]
-{chr(10).join(f'{k} = {json.dumps(v)}' for k, v in imap.items())}
-
-[[teams]]
-name = "platform"
-confirmations = false
-manager = {{ name = "Maria Lind", email = "maria@example.com" }}
-members = [
-  {{ name = "Anna Berg", email = "anna@example.com", aliases = ["anna.berg@gmail.com"] }},
-]
-''', encoding="utf-8")
+    write_config(path, config_data(
+        data_dir=data_dir, service={"secret_env": "MAILER_TEST_SECRET"}, imap=imap,
+        team={"confirmations": False},
+        members=[member("Anna Berg", "anna@example.com", aliases=["anna.berg@gmail.com"])]))
 
 
 @pytest.mark.slow

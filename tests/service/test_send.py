@@ -31,6 +31,8 @@ from mailer.outbound import smtp as outbox
 from mailer.outbound.samples import sample_config, sample_person, sample_team
 from mailer.service import send as jobs
 from mailer.service.context import open_context
+from tests.factories import config_data, member, on_stack
+from tests.factories import write_config as factory_write
 from tests.mailstack import MailStack, MailUser
 
 UTC = UTC
@@ -306,44 +308,20 @@ async def test_digest_goes_to_the_manager_once_a_week(world):
 # --------------------------------------------------------------------------- the command line
 
 
+
 def write_config(stack: MailStack, folder: Path, members: list[MailUser]) -> Path:
-    people = "\n".join(
-        f'[[teams.members]]\nname = "Member {n}"\nemail = "{u.email}"\n'
-        f'timezone = "Europe/Stockholm"\nlanguage = "{"sv" if n % 2 else "en"}"\ncountry = "SE"\n'
-        for n, u in enumerate(members))
-    path = folder / "mailer.toml"
-    path.write_text(f"""
-[service]
-data_dir = "{folder / 'data'}"
-timezone = "Europe/Stockholm"
-language = "sv"
-
-[smtp]
-host = "{stack.host}"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "{PASSWORD_ENV}"
-from = "Team check-in <checkin@{stack.domain}>"
-ca_file = "{stack.ca_file}"
-max_connections = 4
-
-[imap]
-host = "{stack.host}"
-port = {stack.imaps_port}
-security = "tls"
-username = "checkin@{stack.domain}"
-password_env = "MAILER_TEST_IMAP_PASSWORD"
-
-[[teams]]
-name = "big"
-display_name = "Big team"
-manager = {{ name = "Lena Holm", email = "lena@{stack.domain}", timezone = "Europe/Stockholm", language = "sv" }}
-checkin = {{ days = ["mon", "wed", "fri"], time = "09:00" }}
-
-{people}
-""", encoding="utf-8")
-    return path
+    data = on_stack(config_data(
+        domain=stack.domain, data_dir=folder / "data",
+        members=[member(f"Member {n}", u.email, timezone="Europe/Stockholm",
+                        language="sv" if n % 2 else "en", country="SE")
+                 for n, u in enumerate(members)],
+        team={"name": "big", "display_name": "Big team",
+              "manager": {"name": "Lena Holm", "email": f"lena@{stack.domain}",
+                          "timezone": "Europe/Stockholm", "language": "sv"},
+              "checkin": {"days": ["mon", "wed", "fri"], "time": "09:00"}}), stack)
+    data["smtp"].update({"password_env": PASSWORD_ENV, "max_connections": 4})
+    data["imap"].pop("ca_file")
+    return factory_write(folder / "mailer.toml", data)
 
 
 def test_dry_run_and_preview_need_no_smtp_secret(stack, tmp_path, monkeypatch, capsys):
