@@ -524,6 +524,16 @@ def test_example_config_parses() -> None:
                 team.meeting))
 
 
+def test_min_respondents_defaults_to_five_and_privacy_is_optional() -> None:
+    config = parse_config(_set("teams.0.feedback", {"on": "first tuesday", "time": "10:00"}))
+    assert config.teams[0].feedback is not None
+    assert config.teams[0].feedback.min_respondents == 5
+    assert config.privacy.controller is None
+    data = minimal()
+    data["privacy"] = {"controller": "Exempel AB", "contatc": "x"}
+    assert only_problem(data).startswith("privacy.contatc: unknown key")
+
+
 def test_example_config_documents_every_key() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     keys = {*config_module._SERVICE_KEYS, *config_module._SMTP_KEYS, *config_module._IMAP_KEYS,
