@@ -232,7 +232,12 @@ class PrivacySettings:
 
     controller: str | None = None  # the employer's name (and organisation number)
     contact: str | None = None  # where people send questions and requests
-    legal_basis: str | None = None  # e.g. legitimate interest (GDPR art. 6.1 f), in words
+    #: The legal basis in words, per language ("" when one text serves both).
+    legal_basis: Mapping[str, str] = field(default_factory=dict)
+
+    def legal_basis_in(self, language: str) -> str | None:
+        """The wording for ``language``, else the one for every language, else None."""
+        return self.legal_basis.get(language) or self.legal_basis.get("") or None
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def notice_context(config: Config, team: Team, language: str,
         "missing": MISSING.get(language, MISSING["en"]),
         "controller": privacy.controller,
         "contact": privacy.contact,
-        "legal_basis": privacy.legal_basis,
+        "legal_basis": privacy.legal_basis_in(language),
         "team": {"name": team.name, "display_name": team.display_name},
         "manager": {"name": team.manager.name, "first_name": team.manager.first_name},
         "asked": _asked(team, questions, language),
@@ -105,7 +105,7 @@ def missing_values(config: Config) -> tuple[str, ...]:
     """The ``[privacy]`` keys the notice needs and the config does not set."""
     privacy = config.privacy
     return tuple(f"privacy.{key}" for key in ("controller", "contact", "legal_basis")
-                 if not getattr(privacy, key))
+                 if not getattr(privacy, key))  # an empty legal_basis table is falsy too
 
 
 def render_notice(env: jinja2.Environment, config: Config, team: Team, language: str,

@@ -532,6 +532,12 @@ def test_min_respondents_defaults_to_five_and_privacy_is_optional() -> None:
     data = minimal()
     data["privacy"] = {"controller": "Exempel AB", "contatc": "x"}
     assert only_problem(data).startswith("privacy.contatc: unknown key")
+    data["privacy"] = {"legal_basis": {"sv": "Berättigat intresse", "en": "Legitimate interest"}}
+    privacy = parse_config(data).privacy
+    assert (privacy.legal_basis_in("sv"), privacy.legal_basis_in("en")) == (
+        "Berättigat intresse", "Legitimate interest")
+    data["privacy"] = {"legal_basis": {"de": "Berechtigtes Interesse"}}
+    assert only_problem(data).startswith("privacy.legal_basis: expected the legal basis in words")
 
 
 def test_example_config_documents_every_key() -> None:

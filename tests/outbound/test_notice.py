@@ -39,6 +39,7 @@ def example() -> Config:
             "Recoverable Items", "Vault", "Swedish Authority for Privacy Protection (IMY"]),
     ("sv", ["Så hanterar avstämningarna i Platform team dina uppgifter",
             "Exempel AB (556000-0000) är personuppgiftsansvarig", "integritet@example.com",
+            "Rättslig grund: Vårt berättigade intresse",
             "raderas 24 månader efter att de kom in", "tills minst 5 personer har gjort det",
             "”Hur är din energi, 1-5?”", "raderas ur brevlådan så snart",
             "Återställningsbara objekt", "Integritetsskyddsmyndigheten (IMY"]),
