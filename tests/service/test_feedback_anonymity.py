@@ -136,6 +136,8 @@ async def test_no_link_from_any_feedback_record_to_its_author(
     everything = b"".join(raw for raws in mailbox.values() for raw in raws)
     assert not any(phrase.encode() in everything for phrase in author)  # originals deleted
     files = _files(data)
+    ledger_bytes = b"".join(blob for path, blob in files.items() if "ledger" in path.name)
+    assert not any(path.stem.encode() in ledger_bytes for path in records)  # ids are gone
     for message_id in message_ids:
         for form in (message_id, hashlib.sha1(message_id.encode()).hexdigest()):
             assert not any(form.encode() in blob for blob in files.values())
