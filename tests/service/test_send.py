@@ -426,3 +426,19 @@ def test_send_refuses_an_unknown_team_or_member(stack, tmp_path, capsys):
     assert cli(["--config", str(path), "send", "checkin", "--member", "x@example.org",
                      "--dry-run"]) == 1
     assert "nobody in the config" in capsys.readouterr().err
+
+
+async def test_the_first_prompt_a_person_gets_carries_the_privacy_notice(world):
+    """GDPR art. 13: people are told what is kept when it is first asked for, once."""
+    start = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    await world.run_jobs("checkin", start, start + timedelta(days=5))
+    first, second, *_ = world.inbox(world.anna)
+    body = text_of(first)
+    notice = body.index("Så hanterar avstämningarna i Platform dina uppgifter")
+    assert body.rindex("\n-- \n", 0, notice) < notice  # below the signature delimiter
+    assert "raderas 24 månader efter" in body and "Integritetsskyddsmyndigheten" in body
+    html = first.get_body(("html",)).get_content()
+    assert 'class="privacy"' in html and "<h1" in html
+    assert "Så hanterar" not in text_of(second)
+    assert "How the Platform check-ins handle your information" in text_of(
+        world.inbox(world.ben)[0])
