@@ -26,6 +26,12 @@ Language = Literal["sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
 Security = Literal["starttls", "tls", "none"]
+#: How the service signs in to IMAP and SMTP: a password, or an OAuth 2.0 access token.
+Auth = Literal["password", "oauth2"]
+#: Where the access tokens come from ([oauth2] provider).
+OAuth2Provider = Literal["microsoft", "google", "command"]
+#: The sending-limit profiles of [smtp] provider (numbers in mailer.config.providers).
+SmtpProvider = Literal["generic", "microsoft365", "google"]
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -206,6 +212,11 @@ class SmtpSettings:
     max_attempts: int = 5
     #: Reply-To carries a plus-address token (checkin+TOKEN@...) only when the server supports it.
     plus_tokens: bool = False
+    auth: Auth = "password"
+    #: The provider profile the limits below came from (each may be overridden in the config).
+    provider: SmtpProvider = "generic"
+    max_per_minute: int | None = None  # messages in any minute; None: as fast as the server takes
+    max_per_day: int | None = None  # messages in any 24 hours; None: no cap
 
 
 @dataclass(frozen=True)
@@ -224,6 +235,20 @@ class ImapSettings:
     max_message_bytes: int = 10 * 1024 * 1024
     trusted_authserv_id: str | None = None
     timeout: float = 60.0
+    auth: Auth = "password"
+
+
+@dataclass(frozen=True)
+class OAuth2Settings:
+    """[oauth2]: where access tokens come from; secrets only by the name of their variable."""
+
+    provider: OAuth2Provider
+    tenant_id: str | None = None  # microsoft
+    client_id: str | None = None  # microsoft
+    client_secret_env: str | None = None  # microsoft, or client_certificate_file
+    client_certificate_file: Path | None = None  # microsoft: PEM with the key and certificate
+    service_account_file: Path | None = None  # google (domain-wide delegation)
+    token_command: str | None = None  # command: prints an access token
 
 
 @dataclass(frozen=True)
@@ -248,6 +273,7 @@ class Config:
     teams: tuple[Team, ...]
     path: Path | None = None  # the file it was loaded from; relative paths resolve against it
     privacy: PrivacySettings = PrivacySettings()
+    oauth2: OAuth2Settings | None = None
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)

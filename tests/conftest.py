@@ -22,6 +22,7 @@ settings.register_profile("mailer-ci", deadline=None, derandomize=True, database
 settings.load_profile("mailer-ci" if os.environ.get("CI") else "mailer")
 
 from tests.mailstack import MailStack, MailStackError  # noqa: E402 (after the profiles)
+from tests.oauth_fixtures import oauth, oauth_server  # noqa: E402, F401 (OAuth tests' fixtures)
 
 
 @pytest.fixture(autouse=True)
