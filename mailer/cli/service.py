@@ -9,10 +9,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from mailer.cli.options import config_of
-from mailer.config.secrets import imap_password, smtp_password
+from mailer.config.tokens import read_secrets
 from mailer.service.context import open_context
 from mailer.service.run import serve
-from mailer.service.status import collect, render_text
+from mailer.service.send import DAILY_CAP_STATE
+from mailer.service.status import collect, daily_cap_note, render_text
 from mailer.storage.ledger import Ledger
 
 
@@ -39,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = open_context(config, need_secret=True)
     # Every secret the service will need, now: a missing one is one clear line at start,
     # not a poller thread that dies quietly at its first login.
-    smtp_password(config.smtp)
-    imap_password(config.imap)
+    read_secrets(config, ctx.tokens)
     return asyncio.run(serve(ctx))
 
 
@@ -51,9 +51,12 @@ def status(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     statuses = collect(config, ledger, now=now)
     unmatched = ledger.inbound_counts_for("", since=now - timedelta(days=7)).get("quarantine", 0)
+    cap_note = daily_cap_note(ledger.get_state(DAILY_CAP_STATE), now=now)
     if args.json:
-        print(json.dumps({"teams": [asdict(s) for s in statuses], "quarantined_no_team": unmatched},
-                         indent=2, ensure_ascii=False))
+        print(json.dumps({"teams": [asdict(s) for s in statuses], "quarantined_no_team": unmatched,
+                          "daily_cap": cap_note}, indent=2, ensure_ascii=False))
     else:
         print(render_text(statuses, unmatched_quarantine=unmatched))
+        if cap_note:
+            print(cap_note)
     return 0

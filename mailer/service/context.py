@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mailer.config.questions import QuestionSet, load_default_questions
 from mailer.config.secrets import token_secret
+from mailer.config.tokens import TokenCache, build_cache
 from mailer.errors import SecretError
 from mailer.models import Config
 from mailer.outbound.compose import build_environment
@@ -30,6 +31,8 @@ class Context:
     questions: QuestionSet
     #: The key that signs reply tokens; None only for offline work (check, preview, parse-reply).
     secret: bytes | None
+    #: The OAuth access tokens of this process ([oauth2]), shared by sending and polling.
+    tokens: TokenCache | None = None
 
 
 def open_context(config: Config, *, need_secret: bool = True) -> Context:
@@ -51,4 +54,5 @@ def open_context(config: Config, *, need_secret: bool = True) -> Context:
         store=RecordStore(data_dir),
         questions=load_default_questions(config.service.templates_dir),
         secret=secret,
+        tokens=build_cache(config.oauth2) if config.oauth2 is not None else None,
     )

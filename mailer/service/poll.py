@@ -40,7 +40,7 @@ from functools import partial
 
 from mailer.addressing import domain_of
 from mailer.clock import Clock, utcnow
-from mailer.config.secrets import get_secret, imap_password
+from mailer.config.tokens import imap_login, smtp_login
 from mailer.errors import MailboxAuthError, MailboxError, MailerError
 from mailer.inbound.decide import decide
 from mailer.inbound.decision import Decision, Folder, Receipt
@@ -90,7 +90,7 @@ def poll_once(ctx: Context, now_fn: Clock = utcnow, *, inbox: Inbox | None = Non
     :raises MailboxError: the mailbox could not be reached or used.
     """
     own = inbox is None
-    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx.config.imap))
+    session = inbox or ImapInbox.open(ctx.config.imap, imap_login(ctx.config, ctx.tokens))
     try:
         return process_new(ctx, session, now_fn)
     finally:
@@ -340,9 +340,7 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
                               ctx.env, ctx.config, r, now=now_fn(),
                               message_id=make_msgid("receipt", domain=domain)))
                  for n, r in enumerate(receipts)]
-        password = get_secret(smtp.password_env, command=smtp.password_command,
-                              what="the SMTP password") if smtp.username else None
-        outcomes = await send_messages(smtp, items, password=password,
+        outcomes = await send_messages(smtp, items, password=smtp_login(ctx.config, ctx.tokens),
                                        tls_context=batch_tls_context(smtp))
     except MailerError as exc:
         log.warning("receipts not sent: %s", exc)
@@ -377,13 +375,14 @@ class _Session:
         backoff = 1.0
         while not self.stop.is_set():
             try:
-                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx.config.imap))
+                inbox = ImapInbox.open(self.ctx.config.imap,
+                                       imap_login(self.ctx.config, self.ctx.tokens))
             except MailboxAuthError as exc:
-                log.error(
-                    "%s; fix the IMAP password (imap.password_env); next try in %.0f min",
-                    exc,
-                    AUTH_RETRY_SECONDS / 60,
-                )
+                fix = ("the app's access to the mailbox (docs/providers.md)"
+                       if self.ctx.config.imap.auth == "oauth2"
+                       else "the IMAP password (imap.password_env)")
+                log.error("%s; check %s; next try in %.0f min", exc, fix,
+                          AUTH_RETRY_SECONDS / 60)
                 self.stop.wait(AUTH_RETRY_SECONDS)
                 continue
             except MailboxError as exc:

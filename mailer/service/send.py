@@ -8,6 +8,9 @@ A batch, and why it is crash safe (``kill -9`` at any point):
 3. per due row: ``sending`` (attempt counted) -> SMTP -> ``sent`` once the server took it,
    ``failed`` on a permanent refusal, back to ``due`` after temporary failures.
 
+With a daily cap (``smtp.max_per_day``, from the provider profile) a batch sends what fits
+in the last 24 hours' count and leaves the rest ``due``, with a warning (log, ``mailer status``).
+
 A row left ``due``/``sending`` by a crash is sent again at the next run within the catch-up
 window, with the same Message-ID: the one message in flight per connection at the kill may
 arrive twice, identical, and no slot is ever lost. A second run finds every row ``sent``.
@@ -16,6 +19,7 @@ arrive twice, identical, and no slot is ever lost. A second run finds every row 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -30,13 +34,14 @@ from rich.progress import Progress
 
 from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.config.questions import questions_for
-from mailer.config.secrets import smtp_password
+from mailer.config.tokens import smtp_login
 from mailer.errors import AuthenticationError, DeliveryError, MailerError, SecretError
 from mailer.kinds import KINDS, MEMBER_KINDS, noun, prompt_kind
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
 from mailer.outbound.notice import Notice, render_notice
+from mailer.outbound.pacing import Timing
 from mailer.outbound.schedule import Planned
 from mailer.service import digest
 from mailer.service.context import Context
@@ -60,6 +65,7 @@ class SendReport:
     failed_permanent: int = 0
     lines: tuple[str, ...] = ()
     dry_run: bool = False
+    held_back: int = 0  # due, but past the provider's daily cap: sent at a later run
 
     @property
     def failed(self) -> int:
@@ -76,6 +82,8 @@ class SendReport:
             text += f", {self.failed_permanent} failed, {self.failed_temporary} to retry"
         if self.already_sent:
             text += f", {self.already_sent} already sent"
+        if self.held_back:
+            text += f", {self.held_back} held back by the daily cap"
         return text
 
 
@@ -87,6 +95,7 @@ class _Tally:
     failed_temporary: int = 0
     failed_permanent: int = 0
     lines: list[str] = field(default_factory=list)
+    held_back: int = 0
 
     def skip(self, planned: Planned, reason: str) -> None:
         self.skipped[reason.split(":")[0].split()[0]] += 1
@@ -95,7 +104,7 @@ class _Tally:
     def report(self, kind: str, team: str | None, *, dry_run: bool = False) -> SendReport:
         report = SendReport(kind, team, self.sent, self.already_sent, dict(self.skipped),
                             self.failed_temporary, self.failed_permanent, tuple(self.lines),
-                            dry_run)
+                            dry_run, self.held_back)
         return SendReport(**{**report.__dict__, "lines": (*self.lines, report.summary)})
 
 
@@ -263,16 +272,40 @@ def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
     return record
 
 
-async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
-                   tally: _Tally, backoff: outbox.Backoff | None) -> None:
+#: The ledger state key of the last batch the daily cap held back (read by ``mailer status``).
+DAILY_CAP_STATE = "smtp.daily_cap"
 
+
+def _within_daily_cap(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
+                      tally: _Tally) -> list[tuple[Prompt, Planned]]:
+    """The part of ``due`` that fits under ``smtp.max_per_day`` (counted over 24 hours)."""
+    smtp = ctx.config.smtp
+    if smtp.max_per_day is None:
+        return due
+    room = max(0, smtp.max_per_day - ctx.ledger.sent_count_since(now - timedelta(days=1)))
+    if len(due) <= room:
+        return due
+    tally.held_back = len(due) - room
+    line = (f"daily cap: {tally.held_back} held back, they stay due for the next run; "
+            f"smtp.max_per_day is {smtp.max_per_day} messages in 24 hours "
+            f"(provider {smtp.provider})")
+    tally.lines.append(line)
+    log.warning("%s", line)
+    ctx.ledger.put_state(DAILY_CAP_STATE, json.dumps(
+        {"at": now.isoformat(), "held_back": tally.held_back, "cap": smtp.max_per_day}))
+    return due[:room]
+
+
+async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
+                   tally: _Tally, backoff: outbox.Backoff | None,
+                   timing: Timing | None = None) -> None:
     smtp = ctx.config.smtp
     started = time.monotonic()
 
     def clock() -> datetime:  # ``now`` moved on by the batch's own duration
         return now + timedelta(seconds=time.monotonic() - started)
 
-    password = smtp_password(smtp)
+    password = smtp_login(ctx.config, ctx.tokens)
     context = outbox.batch_tls_context(smtp) if smtp.security != "none" else None
     # One held connection: two committed state changes per message stay cheap (ledger.session).
     with _progress(len(due)) as advance, ctx.ledger.session() as ledger:
@@ -280,7 +313,7 @@ async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetim
             smtp, _items(ctx, due, now, tally, clock), password=password, tls_context=context,
             on_attempt=lambda item, _n: ledger.set_state(item.key, "sending", count_attempt=True),
             on_result=_on_result(ledger, tally, clock, advance),
-            backoff=backoff or outbox.Backoff())
+            backoff=backoff or outbox.Backoff(), timing=timing)
 
 
 async def send_due(
@@ -292,8 +325,11 @@ async def send_due(
     member: str | None = None,
     dry_run: bool = False,
     backoff: outbox.Backoff | None = None,
+    timing: Timing | None = None,
 ) -> SendReport:
     """Send every slot of ``kind`` due at ``now`` and not yet sent; log one line per batch.
+
+    ``backoff`` and ``timing`` (the pacer's clock) are for tests and benchmarks.
 
     :raises AuthenticationError: the SMTP login was refused (nothing retried).
     :raises DeliveryError: the server could not be reached or verified; unsent rows stay due.
@@ -301,7 +337,7 @@ async def send_due(
     planned = schedule.slots_due(ctx.config, kind, now=now, catch_up=ctx.config.service.catch_up,
                                  ledger_pauses=ctx.ledger.pauses(), team=team, member=member)
     return await send_planned(ctx, kind, planned, now=now, team=team, dry_run=dry_run,
-                              backoff=backoff)
+                              backoff=backoff, timing=timing)
 
 
 async def send_planned(
@@ -313,6 +349,7 @@ async def send_planned(
     team: str | None = None,
     dry_run: bool = False,
     backoff: outbox.Backoff | None = None,
+    timing: Timing | None = None,
 ) -> SendReport:
     """Send the given planned slots through the exactly-once ledger (see :func:`send_due`).
 
@@ -324,9 +361,10 @@ async def send_planned(
         return _dry_run(ctx, kind, team, due, now, tally)
     for line in tally.lines:
         log.info("%s", line)
+    due = _within_daily_cap(ctx, due, now, tally)
     try:
         if due:
-            await _deliver(ctx, due, now, tally, backoff)
+            await _deliver(ctx, due, now, tally, backoff, timing)
     except (AuthenticationError, DeliveryError) as exc:
         report = tally.report(kind, team)
         log.error("%s stopped: %s (%s); the rest stays due", noun(kind, 2), exc,

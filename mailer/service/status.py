@@ -7,6 +7,7 @@ function (:func:`team_status`) from the config, the ledger's facts and the clock
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -123,3 +124,17 @@ def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int) ->
             lines.append(f"  failing address  {email}")
     lines.append(f"quarantined, no team: {unmatched_quarantine}")
     return "\n".join(lines)
+
+
+def daily_cap_note(state: str | None, *, now: datetime) -> str | None:
+    """The warning of a batch the daily cap held back in the last 24 hours (ledger state
+    ``smtp.daily_cap``, written by the send job), or None."""
+    if not state:
+        return None
+    held = json.loads(state)
+    at = datetime.fromisoformat(held["at"])
+    if now - at > timedelta(days=1):
+        return None
+    return (f"daily cap: {held['held_back']} prompts held back at "
+            f"{at.replace(microsecond=0).isoformat()} (smtp.max_per_day is {held['cap']}); "
+            "they go out at the next run")

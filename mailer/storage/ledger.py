@@ -325,6 +325,15 @@ class Ledger:
         )
         return _row_to_prompt(rows[0]) if rows else None
 
+    def sent_count_since(self, since: datetime) -> int:
+        """How many prompts were delivered since ``since`` (a provider's daily cap counts them).
+
+        ``julianday`` compares the instants: ``sent_at`` keeps the offset it was written with.
+        """
+        rows = self._query("SELECT COUNT(*) AS n FROM prompts WHERE state = 'sent'"
+                           " AND julianday(sent_at) >= julianday(?)", (_iso(since),))
+        return int(rows[0]["n"])
+
     def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
         """When the team's most recent prompt (of ``kind``) was delivered."""
         sql = "SELECT MAX(sent_at) AS at FROM prompts WHERE team = ? AND state = 'sent'"
