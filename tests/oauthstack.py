@@ -110,6 +110,11 @@ class TokenStore:
                 return None
             return found
 
+    def issued(self) -> list[str]:
+        """Every token handed out, to check that none leaks into a message or a log."""
+        with self._lock:
+            return list(self._tokens)
+
     def revoke(self) -> None:
         """Revoke every token handed out so far (new ones still work)."""
         with self._lock:

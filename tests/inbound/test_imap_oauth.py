@@ -82,6 +82,7 @@ def test_without_the_grant_one_clear_error_after_one_renewal(oauth: OAuthWorld) 
     user = mailbox(oauth, "svc")
     tokens = build_cache(oauth.microsoft(user))
     oauth.store.remove_grant(user)
-    with pytest.raises(MailboxAuthError, match=f"refused the OAuth token .* of {user}"):
+    with pytest.raises(MailboxAuthError, match=f"refused the OAuth token .* of {user}") as caught:
         ImapInbox.open(settings(oauth, user), OAuthLogin(user, tokens))
     assert tokens.fetches == 2
+    assert not any(token in str(caught.value) for token in oauth.store.issued())

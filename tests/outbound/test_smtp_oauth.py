@@ -97,6 +97,7 @@ async def test_a_removed_permission_stops_the_batch_with_one_clear_error(
     assert server.auth_failures == 2  # the token, then one renewed token: no storm
     assert len(oauth.store.requests) == 2 and not server.accepted
     assert caught.value.code == 535
+    assert not any(token in str(caught.value) for token in oauth.store.issued())
 
 
 async def test_a_token_the_provider_refuses_stops_the_batch(oauth: OAuthWorld) -> None:

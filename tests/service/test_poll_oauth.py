@@ -79,6 +79,7 @@ def test_poller_without_the_grant_waits_the_refused_login_half_hour(
     assert len(caplog.records) == 1
     assert f"next try in {AUTH_RETRY_SECONDS / 60:.0f} min" in caplog.records[0].getMessage()
     assert "docs/providers.md" in caplog.records[0].getMessage()
+    assert not any(token in caplog.text for token in oauth.store.issued())
     assert len(oauth.store.requests) == 2  # the token, and one renewal
 
 
