@@ -12,8 +12,7 @@ from mailer.cli.options import config_of
 from mailer.config.tokens import read_secrets
 from mailer.service.context import open_context
 from mailer.service.run import serve
-from mailer.service.send import DAILY_CAP_STATE
-from mailer.service.status import collect, daily_cap_note, render_text
+from mailer.service.status import DAILY_CAP_STATE, collect, daily_cap_note, render_text
 from mailer.storage.ledger import Ledger
 
 

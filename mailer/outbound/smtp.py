@@ -350,12 +350,13 @@ class _Batch:
         if self.on_result is not None:
             self.on_result(outcome)
 
-    def throttled(self, item: Outgoing, failure: _Failure) -> None:
-        """Back in the queue; every connection waits a minute. Too many: the batch stops,
-        and what is left stays due (nothing failed)."""
+    def throttled(self, item: Outgoing, failure: _Failure, *, pause: bool = True) -> None:
+        """Back in the queue; every connection waits a minute (``pause``). Too many: the batch
+        stops, and what is left stays due (nothing failed)."""
         self.again.appendleft(item)
         self.throttles += 1
-        self.pacer.pause()
+        if pause:
+            self.pacer.pause()
         if self.throttles >= MAX_THROTTLES and self.fatal is None:
             self.fatal = DeliveryError(
                 f"the server kept throttling ({self.throttles} times, last: {failure.error}); "
@@ -410,8 +411,11 @@ async def _deliver(batch: _Batch, conn: _Connection, item: Outgoing) -> Outcome 
         if failure is None:
             return Outcome(item.key, item.recipient, True, attempt)
         if failure.throttled:
-            batch.throttled(item, failure)
-            if connecting and failure.error.code == 432 and batch.connections > 1:
+            # A 432 to a new connection says "one connection too many", not "too fast": the
+            # others go on at full pace and this one closes for the rest of the batch.
+            retire = connecting and failure.error.code == 432 and batch.connections > 1
+            batch.throttled(item, failure, pause=not retire)
+            if retire:
                 raise _Retire
             return None
         stop = failure.error if failure.fatal else None

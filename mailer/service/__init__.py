@@ -3,7 +3,7 @@
 Owns: the objects a job works with (``context``), the send job and previews (``send``), the
 poll job (``poll``), the digest and brief as mail (``digest``), daily housekeeping
 (``housekeeping``), ``mailer run`` (``run``), ``mailer status`` (``status``) and the checks of
-``mailer check`` (``check``).
+``mailer check`` (``check``; ``online`` signs in to IMAP and SMTP for ``--online``).
 May import: every package below it (``inbound``, ``outbound``, ``digest``, ``parse``,
 ``storage``, ``config``) and the root modules; never ``cli`` or ``demo``.
 """

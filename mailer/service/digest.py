@@ -10,7 +10,7 @@ kinds against :func:`sample_context` and :func:`sample_context_brief`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.lists import format_list
@@ -24,6 +24,7 @@ from mailer.digest.model import Digest, quarter_of
 from mailer.models import Config, Language, Record, RenderedMail, Slot, Team
 from mailer.outbound.compose import babel_locale, render
 from mailer.service.context import Context
+from mailer.service.status import DAILY_CAP_STATE, DailyCapHold, daily_cap_hold
 from mailer.storage.store import FEEDBACK_DIR, RecordStore
 
 #: The prompts of one day before the window too: the ledger stores ``due_at`` with the
@@ -97,8 +98,10 @@ def _wordings(team: Team, kind: str, questions: QuestionSet, language: str) -> d
 
 
 def digest_context(team: Team, digest: Digest, *, questions: QuestionSet,
-                   language: Language | None = None) -> dict[str, Any]:
-    """The template variables of ``<lang>/digest.*.j2``: the digest plus formatting helpers."""
+                   language: Language | None = None,
+                   daily_cap: DailyCapHold | None = None) -> dict[str, Any]:
+    """The template variables of ``<lang>/digest.*.j2``: the digest plus formatting helpers,
+    and ``daily_cap`` when the provider's daily cap held prompts back during the week."""
     manager = team.manager
     language = language or manager.language
     locale = babel_locale(language, manager.country)
@@ -109,6 +112,7 @@ def digest_context(team: Team, digest: Digest, *, questions: QuestionSet,
         "manager": {"name": manager.name, "first_name": manager.first_name},
         "feedback_questions": _wordings(team, "feedback", questions, language),
         "attention_people": len({a.email for a in digest.attention}),
+        "daily_cap": daily_cap,
         **_helpers(locale),
     }
 
@@ -130,8 +134,10 @@ def brief_context(team: Team, brief: Brief, *, language: Language | None = None)
 
 def render_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> RenderedMail:
     digest = load_digest(ctx, team, week, now=now)
+    hold = daily_cap_hold(ctx.ledger.get_state(DAILY_CAP_STATE), now=now,
+                          within=timedelta(days=7))
     return render(ctx.env, "digest", team.manager.language,
-                  digest_context(team, digest, questions=ctx.questions))
+                  digest_context(team, digest, questions=ctx.questions, daily_cap=hold))
 
 
 def digest_mail(ctx: Context, team: Team, slot: Slot, now: datetime) -> RenderedMail:
@@ -152,7 +158,10 @@ def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
     """A digest of hand-made records that fills every section, for ``mailer check``."""
     questions = load_default_questions(config.service.templates_dir)
     digest = digest_samples.sample_digest(team)
-    return digest_context(team, digest, questions=questions, language=_language(language))
+    hold = DailyCapHold(datetime.combine(digest.end, time(9), tzinfo=team.manager.timezone), 12,
+                        10_000)
+    return digest_context(team, digest, questions=questions, language=_language(language),
+                          daily_cap=hold)
 
 
 def sample_context_brief(config: Config, team: Team, language: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ arrive twice, identical, and no slot is ever lost. A second run finds every row 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import Counter
@@ -45,6 +44,7 @@ from mailer.outbound.pacing import Timing
 from mailer.outbound.schedule import Planned
 from mailer.service import digest
 from mailer.service.context import Context
+from mailer.service.status import DAILY_CAP_STATE, DailyCapHold
 from mailer.storage.ledger import Ledger
 
 log = logging.getLogger("mailer.service.send")
@@ -272,10 +272,6 @@ def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
     return record
 
 
-#: The ledger state key of the last batch the daily cap held back (read by ``mailer status``).
-DAILY_CAP_STATE = "smtp.daily_cap"
-
-
 def _within_daily_cap(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
                       tally: _Tally) -> list[tuple[Prompt, Planned]]:
     """The part of ``due`` that fits under ``smtp.max_per_day`` (counted over 24 hours)."""
@@ -291,8 +287,8 @@ def _within_daily_cap(ctx: Context, due: list[tuple[Prompt, Planned]], now: date
             f"(provider {smtp.provider})")
     tally.lines.append(line)
     log.warning("%s", line)
-    ctx.ledger.put_state(DAILY_CAP_STATE, json.dumps(
-        {"at": now.isoformat(), "held_back": tally.held_back, "cap": smtp.max_per_day}))
+    hold = DailyCapHold(now, tally.held_back, smtp.max_per_day)
+    ctx.ledger.put_state(DAILY_CAP_STATE, hold.state())
     return due[:room]
 
 

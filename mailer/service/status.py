@@ -126,15 +126,39 @@ def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int) ->
     return "\n".join(lines)
 
 
-def daily_cap_note(state: str | None, *, now: datetime) -> str | None:
-    """The warning of a batch the daily cap held back in the last 24 hours (ledger state
-    ``smtp.daily_cap``, written by the send job), or None."""
+#: The ledger state key of the last batch the daily cap held back (written by the send job).
+DAILY_CAP_STATE = "smtp.daily_cap"
+
+
+@dataclass(frozen=True)
+class DailyCapHold:
+    """A batch that ``smtp.max_per_day`` cut short: ``held_back`` prompts stayed due."""
+
+    at: datetime
+    held_back: int
+    cap: int
+
+    def state(self) -> str:
+        return json.dumps({"at": self.at.isoformat(), "held_back": self.held_back,
+                           "cap": self.cap})
+
+
+def daily_cap_hold(state: str | None, *, now: datetime,
+                   within: timedelta = timedelta(days=1)) -> DailyCapHold | None:
+    """The hold recorded in the ledger state :data:`DAILY_CAP_STATE`, if ``within`` of now."""
     if not state:
         return None
     held = json.loads(state)
-    at = datetime.fromisoformat(held["at"])
-    if now - at > timedelta(days=1):
+    hold = DailyCapHold(datetime.fromisoformat(held["at"]), int(held["held_back"]),
+                        int(held["cap"]))
+    return hold if now - hold.at <= within else None
+
+
+def daily_cap_note(state: str | None, *, now: datetime) -> str | None:
+    """The warning of ``mailer status`` for a hold in the last 24 hours, or None."""
+    hold = daily_cap_hold(state, now=now)
+    if hold is None:
         return None
-    return (f"daily cap: {held['held_back']} prompts held back at "
-            f"{at.replace(microsecond=0).isoformat()} (smtp.max_per_day is {held['cap']}); "
+    return (f"daily cap: {hold.held_back} prompts held back at "
+            f"{hold.at.replace(microsecond=0).isoformat()} (smtp.max_per_day is {hold.cap}); "
             "they go out at the next run")

@@ -1,4 +1,4 @@
-"""The daily cap of the provider profile, end to end through ``jobs.send_due`` and the ledger."""
+"""The daily cap of the provider profile, end to end: the send job, the ledger, status, digest."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailer.service import send as jobs
-from mailer.service.status import daily_cap_note
+from mailer.service.digest import render_digest
+from mailer.service.status import DAILY_CAP_STATE, daily_cap_note
 from tests.mailstack import MailStack
 from tests.service.test_send import PASSWORD_ENV, SECRET, World
 
@@ -36,10 +36,14 @@ async def test_a_batch_past_the_daily_cap_sends_what_fits_and_leaves_the_rest_du
     first = await world.send("checkin", now)
     assert (first.sent, first.held_back, first.failed) == (1, 1, 0)
     assert "1 held back by the daily cap" in first.summary
-    note = daily_cap_note(world.ctx.ledger.get_state(jobs.DAILY_CAP_STATE), now=now)
+    note = daily_cap_note(world.ctx.ledger.get_state(DAILY_CAP_STATE), now=now)
     assert note is not None and note.startswith("daily cap: 1 prompts held back")
-    assert daily_cap_note(world.ctx.ledger.get_state(jobs.DAILY_CAP_STATE),
+    assert daily_cap_note(world.ctx.ledger.get_state(DAILY_CAP_STATE),
                           now=now + timedelta(days=2)) is None
+    team = world.config.teams[0]
+    digest = render_digest(world.ctx, team, "2026-W49", now=now + timedelta(days=3))
+    assert ("1 utskick hölls tillbaka till en senare körning" in digest.text  # Lena reads Swedish
+            and "smtp.max_per_day" in digest.text and "Utskick</h2>" in digest.html)
     rows = world.ctx.ledger.prompts(kind="checkin")
     assert sorted(r.state for r in rows if r.state != "skipped") == ["due", "sent"]
     again = await world.send("checkin", now + timedelta(minutes=5))  # the 24 h are not over
