@@ -258,7 +258,10 @@ def _client_authenticated(app: MicrosoftApp, form: dict[str, str]) -> bool:
 
 def _handler(server: OAuthServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        # HTTP/1.0: one request per connection, so no handler thread outlives its request
+        # (a keep-alive connection held by a client's session would keep one running, and
+        # tests count threads).
+        protocol_version = "HTTP/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
             pass

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from imap_tools import MailBox
 
 from mailer.config.tokens import OAuthLogin, build_cache
 from mailer.errors import MailboxAuthError
-from mailer.inbound.imap import ImapInbox
+from mailer.inbound.imap import ImapInbox, _sign_in_oauth
 from mailer.models import ImapSettings
 from tests.oauth_fixtures import OAuthWorld
 from tests.oauthstack import google_key_file
@@ -86,3 +87,20 @@ def test_without_the_grant_one_clear_error_after_one_renewal(oauth: OAuthWorld) 
         ImapInbox.open(settings(oauth, user), OAuthLogin(user, tokens))
     assert tokens.fetches == 2
     assert not any(token in str(caught.value) for token in oauth.store.issued())
+
+
+def test_xoauth2_when_the_server_offers_only_that_and_a_refusal_ends_cleanly(
+        oauth: OAuthWorld) -> None:
+    user = mailbox(oauth, "svc")
+    tokens = build_cache(oauth.microsoft(user))
+    tokens.get(user)
+    oauth.store.revoke()  # the first try is refused: the exchange must end, then renew
+    box = MailBox("127.0.0.1", oauth.dovecot.imaps_port, ssl_context=oauth.client_tls)
+    box.client.capabilities = tuple(c for c in box.client.capabilities
+                                    if c != "AUTH=OAUTHBEARER")
+    try:
+        assert _sign_in_oauth(box, OAuthLogin(user, tokens), settings(oauth, user)) == "XOAUTH2"
+        assert box.client.state == "AUTH"
+    finally:
+        box.logout()
+    assert tokens.fetches == 2 and logins(oauth, user, "method=XOAUTH2") == 1

@@ -75,14 +75,14 @@ async def test_a_revoked_token_is_renewed_once_and_nothing_is_lost(oauth: OAuthW
 
 async def test_tokens_expiring_during_a_long_batch_are_renewed_before_use(
         oauth: OAuthWorld) -> None:
-    oauth.store.lifetime = 1.5  # seconds: the batch below takes longer
+    oauth.store.lifetime = 2.0  # seconds; renewed at 1.6 s, and the batch takes 2 s or more
     tokens = build_cache(oauth.microsoft(MAILBOX))
     limits = SmtpLimits(messages_per_session=4)
     timing = Timing(minute=0.4)  # the real clock, with a shortened minute
     async with OAuthSmtp(oauth.store, oauth.server_tls, limits=limits) as server:
         s = settings(server.port, oauth, max_connections=2, max_per_minute=10)
-        outcomes = await send(s, oauth, tokens, 40, timing)
-    assert all(o.sent for o in outcomes.values()) and len(set(server.message_ids())) == 40
+        outcomes = await send(s, oauth, tokens, 60, timing)  # 10 every 0.4 s: >= 2 s
+    assert all(o.sent for o in outcomes.values()) and len(set(server.message_ids())) == 60
     assert server.auth_failures == 0  # renewed ahead of expiry, never refused
     assert tokens.fetches >= 2
 
