@@ -12,11 +12,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mailer.config.tokens import TEST_AUTHORITY_ENV, TEST_CA_ENV
 from mailer.models import OAuth2Settings
+from tests.factories import config_data
 from tests.mailstack import MailStackError, make_certificate
 from tests.oauthstack import (
     CLIENT_ID,
@@ -49,6 +51,22 @@ class OAuthWorld:
         self.monkeypatch.setenv(SECRET_ENV, secret)
         return OAuth2Settings("microsoft", tenant_id=TENANT, client_id=CLIENT_ID,
                               client_secret_env=SECRET_ENV)
+
+    def config(self, user: str, *, data_dir: Path, smtp_port: int,
+               **oauth2: str) -> dict[str, Any]:
+        """The issue's Microsoft 365 config for ``user``, pointed at the loopback servers:
+        Dovecot over IMAPS, an SMTP server on ``smtp_port`` (STARTTLS), this token server."""
+        signed_in = {"host": "127.0.0.1", "username": user, "auth": "oauth2",
+                     "ca_file": str(self.ca_file)}
+        data = config_data(
+            domain="example.test", data_dir=data_dir,
+            smtp={**signed_in, "port": smtp_port, "security": "starttls",
+                  "provider": "microsoft365", "from": f"Check-in <{user}>"},
+            imap={**signed_in, "port": self.dovecot.imaps_port, "security": "tls"})
+        del data["imap"]["password_env"]
+        data["oauth2"] = {"provider": "microsoft", "tenant_id": TENANT, "client_id": CLIENT_ID,
+                          "client_secret_env": SECRET_ENV, **oauth2}
+        return data
 
 
 @pytest.fixture(scope="session")

@@ -8,41 +8,9 @@ from pathlib import Path
 import pytest
 
 from mailer.cli.main import main
-from tests.oauth_fixtures import SECRET_ENV, OAuthWorld
+from tests.factories import write_config
+from tests.oauth_fixtures import OAuthWorld
 from tests.oauthstack import CLIENT_ID, TENANT, smtp_in_thread
-
-CONFIG = """\
-[service]
-timezone = "Europe/Stockholm"
-data_dir = "data"
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-username = "{user}"
-auth = "oauth2"
-provider = "microsoft365"
-from = "Check-in <{user}>"
-ca_file = "{ca}"
-
-[imap]
-host = "127.0.0.1"
-port = {imap_port}
-username = "{user}"
-auth = "oauth2"
-ca_file = "{ca}"
-
-[oauth2]
-provider = "microsoft"
-tenant_id = "{tenant}"
-client_id = "{client}"
-client_secret_env = "{secret_env}"
-
-[[teams]]
-name = "platform"
-manager = {{ name = "Maria Lind", email = "maria@example.test" }}
-members = [{{ name = "Anna Berg", email = "anna@example.test" }}]
-"""
 
 
 def run_check(oauth: OAuthWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str], *,
@@ -52,10 +20,9 @@ def run_check(oauth: OAuthWorld, tmp_path: Path, capsys: pytest.CaptureFixture[s
     oauth.microsoft(user)
     oauth.monkeypatch.setenv("MAILER_SECRET", secrets.token_urlsafe(24))
     with smtp_in_thread(oauth.store, oauth.server_tls) as smtp:
-        path = tmp_path / "mailer.toml"
-        path.write_text(CONFIG.format(smtp_port=smtp.port, imap_port=oauth.dovecot.imaps_port,
-                                      user=user, ca=oauth.ca_file, tenant=tenant, client=client,
-                                      secret_env=SECRET_ENV))
+        data = oauth.config(user, data_dir=tmp_path / "data", smtp_port=smtp.port,
+                            tenant_id=tenant, client_id=client)
+        path = write_config(tmp_path / "mailer.toml", data)
         code = main(["--config", str(path), "check", "--online"])
     out, err = capsys.readouterr()
     return code, out, err

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from mailer.config.load import parse_config
 from mailer.config.tokens import TokenCache
 from mailer.service.context import Context, open_context
 from mailer.service.poll import AUTH_RETRY_SECONDS, _Session
+from tests.factories import make_config
 from tests.inbound.test_imap_oauth import logins, mailbox
-from tests.oauth_fixtures import SECRET_ENV, OAuthWorld
-from tests.oauthstack import CLIENT_ID, TENANT
+from tests.oauth_fixtures import OAuthWorld
 
 
 def now() -> datetime:
@@ -28,21 +27,8 @@ def now() -> datetime:
 
 def oauth_context(oauth: OAuthWorld, user: str, data_dir: Path) -> Context:
     oauth.microsoft(user)
-    server: dict[str, Any] = {"host": "127.0.0.1", "security": "tls", "username": user,
-                              "auth": "oauth2", "ca_file": str(oauth.ca_file)}
-    config = parse_config({
-        "service": {"timezone": "Europe/Stockholm", "language": "en", "data_dir": str(data_dir),
-                    "secret_env": "MAILER_TEST_SECRET"},
-        "smtp": {**server, "port": 1, "from": f"Check-in <{user}>"},
-        "imap": {**server, "port": oauth.dovecot.imaps_port},
-        "oauth2": {"provider": "microsoft", "tenant_id": TENANT, "client_id": CLIENT_ID,
-                   "client_secret_env": SECRET_ENV},
-        "teams": [{"name": "platform",
-                   "manager": {"name": "Maria Lind", "email": "maria@example.test"},
-                   "members": [{"name": "Anna Berg", "email": "anna@example.test"}]}],
-    })
-    oauth.monkeypatch.setenv("MAILER_TEST_SECRET", "poller-test-secret-0123456789")
-    return open_context(config)
+    oauth.monkeypatch.setenv("MAILER_SECRET", "poller-test-secret-0123456789")
+    return open_context(make_config(oauth.config(user, data_dir=data_dir, smtp_port=1)))
 
 
 def start(session: _Session) -> threading.Thread:
