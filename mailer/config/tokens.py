@@ -92,8 +92,8 @@ def renew_at(fetched: float, lifetime: float) -> float:
 
 @dataclass
 class _Held:
-    token: str
-    renew_at: float
+    token: str = field(repr=False)
+    renew_at: float = 0.0
 
 
 class TokenCache:
@@ -103,8 +103,8 @@ class TokenCache:
     """
 
     def __init__(self, provider: Provider, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.provider, self.clock = provider, clock
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.provider, self.monotonic = provider, monotonic
         self._lock = threading.Lock()
         self._held: dict[str, _Held] = {}
         self.fetches = 0
@@ -116,7 +116,7 @@ class TokenCache:
         """A token for ``user`` that is not about to expire. :raises TokenError:"""
         with self._lock:
             held = self._held.get(self._key(user))
-            if held is None or self.clock() >= held.renew_at:
+            if held is None or self.monotonic() >= held.renew_at:
                 held = self._fetch(user)
             return held.token
 
@@ -125,12 +125,12 @@ class TokenCache:
         meanwhile: then that one). :raises TokenError:"""
         with self._lock:
             held = self._held.get(self._key(user))
-            if held is not None and held.token != refused and self.clock() < held.renew_at:
+            if held is not None and held.token != refused and self.monotonic() < held.renew_at:
                 return held.token
             return self._fetch(user).token
 
     def _fetch(self, user: str) -> _Held:
-        started = self.clock()
+        started = self.monotonic()
         grant = self.provider.fetch(user)
         self.fetches += 1
         register_secret(grant.token)
@@ -212,14 +212,22 @@ def _test_override(name: str) -> str | None:
 
 
 def _session() -> requests.Session:
-    """requests' session; with the test CA when that override is set.
+    """requests' session with a timeout on every request; with the test CA when that override
+    is set.
 
-    ``trust_env`` is off then: requests lets ``REQUESTS_CA_BUNDLE`` win over a session's own
-    ``verify``, so the test CA would be ignored on machines that set it.
+    msal applies its ``timeout`` only to a session it makes itself, and requests has no
+    session-wide timeout: without one, a token service that stops answering would hang the
+    poller. ``trust_env`` is off with the test CA: requests lets ``REQUESTS_CA_BUNDLE`` win
+    over a session's own ``verify``, so the test CA would be ignored on machines that set it.
     """
     import requests
 
-    session = requests.Session()
+    class Session(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+            kwargs.setdefault("timeout", HTTP_TIMEOUT)
+            return super().request(*args, **kwargs)
+
+    session = Session()
     ca_file = _test_override(TEST_CA_ENV)
     if ca_file:
         session.trust_env = False
@@ -251,7 +259,7 @@ class MicrosoftProvider:
             # its instance discovery would ask login.microsoftonline.com about any other host.
             return msal.ConfidentialClientApplication(
                 s.client_id, client_credential=credential, authority=f"{base}/{s.tenant_id}",
-                instance_discovery=False, http_client=_session(), timeout=HTTP_TIMEOUT)
+                instance_discovery=False, http_client=_session())
         except ValueError as exc:  # msal: the tenant's OpenID metadata was refused
             raise TokenError(f"Microsoft does not know the tenant {s.tenant_id!r}: check the "
                              "Directory (tenant) ID on the app's overview page",

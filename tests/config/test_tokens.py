@@ -38,7 +38,7 @@ def test_microsoft_token_is_fetched_once_then_renewed_before_it_expires(oauth: O
                                                                          ) -> None:
     settings = oauth.microsoft(MAILBOX)
     clock = Clock()
-    cache = TokenCache(build_cache(settings).provider, clock=clock)
+    cache = TokenCache(build_cache(settings).provider, monotonic=clock)
     first = cache.get(MAILBOX)
     assert oauth.store.check(first, MAILBOX) is not None
     assert cache.get(MAILBOX) == first and cache.get(MAILBOX.upper()) == first
