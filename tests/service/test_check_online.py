@@ -54,3 +54,18 @@ def test_online_check_locates_a_wrong_id(oauth: OAuthWorld, tmp_path: Path,
     problems = [line.strip() for line in err.splitlines()[1:]]
     assert len(problems) == 1 and problems[0].startswith(located), err
     assert "app-secret-value" not in out + err
+
+
+def test_offline_check_names_a_missing_client_secret_and_key_file(
+        oauth: OAuthWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    oauth.monkeypatch.setenv("MAILER_SECRET", secrets.token_urlsafe(24))
+    data = oauth.config("svc@example.test", data_dir=tmp_path / "data", smtp_port=587)
+    path = write_config(tmp_path / "mailer.toml", data)
+    assert main(["--config", str(path), "check"]) == 2
+    assert "  oauth2.client_secret_env: MAILER_TEST_OAUTH_SECRET is not set" in capsys.readouterr().err
+    data["oauth2"] = {"provider": "google", "service_account_file": str(tmp_path / "sa.json")}
+    write_config(path, data)
+    assert main(["--config", str(path), "check"]) == 2
+    assert f"  oauth2.service_account_file: {tmp_path / 'sa.json'} is not a file" in (
+        capsys.readouterr().err)
+    assert not oauth.store.requests  # the offline check asks no token service
