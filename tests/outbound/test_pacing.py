@@ -29,8 +29,9 @@ async def test_never_more_than_the_limit_in_any_minute_with_three_senders() -> N
     await asyncio.gather(sender(), sender(), sender())
     assert len(finished) == 95
     assert most_in_any_window(finished, 60.0) == 30
-    # 95 at 30 a minute: the last 5 start three minutes after the first 30.
-    assert 180.0 <= max(finished) < 181.0
+    # 95 at 30 a minute: the last 5 start three minutes after the first 30, and the pacer
+    # waited no more than that (the rest of the simulated time is real time).
+    assert max(finished) >= 180.0 and timer.skipped <= 180.0
 
 
 async def test_a_pause_holds_every_sender_for_a_minute() -> None:
@@ -40,7 +41,7 @@ async def test_a_pause_holds_every_sender_for_a_minute() -> None:
     pacer.pause()
     before = timer.monotonic()
     pacer.release(await pacer.acquire())
-    assert 10.0 <= timer.monotonic() - before < 11.0 and pacer.pauses == 1
+    assert timer.monotonic() - before >= 10.0 and timer.skipped <= 10.0 and pacer.pauses == 1
 
 
 async def test_no_limit_costs_no_wait() -> None:
