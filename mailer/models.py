@@ -164,6 +164,13 @@ class Team:
     #: Questions per kind when the team overrides the template defaults; empty: defaults.
     questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
     confirmations: bool = True
+    #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
+    #: name): renaming a team keeps its history and sends nothing twice.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.name)
 
     def member(self, email: str) -> Person | None:
         email = email.lower()
@@ -183,6 +190,9 @@ class ServiceSettings:
     catch_up: timedelta = timedelta(hours=3)
     retention_months: int = 24
     text_retention_months: int | None = None
+    #: How long an unsent prompt is retried, per kind: "day", "week", "meeting" or a
+    #: duration (see mailer.schedule_retry); kinds not named keep their default.
+    send_window: Mapping[str, str | timedelta] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -232,10 +242,14 @@ class Config:
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
 
+    def team_by_id(self, team_id: str) -> Team | None:
+        """The team whose stable id (slot keys, ledger, records) is ``team_id``."""
+        return next((t for t in self.teams if t.id == team_id), None)
+
 
 # --------------------------------------------------------------------------- runtime facts
 
-PromptState = Literal["due", "sending", "sent", "failed", "skipped"]
+PromptState = Literal["due", "sending", "sent", "failed", "skipped", "expired"]
 
 
 def _email_slug(email: str) -> str:
@@ -279,6 +293,9 @@ class Prompt:
     sent_at: datetime | None = None
     last_error: str | None = None
     skip_reason: str | None = None
+    #: Failed batches so far and when the next one may try (see mailer.schedule_retry).
+    retries: int = 0
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ from mailer.models import (
     WeeklySchedule,
 )
 
-TEAM_KEYS = ("name", "display_name", "manager", "members", "availability", "checkin", "review",
-             "feedback", "reflection", "digest", "meeting", "confirmations", "questions")
+TEAM_KEYS = ("id", "name", "display_name", "manager", "members", "availability", "checkin",
+             "review", "feedback", "reflection", "digest", "meeting", "confirmations",
+             "questions")
 MANAGER_KEYS = ("name", "email", "timezone", "language", "country", "away", "aliases")
 MEMBER_KEYS = (*MANAGER_KEYS, "goals")
 
@@ -38,11 +39,17 @@ def parse_teams(root: Reader, service: ServiceSettings) -> tuple[Team, ...]:
                           expect="at least one [[teams]] table with name, manager and members")
     teams = tuple(_team(r, service) for r in readers)
     seen: dict[str, str] = {}
+    ids: dict[str, str] = {}
     for r, team in zip(readers, teams, strict=True):
-        if team.name and team.name in seen:
+        same_name = bool(team.name and team.name in seen)
+        if same_name:
             r.add("name", f'team name "{team.name}" is already used by {seen[team.name]}; '
                           "team names must be unique")
         seen.setdefault(team.name, r.path)
+        if team.id and team.id in ids and not (same_name and team.id == team.name):
+            r.add("id", f'team id "{team.id}" is already used by {ids[team.id]}; each team '
+                        "needs its own (it names the team's history)")
+        ids.setdefault(team.id, r.path)
     return teams
 
 
@@ -51,6 +58,9 @@ def _team(r: Reader, service: ServiceSettings) -> Team:
     name = r.value("name", values.slug, "", required=True,
                    expect='a short slug of lowercase letters, digits and "-", e.g. "platform"')
     return Team(
+        # The id names the team's history (slot keys, ledger rows, record folders): keep it
+        # when renaming the team, and nothing is sent twice or filed apart.
+        id=r.value("id", values.slug, name, expect='the team\'s first name, e.g. "platform"'),
         name=name,
         display_name=r.text("display_name", "a display name such as \"Platform team\"", name),
         manager=_manager(r, service),

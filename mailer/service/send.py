@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,7 +36,8 @@ from mailer.kinds import KINDS, noun, prompt_kind
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
-from mailer.outbound.schedule import Planned
+from mailer.outbound.schedule import Planned, human_duration
+from mailer.outbound.schedule_retry import expiry_reason, retry_policy, window_end
 from mailer.service import digest
 from mailer.service.context import Context
 from mailer.storage.ledger import Ledger
@@ -59,6 +60,12 @@ class SendReport:
     failed_permanent: int = 0
     lines: tuple[str, ...] = ()
     dry_run: bool = False
+    #: Rows whose retry time has not come (after a failed batch) and rows that expired now.
+    waiting: int = 0
+    expired: int = 0
+    #: Slot keys now in a final state (sent, failed, skipped, expired): the service's tick
+    #: does not plan them again.
+    settled: tuple[str, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -73,9 +80,18 @@ class SendReport:
             text += f", {sum(self.skipped.values())} skipped: {reasons}"
         if self.failed:
             text += f", {self.failed_permanent} failed, {self.failed_temporary} to retry"
+        if self.expired:
+            text += f", {self.expired} expired"
+        if self.waiting:
+            text += f", {self.waiting} waiting to retry"
         if self.already_sent:
             text += f", {self.already_sent} already sent"
         return text
+
+    @property
+    def eventful(self) -> bool:
+        """Whether the batch changed anything worth a log line (the tick is quiet otherwise)."""
+        return bool(self.sent or self.failed or self.expired or self.skipped)
 
 
 @dataclass
@@ -86,6 +102,10 @@ class _Tally:
     failed_temporary: int = 0
     failed_permanent: int = 0
     lines: list[str] = field(default_factory=list)
+    waiting: int = 0
+    expired: int = 0
+    settled: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)  # keys with a temporary failure
 
     def skip(self, planned: Planned, reason: str) -> None:
         self.skipped[reason.split(":")[0].split()[0]] += 1
@@ -94,7 +114,7 @@ class _Tally:
     def report(self, kind: str, team: str | None, *, dry_run: bool = False) -> SendReport:
         report = SendReport(kind, team, self.sent, self.already_sent, dict(self.skipped),
                             self.failed_temporary, self.failed_permanent, tuple(self.lines),
-                            dry_run)
+                            dry_run, self.waiting, self.expired, tuple(self.settled))
         return SendReport(**{**report.__dict__, "lines": (*self.lines, report.summary)})
 
 
@@ -110,7 +130,7 @@ def _previous_answers(ctx: Context, team: Team, person: Person, kind: str,
                       period: str) -> tuple[dict[str, Any], str | None]:
     """The answers of the person's latest earlier record of ``kind`` (newest months first)."""
     months: dict[str, list[Any]] = {}
-    for path in ctx.store.member_paths(team.name, person.email):
+    for path in ctx.store.member_paths(team.id, person.email):
         months.setdefault(path.parent.name, []).append(path)
     for month in sorted(months, reverse=True):
         records = [ctx.store.read(p) for p in months[month]]
@@ -176,10 +196,22 @@ def _known(ledger: Ledger, planned: list[Planned]) -> dict[str, Prompt]:
     return ledger.get_many(p.slot.key for p in planned) if planned else {}
 
 
+def _window_end(ctx: Context, planned: Planned) -> datetime:
+    """Until when the slot is worth sending (see :mod:`mailer.outbound.schedule_retry`)."""
+    kind, team = planned.slot.kind, planned.team
+    lead = timedelta(minutes=team.meeting.brief_minutes_before) if (
+        kind == "brief" and team.meeting) else timedelta(0)
+    policy = retry_policy(ctx.config.service)
+    return window_end(kind, planned.due_at, planned.person.timezone, policy.window(kind),
+                      lead=lead)
+
+
 def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], tally: _Tally,
-            *, write: bool) -> list[tuple[Prompt, Planned]]:
+            *, now: datetime, write: bool, wait: bool) -> list[tuple[Prompt, Planned]]:
     """Record new slots (and new skips of pending rows); return the rows to send now.
 
+    A pending row expires once its window has ended (a new slot past it is skipped as
+    missed); with ``wait`` (the service) it also waits while its retry time is ahead.
     Rows a crash left ``sending`` come last: their message may have arrived already, so
     a service killed again early in the next batch (a crash loop) must not send the same
     people one more copy each time while the others wait.
@@ -192,14 +224,26 @@ def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], t
         row = known.get(plan.slot.key)
         if row is not None and row.state == "sent":
             tally.already_sent += 1
+            tally.settled.append(row.slot.key)
         elif row is not None and row.state not in ("due", "sending"):
-            continue  # skipped or failed earlier: logged then
+            tally.settled.append(row.slot.key)  # skipped, failed or expired earlier: logged then
         elif plan.skip_reason is not None:
             tally.skip(plan, plan.skip_reason)
+            tally.settled.append(plan.slot.key)
             if row is None:
                 new.append(_new_prompt(ctx, plan, domain))
             elif write:
                 ctx.ledger.set_state(row.slot.key, "skipped", skip_reason=plan.skip_reason)
+        elif now >= (end := _window_end(ctx, plan)):
+            tally.settled.append(plan.slot.key)
+            if row is None:  # never planned in time (the service was down): missed
+                missed = replace(plan, skip_reason=f"missed by {human_duration(now - plan.due_at)}")
+                tally.skip(missed, missed.skip_reason or "")
+                new.append(_new_prompt(ctx, missed, domain))
+            else:
+                _expire(ctx, row, plan, end, tally, write=write)
+        elif wait and row is not None and row.retry_at is not None and row.retry_at > now:
+            tally.waiting += 1
         else:
             prompt = row or _new_prompt(ctx, plan, domain)
             if row is None:
@@ -208,6 +252,37 @@ def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], t
     if write and new:
         ctx.ledger.ensure(new)
     return due + in_flight
+
+
+def _expire(ctx: Context, row: Prompt, plan: Planned, end: datetime, tally: _Tally, *,
+            write: bool) -> None:
+    reason = expiry_reason(end, plan.person.timezone, row.last_error)
+    tally.expired += 1
+    line = f"expired {_who(plan)}: {reason}"
+    tally.lines.append(line)
+    if write:
+        ctx.ledger.set_state(row.slot.key, "expired", skip_reason=reason)
+
+
+def pending_plans(ctx: Context, *, now: datetime) -> list[Planned]:
+    """The ledger's pending rows as planned slots, for the tick to retry or expire.
+
+    A row whose team or person is no longer in the config expires at once ("no longer in the
+    config"): a removed member gets nothing more.
+    """
+    plans: list[Planned] = []
+    for row in ctx.ledger.pending():
+        team = ctx.config.team_by_id(row.slot.team)
+        person = None if team is None else next(
+            (p for p in schedule.recipients(team, row.slot.kind) if p.email == row.slot.email),
+            None)
+        if team is None or person is None:
+            reason = f"no longer in the config (removed from {row.slot.team})"
+            ctx.ledger.set_state(row.slot.key, "expired", skip_reason=reason)
+            log.warning("expired %s: %s", row.slot.key, reason)
+            continue
+        plans.append(Planned(row.slot, person, team, row.due_at.astimezone(person.timezone)))
+    return plans
 
 
 # --------------------------------------------------------------------------- the batch
@@ -226,9 +301,13 @@ def _items(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime, tally
 
 
 def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
-               advance: Callable[[], None]) -> Callable[[outbox.Outcome], None]:
+               advance: Callable[[], None], *, quiet: bool) -> Callable[[outbox.Outcome], None]:
     def record(outcome: outbox.Outcome) -> None:
         advance()
+        if outcome.sent or outcome.permanent:
+            tally.settled.append(outcome.key)
+        else:
+            tally.retry.append(outcome.key)
         if outcome.sent:
             ledger.set_state(outcome.key, "sent", at=clock())
             tally.sent += 1
@@ -243,12 +322,15 @@ def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
             tally.failed_temporary += 1
         line = f"{'failed' if outcome.permanent else 'to retry'} {outcome.key}: {outcome.error}"
         tally.lines.append(line)
-        log.warning("%s (after %d attempts)", line, outcome.attempts)
+        # The service's tick reports an unreachable server once (mailer.service.health);
+        # a permanent refusal is always worth its own line.
+        level = logging.DEBUG if quiet and not outcome.permanent else logging.WARNING
+        log.log(level, "%s (after %d attempts)", line, outcome.attempts)
     return record
 
 
 async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
-                   tally: _Tally, backoff: outbox.Backoff | None) -> None:
+                   tally: _Tally, backoff: outbox.Backoff | None, *, quiet: bool) -> None:
 
     smtp = ctx.config.smtp
     started = time.monotonic()
@@ -263,7 +345,7 @@ async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetim
         await outbox.send_messages(
             smtp, _items(ctx, due, now, tally, clock), password=password, tls_context=context,
             on_attempt=lambda item, _n: ledger.set_state(item.key, "sending", count_attempt=True),
-            on_result=_on_result(ledger, tally, clock, advance),
+            on_result=_on_result(ledger, tally, clock, advance, quiet=quiet),
             backoff=backoff or outbox.Backoff())
 
 
@@ -297,27 +379,43 @@ async def send_planned(
     team: str | None = None,
     dry_run: bool = False,
     backoff: outbox.Backoff | None = None,
+    quiet: bool = False,
+    deliver: bool = True,
 ) -> SendReport:
     """Send the given planned slots through the exactly-once ledger (see :func:`send_due`).
 
     For a slot the schedule does not name by itself, e.g. ``mailer digest --send --week``.
+    Rows not sent by a failed batch wait for their retry time (1, 2, 5, 10, 30 minutes...).
+    ``quiet`` (the service's tick): rows wait for their retry time, no summary line for a
+    batch that changed nothing, and a stopped batch is the caller's to report.
+    ``deliver=False``: record and expire only (the service while SMTP is backing off).
     """
     tally = _Tally()
-    due = _triage(ctx, planned, _known(ctx.ledger, planned), tally, write=not dry_run)
+    due = _triage(ctx, planned, _known(ctx.ledger, planned), tally, now=now,
+                  write=not dry_run, wait=quiet)
     if dry_run:  # printed by the command instead
         return _dry_run(ctx, kind, team, due, now, tally)
     for line in tally.lines:
-        log.info("%s", line)
+        (log.warning if line.startswith("expired") else log.info)("%s", line)
+    if not deliver:
+        tally.waiting += len(due)
+        due = []
     try:
         if due:
-            await _deliver(ctx, due, now, tally, backoff)
+            await _deliver(ctx, due, now, tally, backoff, quiet=quiet)
     except (AuthenticationError, DeliveryError) as exc:
         report = tally.report(kind, team)
-        log.error("%s stopped: %s (%s); the rest stays due", noun(kind, 2), exc,
-                  report.summary)
+        (log.debug if quiet else log.error)(
+            "%s stopped: %s (%s); the rest stays due", noun(kind, 2), exc,
+            report.summary)
         raise
+    finally:
+        if tally.retry:  # each waits for its next try (1, 2, 5, 10, 30 minutes...)
+            ctx.ledger.defer(tally.retry, now=now,
+                             delay=retry_policy(ctx.config.service).delay)
     report = tally.report(kind, team)
-    log.info("%s", report.summary)
+    if report.eventful or not quiet:
+        log.info("%s", report.summary)
     return report
 
 
@@ -358,7 +456,7 @@ def preview_slot(ctx: Context, kind: str, member: str | None, *, now: datetime) 
         for person in schedule.recipients(team, kind):
             if member is None or member.lower() in person.addresses:
                 local = now.astimezone(person.timezone)
-                slot = Slot(team.name, person.email, prompt_kind(kind),
+                slot = Slot(team.id, person.email, prompt_kind(kind),
                             schedule.period_of(kind, local))
                 return Planned(slot, person, team, local)
     raise MailerError(f"no {kind} recipient {member or ''} in the config".replace("  ", " "))
@@ -372,6 +470,6 @@ def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendRe
     """
     if ctx.secret is None:
         raise SecretError(f"{ctx.config.service.secret_env} is not set")
-    slot = Slot(team.name, team.manager.email, "digest", week)
+    slot = Slot(team.id, team.manager.email, "digest", week)
     planned = Planned(slot=slot, person=team.manager, team=team, due_at=now)
     return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.name))

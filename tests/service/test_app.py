@@ -24,6 +24,7 @@ import holidays
 
 from mailer.storage.ledger import Ledger
 from tests.mailstack import MailStack, MailUser
+from tests.service.helpers import wait_for
 
 ZONE = ZoneInfo("Europe/Stockholm")
 SECRET = "app-test-secret-value-0123456789"
@@ -78,16 +79,6 @@ email = "{member.email}"
 country = "{country}"
 goals = ["Migrate billing to the new API"]
 ''', encoding="utf-8")
-
-
-def wait_for(condition, timeout: float, what: str, log: Path):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; service log:\n{log.read_text()}")
 
 
 def reply_to(prompt: bytes, member: MailUser, service: MailUser) -> bytes:
