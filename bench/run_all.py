@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                       if args.quick else [])],
         ["poll.py", *(["--replies", "10", "--batch", "50"] if args.quick else [])],
         ["digest.py", *(["--quick"] if args.quick else [])],
+        ["status.py", *(["--teams", "100", "--rows", "100000"] if args.quick else [])],
         ["reliability.py", *(["--prompts", "100", "--replies", "100", "--kills", "5"]
                              if args.quick else [])],
     ]

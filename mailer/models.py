@@ -80,10 +80,19 @@ class Person:
     goals: tuple[str, ...] = ()
     away: tuple[Period, ...] = ()
     aliases: tuple[str, ...] = ()  # other addresses the person may reply from, lowercased
+    #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
+    #: email): a new address with the old one as id keeps the person's history.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.email)
 
     @property
     def addresses(self) -> frozenset[str]:
-        return frozenset((self.email, *self.aliases))
+        """Every address that names the person: email, aliases and the id (often the old
+        address, which ledger rows and records still carry)."""
+        return frozenset((self.email, *self.aliases, self.id))
 
     @property
     def first_name(self) -> str:

@@ -30,7 +30,7 @@ from mailer.models import (
 TEAM_KEYS = ("id", "name", "display_name", "manager", "members", "availability", "checkin",
              "review", "feedback", "reflection", "digest", "meeting", "confirmations",
              "questions")
-MANAGER_KEYS = ("name", "email", "timezone", "language", "country", "away", "aliases")
+MANAGER_KEYS = ("id", "name", "email", "timezone", "language", "country", "away", "aliases")
 MEMBER_KEYS = (*MANAGER_KEYS, "goals")
 
 
@@ -101,10 +101,14 @@ _WEEKLY_EXAMPLE = 'a table such as { day = "fri", time = "15:00" }'
 
 
 def _person(r: Reader, service: ServiceSettings) -> Person:
+    email = r.value("email", values.email, "", required=True,
+                    expect='an email address, e.g. "anna@example.com"')
     return Person(
+        # The id names the person's history (slot keys, records): keep the old address here
+        # when the email changes, and nothing is sent twice or filed apart.
+        id=r.text("id", 'the person\'s first address, e.g. "anna@example.com"', email).lower(),
         name=r.text("name", 'the person\'s name, e.g. "Anna Berg"', required=True),
-        email=r.value("email", values.email, "", required=True,
-                      expect='an email address, e.g. "anna@example.com"'),
+        email=email,
         timezone=r.value("timezone", values.time_zone, service.timezone),
         language=r.value("language", values.language, service.language),
         country=r.value("country", values.country, "SE"),
@@ -130,7 +134,10 @@ def _check_duplicates(readers: Sequence[Reader], members: Sequence[Person]) -> N
     """Every address (email and aliases) names one member of the team."""
     owner: dict[str, str] = {}
     for r, person in zip(readers, members, strict=True):
-        for key, address in [("email", person.email), *(("aliases", a) for a in person.aliases)]:
+        named = [("email", person.email), *(("aliases", a) for a in person.aliases)]
+        if person.id != person.email:
+            named.append(("id", person.id))
+        for key, address in named:
             if address and address in owner and owner[address] != r.path:
                 r.add(key, f'"{address}" is already used by {owner[address]}; each member needs '
                            "their own address")

@@ -104,7 +104,7 @@ def _new_record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team,
     if mapped.quoted_text:  # answers typed into the original (Outlook): nothing is lost
         text = "\n\n".join(part for part in (text.strip(), mapped.quoted_text) if part)
     return Record(
-        id=reply.key, team=team.id, member=None if kind == "feedback" else person.email,
+        id=reply.key, team=team.id, member=None if kind == "feedback" else person.id,
         kind=kind, slot=prompt.slot.period, prompt_message_id=prompt.message_id,
         message_id=reply.message_id, received_at=reply.received_at, matched_by=matched_by,
         language=prompt.language, answers=mapped.answers, text=text,

@@ -257,7 +257,7 @@ def slots_due(
 def _plan(kind: str, team: Team, person: Person, found: tuple[date, datetime], now: datetime,
           catch_up: timedelta, pauses: Sequence[Pause]) -> Planned:
     day, due_at = found
-    slot = Slot(team.id, person.email, prompt_kind(kind), period_of(kind, day))
+    slot = Slot(team.id, person.id, prompt_kind(kind), period_of(kind, day))
     reason = calendar_skip(kind, person, team, day, pauses)
     late = now - due_at
     if reason is None and late > catch_up:
@@ -333,8 +333,12 @@ def next_run(team: Team, kind: str, tz: ZoneInfo, now: datetime) -> datetime | N
     next, for ``mailer status``.
     """
     cadence = _cadence(team, kind)
-    if cadence is None:
-        return None
+    return None if cadence is None else _next_fire(cadence, tz, now)
+
+
+@lru_cache(maxsize=4096)
+def _next_fire(cadence: _Cadence, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """Teams often share a calendar: status asks once per (calendar, zone) at one ``now``."""
     start = now.astimezone(tz).date() - timedelta(days=cadence.lead.days + 1)
     for day in _dates_ascending(cadence, start):
         at = _fire_at(cadence, day, tz)

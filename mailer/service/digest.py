@@ -97,7 +97,7 @@ class NotSent:
 
 def not_sent(team: Team, prompts: Iterable[Prompt], language: str) -> list[NotSent]:
     """The team's expired prompts among ``prompts``, by due time, for the digest."""
-    people = {p.email: p.name for p in (team.manager, *team.members)}
+    people = {p.id: p.name for p in (team.manager, *team.members)}
     words = _KIND_WORDS.get(language, _KIND_WORDS["en"])
     return [NotSent(people.get(p.slot.email, p.slot.email), words.get(p.slot.kind, p.slot.kind),
                     p.slot.period, p.skip_reason or "")

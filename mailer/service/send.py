@@ -130,7 +130,7 @@ def _previous_answers(ctx: Context, team: Team, person: Person, kind: str,
                       period: str) -> tuple[dict[str, Any], str | None]:
     """The answers of the person's latest earlier record of ``kind`` (newest months first)."""
     months: dict[str, list[Any]] = {}
-    for path in ctx.store.member_paths(team.id, person.email):
+    for path in ctx.store.member_paths(team.id, person.id):
         months.setdefault(path.parent.name, []).append(path)
     for month in sorted(months, reverse=True):
         records = [ctx.store.read(p) for p in months[month]]
@@ -274,7 +274,7 @@ def pending_plans(ctx: Context, *, now: datetime) -> list[Planned]:
     for row in ctx.ledger.pending():
         team = ctx.config.team_by_id(row.slot.team)
         person = None if team is None else next(
-            (p for p in schedule.recipients(team, row.slot.kind) if p.email == row.slot.email),
+            (p for p in schedule.recipients(team, row.slot.kind) if p.id == row.slot.email),
             None)
         if team is None or person is None:
             reason = f"no longer in the config (removed from {row.slot.team})"
@@ -456,7 +456,7 @@ def preview_slot(ctx: Context, kind: str, member: str | None, *, now: datetime) 
         for person in schedule.recipients(team, kind):
             if member is None or member.lower() in person.addresses:
                 local = now.astimezone(person.timezone)
-                slot = Slot(team.id, person.email, prompt_kind(kind),
+                slot = Slot(team.id, person.id, prompt_kind(kind),
                             schedule.period_of(kind, local))
                 return Planned(slot, person, team, local)
     raise MailerError(f"no {kind} recipient {member or ''} in the config".replace("  ", " "))
@@ -470,6 +470,6 @@ def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendRe
     """
     if ctx.secret is None:
         raise SecretError(f"{ctx.config.service.secret_env} is not set")
-    slot = Slot(team.id, team.manager.email, "digest", week)
+    slot = Slot(team.id, team.manager.id, "digest", week)
     planned = Planned(slot=slot, person=team.manager, team=team, due_at=now)
     return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.name))

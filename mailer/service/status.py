@@ -17,10 +17,12 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mailer.config.load import load_config
 from mailer.errors import ConfigError
@@ -96,17 +98,28 @@ class TeamStatus:
 
 def _local(at: datetime, team: Team) -> str:
     """A time as the manager reads it: their own zone, to the second."""
-    return at.astimezone(team.manager.timezone).replace(microsecond=0).isoformat()
+    return _iso_in(at, team.manager.timezone)
 
 
 def _wall(at: datetime, person: Person) -> str:
-    return at.astimezone(person.timezone).replace(microsecond=0).isoformat()
+    return _iso_in(at, person.timezone)
+
+
+@lru_cache(maxsize=4096)
+def _iso_in(at: datetime, zone: ZoneInfo) -> str:
+    """Teams share calendars and zones: each instant is formatted once per zone."""
+    return at.astimezone(zone).replace(microsecond=0).isoformat()
 
 
 def _said(run: PersonRun) -> str:
     """``Yuki Tanaka: Mon 7 Dec 09:30 Asia/Tokyo = Mon 7 Dec 01:30 manager's time``."""
-    local, mine = datetime.fromisoformat(run.local), datetime.fromisoformat(run.manager_time)
-    text = f"{run.name}: {local:%a} {local.day} {local:%b %H:%M} {run.zone}"
+    return f"{run.name}: {_when(run.local, run.manager_time, run.zone)}"
+
+
+@lru_cache(maxsize=1024)
+def _when(local_iso: str, manager_iso: str, zone: str) -> str:
+    local, mine = datetime.fromisoformat(local_iso), datetime.fromisoformat(manager_iso)
+    text = f"{local:%a} {local.day} {local:%b %H:%M} {zone}"
     if local.utcoffset() != mine.utcoffset():
         text += f" = {mine:%a} {mine.day} {mine:%b %H:%M} manager's time"
     return text
@@ -116,16 +129,17 @@ def people_runs(team: Team, *, now: datetime) -> dict[str, list[PersonRun]]:
     """Per kind, each recipient's next run: their local time and the manager's (issue 11)."""
     runs: dict[str, list[PersonRun]] = {}
     for kind in KIND_NAMES:
-        by_zone: dict[str, datetime | None] = {}
+        # One planner question and one formatting per zone, not per person.
+        by_zone: dict[ZoneInfo, tuple[str, str] | None] = {}
         found: list[PersonRun] = []
         for person in schedule.recipients(team, kind):
-            key = person.timezone.key
-            if key not in by_zone:  # one planner question per zone, not per person
-                by_zone[key] = schedule.next_run(team, kind, person.timezone, now)
-            at = by_zone[key]
-            if at is not None:
-                found.append(PersonRun(person.name, person.email, person.timezone.key,
-                                       _wall(at, person), _local(at, team)))
+            zone = person.timezone
+            if zone not in by_zone:
+                at = schedule.next_run(team, kind, zone, now)
+                by_zone[zone] = None if at is None else (_wall(at, person), _local(at, team))
+            times = by_zone[zone]
+            if times is not None:
+                found.append(PersonRun(person.name, person.email, zone.key, *times))
         if found:
             runs[kind] = found
     return runs
@@ -379,9 +393,10 @@ def status_command(config_path: Path, *, as_json: bool) -> int:
     if config is None:
         needs.insert(0, f"the config file does not load ({problem}); a restart would fail")
     if as_json:
-        print(json.dumps({"service": asdict(view), "teams": [asdict(s) for s in statuses],
+        # vars(), not asdict(): asdict deep-copies every field, a second at 1,000 teams.
+        print(json.dumps({"service": view, "teams": statuses,
                           "quarantined_no_team": unmatched, "needs_attention": needs},
-                         indent=2, ensure_ascii=False))
+                         indent=1, ensure_ascii=False, default=vars))
     else:
         print(render_text(statuses, unmatched_quarantine=unmatched, view=view, needs=needs))
     return EXIT_NEEDS_PERSON if needs else 0

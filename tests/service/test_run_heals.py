@@ -127,9 +127,10 @@ ca_file = "{stack.ca_file}"
         return found
 
 
-def member(name: str, user: MailUser, zone: str, country: str) -> str:
+def member(name: str, user: MailUser, zone: str, country: str, *, id: str = "") -> str:
     return (f'[[teams.members]]\nname = "{name}"\nemail = "{user.email}"\n'
-            f'timezone = "{zone}"\ncountry = "{country}"\n')
+            + (f'id = "{id}"\n' if id else "")
+            + f'timezone = "{zone}"\ncountry = "{country}"\n')
 
 
 def team(name: str, manager: MailUser, at: str, members: str, *, extra: str = "") -> str:
@@ -151,7 +152,8 @@ def test_prompts_due_while_smtp_is_down_go_out_once_or_expire(
                                                            "America/Anchorage", "US")))
     stack.smtp_faults.reply("connect", 421, times=None)
     with service.running():
-        service.wait_until(START + timedelta(minutes=40))
+        # 08:20: both are due and unsent (Bo's day ends at 09:00 UTC, margin for a busy box).
+        service.wait_until(datetime(2026, 12, 2, 8, 20, tzinfo=UTC))
         code, status = service.status()
         assert code == 3, status  # stuck prompts need a person
         pending = {t["team"]: t["pending"]["count"] for t in status["teams"]}
@@ -189,7 +191,7 @@ def test_sighup_applies_a_new_config_and_keeps_the_old_one_when_broken(
         stack: MailStack, tmp_path: Path) -> None:
     service = Service(stack, tmp_path)
     anna, bo, cleo = stack.new_user("anna"), stack.new_user("bo"), stack.new_user("cleo")
-    manager = stack.new_user("maria")
+    manager, anna_new = stack.new_user("maria"), stack.new_user("anna-new")
     # Anna's check-in is at 09:00 Stockholm (08:00 UTC), Bo's at 09:00 London (09:00 UTC).
     service.write(team("platform", manager, "09:00",
                        member("Anna Berg", anna, "Europe/Stockholm", "SE")
@@ -197,9 +199,11 @@ def test_sighup_applies_a_new_config_and_keeps_the_old_one_when_broken(
     with service.running() as proc:
         wait_for(lambda: stack.fetch(anna), 30, "Anna's first check-in", service.log)
         service.wait_until(datetime(2026, 12, 2, 8, 5, tzinfo=UTC))
-        # Renamed (id kept), Bo removed, Cleo added, the time moved to 09:40.
+        # Renamed (id kept), Bo removed, Cleo added, the time moved to 09:40, and Anna has
+        # a new address (her old one kept as her id).
         service.write(team("core", manager, "09:40",
-                           member("Anna Berg", anna, "Europe/Stockholm", "SE")
+                           member("Anna Berg", anna_new, "Europe/Stockholm", "SE",
+                                  id=anna.email)
                            + member("Cleo Sand", cleo, "Europe/Stockholm", "SE"),
                            extra='id = "platform"\ndisplay_name = "Core team"\n'))
         proc.send_signal(signal.SIGHUP)
@@ -217,6 +221,7 @@ def test_sighup_applies_a_new_config_and_keeps_the_old_one_when_broken(
         code, status = service.status()
     assert code == 3 and "does not load" in status["needs_attention"][0], status
     assert len(stack.fetch(anna)) == 1  # renamed and moved: the day's slot was sent already
+    assert stack.fetch(anna_new) == []  # her new address: the same person, the same slot
     assert stack.fetch(bo) == []  # removed before his time
     assert len(stack.fetch(cleo)) == 1  # added: her first check-in at the new time
     text = service.log.read_text()
