@@ -187,13 +187,26 @@ def _new_prompt(ctx: Context, planned: Planned, domain: str) -> Prompt:
         skip_reason=planned.skip_reason)
 
 
-def _known(ledger: Ledger, planned: list[Planned]) -> dict[str, Prompt]:
+def _known(ctx: Context, planned: list[Planned]) -> dict[str, Prompt]:
     """The ledger rows of the planned slots, by slot key.
 
     By key, not by due time: a slot is (person, kind, period), so a check-in whose time moved
-    in the config after it went out is still the same, already sent slot.
+    in the config after it went out is still the same, already sent slot. A slot without a
+    row counts as sent when the same person, kind and period went out under a team id that
+    the config no longer has: a team renamed without keeping its ``id`` sends nothing twice.
     """
-    return ledger.get_many(p.slot.key for p in planned) if planned else {}
+    if not planned:
+        return {}
+    known = ctx.ledger.get_many(p.slot.key for p in planned)
+    ids = {team.id for team in ctx.config.teams}
+    for plan in planned:
+        if plan.slot.key not in known and plan.skip_reason is None:
+            gone = [row for row in ctx.ledger.sent_as(plan.slot) if row.slot.team not in ids]
+            if gone:
+                log.info("%s was sent under team id %r, no longer in the config (renamed "
+                         "without id?): not sent again", plan.slot.key, gone[0].slot.team)
+                known[plan.slot.key] = gone[0]
+    return known
 
 
 def _window_end(ctx: Context, planned: Planned) -> datetime:
@@ -224,9 +237,9 @@ def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], t
         row = known.get(plan.slot.key)
         if row is not None and row.state == "sent":
             tally.already_sent += 1
-            tally.settled.append(row.slot.key)
+            tally.settled.append(plan.slot.key)
         elif row is not None and row.state not in ("due", "sending"):
-            tally.settled.append(row.slot.key)  # skipped, failed or expired earlier: logged then
+            tally.settled.append(plan.slot.key)  # skipped, failed or expired earlier: logged then
         elif plan.skip_reason is not None:
             tally.skip(plan, plan.skip_reason)
             tally.settled.append(plan.slot.key)
@@ -391,7 +404,7 @@ async def send_planned(
     ``deliver=False``: record and expire only (the service while SMTP is backing off).
     """
     tally = _Tally()
-    due = _triage(ctx, planned, _known(ctx.ledger, planned), tally, now=now,
+    due = _triage(ctx, planned, _known(ctx, planned), tally, now=now,
                   write=not dry_run, wait=quiet)
     if dry_run:  # printed by the command instead
         return _dry_run(ctx, kind, team, due, now, tally)

@@ -378,6 +378,13 @@ class Ledger:
         )
         return _row_to_prompt(rows[0]) if rows else None
 
+    def sent_as(self, slot: Slot) -> list[Prompt]:
+        """Rows sent for the same person, kind and period as ``slot``, under any team id."""
+        rows = self._query(
+            "SELECT * FROM prompts WHERE email = ? AND kind = ? AND period = ? AND state = 'sent'",
+            (slot.email, slot.kind, slot.period))
+        return [_row_to_prompt(r) for r in rows]
+
     def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
         """When the team's most recent prompt (of ``kind``) was delivered."""
         sql = "SELECT MAX(sent_at) AS at FROM prompts WHERE team = ? AND state = 'sent'"
