@@ -1,7 +1,8 @@
 """Mail going out: when each prompt is due, what it says, and the SMTP side.
 
 Owns: the schedule (``schedule``; pure: who is due for what and when, across time zones, DST
-and holidays), composition with Jinja2 into multipart mail (``compose``; pure given an
+and holidays; ``schedule_retry``: how long an unsent prompt is retried and when it expires),
+composition with Jinja2 into multipart mail (``compose``; pure given an
 environment), sample contexts for checks and previews (``samples``), and sending over SMTP with
 aiosmtplib (``smtp``).
 May import: ``parse``, ``storage``, ``config`` and the root modules.

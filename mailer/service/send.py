@@ -247,10 +247,14 @@ def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], t
                 new.append(_new_prompt(ctx, plan, domain))
             elif write:
                 ctx.ledger.set_state(row.slot.key, "skipped", skip_reason=plan.skip_reason)
-        elif now >= (end := _window_end(ctx, plan)):
+        elif now >= (end := _window_end(ctx, plan)) and (
+                row is not None or now - plan.due_at > ctx.config.service.catch_up):
+            # A new slot within service.catch_up still goes out (the catch-up after a stop,
+            # and `mailer send --at` as before); the window bounds the retries of a row.
             tally.settled.append(plan.slot.key)
             if row is None:  # never planned in time (the service was down): missed
-                missed = replace(plan, skip_reason=f"missed by {human_duration(now - plan.due_at)}")
+                late = human_duration(now - plan.due_at)
+                missed = replace(plan, skip_reason=f"missed by {late}")
                 tally.skip(missed, missed.skip_reason or "")
                 new.append(_new_prompt(ctx, missed, domain))
             else:
@@ -408,8 +412,10 @@ async def send_planned(
                   write=not dry_run, wait=quiet)
     if dry_run:  # printed by the command instead
         return _dry_run(ctx, kind, team, due, now, tally)
-    for line in tally.lines:
-        (log.warning if line.startswith("expired") else log.info)("%s", line)
+    for line in tally.lines:  # the service logs skips in its summary line, one per batch
+        level = logging.WARNING if line.startswith("expired") else (
+            logging.DEBUG if quiet else logging.INFO)
+        log.log(level, "%s", line)
     if not deliver:
         tally.waiting += len(due)
         due = []
