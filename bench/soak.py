@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mailer.service.health import read_state  # noqa: E402
 from mailer.storage.ledger import Ledger  # noqa: E402
 from tests.mailstack import MailStack, MailUser  # noqa: E402
+from tests.service.helpers import fill  # noqa: E402
 
 SPEED = 60.0
 START = datetime(2026, 12, 2, 7, 58, tzinfo=UTC)  # a Wednesday without holidays in SE
@@ -199,21 +200,6 @@ class _Service:
         return len(self.log.read_bytes().splitlines()) if self.log.exists() else 0
 
 
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
-            try:
-                while True:
-                    os.write(fd, b"\0" * size)
-            except OSError:
-                continue
-    finally:
-        os.close(fd)
-    return filler
-
-
 def soak(stack: MailStack, *, members: int = 200) -> Figures:
     """The scripted hour; see the module docstring."""
     started = time.monotonic()
@@ -252,7 +238,7 @@ def soak(stack: MailStack, *, members: int = 200) -> Figures:
             elif what == "imap restart":
                 stack.restart_dovecot()
             elif what == "disk full":
-                filler = _fill(disk)
+                filler = fill(disk)
             elif what == "disk freed" and filler is not None:
                 filler.unlink()
             elif what == "sigkill":
