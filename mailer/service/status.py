@@ -283,7 +283,8 @@ def _service_lines(view: ServiceView) -> list[str]:
                 lines.append(f"{name:<16} {comp.get('state')} since {comp.get('since')}: "
                              f"{comp.get('detail')} ({comp.get('failures')} failed attempts)")
         match = {True: "same as the file on disk", False: "the file on disk differs (the "
-                 "service reloads it within a minute, or on SIGHUP)", None: "?"}
+                 "service reloads it within a minute, or on SIGHUP; a bad one it refuses); "
+                 "the next runs below are the file's", None: "?"}
         lines.append(f"config           {(view.config_sha256 or '?')[:12]} loaded "
                      f"{view.config_loaded_at}: {match[view.config_matches]}")
     if view.disk_free_bytes is not None:
