@@ -397,7 +397,7 @@ def status_command(config_path: Path, *, as_json: bool) -> int:
         # vars(), not asdict(): asdict deep-copies every field, a second at 1,000 teams.
         print(json.dumps({"service": view, "teams": statuses,
                           "quarantined_no_team": unmatched, "needs_attention": needs},
-                         indent=1, ensure_ascii=False, default=vars))
+                         ensure_ascii=False, default=vars))  # compact: for machines
     else:
         print(render_text(statuses, unmatched_quarantine=unmatched, view=view, needs=needs))
     return EXIT_NEEDS_PERSON if needs else 0

@@ -1,8 +1,9 @@
 """``mailer run`` as a real process that heals itself, on a simulated clock.
 
 The service runs against the session's loopback Dovecot and SMTP relay, on the test-only
-clock of ``MAILER_TEST_CLOCK`` (a chosen start, 360 times real speed: a simulated hour takes
-ten seconds, ticks and backoff shrink alike). Faults are real: the relay answers 421 to every
+clock of ``MAILER_TEST_CLOCK`` (a chosen start, 180 times real speed: a simulated hour takes
+twenty seconds, ticks and backoff shrink alike; the margins between a fault and the time it
+must precede are ten real seconds or more, for a busy machine). Faults are real: the relay answers 421 to every
 connection, the data folder is a small tmpfs that fills up, the config file changes under a
 SIGHUP. Every assertion reads the recipients' Dovecot mailboxes, the ledger, ``mailer status``
 and the service's log.
@@ -34,7 +35,7 @@ from tests.service.helpers import fill, wait_for
 
 UTC = timezone.utc
 SECRET = "run-heals-test-secret-0123456789abcdef"
-SPEED = 360  # simulated seconds per real second
+SPEED = 180  # simulated seconds per real second
 #: Wednesday 2 December 2026, no public holiday in SE or US.
 START = datetime(2026, 12, 2, 7, 58, tzinfo=UTC)
 
@@ -110,13 +111,18 @@ ca_file = "{stack.ca_file}"
         wait_for(lambda: (self.now() or START) >= at, timeout, f"simulated {at}", self.log)
 
     def status(self) -> tuple[int, dict[str, Any]]:
+        """``mailer status --json`` at the service's simulated time: (exit code, output)."""
+        done = self.status_process("--json")
+        return done.returncode, json.loads(done.stdout)
+
+    def status_process(self, *options: str) -> subprocess.CompletedProcess[str]:
         now = self.now() or START
         env = {**self.env, "MAILER_TEST_CLOCK": f"{now.isoformat()}*1"}
         done = subprocess.run(
-            [sys.executable, "-m", "mailer", "--config", str(self.config), "status", "--json"],
+            [sys.executable, "-m", "mailer", "--config", str(self.config), "status", *options],
             env=env, capture_output=True, text=True, timeout=60)
         assert done.stdout, done.stderr
-        return done.returncode, json.loads(done.stdout)
+        return done
 
     def log_lines(self) -> list[str]:
         return self.log.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -159,10 +165,14 @@ def test_prompts_due_while_smtp_is_down_go_out_once_or_expire(
         pending = {t["team"]: t["pending"]["count"] for t in status["teams"]}
         assert pending == {"platform": 1, "night": 1}
         assert status["service"]["components"]["smtp"]["state"] == "failing"
-        service.wait_until(datetime(2026, 12, 2, 9, 20, tzinfo=UTC))
-        stack.smtp_faults.clear()  # SMTP is back at 09:20 UTC
-        wait_for(lambda: stack.fetch(anna), 30, "Anna's check-in", service.log)
-        service.wait_until(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
+        text = service.status_process().stdout
+        assert "smtp             failing since" in text and "421" in text, text
+        assert "due, not sent    1 (oldest due 2026-12-02T09:10:00+01:00" in text, text
+        assert "NEEDS ATTENTION: " in text and "due for more than 15 minutes" in text, text
+        service.wait_until(datetime(2026, 12, 2, 9, 5, tzinfo=UTC))
+        stack.smtp_faults.clear()  # SMTP is back at 09:05 UTC; the next try is at 09:28
+        wait_for(lambda: stack.fetch(anna), 60, "Anna's check-in", service.log)
+        service.wait_until(datetime(2026, 12, 2, 9, 35, tzinfo=UTC))
         code, status = service.status()
     assert len(stack.fetch(anna)) == 1 and stack.fetch(bo) == []
     rows = {p.slot.email: p for p in service.ledger().prompts(kind="checkin")}
@@ -253,8 +263,8 @@ def test_a_full_disk_loses_nothing_sends_nothing_twice_and_logs_little(
     service = Service(stack, tmp_path, data_dir=small_disk / "data")
     people = [stack.new_user(f"p{n}") for n in range(3)]
     manager = stack.new_user("maria")
-    # 09:05 in Stockholm: 08:05 UTC, while the disk is full.
-    service.write(team("platform", manager, "09:05", "".join(
+    # 09:30 in Stockholm: 08:30 UTC, while the disk is full (from 07:59 to 08:50).
+    service.write(team("platform", manager, "09:30", "".join(
         member(f"Person {n}", user, "Europe/Stockholm", "SE") for n, user in enumerate(people))))
     with service.running():
         service.wait_until(START + timedelta(minutes=1))
@@ -264,18 +274,19 @@ def test_a_full_disk_loses_nothing_sends_nothing_twice_and_logs_little(
         stack.deliver(note(people[0], service.service_user), service.service_user)
         code, status = service.status()  # works on a full disk
         assert code == 3 and any("disk" in line for line in status["needs_attention"]), status
-        service.wait_until(datetime(2026, 12, 2, 8, 40, tzinfo=UTC))
+        service.wait_until(datetime(2026, 12, 2, 8, 50, tzinfo=UTC))
         during = len(service.log_lines()) - before
         filler.unlink()
         for user in people:
             wait_for(lambda u=user: stack.fetch(u), 30, f"{user.email}'s check-in", service.log)
         wait_for(lambda: not stack.fetch(service.service_user), 60, "the message handled",
                  service.log)
-        service.wait_until(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+        service.wait_until(datetime(2026, 12, 2, 9, 10, tzinfo=UTC))
         code, status = service.status()
+    assert any("ledger failing" in line for line in service.log_lines()[before:])  # it was full
     assert [len(checkins(stack, user)) for user in people] == [1, 1, 1]
     today = service.ledger().prompts(kind="checkin", since=START)
     assert [p.state for p in today] == ["sent"] * 3
     assert sum(service.ledger().inbound_counts().values()) == 1  # handled once, not lost
-    assert during <= 6, service.log_lines()[before:]  # 40 simulated minutes: a few lines
+    assert during <= 6, service.log_lines()[before:]  # 50 simulated minutes: a few lines
     assert code == 0, status
