@@ -86,10 +86,19 @@ class Person:
     goals: tuple[str, ...] = ()
     away: tuple[Period, ...] = ()
     aliases: tuple[str, ...] = ()  # other addresses the person may reply from, lowercased
+    #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
+    #: email): a new address with the old one as id keeps the person's history.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.email)
 
     @property
     def addresses(self) -> frozenset[str]:
-        return frozenset((self.email, *self.aliases))
+        """Every address that names the person: email, aliases and the id (often the old
+        address, which ledger rows and records still carry)."""
+        return frozenset((self.email, *self.aliases, self.id))
 
     @property
     def first_name(self) -> str:
@@ -175,6 +184,13 @@ class Team:
     #: Questions per kind when the team overrides the template defaults; empty: defaults.
     questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
     confirmations: bool = True
+    #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
+    #: name): renaming a team keeps its history and sends nothing twice.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.name)
 
     def member(self, email: str) -> Person | None:
         email = email.lower()
@@ -194,6 +210,9 @@ class ServiceSettings:
     catch_up: timedelta = timedelta(hours=3)
     retention_months: int = 24
     text_retention_months: int | None = None
+    #: How long an unsent prompt is retried, per kind: "day", "week", "meeting" or a
+    #: duration (see mailer.schedule_retry); kinds not named keep their default.
+    send_window: Mapping[str, str | timedelta] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -278,10 +297,14 @@ class Config:
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
 
+    def team_by_id(self, team_id: str) -> Team | None:
+        """The team whose stable id (slot keys, ledger, records) is ``team_id``."""
+        return next((t for t in self.teams if t.id == team_id), None)
+
 
 # --------------------------------------------------------------------------- runtime facts
 
-PromptState = Literal["due", "sending", "sent", "failed", "skipped"]
+PromptState = Literal["due", "sending", "sent", "failed", "skipped", "expired"]
 
 
 def _email_slug(email: str) -> str:
@@ -325,6 +348,9 @@ class Prompt:
     sent_at: datetime | None = None
     last_error: str | None = None
     skip_reason: str | None = None
+    #: Failed batches so far and when the next one may try (see mailer.schedule_retry).
+    retries: int = 0
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from mailer.models import (
 )
 
 SERVICE_KEYS = ("data_dir", "timezone", "language", "secret_env", "templates_dir", "catch_up",
-                "retention_months", "text_retention_months")
+                "retention_months", "text_retention_months", "send_window")
 SERVER_KEYS = ("host", "port", "security", "username", "password_env", "password_command",
                "ca_file", "timeout", "auth")
 SMTP_KEYS = (*SERVER_KEYS, "from", "max_connections", "max_attempts", "plus_tokens", "provider",
@@ -53,7 +53,33 @@ def parse_service(r: Reader, base_dir: Path | None) -> ServiceSettings:
         catch_up=r.value("catch_up", values.catch_up, timedelta(hours=3)),
         retention_months=retention,
         text_retention_months=text_retention,
+        send_window=r.value("send_window", _send_window, {}),
     )
+
+
+_WINDOW_KINDS = ("checkin", "review", "feedback", "reflection", "digest", "brief")
+_WINDOW_WORDS = ("day", "week", "meeting")
+
+
+def _send_window(raw: Any) -> dict[str, str | timedelta]:
+    """``{ checkin = "day", review = "week", digest = "6h" }``: how long an unsent prompt is
+    retried (mailer.schedule_retry); a duration is counted from the prompt's due time."""
+    expect = ('a table such as { checkin = "day", review = "week" } (values "day", "week", '
+              '"meeting" or a duration such as "6h")')
+    if not isinstance(raw, dict):
+        raise Invalid(f"{show(raw)} is not a table; expected {expect}")
+    windows: dict[str, str | timedelta] = {}
+    for kind, value in raw.items():
+        if kind not in _WINDOW_KINDS:
+            raise Invalid(f'unknown kind "{kind}"; expected one of {", ".join(_WINDOW_KINDS)}')
+        if value in _WINDOW_WORDS:
+            windows[kind] = value
+            continue
+        try:
+            windows[kind] = values.catch_up(value)
+        except Invalid:
+            raise Invalid(f"{kind} = {show(value)}: expected {expect}") from None
+    return windows
 
 
 def _text_retention(raw: Any, retention: int) -> int:

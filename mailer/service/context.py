@@ -35,8 +35,12 @@ class Context:
     tokens: TokenCache | None = None
 
 
-def open_context(config: Config, *, need_secret: bool = True) -> Context:
-    """Build the context; a missing secret raises SecretError only when ``need_secret``."""
+def open_context(config: Config, *, need_secret: bool = True, ledger: Ledger | None = None,
+                 store: RecordStore | None = None) -> Context:
+    """Build the context; a missing secret raises SecretError only when ``need_secret``.
+
+    :param ledger: :param store: the ones already open (a config reload in the service).
+    """
 
     secret: bytes | None
     if need_secret:
@@ -50,8 +54,8 @@ def open_context(config: Config, *, need_secret: bool = True) -> Context:
     return Context(
         config=config,
         env=build_environment(config),
-        ledger=Ledger.in_dir(data_dir),
-        store=RecordStore(data_dir),
+        ledger=ledger or Ledger.in_dir(data_dir),
+        store=store or RecordStore(data_dir),
         questions=load_default_questions(config.service.templates_dir),
         secret=secret,
         tokens=build_cache(config.oauth2) if config.oauth2 is not None else None,
