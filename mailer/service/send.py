@@ -175,7 +175,7 @@ def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
 def _first_prompt(ctx: Context, team: Team, person: Person) -> bool:
     """Whether nothing has been sent to the person in this team yet (GDPR art. 13: the notice
     comes when the data is first asked for)."""
-    sent = ctx.ledger.prompts(team=team.name, email=person.email)
+    sent = ctx.ledger.prompts(team=team.id, email=person.id)
     return not any(p.state == "sent" for p in sent)
 
 
@@ -542,4 +542,4 @@ def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendRe
         raise SecretError(f"{ctx.config.service.secret_env} is not set")
     slot = Slot(team.id, team.manager.id, "digest", week)
     planned = Planned(slot=slot, person=team.manager, team=team, due_at=now)
-    return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.name))
+    return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.id))
