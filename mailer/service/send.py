@@ -19,9 +19,9 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,13 +32,14 @@ from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.config.questions import questions_for
 from mailer.config.secrets import smtp_password
 from mailer.errors import AuthenticationError, DeliveryError, MailerError, SecretError
-from mailer.kinds import KINDS, noun, prompt_kind
+from mailer.kinds import KINDS, noun
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
 from mailer.outbound.schedule import Planned
 from mailer.service import digest
 from mailer.service.context import Context
+from mailer.service.dry_run import DueNow, dry_run_lines
 from mailer.storage.ledger import Ledger
 
 log = logging.getLogger("mailer.service.send")
@@ -86,9 +87,11 @@ class _Tally:
     failed_temporary: int = 0
     failed_permanent: int = 0
     lines: list[str] = field(default_factory=list)
+    skipped_slots: list[Planned] = field(default_factory=list)
 
     def skip(self, planned: Planned, reason: str) -> None:
         self.skipped[reason.split(":")[0].split()[0]] += 1
+        self.skipped_slots.append(planned)
         self.lines.append(f"skip {_who(planned)}: {reason}")
 
     def report(self, kind: str, team: str | None, *, dry_run: bool = False) -> SendReport:
@@ -282,10 +285,13 @@ async def send_due(
     :raises AuthenticationError: the SMTP login was refused (nothing retried).
     :raises DeliveryError: the server could not be reached or verified; unsent rows stay due.
     """
+    pauses = ctx.ledger.pauses()
     planned = schedule.slots_due(ctx.config, kind, now=now, catch_up=ctx.config.service.catch_up,
-                                 ledger_pauses=ctx.ledger.pauses(), team=team, member=member)
+                                 ledger_pauses=pauses, team=team, member=member)
+    upcoming = schedule.next_planned(ctx.config, kind, now=now, ledger_pauses=pauses, team=team,
+                                     member=member) if dry_run else []
     return await send_planned(ctx, kind, planned, now=now, team=team, dry_run=dry_run,
-                              backoff=backoff)
+                              backoff=backoff, upcoming=upcoming)
 
 
 async def send_planned(
@@ -297,15 +303,17 @@ async def send_planned(
     team: str | None = None,
     dry_run: bool = False,
     backoff: outbox.Backoff | None = None,
+    upcoming: Sequence[Planned] = (),
 ) -> SendReport:
     """Send the given planned slots through the exactly-once ledger (see :func:`send_due`).
 
     For a slot the schedule does not name by itself, e.g. ``mailer digest --send --week``.
+    A dry run writes nothing; its lines also name the ``upcoming`` slots.
     """
     tally = _Tally()
     due = _triage(ctx, planned, _known(ctx.ledger, planned), tally, write=not dry_run)
     if dry_run:  # printed by the command instead
-        return _dry_run(ctx, kind, team, due, now, tally)
+        return _dry_run(ctx, kind, team, due, now, tally, upcoming)
     for line in tally.lines:
         log.info("%s", line)
     try:
@@ -322,17 +330,20 @@ async def send_planned(
 
 
 def _dry_run(ctx: Context, kind: str, team: str | None, due: list[tuple[Prompt, Planned]],
-             now: datetime, tally: _Tally) -> SendReport:
+             now: datetime, tally: _Tally, upcoming: Sequence[Planned]) -> SendReport:
+    """The report of a dry run: its lines are :func:`mailer.service.dry_run.dry_run_lines`."""
+    items: list[DueNow] = []
     for _prompt, planned in due:
         try:
             subject = content(ctx, planned, now).subject
         except MailerError as exc:
             subject = f"(cannot render: {exc})"
-        local = planned.due_at.strftime("%Y-%m-%d %H:%M %Z")
-        tally.lines.append(f"send {_who(planned)} [{planned.person.language}], due {local}: "
-                           f"{subject}")
-        tally.sent += 1
-    return tally.report(kind, team, dry_run=True)
+        items.append(DueNow(planned, subject))
+    tally.sent = len(items)
+    report = tally.report(kind, team, dry_run=True)
+    lines = dry_run_lines(kind, due=items, skipped=tally.skipped_slots, upcoming=upcoming,
+                          now=now, catch_up=ctx.config.service.catch_up, team=team)
+    return replace(report, lines=tuple(lines))
 
 
 @contextmanager
@@ -350,18 +361,6 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
 
 
 # --------------------------------------------------------------------------- commands
-
-
-def preview_slot(ctx: Context, kind: str, member: str | None, *, now: datetime) -> Planned:
-    """A slot of ``kind`` for ``member`` (default: the first recipient) as if due ``now``."""
-    for team in ctx.config.teams:
-        for person in schedule.recipients(team, kind):
-            if member is None or member.lower() in person.addresses:
-                local = now.astimezone(person.timezone)
-                slot = Slot(team.name, person.email, prompt_kind(kind),
-                            schedule.period_of(kind, local))
-                return Planned(slot, person, team, local)
-    raise MailerError(f"no {kind} recipient {member or ''} in the config".replace("  ", " "))
 
 
 def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendReport:
