@@ -11,8 +11,10 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
         "demo", help="run five simulated weeks on an embedded mail server",
         description="Start an embedded SMTP + IMAP server on loopback, run about five simulated "
-                    "weeks\nof prompts, replies and digests with config/demo.toml, and print a "
-                    "summary.\n\nexample: mailer demo --output demo-output",
+                    "weeks\nof prompts, replies and digests with config/demo.toml, keep every "
+                    "message each person\nsent and received under OUTPUT/mailboxes/, write "
+                    "OUTPUT/index.html, and print a summary.\n\n"
+                    "example: mailer demo --output demo-output",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("--output", type=Path, default=Path("demo-output"),
                      help="folder for everything the demo writes (default: ./demo-output)")
@@ -29,7 +31,5 @@ def demo(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else DEMO_CONFIG
     with quiet_logs(not args.verbose):
         report = asyncio.run(run_demo(config_path, Path(args.output), weeks=args.weeks))
-    print("\n".join(report.lines()))
-    if report.digest_text:
-        print("\n" + report.digest_text.rstrip())
+    print("\n".join(report.lines(cwd=Path.cwd())))
     return 0
