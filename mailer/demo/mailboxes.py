@@ -33,6 +33,9 @@ LABELS: dict[str, str] = {
     "receipt": "receipt", "reply": "reply", "out-of-office": "out-of-office",
     "forged": "reply to someone else's prompt"}
 _BODY_TAG = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+# The page is written as UTF-8 whatever the part's charset was (Outlook sends windows-1252 and
+# says so in a <meta>); a declaration left as it was would turn every "ä" into "Ã¤".
+_META_CHARSET = re.compile(r"(<meta\b[^>]*?charset\s*=\s*[\"']?)([\w-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def page(item: Kept, raw: bytes, thread: Thread | None = None) -> str:
     banner = _banner(item, thread)
     part = msg.get_body(preferencelist=("html",))
     if part is not None:
-        body = str(part.get_content())
+        body = _META_CHARSET.sub(r"\1utf-8", str(part.get_content()))
         found = _BODY_TAG.search(body)
         if found:
             return body[:found.end()] + banner + body[found.end():]
@@ -227,6 +230,8 @@ def write_mailboxes(folder: Path, messages: Sequence[tuple[Owner, Direction, byt
         path = folder / item.stem
         path.parent.mkdir(parents=True, exist_ok=True)
         (path.parent / f"{path.name}.eml").write_bytes(raw)
+        # With a byte order mark: browsers trust it above any <meta> (WHATWG Encoding, "BOM
+        # sniff"), and a file:// page has no Content-Type header to say UTF-8 instead.
         (path.parent / f"{path.name}.html").write_text(
-            page(item, raw, thread_of.get(item.stem)), encoding="utf-8")
+            page(item, raw, thread_of.get(item.stem)), encoding="utf-8-sig")
     return sorted((k for k, _ in items), key=lambda i: (i.owner.folder, i.at, i.stem))

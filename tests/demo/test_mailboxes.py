@@ -72,6 +72,22 @@ def test_a_page_shows_the_headers_above_the_html_part_or_the_escaped_text():
     assert "&lt;script&gt;" in text and "<script>" not in text
 
 
+def test_a_page_is_utf_8_whatever_charset_the_part_declared(tmp_path: Path):
+    outlook = EmailMessage()
+    outlook["From"], outlook["To"], outlook["Subject"] = "erik@example.se", "c@example.com", "SV: x"
+    outlook["Date"], outlook["Message-ID"] = format_datetime(AT), "<o1@example.se>"
+    outlook.set_content("Hej, fåglar\n", charset="windows-1252")
+    outlook.add_alternative('<html><head><meta http-equiv="Content-Type" content="text/html; '
+                            'charset=windows-1252"></head><body>Hej, fåglar</body></html>',
+                            subtype="html", charset="windows-1252")
+    raw = outlook.as_bytes()
+    [item] = write_mailboxes(tmp_path, [(ANNA, "out", raw, "")])
+    written = (tmp_path / f"{item.stem}.html").read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf")  # the BOM outranks any <meta> in a browser
+    text = written.decode("utf-8-sig")
+    assert "charset=utf-8" in text and "windows-1252" not in text and "Hej, fåglar" in text
+
+
 def test_files_and_index_link_every_message_per_person_and_week(tmp_path: Path):
     items = write_mailboxes(tmp_path / "mailboxes", [
         (ANNA, "in", PROMPT, ""), (ANNA, "out", REPLY, ""), (ANNA, "in", RECEIPT, "")])
