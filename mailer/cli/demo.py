@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
+import sys
 from pathlib import Path
 
 
@@ -31,5 +34,14 @@ def demo(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else DEMO_CONFIG
     with quiet_logs(not args.verbose):
         report = asyncio.run(run_demo(config_path, Path(args.output), weeks=args.weeks))
-    print("\n".join(report.lines(cwd=Path.cwd())))
+    print("\n".join(report.lines(cwd=Path.cwd(), command=_command())))
     return 0
+
+
+def _command() -> str:
+    """How to call ``mailer`` again from here: its name when the shell finds it (an activated
+    venv, pipx), else the path it was run by (``make demo`` runs ``.venv/bin/mailer``)."""
+    ran = Path(sys.argv[0])
+    if ran.name != "mailer" or shutil.which("mailer"):
+        return "mailer"
+    return os.path.relpath(ran) if ran.resolve().is_relative_to(Path.cwd()) else str(ran)

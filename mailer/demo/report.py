@@ -97,8 +97,9 @@ class DemoReport:
     def page(self, item: Kept) -> Path:
         return self.output / "mailboxes" / f"{item.stem}.html"
 
-    def lines(self, *, cwd: Path | None = None) -> list[str]:
-        """The terminal summary; paths relative to ``cwd`` when they are under it."""
+    def lines(self, *, cwd: Path | None = None, command: str = "mailer") -> list[str]:
+        """The terminal summary; paths relative to ``cwd`` when they are under it, and the
+        commands to try spelt ``command`` (``.venv/bin/mailer`` when that is not on PATH)."""
         def show(path: Path) -> str:
             return os.path.relpath(path, cwd) if cwd and path.is_relative_to(cwd) else str(path)
 
@@ -127,6 +128,8 @@ class DemoReport:
         member = checkins[-1].owner.email if checkins else "EMAIL"
         return [*out,
                 "Try next, on the demo's config and data (nothing is sent):",
-                f"  mailer --config {config} preview checkin --member {member} --language sv",
-                f"  mailer --config {config} send checkin --dry-run",
-                "Then `mailer init` writes a config of your own (README: Running it for real)."]
+                f"  export MAILER_CONFIG={config}",
+                f"  {command} preview checkin --member {member} --language sv",
+                f"  {command} send checkin --dry-run",
+                f"Then `{command} init` writes a config of your own (README: Running it for "
+                "real)."]
