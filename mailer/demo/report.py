@@ -31,13 +31,15 @@ class TeamReport:
     sent: Counter[str] = field(default_factory=Counter)
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, why)
     inbound: dict[str, int] = field(default_factory=dict)  # outcome -> count
+    #: Record files written: answers plus anonymous feedback (which has no inbound row).
+    recorded: int = 0
     paused: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Five lines at most: who, sent, came in, paused, skipped."""
         sent = ", ".join(f"{self.sent[k]} {noun(k, self.sent[k])}" for k in KIND_NAMES
                          if self.sent[k]) or "nothing"
-        came = [f"recorded {self.inbound.get('record', 0)} replies"]
+        came = [f"recorded {self.recorded} replies"]
         if self.inbound.get("quarantine"):
             came.append(f"quarantined {self.inbound['quarantine']} (sent by someone else)")
         out = [f"{self.display_name} (manager {self.manager}, {self.language}; "
@@ -84,7 +86,7 @@ class DemoReport:
 
     @property
     def records(self) -> int:
-        return self.inbound.get("record", 0)
+        return sum(team.recorded for team in self.teams)
 
     @property
     def index(self) -> Path:

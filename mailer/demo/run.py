@@ -384,6 +384,7 @@ def _tally(ctx: Context, report: DemoReport) -> None:
     names = {p.email: p.name for t in ctx.config.teams for p in (t.manager, *t.members)}
     for team in teams.values():
         team.inbound = ctx.ledger.inbound_counts_for(team.name, since=report.started - WEEK)
+        team.recorded = sum(1 for _ in (ctx.store.root / team.name).rglob("*.yaml"))
         team.paused = [f"{names.get(p.email, p.email)} {_days(p.start, p.until)} "
                        f"({p.reason.replace('_', '-')})" for p in ctx.ledger.pauses(team=team.name)]
     report.teams = list(teams.values())
