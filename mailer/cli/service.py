@@ -50,10 +50,13 @@ def status(args: argparse.Namespace) -> int:
     ledger = Ledger.in_dir(config.service.data_dir)
     now = datetime.now(UTC)
     statuses = collect(config, ledger, now=now)
-    unmatched = ledger.inbound_counts_for("", since=now - timedelta(days=7)).get("quarantine", 0)
+    no_team = ledger.inbound_counts_for("", since=now - timedelta(days=7))
+    unmatched = no_team.get("quarantine", 0)
     if args.json:
-        print(json.dumps({"teams": [asdict(s) for s in statuses], "quarantined_no_team": unmatched},
+        print(json.dumps({"teams": [asdict(s) for s in statuses], "quarantined_no_team": unmatched,
+                          "review_no_team": no_team.get("review", 0)},
                          indent=2, ensure_ascii=False))
     else:
-        print(render_text(statuses, unmatched_quarantine=unmatched))
+        print(render_text(statuses, unmatched_quarantine=unmatched,
+                          unmatched_review=no_team.get("review", 0)))
     return 0

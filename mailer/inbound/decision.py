@@ -15,9 +15,11 @@ from mailer.models import Pause, Record
 from mailer.parse.answers import Command
 from mailer.parse.replies import Reply
 
-#: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
-Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command"]
-Folder = Literal["processed", "quarantine"]
+#: The ledger's inbound outcomes (``mailer status`` counts "record", "quarantine" and "review":
+#: mail the service was not sure a person wrote).
+Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command",
+                  "review"]
+Folder = Literal["processed", "quarantine", "review"]
 #: Why a command in a reply that also carries answers was not carried out (see _command).
 Held = Literal["answered", "anonymous"]
 
@@ -63,6 +65,9 @@ class Decision:
         """One line, never the body: "recorded reply from anna@...", "quarantined ..."."""
         if self.outcome == "quarantine":
             return f"quarantined message from {self.sender or 'an unknown sender'}: {self.reason}"
+        if self.outcome == "review":
+            return (f"message from {self.sender or 'an unknown sender'} left for review: "
+                    f"{self.reason}")
         who = self.email or (f"a member of {self.team}" if self.team else self.sender or "?")
         if self.outcome == "record":
             return f"recorded {self.reason} from {who}"

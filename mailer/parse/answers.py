@@ -25,11 +25,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
 from mailer.parse.classify import first_date
+from mailer.parse.command_text import candidates, day_before, day_of_month, iso_week
+from mailer.parse.numbered import numbered
+from mailer.parse.prompt_text import PromptText
 from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
+from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
 SCALE_LOW, SCALE_HIGH = 1, 5
 #: How a record's problem note about a scale answer ends ("mood: 7 is outside ...; kept as text").
@@ -145,13 +150,15 @@ def _quote(text: str) -> str:
 
 
 def map_answers(
-    new_text: str, segments: Sequence[SegmentLike], questions: Sequence[Question],
+    new_text: str, segments: Sequence[SegmentLike], questions: Sequence[Question], *,
+    prompt: PromptText | None = None,
 ) -> Mapped:
     """Answers per question id of ``questions``, and how they were found.
 
     Answers typed into an unquoted original under its question lines (:func:`_in_original`,
-    Outlook) are inline answers too; they only fill questions the new text left open."""
-    typed = _in_original(segments, questions)
+    Outlook) are inline answers too; they only fill questions the new text left open. With
+    the ``prompt`` known, only lines that are not the prompt's count as typed there."""
+    typed = _in_original(segments, questions, prompt)
     in_original = {qid: text for qid, (text, _) in typed.items()}
     if not new_text.strip():
         if in_original:
@@ -159,7 +166,7 @@ def map_answers(
         return Mapped(method="empty", problems=("the reply has no new text",))
     steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
         ("inline", lambda: _inline(segments, questions)),
-        ("numbered", lambda: _numbered(new_text, questions)),
+        ("numbered", lambda: numbered(new_text, questions)),
         ("labelled", lambda: _labelled(new_text, questions)),
     )
     for method, find in steps:  # the first way that finds answers wins; later ones never run
@@ -182,8 +189,12 @@ def _finish(raw: dict[str, str], questions: Sequence[Question], method: Method) 
             continue
         if by_id[qid].type == "scale":
             value, problem = parse_scale(text)
-            if value is not None:
-                answers[qid] = value
+            # People write "ca 3", "Fyra, lite trött", "3-4": read when the strict rule finds
+            # no value (mailer.parse.scales); still nothing -> text with the strict problem.
+            number = value if value is not None else loose_scale(
+                text, wordings=tuple(by_id[qid].text.values()))
+            if number is not None:
+                answers[qid] = number
                 continue
             problems.append(f"{qid}: {problem}{KEPT_AS_TEXT}")
         answers[qid] = text
@@ -195,28 +206,65 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+@lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
     """Lowercase letters and digits only, quote markers gone: for finding a question's
-    wording in a quote however the client wrapped or decorated it."""
-    text = re.sub(r"(?m)^[ \t]*(?:>[ \t]*)+", "", text)
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+    wording in a quote however the client wrapped or decorated it. Cached: every reply to a
+    prompt quotes the same lines."""
+    text = _QUOTE_MARKS.sub("", text)
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+_QUOTE_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]*)+")
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> dict[str, str]:
     """Answers written under the quoted questions: the new text after a quote segment belongs
-    to the last question that quote contains."""
+    to the last question that quote contains, when the quote ends there.
+
+    Text after a quote that goes on past its last question (the prompt's goals, sign-off and
+    footer: the whole prompt) is bottom-posted, not written under a question: alone it is
+    read like a top post (numbered, labelled or free text); after inline answers it answers
+    nothing (the record's text keeps it)."""
     wordings = [(n, q.id, _norm(text)) for n, q in enumerate(questions, 1)
                 for text in q.text.values()]
     current: str | None = None
     found: dict[str, str] = {}
     for segment in segments:
         if segment.kind == "quote":
-            current = _last_question(_norm(segment.text), wordings) or current
+            last = _last_question(_norm(segment.text), wordings)
+            if last is not None and not _ends_at_question(segment.text, last, questions):
+                if not found:
+                    return {}
+                current = None
+                continue
+            current = last or current
         elif segment.kind == "new" and current is not None and segment.text.strip():
             found[current] = (found.get(current, "") + "\n" + segment.text).strip()
         elif segment.kind in ("signature", "forward"):
             current = None
     return found
+
+
+#: Quoted lines a question may have under it before the quote counts as going on past it.
+_AFTER_QUESTION = 2
+
+
+def _ends_at_question(quoted: str, qid: str, questions: Sequence[Question]) -> bool:
+    """At most :data:`_AFTER_QUESTION` quoted lines follow the question's wording (which may
+    wrap over lines)."""
+    norms = [norm for norm in map(_norm, quoted.splitlines()) if norm]
+    full = " ".join(norms)
+    ends = [at + len(w) for q in questions if q.id == qid for t in q.text.values()
+            if (w := _norm(t)) and (at := full.rfind(w)) >= 0]
+    if not ends:
+        return True
+    end, start, after = max(ends), 0, 0
+    for norm in norms:
+        after += start >= end
+        start += len(norm) + 1
+    return after <= _AFTER_QUESTION
 
 
 def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str | None:
@@ -249,7 +297,8 @@ def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str
 
 #: Lines of our prompts' text after the questions (templates/*/{checkin,review,feedback}.txt.j2
 #: and the "-- " footer): where an answer typed under the last question ends.
-_GOALS_HEADINGS = frozenset({"dina mål just nu:", "your current goals:"})
+#: Compared without a colon: the HTML part's heading has none (Outlook quotes the HTML part).
+_GOALS_HEADINGS = frozenset({"dina mål just nu", "your current goals"})
 _SIGN_OFFS = frozenset({"tack!", "thank you,", "thanks!", "tack för att du är ärlig!",
                         "thank you for being honest,"})
 _NAME_LINE = re.compile(r"^[A-ZÅÄÖÉÜ][\w'.-]*(?:\s+[A-ZÅÄÖÉÜ][\w'.-]*){0,3}$")
@@ -257,8 +306,8 @@ _QUESTION_START = re.compile(r"^\s*(\d{1,2})\s*[.)]")
 _WRAP = 3  # a question line may be wrapped (or its number in a cell of its own): up to 3 lines
 
 
-def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question]
-                 ) -> dict[str, tuple[str, str]]:
+def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
+                 prompt: PromptText | None = None) -> dict[str, tuple[str, str]]:
     """Answers typed into an original quoted without ``>`` (Outlook cannot ``>``-quote):
     the lines under our numbered question line "N. <wording>" up to the next question line
     (for the last question, up to the goals heading, the sign-off or the ``-- `` footer of the
@@ -274,7 +323,11 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question]
             continue
         marks = _question_lines(lines, questions)
         for at, (start, end, number) in enumerate(marks):
-            stop = marks[at + 1][0] if at + 1 < len(marks) else _tail(lines, end)
+            stop = marks[at + 1][0] if at + 1 < len(marks) else len(lines)
+            if prompt is not None:  # the prompt's next line ends the answer
+                stop = next((j for j in range(end, stop) if prompt.has(lines[j])), stop)
+            elif at + 1 == len(marks):
+                stop = _tail(lines, end)
             answer = _tidy("\n".join(lines[end:stop]))
             qid = questions[number - 1].id
             if answer and qid not in found:
@@ -311,7 +364,7 @@ def _tail(lines: Sequence[str], at: int) -> int:
     with a name or nothing under it, the ``-- `` footer), or the end of ``lines``."""
     for i in range(at, len(lines)):
         line = " ".join(lines[i].split()).lower()
-        if line in _GOALS_HEADINGS or line == "--":
+        if line.rstrip(":") in _GOALS_HEADINGS or line == "--":
             return i
         if line in _SIGN_OFFS:
             below = next((lines[j].strip() for j in range(i + 1, len(lines))
@@ -328,24 +381,6 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
     used = set(used)
     kept = [f"{line}\n{text}" for qid, (text, line) in typed.items() if qid in used]
     return replace(mapped, quoted_text="\n\n".join(kept)) if kept else mapped
-
-
-_NUMBERED_RE = re.compile(r"^\s*(?:\*\*)?(\d{1,2})\s*[.):]\s*(?:\*\*)?\s*(.*)$")
-
-
-def _numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    current: str | None = None
-    last = 0
-    for line in text.splitlines():
-        match = _NUMBERED_RE.match(line)
-        number = int(match[1]) if match else 0
-        if match and last < number <= len(questions):
-            current, last = questions[number - 1].id, number
-            found[current] = match[2]
-        elif current is not None:
-            found[current] += "\n" + line
-    return found
 
 
 def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
@@ -394,6 +429,9 @@ class Command:
     line: str = ""
     issue: CommandIssue | None = None  # ``problem`` as data (it stays English for the ledger)
     named: date | None = None  # the date a refused pause named ("in_the_past", "too_long")
+    #: The rest of the sentence the command stood in ("Skip this week, I'm at a conference").
+    reason: str | None = None
+    start: date | None = None  # first paused day when not today ("ledig v. 52")
 
 
 _UNITS = {
@@ -402,24 +440,52 @@ _UNITS = {
     "month": 30, "months": 30, "månad": 30, "månader": 30,
 }
 _PAUSE_RE = re.compile(r"^(?:pause|paus|pausa)\b\s*(?P<rest>.*)$", re.IGNORECASE)
-_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3})\s*(?P<unit>[a-zåäö]+)$",
-                              re.IGNORECASE)
+_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3}|" + "|".join(NUMBER_WORDS)
+                              + r")\s*(?P<unit>[a-zåäö]+)$", re.IGNORECASE)
 _PAUSE_UNTIL_RE = re.compile(r"^(?:until|till|tills|to|through|t\.?o\.?m\.?|till och med)\s+"
                              r"(?:den\s+|the\s+)?(?P<date>.+)$", re.IGNORECASE)
 _RESUME_RE = re.compile(r"^(?:resume|unpause|återuppta|fortsätt|starta igen)$", re.IGNORECASE)
-_SKIP_RE = re.compile(r"^(?:skip|skip this( week| one)?|hoppa över|hoppa över( denna| den här)?"
-                      r"( vecka| gång)?|skippa)$", re.IGNORECASE)
+_SKIP_RE = re.compile(r"^(?:skip|skip (?:this|this week|this one|this time|the week)|"
+                      r"hoppa över(?: (?:denna|den här|detta|det här))?"
+                      r"(?: (?:vecka|veckan|gång|gången))?|skippa(?: (?:denna|den här) veckan?)?)$",
+                      re.IGNORECASE)
 MAX_PAUSE = timedelta(days=366)
 
 
 def parse_command(text: str, *, today: date) -> Command | None:
-    """The command on the first non-empty line of ``text``, or None when it is no command."""
+    """The command at the start of the first non-empty line of ``text``, or None.
+
+    The whole line, or its words up to a comma, full stop or dash, with "please"/"tack" left
+    out (:func:`mailer.parse.command_text.candidates`); the rest of that sentence is the reason."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    line = first.rstrip(".!").strip()
+    unclear: Command | None = None
+    for head, reason in candidates(first):  # the shortest first: the rest is the reason
+        command = _command_in(head, today, first)
+        if command is not None and command.problem is None:
+            return replace(command, reason=reason or None)
+        unclear = unclear or (replace(command, reason=reason or None) if command else None)
+    return unclear
+
+
+_BACK_RE = re.compile(r"^(?:back|tillbaka|åter|i tjänst igen|på plats igen)\s+(?:on\s+|den\s+|"
+                      r"på\s+|the\s+|i\s+)?(?P<date>.{1,25})$", re.IGNORECASE)
+
+
+def _command_in(words: str, today: date, first: str) -> Command | None:
+    line = words.rstrip(".!").strip()
     if _RESUME_RE.match(line):
         return Command("resume", line=first)
     if _SKIP_RE.match(line):
         return Command("skip", line=first)
+    week = iso_week(line, today=today)
+    if week is not None:
+        return Command("pause", until=week[1], line=first,
+                       start=week[0] if week[0] > today else None)
+    back = _BACK_RE.match(line)
+    if back is not None:
+        day = first_date(back["date"], today=today) or day_of_month(back["date"], today=today)
+        if day is not None and day > today:
+            return _checked(day_before(day), today, first)
     pause = _PAUSE_RE.match(line)
     if pause is None:
         return None
@@ -433,15 +499,22 @@ def _pause(rest: str, today: date, first: str) -> Command | None:
     length = _PAUSE_LENGTH_RE.match(rest)
     until_match = _PAUSE_UNTIL_RE.match(rest)
     if length and length["unit"].lower() in _UNITS:
-        until = today + timedelta(days=int(length["n"]) * _UNITS[length["unit"].lower()] - 1)
+        count = NUMBER_WORDS.get(length["n"].lower()) or int(length["n"])
+        until = today + timedelta(days=count * _UNITS[length["unit"].lower()] - 1)
     elif until_match:
-        until = first_date(until_match["date"], today=today)
+        until = first_date(until_match["date"], today=today) or day_of_month(
+            until_match["date"], today=today)
     elif rest and not length:
         return None
     if until is None:
         return Command("pause", problem="no end date or length: write e.g. "
                        "\"pause until 2027-01-07\" or \"pause 2 weeks\"", line=first,
                        issue="no_length")
+    return _checked(until, today, first)
+
+
+def _checked(until: date, today: date, first: str) -> Command:
+    """A pause until ``until``, or the reason it cannot be carried out."""
     if until < today:
         return Command("pause", problem=f"{until.isoformat()} is in the past", line=first,
                        issue="in_the_past", named=until)
@@ -460,15 +533,16 @@ class _Piece:
     text: str
 
 
-def after_command(text: str, segments: Sequence[SegmentLike]
+def after_command(text: str, segments: Sequence[SegmentLike], reason: str | None = None
                   ) -> tuple[str, tuple[SegmentLike, ...]]:
-    """The reply without its command line: the rest of the new text, and the segments with
-    that line taken out of the first new segment (so that an inline answer under the last
-    quoted question never starts with "pause 2 weeks").  The rest is "" when it is only a
-    courtesy (see :func:`is_courtesy`)."""
+    """The reply without its command line: the rest of the new text (starting with the
+    command's ``reason``, the rest of its sentence), and the segments with that line taken
+    out of the first new segment (so that an inline answer under the last quoted question
+    never starts with "pause 2 weeks").  The rest is "" when it is only a courtesy (see
+    :func:`is_courtesy`)."""
     lines = text.splitlines()
     at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    rest = "\n".join(lines[at + 1:]).strip()
+    rest = "\n".join([*([reason] if reason else []), *lines[at + 1:]]).strip()
     if is_courtesy(rest):
         return "", tuple(segments)
     pieces: list[SegmentLike] = []

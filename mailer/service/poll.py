@@ -144,8 +144,9 @@ def _advance(last: int, envelopes: Sequence[Envelope], done: set[int]) -> int:
 def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn: Clock,
                   report: PollReport) -> dict[str, list[int]]:
     imap = ctx.config.imap
-    folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder}
-    moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: []}
+    folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder,
+               "review": imap.review_folder}
+    moves: dict[str, list[int]] = {folder: [] for folder in folders.values()}
     arrived = {e.uid: e.internaldate for e in chunk}
     small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
     strikes = _Strikes(ctx, f"{imap.folder}:{inbox.uidvalidity()}", now_fn)
@@ -217,15 +218,15 @@ def _guarded(step: Callable[[], str], report: PollReport,
 
 def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,
                    report: PollReport) -> str:
-    """Steps 2-4 for one message; returns "processed" or "quarantine"."""
+    """Steps 2-4 for one message; returns "processed", "quarantine" or "review"."""
     reply = parse_reply(raw, received_at=received_at)
     prior = ctx.ledger.inbound_outcome(reply.key)
     if prior is not None:
         report.duplicates += 1
         log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
-        return "quarantine" if prior == "quarantine" else "processed"
+        return prior if prior in ("quarantine", "review") else "processed"
     decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
-                      secret=ctx.secret, now=now)
+                      secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines)
     carry_out(ctx, reply.key, decision, now)
     (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
     if decision.record is not None:

@@ -37,6 +37,7 @@ from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
 from mailer.outbound.schedule import Planned
+from mailer.parse.prompt_text import prompt_text_from_parts
 from mailer.service import digest
 from mailer.service.context import Context
 from mailer.storage.ledger import Ledger
@@ -218,7 +219,12 @@ def _items(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime, tally
     """Render lazily, one message at a time; a render failure leaves that row due."""
     for prompt, planned in due:
         try:
-            yield _message(ctx, prompt, planned, content(ctx, planned, now), clock())
+            mail = content(ctx, planned, now)
+            if KINDS[prompt.slot.kind].answered:
+                # Written before it is sent: a reply can only come after (prompt-aware reading).
+                ctx.ledger.save_prompt_lines(
+                    prompt, prompt_text_from_parts(mail.text, mail.html).to_lines())
+            yield _message(ctx, prompt, planned, mail, clock())
         except (MailerError, ValueError) as exc:
             tally.failed_temporary += 1
             tally.lines.append(f"not rendered {_who(planned)}: {exc}")

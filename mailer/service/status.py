@@ -33,6 +33,8 @@ class TeamStatus:
     paused: list[PausedPerson]
     failing: list[str]
     quarantined_this_week: int
+    #: Messages the service was not sure a person wrote (moved to the review folder).
+    review_this_week: int = 0
 
 
 def next_runs(config: Config, team: Team, *, now: datetime) -> dict[str, str]:
@@ -76,6 +78,7 @@ def team_status(
         ],
         failing=[f.email for f in failures if f.email in members],
         quarantined_this_week=counts.get("quarantine", 0),
+        review_this_week=counts.get("review", 0),
     )
 
 
@@ -105,7 +108,8 @@ def collect(config: Config, ledger: Ledger, *, now: datetime) -> list[TeamStatus
     ]
 
 
-def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int) -> str:
+def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int,
+                unmatched_review: int = 0) -> str:
     lines: list[str] = []
     for st in statuses:
         lines.append(f"{st.team}")
@@ -115,6 +119,8 @@ def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int) ->
         lines.append(f"  last poll        {st.last_poll or 'never'}")
         lines.append(f"  replies (week)   {st.replies_this_week}")
         lines.append(f"  quarantined      {st.quarantined_this_week} this week")
+        if st.review_this_week:
+            lines.append(f"  not sure about   {st.review_this_week} this week (review folder)")
         for p in st.paused:
             lines.append(
                 f"  paused           {p.email} until {p.until} ({p.reason.replace('_', ' ')})"
@@ -122,4 +128,6 @@ def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int) ->
         for email in st.failing:
             lines.append(f"  failing address  {email}")
     lines.append(f"quarantined, no team: {unmatched_quarantine}")
+    if unmatched_review:
+        lines.append(f"not sure about, no team: {unmatched_review} (in the review folder)")
     return "\n".join(lines)
