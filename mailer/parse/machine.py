@@ -31,8 +31,8 @@ _READ = 1500
 @dataclass(frozen=True)
 class MachineScore:
     score: float
-    #: The evidence, strongest first, for the log and ``mailer parse-reply`` ("body: 'out of
-    #: the office'", ...).
+    #: The evidence, strongest first, for the log and ``mailer parse-reply``, by kind only
+    #: ("text: out-of-office wording"): never the words of the message (they go to the log).
     reasons: tuple[str, ...] = ()
     #: The evidence says the sender is away (pauses prompts), not only that a machine wrote.
     away: bool = False
@@ -45,11 +45,10 @@ class MachineScore:
         return "unsure" if self.score >= UNSURE else "person"
 
 
-# (pattern, weight, away) over the casefolded start of the new text. Weights: 3+ alone is
-# proof; 1.5-2 is a strong hint; 1 a weak one.
-_BODY: tuple[tuple[re.Pattern[str], float, bool], ...] = tuple(
-    (re.compile(pattern), weight, away) for pattern, weight, away in (
-        # out of office (en)
+# Per kind of evidence, (pattern, weight, away) over the casefolded start of the new text.
+# Weights: 3+ alone is proof; 1.5-2 a strong hint; 1 a weak one.
+_BODY_BY_KIND: dict[str, tuple[tuple[str, float, bool], ...]] = {
+    "out-of-office wording": (
         (r"\b(?:automatic|automated|auto)[ -]?(?:reply|response|responder)\b", 2.0, True),
         (r"\bthis is an? (?:automatic|automated|auto-generated)\b", 2.0, False),
         (r"\bout of (?:the )?office\b", 2.0, True),
@@ -60,7 +59,6 @@ _BODY: tuple[tuple[re.Pattern[str], float, bool], ...] = tuple(
          1.0, True),
         (r"\bfor (?:urgent|immediate) (?:matters|issues|requests|assistance)\b", 1.5, True),
         (r"\bthank you for your (?:e-?mail|message)\b", 1.0, False),
-        # out of office (sv)
         (r"\b(?:automatiskt|automatiska) (?:svar|meddelande|genererat)\b", 2.0, True),
         (r"\bautosvar\b", 2.0, True),
         (r"\bjag är (?:tjänstledig|föräldraledig|sjukskriven|ledig|på semester|bortrest|"
@@ -71,15 +69,18 @@ _BODY: tuple[tuple[re.Pattern[str], float, bool], ...] = tuple(
         (r"\bmejl läses inte\b|\be-?post(?:en)? läses inte\b", 1.5, True),
         (r"\bvid (?:brådskande|akuta) ärenden\b", 1.5, True),
         (r"\btack för (?:ditt|ert) (?:mejl|mail|meddelande|e-?postmeddelande)\b", 1.0, False),
-        # message recall (Outlook)
+    ),
+    "a message recall": (  # Outlook
         (r"\bvill återkalla meddelandet\b", 4.0, False),
         (r"\bwould like to recall the message\b", 4.0, False),
-        # challenge-response
+    ),
+    "a challenge-response filter": (
         (r"\bverify (?:that )?you are (?:a )?human\b", 3.0, False),
         (r"\bverifiera att du är en människa\b", 3.0, False),
         (r"\b(?:your message|the message) (?:will be|is being|has been) held\b", 1.5, False),
         (r"\b(?:ditt|ert) meddelande har hållits kvar\b", 1.5, False),
-        # help desks
+    ),
+    "a help-desk acknowledgement": (
         (r"\b(?:your|the) (?:request|ticket|case) \(?#?\d+\)?", 2.0, False),
         (r"\b(?:request|ticket|case) #?\d{3,}\b", 1.0, False),
         (r"\bärende(?:nummer|nr)?\.? #?\d{3,}\b", 1.0, False),
@@ -87,23 +88,30 @@ _BODY: tuple[tuple[re.Pattern[str], float, bool], ...] = tuple(
         (r"\bhar (?:tagits emot|skapats|registrerats|mottagits)\b", 1.5, False),
         (r"\bthank you for contacting\b", 1.5, False),
         (r"\bvi återkommer (?:så snart|inom)\b", 1.0, False),
-        # list moderation
+    ),
+    "a list moderation notice": (
         (r"\bawaits? moderator\b|\blist moderator\b|\bmoderator approval\b", 3.0, False),
         (r"\bväntar på godkännande\b|\bgodkännande av (?:en )?moderator\b", 3.0, False),
         (r"\bis being held until\b", 2.0, False),
-        # unmonitored senders
+    ),
+    "an unmonitored sender": (
         (r"\b(?:do not|don't|please do not) reply to this\b|\bnot monitored\b", 2.0, False),
         (r"\bsvara inte på (?:detta|det här)\b|\bbevakas inte\b", 2.0, False),
-    ))
-_SUBJECT: tuple[tuple[re.Pattern[str], float, bool], ...] = tuple(
-    (re.compile(pattern), weight, away) for pattern, weight, away in (
-        (r"^(?:återkalla|återkallning|recall)\s*:", 3.0, False),
-        (r"\[(?:ticket|ärende|case|request|incident)?\s*#?\s*\d{3,}\]", 2.0, False),
-        (r"\b(?:ticket|ärende|case|request)\s*#\s*\d{3,}\b", 1.5, False),
-        (r"\bawaits moderator approval\b|\bväntar på godkännande\b", 3.0, False),
-        (r"\b(?:verification required|verifiering krävs|please verify)\b", 2.0, False),
-        (r"\bautoresponse\b|\bauto-response\b|\bautomated response\b", 3.0, True),
-    ))
+    ),
+}
+_BODY = tuple((label, re.compile(pattern), weight, away)
+              for label, rules in _BODY_BY_KIND.items() for pattern, weight, away in rules)
+_SUBJECT = tuple((label, re.compile(pattern), weight, away) for label, pattern, weight, away in (
+    ("a recall", r"^(?:återkalla|återkallning|recall)\s*:", 3.0, False),
+    ("a ticket number", r"\[(?:ticket|ärende|case|request|incident)?\s*#?\s*\d{3,}\]", 2.0,
+     False),
+    ("a ticket number", r"\b(?:ticket|ärende|case|request)\s*#\s*\d{3,}\b", 1.5, False),
+    ("moderation", r"\bawaits moderator approval\b|\bväntar på godkännande\b", 3.0, False),
+    ("verification", r"\b(?:verification required|verifiering krävs|please verify)\b", 2.0,
+     False),
+    ("an autoresponse", r"\bautoresponse\b|\bauto-response\b|\bautomated response\b", 3.0,
+     True),
+))
 _SENDER_LOCAL = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|noreply[-.+].*|.*[-.+]no-?reply|notifications?|"
     r"support|helpdesk|help-desk|servicedesk|service-desk|ticket|tickets|kundservice|"
@@ -123,22 +131,21 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str) ->
     local = sender.partition("@")[0].casefold()
     if local and _SENDER_LOCAL.match(local):
         weight = 2.0 if "reply" in local or local.endswith(("-owner", "-bounces")) else 1.0
-        found.append((weight, f"sender {local}@", False))
+        found.append((weight, "sender: a no-reply or help-desk address", False))
     if _FILTER_NAME.search(display_name.casefold()):
         found.append((2.0, "sender: a challenge-response filter", False))
     subject_cf = re.sub(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", "", subject.casefold())
-    for pattern, weight, away in _SUBJECT:
-        match = pattern.search(subject_cf)
-        if match:
-            found.append((weight, f"subject: {match.group(0)!r}", away))
+    for label, pattern, weight, away in _SUBJECT:
+        if pattern.search(subject_cf):
+            found.append((weight, f"subject: {label}", away))
     head = " ".join(text[:_READ].casefold().split())
-    for pattern, weight, away in _BODY:
-        match = pattern.search(head)
-        if match:
-            found.append((weight, f"text: {match.group(0)[:40]!r}", away))
+    for label, pattern, weight, away in _BODY:
+        if pattern.search(head):
+            found.append((weight, f"text: {label}", away))
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:
         found.append((-2.0, "numbered answers", False))
     found.sort(key=lambda item: -item[0])
     score = sum(weight for weight, _, _ in found)
     away = any(a for _, _, a in found) and score >= CONFIDENT
-    return MachineScore(score, tuple(reason for _, reason, _ in found), away)
+    reasons = tuple(dict.fromkeys(reason for _, reason, _ in found))
+    return MachineScore(score, reasons, away)

@@ -31,7 +31,7 @@ FEEDBACK_NOTE = (
     "identity, so it cannot be attributed to anyone and is not included."
 )
 TOKEN_NOTE = "Reply tokens (credentials that let a reply be matched) are left out of the prompts."
-LEDGER_TABLES = ("prompts", "pauses", "failures", "inbound")
+LEDGER_TABLES = ("prompts", "pauses", "failures", "prompt_lines", "inbound")
 
 
 # --------------------------------------------------------------------------- pure
