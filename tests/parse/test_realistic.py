@@ -21,32 +21,13 @@ import yaml
 from mailer.config.questions import load_default_questions
 from mailer.parse.prompt_text import PromptText, prompt_text_of
 from mailer.parse.replies import parse_file, parse_reply
+from tests.parse.realistic_check import mismatches
 
 HERE = Path(__file__).parent / "realistic"
 CASES = sorted(p.stem for p in HERE.glob("*.yaml"))
 #: The Monday the prompts were sent (2026-12-07 09:00), an hour later.
 RECEIVED = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 CHECKIN = load_default_questions()["checkin"]
-
-
-def mismatches(result: dict[str, object], expected: dict[str, object]) -> list[str]:
-    """What ``parse_file``'s result gets wrong against a case's YAML ([] when nothing)."""
-    wrong = []
-    if result["kind"] != expected["kind"]:
-        wrong.append(f"kind {result['kind']} ({result['reason']}), expected {expected['kind']}")
-    if "out_of_office" in expected and result["out_of_office"] != expected["out_of_office"]:
-        wrong.append(f"out_of_office {result['out_of_office']}")
-    if "return_date" in expected and result["return_date"] != expected["return_date"]:
-        wrong.append(f"return_date {result['return_date']}, expected {expected['return_date']}")
-    if expected["kind"] == "reply":
-        if result["answers"] != expected.get("answers", {}):
-            wrong.append(f"answers {result['answers']}, expected {expected.get('answers', {})}")
-        command = result["command"]
-        got = None if not isinstance(command, dict) else {
-            key: command[key] for key in ("action", "until", "start", "reason") if command[key]}
-        if got != expected.get("command"):
-            wrong.append(f"command {got}, expected {expected.get('command')}")
-    return wrong
 
 
 def test_the_set_covers_every_class_of_the_issue() -> None:

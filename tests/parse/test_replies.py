@@ -125,6 +125,28 @@ def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFi
     assert lines[1]["reason"] and lines[1]["command"] is None
 
 
+def test_parse_reply_shows_the_command_and_reads_with_the_prompt(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    realistic = Path(__file__).parent / "realistic"
+    files = [realistic / f"{case}.eml" for case in ("outlook_web_paus_till_sv",
+                                                    "outlook_desktop_bottom_post_en")]
+    assert cli(["parse-reply", "--json", *map(str, files)]) == 0
+    blind = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert blind[0]["command"]["action"] == "pause" and blind[0]["command"]["until"]
+    assert blind[0]["answers"] == {} and not blind[0]["prompt_aware"]
+    assert blind[1]["answers"] == {}
+    assert cli(["parse-reply", "--prompt", str(realistic / "prompt_en.eml"), str(files[1])]) == 0
+    aware = json.loads(capsys.readouterr().out)
+    assert aware["prompt_aware"] and aware["answers"]["mood"] == 5
+
+
+def test_parse_reply_with_a_missing_prompt_file_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["parse-reply", "--prompt", str(tmp_path / "none.eml"),
+                str(MESSAGES / "dsn_postfix.eml")]) == 2
+    assert "--prompt" in capsys.readouterr().err
+
+
 def test_parse_reply_command_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     html = tmp_path / "reply.html"
     html.write_text("<p>Hinder: inga</p><blockquote>Vilka hinder?</blockquote>", encoding="utf-8")
