@@ -170,6 +170,8 @@ class Digest:
     follow_up: FollowUp
     feedback: FeedbackSummary | None
     next_steps: tuple[NextStep, ...]
+    #: Messages of the week the service was not sure a person wrote (left for review).
+    unsure: int = 0
 
 
 # --------------------------------------------------------------------------- ISO weeks

@@ -54,8 +54,9 @@ def load_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> Digest
                                  until=until + _LEDGER_MARGIN)
     addresses = {a for p in team.members for a in p.addresses}
     failures = [f for f in ctx.ledger.failures() if f.email in addresses]
+    unsure = ctx.ledger.inbound_counts_for(team.name, since=since, until=until).get("review", 0)
     return build_digest(team, records.values(), prompts, ctx.ledger.pauses(team=team.name),
-                        failures, week=week, now=now)
+                        failures, week=week, now=now, unsure=unsure)
 
 
 def load_brief(ctx: Context, team: Team, day: date, *, now: datetime) -> Brief:

@@ -327,11 +327,13 @@ class Ledger:
             params.append(kind)
         return _dt(self._query(sql, params)[0]["at"])
 
-    def inbound_counts_for(self, team: str, *, since: datetime) -> dict[str, int]:
-        """Outcomes of the messages of one team handled since ``since``."""
+    def inbound_counts_for(self, team: str, *, since: datetime,
+                           until: datetime | None = None) -> dict[str, int]:
+        """Outcomes of the messages of one team handled since ``since`` (and before ``until``)."""
         rows = self._query(
             "SELECT outcome, COUNT(*) AS n FROM inbound WHERE team = ? AND processed_at >= ?"
-            " GROUP BY outcome", (team, _iso(since)),
+            " AND (? IS NULL OR processed_at < ?) GROUP BY outcome",
+            (team, _iso(since), _iso(until), _iso(until)),
         )
         return {r["outcome"]: r["n"] for r in rows}
 
