@@ -225,7 +225,8 @@ def _body(raw: bytes) -> tuple[str, str]:
 def _understand_text(text: str, sender: str, prompt: PromptText | None,
                      questions: Sequence[Question], today: date) -> None:
     """The reading after MIME decoding: extraction, the command, the answers."""
-    from mailer.parse.answers import after_command, map_answers, parse_command
+    from mailer.parse.answers import map_answers
+    from mailer.parse.commands import after_command, parse_command
     from mailer.parse.extract import split_reply
 
     parts = split_reply(text, sender_name=sender, prompt=prompt)

@@ -42,7 +42,8 @@ from mailer.inbound.decision import Decision, Held, Receipt, quarantine
 from mailer.inbound.matching import Lookups, match_prompt, people_at, recipient
 from mailer.kinds import ANSWERED_KINDS
 from mailer.models import Config, MatchedBy, Pause, Person, Prompt, Question, Record, Team
-from mailer.parse.answers import Command, Mapped, after_command, map_answers, parse_command
+from mailer.parse.answers import Mapped, map_answers
+from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.replies import Reply, with_prompt
 

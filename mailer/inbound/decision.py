@@ -12,7 +12,7 @@ from datetime import date
 from typing import Literal
 
 from mailer.models import Pause, Record
-from mailer.parse.answers import Command
+from mailer.parse.commands import Command
 from mailer.parse.replies import Reply
 
 #: The ledger's inbound outcomes (``mailer status`` counts "record", "quarantine" and "review":

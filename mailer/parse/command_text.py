@@ -6,7 +6,7 @@ Monday, out sick today". :func:`candidates` cuts the first line of a reply into 
 that may be a command, the rest of the sentence kept as the reason):
 the line up to each comma, full stop, exclamation or dash (shortest first), then the whole
 line, politeness words ("please", "tack", "gärna") left out.
-:mod:`mailer.parse.answers` tries each in turn.
+:mod:`mailer.parse.commands` tries each in turn.
 
 :func:`iso_week` and :func:`day_of_month` read "v. 52" and "the 14th".
 """

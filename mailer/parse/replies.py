@@ -24,7 +24,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from mailer.models import Question
-from mailer.parse.answers import Command, after_command, map_answers, parse_command
+from mailer.parse.answers import map_answers
 from mailer.parse.classify import (
     Classification,
     FailedRecipient,
@@ -34,6 +34,7 @@ from mailer.parse.classify import (
     find_return_date,
     header_text,
 )
+from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine

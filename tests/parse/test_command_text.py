@@ -1,4 +1,4 @@
-"""Commands inside a sentence (mailer.parse.answers.parse_command, mailer.parse.command_text)."""
+"""Commands inside a sentence (mailer.parse.commands, mailer.parse.command_text)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from mailer.parse.answers import parse_command
+from mailer.parse.commands import parse_command
 
 MONDAY = date(2026, 12, 7)
 

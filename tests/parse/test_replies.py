@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from mailer.cli.main import main as cli
 from mailer.config.questions import load_default_questions
-from mailer.parse.answers import map_answers, parse_command
+from mailer.parse.answers import map_answers
+from mailer.parse.commands import parse_command
 from mailer.parse.replies import parse_reply
 
 MESSAGES = Path(__file__).parents[1] / "messages"
