@@ -13,8 +13,8 @@ and the new text (Swedish and English phrases) into a score:
   a person looks at it (the ``Review`` folder);
 * below: a person's reply.
 
-Numbered or labelled answers in the text count against machine mail: people answer questions,
-autoresponders do not.
+Numbered answers and a reply command at the start count against machine mail: people answer
+questions and write commands, autoresponders do neither.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str, float, bool], ...]] = {
         (r"\bout of (?:the )?office\b", 2.0, True),
         (r"\b(?:i am|i'm|i will be) (?:currently )?(?:away|on (?:vacation|holiday|leave|"
          r"parental leave|sick leave|annual leave)|travelling|traveling|off)\b", 1.5, True),
-        (r"\b(?:limited|no) access to (?:e-?mail|my e-?mail)\b", 1.5, True),
+        (r"\b(?:limited|no|without) access to (?:e-?mail|my e-?mail|email)\b", 1.5, True),
         (r"\b(?:will|shall) (?:be back|return|respond|reply)\b.{0,40}\b(?:on|when|upon|after)\b",
          1.0, True),
         (r"\bfor (?:urgent|immediate) (?:matters|issues|requests|assistance)\b", 1.5, True),
@@ -64,7 +64,12 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str, float, bool], ...]] = {
         (r"\bjag är (?:tjänstledig|föräldraledig|sjukskriven|ledig|på semester|bortrest|"
          r"på tjänsteresa|frånvarande|borta)\b", 2.0, True),
         (r"\b(?:tjänstledig|föräldraledig|sjukskriven)\b", 1.0, True),
-        (r"\b(?:har|på) semester\b.{0,60}\b(?:tillbaka|åter)\b", 1.0, True),
+        (r"\b(?:har|på) semester\b.{0,60}\b(?:tillbaka|åter)\b", 0.5, True),
+        # "Jag har semester till och med 3 januari": an absence bounded by a date is what
+        # autoresponders say; people mention their holiday in passing ("från den 21:a").
+        (r"\bjag har semester (?:till och med|t\.?\s?o\.?\s?m\.?|fram till|till)\b", 2.0, True),
+        (r"\bjag har semester\b", 0.5, True),
+        (r"\bbegränsad tillgång till (?:e-?post|mejl|mail|min e-?post)\b", 1.5, True),
         (r"\b(?:läser|kontrollerar|nås) (?:inte|ej) (?:min )?(?:e-?post|mejl|mail)\b", 1.5, True),
         (r"\bmejl läses inte\b|\be-?post(?:en)? läses inte\b", 1.5, True),
         (r"\bvid (?:brådskande|akuta) ärenden\b", 1.5, True),
@@ -120,12 +125,14 @@ _FILTER_NAME = re.compile(r"\bvia (?:boxtrapper|spamarrest|mailchannels|sanebox)
 _NUMBERED_LINE = re.compile(r"(?m)^\s*[1-5]\s*[.):]\s*\S")
 
 
-def score_machine(*, sender: str, display_name: str, subject: str, text: str) -> MachineScore:
+def score_machine(*, sender: str, display_name: str, subject: str, text: str,
+                  command: bool = False) -> MachineScore:
     """Weigh the evidence that a message without RFC 3834 headers is machine mail.
 
     :param sender: the From address (bare); :param display_name: its display name;
     :param subject: the decoded Subject; :param text: the new text of the message (quotes of
-        our own prompt must not count).
+        our own prompt must not count); :param command: the text starts with a reply command
+        ("Jag har semester, hoppa över"): autoresponders write none, people do.
     """
     found: list[tuple[float, str, bool]] = []
     local = sender.partition("@")[0].casefold()
@@ -144,6 +151,8 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str) ->
             found.append((weight, f"text: {label}", away))
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:
         found.append((-2.0, "numbered answers", False))
+    if command:
+        found.append((-5.0, "a reply command", False))
     found.sort(key=lambda item: -item[0])
     score = sum(weight for weight, _, _ in found)
     away = any(a for _, _, a in found) and score >= CONFIDENT

@@ -149,8 +149,10 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     subject = header_text(msg, "Subject")
     if kind.kind == "reply":
         # No header says "machine" (RFC 3834): weigh what the sender wrote (mailer.machine).
+        command = parse_command(parts.new_text, today=received_at.date()) is not None
         kind = _by_content(kind, score_machine(sender=from_address, display_name=from_name,
-                                               subject=subject, text=parts.new_text))
+                                               subject=subject, text=parts.new_text,
+                                               command=command))
     if not from_address:
         problems.append("no From address")
     elif len(_authors(msg)) > 1:

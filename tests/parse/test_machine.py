@@ -47,3 +47,11 @@ def test_one_weak_hint_is_unsure() -> None:
     found = score_machine(sender="anna@example.com", display_name="Anna Berg",
                           subject="SV: Avstämning", text="Ditt meddelande har tagits emot.")
     assert found.verdict == "unsure" and UNSURE <= found.score < CONFIDENT
+
+
+def test_a_reply_command_is_a_person_whatever_else_the_text_says() -> None:
+    text = "Hoppa över, jag är tjänstledig och läser inte min e-post."
+    assert score_machine(sender="anna@example.com", display_name="", subject="SV: Avstämning",
+                         text=text).verdict == "machine"
+    assert score_machine(sender="anna@example.com", display_name="", subject="SV: Avstämning",
+                         text=text, command=True).verdict == "person"
