@@ -187,9 +187,9 @@ def _realistic(folder: Path, rounds: int) -> None:
         times = []
         for _name, raw, expected in cases:
             prompt = prompts.get(expected.get("prompt", ""))
-            start = time.perf_counter()
+            start = time.process_time()
             parse_file(raw, as_kind="eml", questions=checkin, received_at=received, prompt=prompt)
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
         best = times if not best or sum(times) < sum(best) else best
     _speed("whole reading (MIME + kind + prompt-aware extraction + command + answers)", best)
     bodies = [(_body(raw), prompts.get(expected.get("prompt", "")))
@@ -198,16 +198,18 @@ def _realistic(folder: Path, rounds: int) -> None:
     for _ in range(rounds):
         times = []
         for (text, sender), prompt in bodies:
-            start = time.perf_counter()
+            start = time.process_time()
             _understand_text(text, sender, prompt, checkin, received.date())
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
         best = times if not best or sum(times) < sum(best) else best
     _speed("decoded body (prompt-aware extraction + command + answers)", best)
 
 
 def _speed(label: str, seconds: list[float]) -> None:
+    """Per message CPU time (process_time): on a machine shared by many processes the wall
+    clock mostly measures the others; CPU time is what the reading costs."""
     ms = sorted(t * 1000 for t in seconds)
-    print(f"speed, {label}: {len(seconds) / sum(seconds):,.0f} messages/s in-process; median "
+    print(f"speed, {label}: {len(seconds) / sum(seconds):,.0f} messages per CPU second; median "
           f"{statistics.median(ms):.3f} ms, max {ms[-1]:.3f} ms, over 20 ms: "
           f"{sum(m > 20 for m in ms)}")
 

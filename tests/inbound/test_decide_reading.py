@@ -74,3 +74,14 @@ def test_a_week_off_later_pauses_that_week_and_keeps_this_slot() -> None:
                questions=QUESTIONS, lookups=FakeLedger(p), secret=SECRET, now=NOW)
     assert [(x.start, x.until) for x in d.pauses] == [(date(2026, 12, 21), date(2026, 12, 27))]
     assert d.skip_slot is None
+
+
+def test_an_out_of_office_by_a_client_rule_pauses_its_verified_sender_until_return() -> None:
+    """No RFC 3834 header: the content says it (Outlook rules add none)."""
+    sent = replace(prompt(), message_id=SENT_ID)
+    message = _realistic("ooo_client_rule_sv")
+    assert (message.kind, message.out_of_office) == ("auto_reply", True)
+    d = decide(message, config=CONFIG, questions=QUESTIONS, lookups=FakeLedger(sent),
+               secret=SECRET, now=NOW)
+    assert d.outcome == "out_of_office" and d.record is None and d.receipt is None
+    assert [(p.email, p.until) for p in d.pauses] == [("anna@example.com", date(2027, 1, 15))]
