@@ -27,7 +27,7 @@ from typing import Literal, Protocol
 from mailer.models import AnswerValue, Question
 from mailer.parse.numbered import numbered
 from mailer.parse.prompt_text import PromptText
-from mailer.parse.scales import loose_scale
+from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
 SCALE_LOW, SCALE_HIGH = 1, 5
 #: How a record's problem note about a scale answer ends ("mood: 7 is outside ...; kept as text").
@@ -61,10 +61,9 @@ class Mapped:
 
 # --------------------------------------------------------------------------- scale
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5,
-}
+# The strict reading takes a whole-answer number word, but not "en": alone it is as likely the
+# article as the number.
+_NUMBER_WORDS = {word: n for word, n in NUMBER_WORDS.items() if word != "en"}
 _SCALE_RE = re.compile(
     r"^\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?:(?:/|av|utav|of|out of)\s*(?P<d>\d+))?(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,

@@ -155,8 +155,9 @@ def mark_prompt_lines(lines: list[str], kinds: list[SegmentKind | None],
     """Re-mark the lines of a split body with what the prompt said (in place).
 
     * A run of new text that is all the prompt's lines (two or more, or one long line that
-      is not a question) is quote: a client pasted the prompt without any marker.  A lone
-      question line in new text stays: it is a boundary for numbered answers.
+      is neither a question nor numbered) is quote: a client pasted the prompt without any
+      marker.  A lone question or numbered line in new text stays: it is a boundary for
+      numbered answers, or an answer that repeats the prompt (a goal as the progress).
     * In an original quoted without ``>`` (Outlook, Samsung), lines after the prompt's last
       line that are not the prompt's are new text: the sender bottom-posted under it.
     """
@@ -192,8 +193,10 @@ def _quote_pasted_runs(lines: list[str], kinds: list[SegmentKind | None],
             if kinds[j] == "new":
                 run.append(j)
             j += 1
-        long_line = any(len(normalise_line(lines[k])) >= SHORT
-                        and prompt.question_number(lines[k]) is None for k in run)
+        # A lone numbered line is a person's answer, even when it repeats the prompt
+        # ("4. Ship the billing migration": their goal, as their progress).
+        long_line = any(len(normalise_line(lines[k])) >= SHORT and _split_number(lines[k])[0]
+                        is None and prompt.question_number(lines[k]) is None for k in run)
         if len(run) >= 2 or long_line:
             for k in run:
                 kinds[k] = "quote"

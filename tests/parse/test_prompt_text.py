@@ -37,3 +37,13 @@ def test_an_unquoted_original_ends_answers_and_keeps_a_bottom_post() -> None:
     with_prompt = split_reply(body, prompt=said)
     assert "1. Bra" not in without.new_text
     assert with_prompt.new_text.endswith("1. Bra\n2. 4")
+
+
+def test_an_answer_that_repeats_the_prompt_stays_an_answer() -> None:
+    """A goal given back as the progress answer is the person's, not a pasted prompt line."""
+    said = prompt_text_from_parts(TEXT, HTML)
+    parts = split_reply("1. Bra\n4. Ship the billing migration\n", prompt=said)
+    assert parts.new_text == "1. Bra\n4. Ship the billing migration"
+    pasted = split_reply("Se nedan\n\nDina mål just nu:\n- Ship the billing migration\n",
+                         prompt=said)
+    assert pasted.new_text == "Se nedan"
