@@ -178,8 +178,9 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         text=parts.new_text,
         segments=parts.segments,
         full_text=full_text,
-        return_date=find_return_date(f"{subject}\n{full_text}", today=received_at.date())
-        if kind.out_of_office else None,
+        # From what the sender wrote: a quoted prompt holds dates too ("PAUS till 2026-12-21").
+        return_date=find_return_date(f"{subject}\n{parts.new_text or full_text}",
+                                     today=received_at.date()) if kind.out_of_office else None,
         failed=failed_recipients(msg) if kind.kind == "bounce" else (),
         auth_results=tuple(_auth_results(msg)),
         size=len(raw),

@@ -169,3 +169,17 @@ def test_a_date_header_with_an_absurd_year_is_a_problem_not_a_crash() -> None:
     )
     reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=UTC))
     assert reply.date is None and any("Date" in p for p in reply.problems)
+
+
+def test_an_out_of_office_quoting_our_prompt_takes_no_date_from_the_prompt() -> None:
+    """Outlook rules may quote the original: its "PAUS till ..." example is not a return day."""
+    raw = ("From: Anna Berg <anna@example.com>\r\nTo: checkin@example.com\r\n"
+           "Subject: SV: Avstämning\r\nMessage-ID: <ooo-quote@example.com>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Jag är tjänstledig och läser inte min e-post.\r\n\r\n"
+           "________________________________\r\nFrån: Team check-in <checkin@example.com>\r\n"
+           "Skickat: den 7 december 2026 09:00\r\nTill: Anna Berg <anna@example.com>\r\n"
+           "Ämne: Avstämning\r\n\r\nBorta en tid? Svara PAUS till 2026-12-21 så kommer inga "
+           "frågor till dess.\r\n").encode()
+    reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
+    assert (reply.kind, reply.out_of_office, reply.return_date) == ("auto_reply", True, None)
