@@ -130,7 +130,12 @@ class MonthlySchedule:
 
 @dataclass(frozen=True)
 class FeedbackSchedule(MonthlySchedule):
-    min_respondents: int = 3
+    #: Answers shown only from this many people (per question for written answers); at least 3.
+    min_respondents: int = 5
+
+
+#: The default of ``feedback.min_respondents`` (Officevibe's rule); below 3 is a config error.
+MIN_RESPONDENTS = 5
 
 
 @dataclass(frozen=True)
@@ -224,12 +229,27 @@ class ImapSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: what the privacy notice says about the employer (None: to fill in)."""
+
+    controller: str | None = None  # the employer's name (and organisation number)
+    contact: str | None = None  # where people send questions and requests
+    #: The legal basis in words, per language ("" when one text serves both).
+    legal_basis: Mapping[str, str] = field(default_factory=dict)
+
+    def legal_basis_in(self, language: str) -> str | None:
+        """The wording for ``language``, else the one for every language, else None."""
+        return self.legal_basis.get(language) or self.legal_basis.get("") or None
+
+
+@dataclass(frozen=True)
 class Config:
     service: ServiceSettings
     smtp: SmtpSettings
     imap: ImapSettings
     teams: tuple[Team, ...]
     path: Path | None = None  # the file it was loaded from; relative paths resolve against it
+    privacy: PrivacySettings = PrivacySettings()
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)

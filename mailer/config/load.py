@@ -23,9 +23,11 @@ from typing import Any
 from mailer.config.reader import Reader, scan
 from mailer.config.sections import (
     IMAP_KEYS,
+    PRIVACY_KEYS,
     SERVICE_KEYS,
     SMTP_KEYS,
     parse_imap,
+    parse_privacy,
     parse_service,
     parse_smtp,
 )
@@ -33,7 +35,7 @@ from mailer.config.teams import MEMBER_KEYS, TEAM_KEYS, parse_teams
 from mailer.errors import ConfigError
 from mailer.models import Config, ImapSettings, SmtpSettings, Team
 
-_TOP_KEYS = ("service", "smtp", "imap", "teams")
+_TOP_KEYS = ("service", "smtp", "imap", "teams", "privacy")
 # The keys each table accepts, also under their old names here (tests/test_config.py checks
 # that config/example.toml documents every one).
 _SERVICE_KEYS, _SMTP_KEYS, _IMAP_KEYS = SERVICE_KEYS, SMTP_KEYS, IMAP_KEYS
@@ -89,10 +91,11 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Co
     smtp = parse_smtp(root.section("smtp", SMTP_KEYS), base_dir)
     imap = parse_imap(root.section("imap", IMAP_KEYS), base_dir)
     teams = parse_teams(root, service)
+    privacy = parse_privacy(root.table("privacy", PRIVACY_KEYS, "a [privacy] table"))
     _cross_check(teams, smtp, imap, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(service=service, smtp=smtp, imap=imap, teams=teams)
+    return Config(service=service, smtp=smtp, imap=imap, teams=teams, privacy=privacy)
 
 
 # --------------------------------------------------------------------------- cross-section checks

@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 from mailer.config import values
 from mailer.config.reader import Invalid, Reader, show
-from mailer.models import ImapSettings, Security, ServiceSettings, SmtpSettings
+from mailer.models import (
+    LANGUAGES,
+    ImapSettings,
+    PrivacySettings,
+    Security,
+    ServiceSettings,
+    SmtpSettings,
+)
 
 SERVICE_KEYS = ("data_dir", "timezone", "language", "secret_env", "templates_dir", "catch_up",
                 "retention_months", "text_retention_months")
@@ -50,6 +57,31 @@ def _text_retention(raw: Any, retention: int) -> int:
         raise Invalid(f"expected a whole number of months from 1 to retention_months "
                       f"({retention}), got {show(raw)}")
     return raw
+
+
+PRIVACY_KEYS = ("controller", "contact", "legal_basis")
+
+
+def parse_privacy(r: Reader | None) -> PrivacySettings:
+    """``[privacy]`` (optional): what the privacy notice says about the employer."""
+    if r is None:
+        return PrivacySettings()
+    return PrivacySettings(
+        controller=r.optional_text("controller", 'the employer, e.g. "Exempel AB (556000-0000)"'),
+        contact=r.optional_text("contact", 'where to send questions, e.g. "dpo@example.com"'),
+        legal_basis=r.value("legal_basis", _per_language, {}),
+    )
+
+
+def _per_language(raw: Any) -> dict[str, str]:
+    """A text, or a table of texts by language: ``{ sv = "...", en = "..." }``."""
+    if isinstance(raw, str) and raw.strip():
+        return {"": raw.strip()}
+    if isinstance(raw, dict) and raw and all(
+            k in LANGUAGES and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        return {str(k): str(v).strip() for k, v in raw.items()}
+    raise Invalid("expected the legal basis in words, or a table of them by language "
+                  f'({{ sv = "...", en = "..." }}), got {show(raw)}')
 
 
 @dataclasses.dataclass(frozen=True)

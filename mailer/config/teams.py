@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
+from typing import Any
 
 from mailer.config import values
 from mailer.config.questions import parse_questions
-from mailer.config.reader import Reader, has_control
+from mailer.config.reader import Invalid, Reader, has_control, show
 from mailer.kinds import ANSWERED_KINDS
 from mailer.models import (
+    MIN_RESPONDENTS,
     CheckinSchedule,
     FeedbackSchedule,
     MeetingSchedule,
@@ -156,9 +158,17 @@ def _feedback(r: Reader | None) -> FeedbackSchedule | None:
                    expect=values.EXPECT_ON),
         time=r.value("time", values.clock, time(10), required=True, expect=values.EXPECT_TIME),
         months=r.value("months", values.quarterly, (3, 6, 9, 12)),
-        # Fewer than 2 respondents would let the manager tell who wrote what.
-        min_respondents=r.integer("min_respondents", 3, 2, 1000),
+        min_respondents=r.value("min_respondents", _min_respondents, MIN_RESPONDENTS),
     )
+
+
+def _min_respondents(raw: Any) -> int:
+    """With 2 answers each of the two can work out the other's; 5 is Officevibe's rule."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 3 <= raw <= 1000:
+        raise Invalid(f"expected a whole number from 3 to 1000 (default {MIN_RESPONDENTS}), got "
+                      f"{show(raw)}: with fewer than 3 answers, each person who answered can "
+                      "work out what the others wrote")
+    return raw
 
 
 def _weekly(r: Reader | None) -> WeeklySchedule | None:

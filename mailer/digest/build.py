@@ -25,7 +25,7 @@ from mailer.digest.model import (
     week_bounds,
 )
 from mailer.digest.steps import next_steps
-from mailer.models import AddressFailure, Pause, Prompt, Record, Team
+from mailer.models import MIN_RESPONDENTS, AddressFailure, Pause, Prompt, Record, Team
 
 
 def read_window(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -77,7 +77,7 @@ def gather(
             by_member[person.email].append(record)
     addresses = {a for p in team.members for a in p.addresses}
     if min_respondents is None:
-        min_respondents = team.feedback.min_respondents if team.feedback else 3
+        min_respondents = team.feedback.min_respondents if team.feedback else MIN_RESPONDENTS
     return Facts(
         team=team, tz=tz, start=start, end=end, as_of=as_of,
         names=display_names(team),
@@ -89,7 +89,7 @@ def gather(
                              key=lambda p: (p.sent_at or p.due_at, p.slot.key))),
         pauses=tuple(p for p in pauses if p.team == team.name),
         failures=tuple(f for f in failures if f.email.lower() in addresses),
-        min_respondents=max(1, min_respondents),
+        min_respondents=max(3, min_respondents),
     )
 
 
@@ -124,7 +124,7 @@ def build_digest(
     :param records: the team's records of :func:`read_window` (more is harmless).
     :param prompts: the team's ledger rows of the same window, any kind and state.
     :param min_respondents: leadership feedback is shown from this many answers; default
-        the team's ``feedback.min_respondents``, else 3.
+        the team's ``feedback.min_respondents``, else 5; never below 3.
     :param unsure: messages of the week the service was not sure a person wrote (the ledger's
         "review" outcomes), named at the end so the manager can look at them.
     :raises ValueError: ``week`` is not an ISO week.

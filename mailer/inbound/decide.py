@@ -42,10 +42,11 @@ from mailer.inbound.decision import Decision, Held, Receipt, quarantine
 from mailer.inbound.matching import Lookups, match_prompt, people_at, recipient
 from mailer.kinds import ANSWERED_KINDS
 from mailer.models import Config, MatchedBy, Pause, Person, Prompt, Question, Record, Team
-from mailer.parse.answers import Mapped, map_answers
+from mailer.parse.answers import KEPT_AS_TEXT, Mapped, map_answers
 from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.replies import Reply, with_prompt
+from mailer.storage.records import quarter_start
 
 __all__ = ["Decision", "Held", "Lookups", "PromptLines", "Receipt", "decide"]
 
@@ -146,23 +147,43 @@ def _new_record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team,
     kind = prompt.slot.kind
     if mapped.quoted_text:  # answers typed into the original (Outlook): nothing is lost
         text = "\n\n".join(part for part in (text.strip(), mapped.quoted_text) if part)
-    return Record(
+    record = Record(
         id=reply.key, team=team.name, member=None if kind == "feedback" else person.email,
         kind=kind, slot=prompt.slot.period, prompt_message_id=prompt.message_id,
         message_id=reply.message_id, received_at=reply.received_at, matched_by=matched_by,
         language=prompt.language, answers=mapped.answers, text=text,
         problems=(*reply.problems, *notes, *mapped.problems), unstructured=mapped.unstructured,
     )
+    return record
+
+
+def _anonymous(record: Record) -> Record:
+    """A feedback record as stored: the team, the quarter, the language and the answers only.
+
+    Everything that could join it to a person or to a moment goes: the member, both
+    Message-IDs (the prompt's is in the ledger beside the address it went to; the reply's
+    names the sender's mail domain), how it was matched and what the parser noticed about the
+    mail (both tell mail clients apart), and the time, which becomes the start of the quarter.
+    The id is left empty: the shell gives it a random one (the core reads no randomness).
+    """
+    return replace(
+        record, id="", member=None, prompt_message_id=None, message_id=None, matched_by=None,
+        received_at=quarter_start(record.slot),
+        problems=tuple(p for p in record.problems if p.endswith(KEPT_AS_TEXT)),
+    )
 
 
 def _recorded(reply: Reply, record: Record, reason: str, team: Team, person: Person,
               receipt: Receipt | None, effects: _Effects | None = None) -> Decision:
-    """A "record" decision; feedback is anonymous in the ledger and the log line as well."""
-    anonymous = record.member is None
+    """A "record" decision. Feedback is stored anonymously (:func:`_anonymous`), its original
+    is deleted rather than filed, and only ``answered_by`` (which the poller keeps apart from
+    the record, see :mod:`mailer.poller`) still knows the person."""
     effects = effects or _Effects()
-    return Decision("record", "processed", reason, team=team.name,
-                    email=None if anonymous else person.email,
-                    sender="" if anonymous else reply.from_address, record=record,
+    if record.member is None:
+        return Decision("record", "delete", reason, team=team.name, record=_anonymous(record),
+                        receipt=receipt, answered_by=(team.name, record.slot, person.email))
+    return Decision("record", "processed", reason, team=team.name, email=person.email,
+                    sender=reply.from_address, record=record,
                     pauses=effects.pauses, resume=effects.resume, skip_slot=effects.skip_slot,
                     skip_reason=effects.skip_reason, receipt=receipt)
 

@@ -19,7 +19,9 @@ from mailer.parse.replies import Reply
 #: mail the service was not sure a person wrote).
 Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command",
                   "review"]
-Folder = Literal["processed", "quarantine", "review"]
+#: Where the original goes: filed, quarantined, left for review (not sure a person wrote it),
+#: or deleted (anonymous feedback, once stored).
+Folder = Literal["processed", "quarantine", "review", "delete"]
 #: Why a command in a reply that also carries answers was not carried out (see _command).
 Held = Literal["answered", "anonymous"]
 
@@ -41,6 +43,8 @@ class Receipt:
     question_labels: tuple[tuple[str, str], ...] = ()  # (id, wording) of the prompt
     country: str = "SE"  # the person's, for the dates in the receipt
     command_held: Held | None = None  # the command was not carried out, and why
+    #: Anonymous feedback from someone who had answered this quarter already: not stored.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,15 @@ class Decision:
     skip_reason: str | None = None
     failing: tuple[str, ...] = ()
     receipt: Receipt | None = None
+    #: Anonymous feedback only: (team, quarter, email) of the person who answered. Kept out of
+    #: the record and the log; the ledger notes it apart from the record, with nothing joinable.
+    answered_by: tuple[str, str, str] | None = None
 
     def log_line(self) -> str:
-        """One line, never the body: "recorded reply from anna@...", "quarantined ..."."""
+        """One line, never the body: "recorded reply from anna@...", "quarantined ...";
+        anonymous feedback without a name, a team or anything else: "1 feedback reply recorded"."""
+        if self.answered_by is not None:
+            return "1 feedback reply recorded"
         if self.outcome == "quarantine":
             return f"quarantined message from {self.sender or 'an unknown sender'}: {self.reason}"
         if self.outcome == "review":

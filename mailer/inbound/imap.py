@@ -3,14 +3,16 @@
 It owns the session with the service mailbox: connect with TLS or STARTTLS (certificates
 verified, ``imap.ca_file`` trusted when set), list new UIDs with their sizes, fetch bodies in
 bulk with ``BODY.PEEK[]`` (never marking anything seen), move messages to the processed and
-quarantine folders (created when missing), and wait for news with IDLE. It never deletes or
-flags mail itself. Run it in a thread (``asyncio.to_thread``): imaplib blocks.
+quarantine folders (created when missing), delete anonymous feedback once it is stored (that
+UID only), and wait for news with IDLE. Run it in a thread (``asyncio.to_thread``): imaplib
+blocks.
 """
 
 from __future__ import annotations
 
 import imaplib
 import io
+import logging
 import re
 import select
 import socket
@@ -27,6 +29,8 @@ from imap_tools.errors import ImapToolsError, MailboxLoginError
 from mailer.errors import MailboxAuthError, MailboxError
 from mailer.models import ImapSettings
 from mailer.tls import verifying_context
+
+log = logging.getLogger("mailer.inbox")
 
 #: RFC 2177 3: clients should re-issue IDLE at least every 29 minutes; stay well inside.
 IDLE_MAX_SECONDS = 25 * 60
@@ -63,6 +67,8 @@ class Inbox(Protocol):
 
     def move(self, uids: Sequence[int], folder: str) -> None: ...
 
+    def delete(self, uids: Sequence[int]) -> None: ...
+
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool: ...
 
     def close(self) -> None: ...
@@ -87,6 +93,7 @@ class ImapInbox:
         self._settings = settings
         self._delimiter = "/"
         self._uidvalidity = 0
+        self._warned_expunge = False
         self.idle_supported = False
 
     @classmethod
@@ -214,6 +221,33 @@ class ImapInbox:
         if uids:
             with _translated(f"move to {folder}"):
                 self._mb.move([str(u) for u in uids], self._server_name(folder))
+
+    def delete(self, uids: Sequence[int]) -> None:
+        """Delete these messages and no other: ``\\Deleted`` then ``UID EXPUNGE`` of exactly
+        these UIDs (RFC 4315 2.1) where the server offers UIDPLUS (Dovecot, Gmail and Exchange
+        do, after login). A plain EXPUNGE (RFC 3501 6.4.3), the only way without it, would also
+        remove any message someone else had marked deleted in the folder, as imap-tools'
+        ``delete()`` does; without UIDPLUS the messages are flagged and expunged that way, and
+        the log says so once per session.
+        """
+        if not uids:
+            return
+        listed = ",".join(map(str, uids))
+        with _translated("delete"):
+            typ, data = self._mb.client.uid("STORE", listed, "+FLAGS.SILENT", r"(\Deleted)")
+            if typ != "OK":
+                raise MailboxError(f"IMAP store of \\Deleted failed: {data!r}"[:200])
+            if "UIDPLUS" in self._mb.client.capabilities:
+                typ, data = self._mb.client.uid("EXPUNGE", listed)
+            else:
+                if not self._warned_expunge:
+                    log.warning("the IMAP server lacks UIDPLUS (RFC 4315): deleting feedback "
+                                "with a plain EXPUNGE, which also removes other messages "
+                                "marked deleted in %s", self._settings.folder)
+                    self._warned_expunge = True
+                typ, data = self._mb.client.expunge()
+            if typ != "OK":
+                raise MailboxError(f"IMAP expunge failed: {data!r}"[:200])
 
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
         """Wait up to ``timeout`` seconds for news: True when the server said something.

@@ -76,17 +76,21 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, today: dat
     locale = babel_locale(language, receipt.country)
     labels = dict(receipt.question_labels)
     record = receipt.record
+    anonymous = receipt.kind == "feedback"
     return {
         "language": language,
         "locale": locale,
         "person": {"first_name": receipt.name},
         "team": {"display_name": team_display_name},
         "subject": receipt.subject or "",
-        "anonymous": receipt.kind == "feedback",
+        "anonymous": anonymous,
+        "refused": receipt.refused,
         "recorded": record is not None,
-        "answers": _answers(record, labels),
-        "unstructured": bool(record and record.unstructured),
-        "problems": _scale_problems(record, labels, language),
+        # Feedback is not echoed: a copy of the receipt (a provider may file sent mail) would
+        # put the answers beside the person's address again.
+        "answers": [] if anonymous else _answers(record, labels),
+        "unstructured": bool(record and record.unstructured and not anonymous),
+        "problems": [] if anonymous else _scale_problems(record, labels, language),
         "command": _command(receipt.command, receipt.command_held, language, locale, today),
     }
 

@@ -14,12 +14,15 @@ from typing import Any
 
 import jinja2
 
+from mailer.config.questions import load_default_questions, questions_for
 from mailer.config.secrets import TOKEN_SECRET_HINT
 from mailer.errors import MailerError
 from mailer.inbound import receipts
+from mailer.kinds import MEMBER_KINDS
 from mailer.models import LANGUAGES, Config, Language, Team
 from mailer.outbound import samples
 from mailer.outbound.compose import build_environment, render
+from mailer.outbound.notice import render_notice
 from mailer.service import digest
 
 SampleFactory = Callable[[Config, Team, Language], dict[str, Any]]
@@ -110,6 +113,20 @@ def template_problems(config: Config) -> list[str]:
                 problem = _render_problem(env, kind, language, factory, config, team)
                 if problem and problem not in problems:
                     problems.append(problem)
+    return problems + _notice_problems(env, config, teams)
+
+
+def _notice_problems(env: jinja2.Environment, config: Config, teams: tuple[Team, ...]
+                     ) -> list[str]:
+    """The privacy notice of every team in both languages (a template folder may replace it)."""
+    problems: list[str] = []
+    try:
+        defaults = load_default_questions(config.service.templates_dir)
+        for team, language in ((t, lang) for t in teams for lang in LANGUAGES):
+            questions = {kind: questions_for(team, kind, defaults) for kind in MEMBER_KINDS}
+            render_notice(env, config, team, language, questions)
+    except MailerError as exc:
+        problems.append(f"privacy notice: {exc}")
     return problems
 
 

@@ -52,6 +52,10 @@ def load_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> Digest
     records.update((r.id, r) for r in quarter_feedback(ctx.store, team.name, quarter))
     prompts = ctx.ledger.prompts(team=team.name, since=since - _LEDGER_MARGIN,
                                  until=until + _LEDGER_MARGIN)
+    # "n of m answered" counts everyone the quarter's feedback went to, not only this window.
+    known = {p.slot.key for p in prompts}
+    prompts += [p for p in ctx.ledger.prompts(team=team.name, kind="feedback")
+                if p.slot.period == quarter and p.slot.key not in known]
     addresses = {a for p in team.members for a in p.addresses}
     failures = [f for f in ctx.ledger.failures() if f.email in addresses]
     unsure = ctx.ledger.inbound_counts_for(team.name, since=since, until=until).get("review", 0)

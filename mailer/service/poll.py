@@ -11,6 +11,10 @@ Order per message, so that a crash anywhere loses nothing and duplicates nothing
 4. ``ledger.record_inbound``: from now on the message is handled;
 5. move it to the processed or quarantine folder. Receipts are sent after that, at most once.
 
+Anonymous feedback takes its own path (:func:`record_feedback`): no inbound row (its order and
+time would date the record), a keyed hash for dedup instead, and in step 5 the original is
+deleted (that UID only) instead of filed, so the mailbox keeps no copy with the sender on it.
+
 The last handled UID and the folder's UIDVALIDITY live in the ledger's state. When UIDVALIDITY
 changes, every message is read again and step 2 keeps it safe.
 
@@ -24,11 +28,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import make_msgid
 from functools import partial
@@ -38,12 +43,13 @@ from mailer.clock import Clock, utcnow
 from mailer.config.secrets import get_secret, imap_password
 from mailer.errors import MailboxAuthError, MailboxError, MailerError
 from mailer.inbound.decide import decide
-from mailer.inbound.decision import Decision, Receipt
+from mailer.inbound.decision import Decision, Folder, Receipt
 from mailer.inbound.imap import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
 from mailer.inbound.receipts import build_confirmation
 from mailer.outbound.smtp import Outgoing, batch_tls_context, send_messages
 from mailer.parse.replies import parse_reply, record_id
 from mailer.service.context import Context
+from mailer.storage.dedup import dedup_key, feedback_key
 
 log = logging.getLogger("mailer.service.poll")
 
@@ -105,7 +111,10 @@ def process_new(ctx: Context, inbox: Inbox, now_fn: Clock = utcnow) -> PollRepor
         chunk = envelopes[start:start + FETCH_CHUNK]
         moves = _handle_chunk(ctx, inbox, chunk, now_fn, report)
         for target, uids in moves.items():
-            inbox.move(uids, target)
+            if target == DELETE:
+                inbox.delete(uids)
+            else:
+                inbox.move(uids, target)
             done.update(uids)
         last = _advance(last, envelopes, done)
         ctx.ledger.put_state(f"imap.last_uid:{folder}", str(last))
@@ -145,7 +154,7 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
                   report: PollReport) -> dict[str, list[int]]:
     imap = ctx.config.imap
     folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder,
-               "review": imap.review_folder}
+               "review": imap.review_folder, "delete": DELETE}
     moves: dict[str, list[int]] = {folder: [] for folder in folders.values()}
     arrived = {e.uid: e.internaldate for e in chunk}
     small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
@@ -164,6 +173,9 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
             moves[folders[target]].append(fetched.uid)
     return {name: uids for name, uids in moves.items() if uids}
 
+
+#: The key of the messages to delete in a chunk's moves (never a folder name: it has a NUL).
+DELETE = "\0delete"
 
 #: Passes a message may fail with an unexpected error before it goes to quarantine.
 POISON_STRIKES = 3
@@ -218,7 +230,7 @@ def _guarded(step: Callable[[], str], report: PollReport,
 
 def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,
                    report: PollReport) -> str:
-    """Steps 2-4 for one message; returns "processed", "quarantine" or "review"."""
+    """Steps 2-4 for one message; returns "processed", "quarantine", "review" or "delete"."""
     reply = parse_reply(raw, received_at=received_at)
     prior = ctx.ledger.inbound_outcome(reply.key)
     if prior is not None:
@@ -227,9 +239,11 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
         return prior if prior in ("quarantine", "review") else "processed"
     decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
                       secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines)
+    if decision.answered_by is not None:
+        return record_feedback(ctx, reply.key, decision, report)
     carry_out(ctx, reply.key, decision, now)
     (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
-    if decision.record is not None:
+    if decision.record is not None:  # never feedback's: that took its own path above
         log.debug("text of %s: %r", decision.record.id[:12], decision.record.text)
     report.outcomes[decision.outcome] += 1
     if decision.receipt is not None:
@@ -251,6 +265,50 @@ def carry_out(ctx: Context, key: str, decision: Decision, now: datetime) -> None
         ctx.ledger.mark_failing(address, decision.reason, at=now)
     ctx.ledger.record_inbound(key, decision.outcome, at=now, detail=decision.reason,
                               team=decision.team or "", email=decision.email)
+
+
+def record_feedback(ctx: Context, message_key: str, decision: Decision,
+                    report: PollReport) -> Folder:
+    """Store one anonymous feedback reply; returns "delete" (the original goes, see below).
+
+    In this order, each step safe to repeat after a crash at any point:
+
+    1. the message's dedup value is ``HMAC(dedup key, message key)`` (:mod:`mailer.dedup`);
+       when the ledger has it as done, this is a second delivery or a rerun after step 5;
+    2. a person who has already answered this quarter is not stored again (each person counts
+       once towards ``min_respondents``); the receipt tells them so;
+    3. the ledger notes the dedup value with a new random record id (a rerun takes the id a
+       crashed run left there, so it finishes the same file instead of writing a second);
+    4. the record is written durably and the quarter's files swept
+       (:meth:`~mailer.store.RecordStore.write_anonymous`);
+    5. one transaction forgets the record id and notes that the person answered;
+    6. the caller deletes the original from the mailbox after the chunk.
+    """
+    assert decision.record is not None and decision.answered_by is not None
+    team, quarter, email = decision.answered_by
+    key = feedback_key(dedup_key(ctx.config.service.data_dir), message_key)
+    seen = ctx.ledger.feedback_seen(key)
+    if seen is not None and seen.done:
+        report.duplicates += 1
+        log.info("a feedback reply was handled before: deleting the copy")
+        return "delete"
+    if seen is None and ctx.ledger.has_answered(team, quarter, email):
+        ctx.ledger.finish_feedback(key, quarter, None)
+        report.outcomes["feedback not counted twice"] += 1
+        log.info("1 feedback reply not recorded: its sender had answered this quarter already")
+        if decision.receipt is not None:
+            report.receipts.append(replace(decision.receipt, record=None, refused=True))
+        return "delete"
+    record_id = seen.record_id if seen is not None and seen.record_id else secrets.token_hex(20)
+    if seen is None:
+        ctx.ledger.begin_feedback(key, quarter, record_id)
+    ctx.store.write_anonymous(replace(decision.record, id=record_id))
+    ctx.ledger.finish_feedback(key, quarter, decision.answered_by)
+    log.info(decision.log_line())
+    report.outcomes["record"] += 1
+    if decision.receipt is not None:
+        report.receipts.append(decision.receipt)
+    return "delete"
 
 
 def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) -> str:

@@ -32,10 +32,11 @@ from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.config.questions import questions_for
 from mailer.config.secrets import smtp_password
 from mailer.errors import AuthenticationError, DeliveryError, MailerError, SecretError
-from mailer.kinds import KINDS, noun, prompt_kind
+from mailer.kinds import KINDS, MEMBER_KINDS, noun, prompt_kind
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
+from mailer.outbound.notice import Notice, render_notice
 from mailer.outbound.schedule import Planned
 from mailer.parse.prompt_text import prompt_text_from_parts
 from mailer.service import digest
@@ -137,7 +138,22 @@ def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
         kind, team=team, person=person, questions=questions_for(team, kind, ctx.questions),
         due_at=planned.due_at, period=planned.slot.period, previous=previous,
         previous_period=previous_period)
+    if kind in MEMBER_KINDS and _first_prompt(ctx, team, person):
+        context["privacy_notice"] = privacy_notice(ctx, team, person.language)
     return compose.render(ctx.env, kind, person.language, context)
+
+
+def _first_prompt(ctx: Context, team: Team, person: Person) -> bool:
+    """Whether nothing has been sent to the person in this team yet (GDPR art. 13: the notice
+    comes when the data is first asked for)."""
+    sent = ctx.ledger.prompts(team=team.name, email=person.email)
+    return not any(p.state == "sent" for p in sent)
+
+
+def privacy_notice(ctx: Context, team: Team, language: str) -> Notice:
+    """The team's privacy notice in ``language``, from the config's real values."""
+    questions = {kind: questions_for(team, kind, ctx.questions) for kind in MEMBER_KINDS}
+    return render_notice(ctx.env, ctx.config, team, language, questions)
 
 
 def _message(ctx: Context, prompt: Prompt, planned: Planned, mail: RenderedMail,

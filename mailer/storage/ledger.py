@@ -12,7 +12,10 @@ It owns every fact that must survive a crash, apart from the reply records thems
   (:mod:`mailer.parse.prompt_text`), kept at send time so a reply to it can be read knowing
   which of its lines are the prompt's; personal data (a person's goals), so exported, forgotten
   and expired with the prompt;
-* ``state``: small key/value facts (last successful send and poll, IMAP UIDVALIDITY).
+* ``state``: small key/value facts (last successful send and poll, IMAP UIDVALIDITY);
+* ``feedback_seen`` and ``feedback_answered``: that a feedback message was handled (a keyed
+  hash) and that a person answered a quarter's feedback, kept so that nothing joins either to
+  the anonymous record (see :meth:`Ledger.finish_feedback`).
 
 WAL journal with ``synchronous=NORMAL``: a committed transaction survives ``kill -9`` of the
 process (only a power loss may drop the last ones). A new connection per call keeps the
@@ -28,6 +31,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, overload
@@ -91,6 +95,19 @@ CREATE TABLE IF NOT EXISTS prompt_lines (
     due_at     TEXT NOT NULL,
     lines      TEXT NOT NULL
 );
+-- Anonymous feedback (mailer.poller): WITHOUT ROWID, so rows lie in key order and no row
+-- number tells the order of arrival; no times; nothing shared with the record files.
+CREATE TABLE IF NOT EXISTS feedback_seen (
+    key       TEXT PRIMARY KEY,  -- HMAC of the message key (mailer.dedup)
+    quarter   TEXT NOT NULL,
+    record_id TEXT               -- set only while the record is being written
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feedback_answered (
+    team    TEXT NOT NULL,
+    quarter TEXT NOT NULL,
+    email   TEXT NOT NULL,
+    PRIMARY KEY (team, quarter, email)
+) WITHOUT ROWID;
 """
 
 
@@ -435,11 +452,52 @@ class Ledger:
     def put_state(self, key: str, value: str) -> None:
         self._query("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
+    # ------------------------------------------------------------------ anonymous feedback
+
+    def feedback_seen(self, key: str) -> FeedbackSeen | None:
+        """What the ledger knows of the feedback message with dedup value ``key``."""
+        rows = self._query("SELECT record_id FROM feedback_seen WHERE key = ?", (key,))
+        return FeedbackSeen(rows[0]["record_id"]) if rows else None
+
+    def begin_feedback(self, key: str, quarter: str, record_id: str) -> None:
+        """Before the record is written: the id it gets, so that a rerun after a crash writes
+        the same file instead of a second one. The only moment a message and a record meet."""
+        self._query("INSERT OR IGNORE INTO feedback_seen (key, quarter, record_id)"
+                    " VALUES (?,?,?)", (key, quarter, record_id))
+
+    def finish_feedback(self, key: str, quarter: str,
+                        answered_by: tuple[str, str, str] | None) -> None:
+        """After the record is on disk (or when it is refused): forget the record's id, note
+        that the person answered, in one transaction; then empty the WAL, whose frames would
+        otherwise keep the old row and the order of the changes."""
+        try:
+            with self._connect() as db:
+                db.execute("PRAGMA secure_delete = ON")  # overwrite the freed record id
+                db.execute("INSERT INTO feedback_seen (key, quarter, record_id) VALUES (?,?,NULL)"
+                           " ON CONFLICT(key) DO UPDATE SET record_id = NULL", (key, quarter))
+                if answered_by is not None:
+                    db.execute("INSERT OR IGNORE INTO feedback_answered (team, quarter, email)"
+                               " VALUES (?,?,?)", (*answered_by[:2], answered_by[2].lower()))
+            self._checkpoint()
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger update failed: {exc}") from exc
+
+    def has_answered(self, team: str, quarter: str, email: str) -> bool:
+        rows = self._query("SELECT 1 FROM feedback_answered WHERE team = ? AND quarter = ?"
+                           " AND email = ?", (team, quarter, email.lower()))
+        return bool(rows)
+
+    def answered_count(self, team: str, quarter: str) -> int:
+        rows = self._query("SELECT COUNT(*) AS n FROM feedback_answered WHERE team = ?"
+                           " AND quarter = ?", (team, quarter))
+        return int(rows[0]["n"])
+
     # ------------------------------------------------------------------ personal data, retention
 
     def person_rows(self, addresses: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Every row naming one of ``addresses``, per table: prompts, pauses, failures,
-        prompt_lines, inbound.
+        prompt_lines, inbound, feedback_answered (the quarters in which the person answered
+        feedback; never which answer).
 
         Rows match on their ``email`` (any case); inbound rows also when one of the addresses
         appears, as a whole address, in their ``detail``.
@@ -459,6 +517,11 @@ class Ledger:
                 db.execute("PRAGMA secure_delete = ON")  # overwrite, not just free, the pages
                 found = _person_rows(db, _lowered(addresses))
                 for table, rows in found.items():
+                    if table == "feedback_answered":  # WITHOUT ROWID: by its key
+                        db.executemany("DELETE FROM feedback_answered WHERE team = ? AND"
+                                       " quarter = ? AND email = ?",
+                                       [(r["team"], r["quarter"], r["email"]) for r in rows])
+                        continue
                     db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
                                    [(r["_rowid"],) for r in rows])
             self._checkpoint()
@@ -468,8 +531,11 @@ class Ledger:
 
     def delete_older_than(self, cutoff: datetime) -> dict[str, int]:
         """Retention: delete prompts due, pauses ended, address failures first seen and inbound
-        messages handled before ``cutoff``; counts per table. Times compare as instants."""
+        messages handled before ``cutoff``, and the feedback facts of quarters that ended
+        before it; counts per table. Times compare as instants."""
         at = _iso(cutoff.astimezone(UTC))
+        utc = cutoff.astimezone(UTC)
+        quarter = f"{utc.year:04d}-Q{(utc.month - 1) // 3 + 1}"  # earlier quarters end before it
         statements = {
             "prompts": ("DELETE FROM prompts WHERE julianday(due_at) < julianday(?)", at),
             "prompt_lines": ("DELETE FROM prompt_lines WHERE julianday(due_at) < julianday(?)",
@@ -477,6 +543,8 @@ class Ledger:
             "pauses": ("DELETE FROM pauses WHERE until < ?", _iso(cutoff.date())),
             "failures": ("DELETE FROM failures WHERE julianday(since) < julianday(?)", at),
             "inbound": ("DELETE FROM inbound WHERE julianday(processed_at) < julianday(?)", at),
+            "feedback_seen": ("DELETE FROM feedback_seen WHERE quarter < ?", quarter),
+            "feedback_answered": ("DELETE FROM feedback_answered WHERE quarter < ?", quarter),
         }
         try:
             with self._connect() as db:
@@ -500,12 +568,25 @@ class Ledger:
             db.close()
 
 
+@dataclass(frozen=True)
+class FeedbackSeen:
+    """A feedback message the poller has handled; ``record_id`` is set only while its record
+    is being written (a crash then leaves the id to finish with)."""
+
+    record_id: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.record_id is None
+
+
 def _lowered(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({a.strip().lower() for a in addresses if a.strip()}))
 
 
 def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, list[sqlite3.Row]]:
-    tables = ("prompts", "pauses", "failures", "prompt_lines", "inbound")
+    by_email = ("prompts", "pauses", "failures", "prompt_lines")
+    tables = (*by_email, "inbound", "feedback_answered")
     if not wanted:
         return {table: [] for table in tables}
     marks = ",".join("?" * len(wanted))
@@ -514,7 +595,7 @@ def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, l
             f"SELECT rowid AS _rowid, * FROM {table} WHERE lower(email) IN ({marks})"
             " ORDER BY rowid",
             wanted))
-        for table in tables[:-1]
+        for table in by_email
     }
     # instr, not LIKE: an address may hold % or _; the regex then checks whole addresses.
     mentions = " OR ".join("instr(lower(detail), ?) > 0" for _ in wanted)
@@ -522,6 +603,9 @@ def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, l
                       f" OR {mentions} ORDER BY processed_at, rowid", wanted * 2)
     found["inbound"] = [r for r in rows if (r["email"] or "").lower() in wanted
                         or _mentions(r["detail"] or "", wanted)]
+    found["feedback_answered"] = list(db.execute(
+        f"SELECT team, quarter, email FROM feedback_answered WHERE email IN ({marks})"
+        " ORDER BY team, quarter", wanted))
     return found
 
 
