@@ -34,6 +34,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 #: Lines shorter than this (normalised) are too common to be told apart from an answer
 #: ("Tack!", "Bra"): they only count as the prompt's next to other prompt lines.
 SHORT = 12
+_STORED_QUESTION = re.compile(r"^(\d{1,2})\. (.*)$")
 #: A piece of a prompt line at least this long is the prompt's (wrapped by a client).
 WRAPPED = 24
 
@@ -88,14 +89,15 @@ class PromptText:
 
     @classmethod
     def from_lines(cls, stored: Iterable[str]) -> PromptText:
-        """The inverse of :meth:`to_lines`."""
+        """The inverse of :meth:`to_lines`. Only a question has a full stop after its number:
+        a normalised line has no punctuation, though it may start with a digit ("1 f och ...")."""
         lines: set[str] = set()
         questions: list[tuple[str, int]] = []
         for line in stored:
-            number, text = _split_number(line)
-            norm = normalise_line(text)
-            if number is not None and re.match(r"^\d{1,2}\. ", line):
-                questions.append((norm, number))
+            question = _STORED_QUESTION.match(line)
+            norm = question[2] if question else line
+            if question:
+                questions.append((norm, int(question[1])))
             if norm:
                 lines.add(norm)
         return cls(frozenset(lines), tuple(questions))

@@ -236,8 +236,10 @@ def _items(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime, tally
     for prompt, planned in due:
         try:
             mail = content(ctx, planned, now)
-            if KINDS[prompt.slot.kind].answered:
+            if KINDS[prompt.slot.kind].answered and prompt.slot.kind != "feedback":
                 # Written before it is sent: a reply can only come after (prompt-aware reading).
+                # Not for anonymous feedback: a row per person in send order is one more thing
+                # to hold against the records (tests/service/linking_attack.py).
                 ctx.ledger.save_prompt_lines(
                     prompt, prompt_text_from_parts(mail.text, mail.html).to_lines())
             yield _message(ctx, prompt, planned, mail, clock())

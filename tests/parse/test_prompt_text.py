@@ -47,3 +47,9 @@ def test_an_answer_that_repeats_the_prompt_stays_an_answer() -> None:
     pasted = split_reply("Se nedan\n\nDina mål just nu:\n- Ship the billing migration\n",
                          prompt=said)
     assert pasted.new_text == "Se nedan"
+
+
+def test_a_stored_line_that_starts_with_a_digit_keeps_it() -> None:
+    """A wrapped notice line such as "1 f och intresseavvägningen" is no question."""
+    said = prompt_text_from_parts("1. Vad fungerar bra?\nartikel 6.\n1 f och intresseavvägningen\n")
+    assert PromptText.from_lines(said.to_lines()) == said
