@@ -29,9 +29,10 @@ from mailer.models import (
     WeeklySchedule,
 )
 
-TEAM_KEYS = ("name", "display_name", "manager", "members", "availability", "checkin", "review",
-             "feedback", "reflection", "digest", "meeting", "confirmations", "questions")
-MANAGER_KEYS = ("name", "email", "timezone", "language", "country", "away", "aliases")
+TEAM_KEYS = ("id", "name", "display_name", "manager", "members", "availability", "checkin",
+             "review", "feedback", "reflection", "digest", "meeting", "confirmations",
+             "questions")
+MANAGER_KEYS = ("id", "name", "email", "timezone", "language", "country", "away", "aliases")
 MEMBER_KEYS = (*MANAGER_KEYS, "goals")
 
 
@@ -40,11 +41,17 @@ def parse_teams(root: Reader, service: ServiceSettings) -> tuple[Team, ...]:
                           expect="at least one [[teams]] table with name, manager and members")
     teams = tuple(_team(r, service) for r in readers)
     seen: dict[str, str] = {}
+    ids: dict[str, str] = {}
     for r, team in zip(readers, teams, strict=True):
-        if team.name and team.name in seen:
+        same_name = bool(team.name and team.name in seen)
+        if same_name:
             r.add("name", f'team name "{team.name}" is already used by {seen[team.name]}; '
                           "team names must be unique")
         seen.setdefault(team.name, r.path)
+        if team.id and team.id in ids and not (same_name and team.id == team.name):
+            r.add("id", f'team id "{team.id}" is already used by {ids[team.id]}; each team '
+                        "needs its own (it names the team's history)")
+        ids.setdefault(team.id, r.path)
     return teams
 
 
@@ -53,6 +60,9 @@ def _team(r: Reader, service: ServiceSettings) -> Team:
     name = r.value("name", values.slug, "", required=True,
                    expect='a short slug of lowercase letters, digits and "-", e.g. "platform"')
     return Team(
+        # The id names the team's history (slot keys, ledger rows, record folders): keep it
+        # when renaming the team, and nothing is sent twice or filed apart.
+        id=r.value("id", values.slug, name, expect='the team\'s first name, e.g. "platform"'),
         name=name,
         display_name=r.text("display_name", "a display name such as \"Platform team\"", name),
         manager=_manager(r, service),
@@ -93,10 +103,14 @@ _WEEKLY_EXAMPLE = 'a table such as { day = "fri", time = "15:00" }'
 
 
 def _person(r: Reader, service: ServiceSettings) -> Person:
+    email = r.value("email", values.email, "", required=True,
+                    expect='an email address, e.g. "anna@example.com"')
     return Person(
+        # The id names the person's history (slot keys, records): keep the old address here
+        # when the email changes, and nothing is sent twice or filed apart.
+        id=r.text("id", 'the person\'s first address, e.g. "anna@example.com"', email).lower(),
         name=r.text("name", 'the person\'s name, e.g. "Anna Berg"', required=True),
-        email=r.value("email", values.email, "", required=True,
-                      expect='an email address, e.g. "anna@example.com"'),
+        email=email,
         timezone=r.value("timezone", values.time_zone, service.timezone),
         language=r.value("language", values.language, service.language),
         country=r.value("country", values.country, "SE"),
@@ -122,7 +136,10 @@ def _check_duplicates(readers: Sequence[Reader], members: Sequence[Person]) -> N
     """Every address (email and aliases) names one member of the team."""
     owner: dict[str, str] = {}
     for r, person in zip(readers, members, strict=True):
-        for key, address in [("email", person.email), *(("aliases", a) for a in person.aliases)]:
+        named = [("email", person.email), *(("aliases", a) for a in person.aliases)]
+        if person.id != person.email:
+            named.append(("id", person.id))
+        for key, address in named:
             if address and address in owner and owner[address] != r.path:
                 r.add(key, f'"{address}" is already used by {owner[address]}; each member needs '
                            "their own address")

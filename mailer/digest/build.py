@@ -67,7 +67,7 @@ def gather(
     feedback: list[Record] = []
     manager = team.manager.addresses
     for record in latest_replies(r for r in records
-                                 if r.team == team.name and r.received_at < as_of):
+                                 if r.team == team.id and r.received_at < as_of):
         if record.kind == "feedback":
             feedback.append(record)
         elif record.member is not None and record.member.lower() in manager:
@@ -84,10 +84,10 @@ def gather(
         anchors={p.email: f"p{i + 1}" for i, p in enumerate(team.members)},
         by_member={email: tuple(items) for email, items in by_member.items()},
         own=tuple(own), feedback=tuple(feedback),
-        prompts=tuple(sorted((p for p in prompts if p.slot.team == team.name and p.state == "sent"
+        prompts=tuple(sorted((p for p in prompts if p.slot.team == team.id and p.state == "sent"
                               and p.sent_at is not None and p.sent_at < as_of),
                              key=lambda p: (p.sent_at or p.due_at, p.slot.key))),
-        pauses=tuple(p for p in pauses if p.team == team.name),
+        pauses=tuple(p for p in pauses if p.team == team.id),
         failures=tuple(f for f in failures if f.email.lower() in addresses),
         min_respondents=max(3, min_respondents),
     )

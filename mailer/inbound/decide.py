@@ -73,17 +73,17 @@ def decide(
     if isinstance(match, str):
         return quarantine(reply, match)
     prompt, matched_by = match
-    team = config.team(prompt.slot.team)
+    team = config.team_by_id(prompt.slot.team)
     person = recipient(team, prompt.slot.email) if team else None
     if team is None or person is None:
         return quarantine(reply, "the prompt's team or person is no longer configured")
     if reply.from_address not in person.addresses:
         known = people_at(config, reply.from_address)
         return quarantine(reply, "reply to someone else's prompt" if known else "unknown sender",
-                          team=team.name)
+                          team=team.id)
     if prompt.slot.kind not in ANSWERED_KINDS:
         return quarantine(reply, f"reply to a {prompt.slot.kind}, which takes no answers",
-                          team=team.name)
+                          team=team.id)
     said = _said(prompt, prompt_lines)
     reply = with_prompt(reply, said)
     today = now.astimezone(person.timezone).date()
@@ -112,7 +112,7 @@ def _review(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | N
     named = person is not None and reply.from_address in person.addresses and not (
         isinstance(match, tuple) and match[0].slot.kind == "feedback")
     return Decision("review", "review", f"not sure a person wrote it ({reply.kind_reason})",
-                    team=team.name if team else None,
+                    team=team.id if team else None,
                     email=person.email if person is not None and named else None,
                     sender=reply.from_address)
 
@@ -148,7 +148,7 @@ def _new_record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team,
     if mapped.quoted_text:  # answers typed into the original (Outlook): nothing is lost
         text = "\n\n".join(part for part in (text.strip(), mapped.quoted_text) if part)
     record = Record(
-        id=reply.key, team=team.name, member=None if kind == "feedback" else person.email,
+        id=reply.key, team=team.id, member=None if kind == "feedback" else person.id,
         kind=kind, slot=prompt.slot.period, prompt_message_id=prompt.message_id,
         message_id=reply.message_id, received_at=reply.received_at, matched_by=matched_by,
         language=prompt.language, answers=mapped.answers, text=text,
@@ -180,9 +180,9 @@ def _recorded(reply: Reply, record: Record, reason: str, team: Team, person: Per
     the record, see :mod:`mailer.poller`) still knows the person."""
     effects = effects or _Effects()
     if record.member is None:
-        return Decision("record", "delete", reason, team=team.name, record=_anonymous(record),
-                        receipt=receipt, answered_by=(team.name, record.slot, person.email))
-    return Decision("record", "processed", reason, team=team.name, email=person.email,
+        return Decision("record", "delete", reason, team=team.id, record=_anonymous(record),
+                        receipt=receipt, answered_by=(team.id, record.slot, person.id))
+    return Decision("record", "processed", reason, team=team.id, email=person.email,
                     sender=reply.from_address, record=record,
                     pauses=effects.pauses, resume=effects.resume, skip_slot=effects.skip_slot,
                     skip_reason=effects.skip_reason, receipt=receipt)
@@ -202,12 +202,12 @@ class _Effects:
            today: date) -> _Effects:
         if command.problem is None and command.action == "pause" and command.until is not None:
             start = command.start or today  # "ledig v. 52" starts later: this slot is kept
-            pause = Pause(team.name, person.email, start, command.until, "command", now)
+            pause = Pause(team.id, person.email, start, command.until, "command", now)
             return cls(pauses=(pause,), skip_reason="pause command",
                        skip_slot=prompt.slot.key if prompt.state == "sent" and start <= today
                        else None)
         if command.action == "resume":
-            return cls(resume=((team.name, person.email, today),))
+            return cls(resume=((team.id, person.email, today),))
         if command.action == "skip":
             return cls(skip_reason="skip command",
                        skip_slot=prompt.slot.key if prompt.state == "sent" else None)
@@ -245,7 +245,7 @@ def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: Matched
     if not rest and not mapped.answers:
         receipt = _receipt(reply, team, person, prompt, command=command)
         detail = command.action + (f" ({command.problem})" if command.problem else "")
-        return Decision("command", "processed", detail, team=team.name, email=person.email,
+        return Decision("command", "processed", detail, team=team.id, email=person.email,
                         sender=reply.from_address, pauses=effects.pauses, resume=effects.resume,
                         skip_slot=effects.skip_slot, skip_reason=effects.skip_reason,
                         receipt=receipt)
@@ -275,7 +275,7 @@ def _receipt(reply: Reply, team: Team, person: Person, prompt: Prompt, *,
         return None
     labels = tuple((q.id, q.wording(prompt.language)) for q in asked)
     return Receipt(
-        to=reply.from_address, name=person.first_name, language=prompt.language, team=team.name,
+        to=reply.from_address, name=person.first_name, language=prompt.language, team=team.id,
         kind=prompt.slot.kind, subject=reply.subject, in_reply_to=reply.message_id,
         references=tuple(dict.fromkeys((*reply.references, *(
             [reply.message_id] if reply.message_id else [])))),

@@ -2,6 +2,7 @@
 
 An invalid config raises :class:`~mailer.errors.ConfigError` before this runs. Secrets are only
 checked for presence: password commands are not run (they may ask for a passphrase).
+``--online`` also signs in to IMAP and SMTP (:mod:`mailer.service.online`) and says what worked.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def secret_problems(config: Config) -> list[str]:
                                       config.smtp.password_command, "sending")
     problems += _password_problem("imap", config.imap.password_env,
                                   config.imap.password_command, "polling")
+    oauth2 = config.oauth2
+    if oauth2 is not None and oauth2.client_secret_env and not os.environ.get(
+            oauth2.client_secret_env):
+        problems.append(f"oauth2.client_secret_env: {oauth2.client_secret_env} is not set; "
+                        "sending and polling need it (the app's client secret Value): set it "
+                        "in the service's environment")
     return problems
 
 
@@ -73,9 +80,14 @@ def _password_problem(section: str, env: str | None, command: str | None, needed
 def file_problems(config: Config) -> list[str]:
     """Files and folders named by the config that do not exist or have the wrong kind."""
     problems: list[str] = []
+    oauth2 = config.oauth2
     named = (("service.templates_dir", config.service.templates_dir, True),
              ("smtp.ca_file", config.smtp.ca_file, False),
-             ("imap.ca_file", config.imap.ca_file, False))
+             ("imap.ca_file", config.imap.ca_file, False),
+             ("oauth2.service_account_file", oauth2.service_account_file if oauth2 else None,
+              False),
+             ("oauth2.client_certificate_file",
+              oauth2.client_certificate_file if oauth2 else None, False))
     for key, path, folder in named:
         if path is not None and not (path.is_dir() if folder else path.is_file()):
             problems.append(f"{key}: {path} is not {'a folder' if folder else 'a file'} "

@@ -34,13 +34,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 from functools import partial
 
 from mailer.addressing import domain_of
 from mailer.clock import Clock, utcnow
-from mailer.config.secrets import get_secret, imap_password
+from mailer.config.tokens import imap_login, smtp_login
 from mailer.errors import MailboxAuthError, MailboxError, MailerError
 from mailer.inbound.decide import decide
 from mailer.inbound.decision import Decision, Folder, Receipt
@@ -49,11 +49,13 @@ from mailer.inbound.receipts import build_confirmation
 from mailer.outbound.smtp import Outgoing, batch_tls_context, send_messages
 from mailer.parse.replies import parse_reply, record_id
 from mailer.service.context import Context
+from mailer.service.health import Health
 from mailer.storage.dedup import dedup_key, feedback_key
 
 log = logging.getLogger("mailer.service.poll")
 
-MAX_BACKOFF = 60.0
+#: The longest wait between two logins after failures (the service's 30-minute rule).
+MAX_BACKOFF = 30 * 60.0
 #: After a refused login: retrying every minute could get the account locked by the server
 #: (as SMTP's 535 stops a batch at once); 48 tries a day recover by themselves once fixed.
 AUTH_RETRY_SECONDS = 30 * 60.0
@@ -90,7 +92,7 @@ def poll_once(ctx: Context, now_fn: Clock = utcnow, *, inbox: Inbox | None = Non
     :raises MailboxError: the mailbox could not be reached or used.
     """
     own = inbox is None
-    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx.config.imap))
+    session = inbox or ImapInbox.open(ctx.config.imap, imap_login(ctx.config, ctx.tokens))
     try:
         return process_new(ctx, session, now_fn)
     finally:
@@ -219,7 +221,9 @@ def _guarded(step: Callable[[], str], report: PollReport,
         raise
     except MailerError as exc:
         report.errors += 1
-        log.error("a message could not be handled (left in the inbox): %s", exc)
+        # The environment's failure (a full disk) hits every message alike: one line a pass.
+        (log.error if report.errors == 1 else log.debug)(
+            "a message could not be handled (left in the inbox): %s", exc)
     except Exception as exc:
         report.errors += 1
         log.exception("a message could not be handled (left in the inbox)")
@@ -339,9 +343,7 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
                               ctx.env, ctx.config, r, now=now_fn(),
                               message_id=make_msgid("receipt", domain=domain)))
                  for n, r in enumerate(receipts)]
-        password = get_secret(smtp.password_env, command=smtp.password_command,
-                              what="the SMTP password") if smtp.username else None
-        outcomes = await send_messages(smtp, items, password=password,
+        outcomes = await send_messages(smtp, items, password=smtp_login(ctx.config, ctx.tokens),
                                        tls_context=batch_tls_context(smtp))
     except MailerError as exc:
         log.warning("receipts not sent: %s", exc)
@@ -356,13 +358,22 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
 
 
 class _Session:
-    """The worker thread's side: one IMAP session at a time, reconnecting with backoff."""
+    """The worker thread's side: one IMAP session at a time, reconnecting with backoff.
 
-    def __init__(self, ctx: Context, now_fn: Clock,
-                 on_report: Callable[[PollReport], object]) -> None:
-        self.ctx, self.now_fn, self.on_report = ctx, now_fn, on_report
+    Any failure, before or after the login (a dropped session, a full disk, an unwritable
+    ledger, a bug), waits before the next login: 1 s, doubling up to 30 minutes, and only a
+    pass that completes resets it. A refused login waits 30 minutes at once (a provider may
+    lock the mailbox). :class:`~mailer.service.health.Health` logs one line per change of
+    state with the count of failures, not one per attempt.
+    """
+
+    def __init__(self, ctx_fn: Callable[[], Context], now_fn: Clock,
+                 on_report: Callable[[PollReport], object], health: Health) -> None:
+        self.ctx_fn, self.now_fn, self.on_report, self.health = ctx_fn, now_fn, on_report, health
         self.stop = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
+        self.failures = 0
+        self.real_seconds: Callable[[float], float] = lambda seconds: seconds
 
     def wake(self) -> None:
         self.stop.set()
@@ -372,62 +383,81 @@ class _Session:
         os.close(self._wake_read)
         os.close(self._wake_write)
 
+    def _fail(self, detail: str, *, auth: bool = False) -> None:
+        self.failures += 1
+        wait = AUTH_RETRY_SECONDS if auth else min(2.0 ** (self.failures - 1), MAX_BACKOFF)
+        now = self.now_fn()
+        self.health.problem("imap", now, detail, auth=auth,
+                            next_try=now + timedelta(seconds=wait))
+        self.stop.wait(self.real_seconds(wait))
+
     def run(self) -> None:
-        backoff = 1.0
         while not self.stop.is_set():
+            ctx = self.ctx_fn()
             try:
-                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx.config.imap))
+                inbox = ImapInbox.open(ctx.config.imap, imap_login(ctx.config, ctx.tokens))
             except MailboxAuthError as exc:
-                log.error(
-                    "%s; fix the IMAP password (imap.password_env); next try in %.0f min",
-                    exc,
-                    AUTH_RETRY_SECONDS / 60,
-                )
-                self.stop.wait(AUTH_RETRY_SECONDS)
+                fix = ("the app's access to the mailbox (docs/providers.md)"
+                       if ctx.config.imap.auth == "oauth2"
+                       else "the IMAP password (imap.password_env)")
+                self._fail(f"{exc}; check {fix}", auth=True)
                 continue
-            except MailboxError as exc:
-                log.warning("%s; retrying in %.0f s", exc, backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            except MailerError as exc:
+                self._fail(str(exc))
                 continue
             try:
-                backoff = 1.0
                 self._serve(inbox)
-            except MailboxError as exc:
-                log.warning("IMAP session ended: %s; reconnecting in %.0f s", exc, backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-            except Exception:
-                log.exception("the poller failed; restarting in %.0f s", backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            except MailerError as exc:
+                self._fail(f"IMAP session ended: {exc}")
+            except Exception as exc:  # the job boundary: log, back off, go on
+                if self.failures == 0:  # the traceback once; the state change says the rest
+                    log.exception("the poller failed")
+                self._fail(f"the poller failed: {type(exc).__name__}: {exc}")
             finally:
                 inbox.close()
 
     def _serve(self, inbox: Inbox) -> None:
-        poll_seconds = float(self.ctx.config.imap.poll_seconds)
         while not self.stop.is_set():
-            self.on_report(process_new(self.ctx, inbox, self.now_fn))
+            ctx = self.ctx_fn()  # a reloaded config applies from the next pass
+            report = process_new(ctx, inbox, self.now_fn)
+            self.on_report(report)  # the receipts of the messages that went through
+            if report.errors:  # e.g. a full disk: waiting is better than trying again now
+                raise MailerError(f"{report.errors} message(s) could not be handled "
+                                  "(left in the inbox)")
+            self.failures = 0
+            self.health.ok("imap", self.now_fn())
             if self.stop.is_set():
                 return
             # With IDLE, the wait ends when the server reports news; re-IDLE before the
             # 29-minute limit (RFC 2177). Without it, poll every imap.poll_seconds.
+            poll_seconds = float(ctx.config.imap.poll_seconds)
             timeout = IDLE_MAX_SECONDS if inbox.idle_supported else poll_seconds
             inbox.wait(timeout, wake_fd=self._wake_read)
 
 
-async def poll_forever(ctx: Context, stop_event: asyncio.Event, *, now_fn: Clock = utcnow) -> None:
-    """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop."""
+async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
+                       now_fn: Clock = utcnow, health: Health | None = None,
+                       context_fn: Callable[[], Context] | None = None,
+                       speed: float = 1.0) -> None:
+    """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop.
+
+    :param context_fn: the current context (the service's, after a config reload).
+    :param speed: how much faster than real time ``now_fn`` runs (tests only): waits shrink.
+    """
     loop = asyncio.get_running_loop()
     reports: asyncio.Queue[PollReport] = asyncio.Queue()
-    session = _Session(ctx, now_fn, lambda r: loop.call_soon_threadsafe(reports.put_nowait, r))
+    current = context_fn or (lambda: ctx)
+    session = _Session(current, now_fn,
+                       lambda r: loop.call_soon_threadsafe(reports.put_nowait, r),
+                       health or Health(None, started_at=now_fn()))
+    session.real_seconds = lambda seconds: seconds / speed
     worker = asyncio.create_task(asyncio.to_thread(session.run))
 
     async def deliver() -> None:
         while True:
             report = await reports.get()
             try:
-                await send_receipts(ctx, report.receipts, now_fn)
+                await send_receipts(current(), report.receipts, now_fn)
             except Exception:
                 log.exception("receipts of one poll pass could not be sent")
 
@@ -438,7 +468,7 @@ async def poll_forever(ctx: Context, stop_event: asyncio.Event, *, now_fn: Clock
         session.wake()
         await worker
         while not reports.empty():
-            await send_receipts(ctx, reports.get_nowait().receipts, now_fn)
+            await send_receipts(current(), reports.get_nowait().receipts, now_fn)
         sender.cancel()
         session.close()
 

@@ -29,10 +29,10 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, overload
 
@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS prompts (
 CREATE INDEX IF NOT EXISTS prompts_email ON prompts (email, due_at);
 CREATE INDEX IF NOT EXISTS prompts_team ON prompts (team, kind, due_at);
 CREATE INDEX IF NOT EXISTS prompts_state ON prompts (state);
+CREATE INDEX IF NOT EXISTS prompts_team_sent ON prompts (team, state, sent_at);
 CREATE TABLE IF NOT EXISTS pauses (
     id         INTEGER PRIMARY KEY,
     team       TEXT NOT NULL,
@@ -85,6 +86,7 @@ CREATE TABLE IF NOT EXISTS inbound (
     processed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS inbound_outcome ON inbound (outcome, processed_at);
+CREATE INDEX IF NOT EXISTS inbound_team ON inbound (team, processed_at);
 CREATE TABLE IF NOT EXISTS state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -109,6 +111,17 @@ CREATE TABLE IF NOT EXISTS feedback_answered (
     PRIMARY KEY (team, quarter, email)
 ) WITHOUT ROWID;
 """
+
+#: Columns added to ``prompts`` after its first release, added to older ledgers at open:
+#: failed batches of a slot and when it may be tried again (mailer.schedule_retry).
+_ADDED_COLUMNS = (("retries", "INTEGER NOT NULL DEFAULT 0"), ("retry_at", "TEXT"))
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(prompts)")}
+    for name, definition in _ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE prompts ADD COLUMN {name} {definition}")
 
 
 @overload
@@ -138,6 +151,8 @@ def _row_to_prompt(row: sqlite3.Row) -> Prompt:
         sent_at=_dt(row["sent_at"]),
         last_error=row["last_error"],
         skip_reason=row["skip_reason"],
+        retries=row["retries"] if "retries" in row.keys() else 0,
+        retry_at=_dt(row["retry_at"]) if "retry_at" in row.keys() else None,
     )
 
 
@@ -162,8 +177,33 @@ class Ledger:
                 os.close(fd)
             with self._connect() as db:
                 db.executescript(SCHEMA)
+            with self._connect() as db:
+                _migrate(db)
         except (OSError, sqlite3.Error) as exc:
             raise RecordError(f"cannot open the ledger {path}: {exc}") from exc
+
+    @classmethod
+    def reader(cls, path: Path) -> Ledger | None:
+        """The ledger at ``path`` for reading only, or None when there is none yet.
+
+        SQLite's ``mode=ro``: nothing is created or written, so it works beside the running
+        service and on a full disk. A WAL reader needs the ``-shm`` file; when there is none
+        and it cannot be made (a full disk, the service stopped), it reads with
+        ``immutable=1``: the main file only, which the last clean shutdown brought up to date.
+        """
+        if not path.is_file():
+            return None
+        ledger = cls.__new__(cls)
+        ledger.path = path
+        ledger._uri = f"file:{path}?mode=ro"
+        try:
+            ledger._query("SELECT 1 FROM prompts LIMIT 1")
+        except RecordError:
+            ledger._uri = f"file:{path}?immutable=1"
+        return ledger
+
+    #: The read-only URI of a :meth:`reader`; None for the service's own ledger.
+    _uri: str | None = None
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> Ledger:
@@ -173,6 +213,10 @@ class Ledger:
     _held: sqlite3.Connection | None = None
 
     def _open(self) -> sqlite3.Connection:
+        if self._uri is not None:
+            db = sqlite3.connect(self._uri, uri=True, timeout=30, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            return db
         old_umask = os.umask(0o077)  # WAL and shm files must be private too
         try:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -187,7 +231,7 @@ class Ledger:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = self._held or self._open()
         try:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN" if self._uri is not None else "BEGIN IMMEDIATE")
             yield db
             if db.in_transaction:  # executescript() commits on its own (schema creation)
                 db.execute("COMMIT")
@@ -280,6 +324,32 @@ class Ledger:
             params.append(team)
         return [_row_to_prompt(r) for r in self._query(sql + " ORDER BY due_at, slot_key", params)]
 
+    def defer(self, slot_keys: Iterable[str], *, now: datetime,
+              delay: Callable[[int], timedelta]) -> None:
+        """After a failed batch: each pending row waits ``delay(failures so far)`` to retry."""
+        keys = list(dict.fromkeys(slot_keys))
+        try:
+            with self._connect() as db:
+                for key in keys:
+                    row = db.execute("SELECT retries FROM prompts WHERE slot_key = ? AND"
+                                     " state IN ('due', 'sending')", (key,)).fetchone()
+                    if row is not None:
+                        failures = row["retries"] + 1
+                        at = (now + delay(failures)).astimezone(UTC)
+                        db.execute("UPDATE prompts SET retries = ?, retry_at = ?"
+                                   " WHERE slot_key = ?", (failures, _iso(at), key))
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger update failed: {exc}") from exc
+
+    def in_state(self, state: PromptState, *, since: datetime | None = None) -> list[Prompt]:
+        """Prompts in ``state`` (due at or after ``since``), oldest first."""
+        sql, params = "SELECT * FROM prompts WHERE state = ?", [str(state)]
+        if since is not None:
+            sql += " AND due_at >= ?"
+            params.append(_iso(since.astimezone(UTC)))
+        return [_row_to_prompt(r) for r in self._query(sql + " ORDER BY due_at, slot_key",
+                                                        params)]
+
     def set_state(
         self,
         slot_key: str,
@@ -334,6 +404,22 @@ class Ledger:
             (email.lower(), _iso(since.astimezone(UTC))),
         )
         return _row_to_prompt(rows[0]) if rows else None
+
+    def sent_count_since(self, since: datetime) -> int:
+        """How many prompts were delivered since ``since`` (a provider's daily cap counts them).
+
+        ``julianday`` compares the instants: ``sent_at`` keeps the offset it was written with.
+        """
+        rows = self._query("SELECT COUNT(*) AS n FROM prompts WHERE state = 'sent'"
+                           " AND julianday(sent_at) >= julianday(?)", (_iso(since),))
+        return int(rows[0]["n"])
+
+    def sent_as(self, slot: Slot) -> list[Prompt]:
+        """Rows sent for the same person, kind and period as ``slot``, under any team id."""
+        rows = self._query(
+            "SELECT * FROM prompts WHERE email = ? AND kind = ? AND period = ? AND state = 'sent'",
+            (slot.email, slot.kind, slot.period))
+        return [_row_to_prompt(r) for r in rows]
 
     def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
         """When the team's most recent prompt (of ``kind``) was delivered."""

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from mailer.config import load as config_module
+from mailer.config import providers
 from mailer.config.load import load_config, parse_config
 from mailer.config.sections import PRIVACY_KEYS
 from mailer.errors import ConfigError
@@ -543,7 +544,7 @@ def test_min_respondents_defaults_to_five_and_privacy_is_optional() -> None:
 def test_example_config_documents_every_key() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     keys = {*config_module._SERVICE_KEYS, *config_module._SMTP_KEYS, *config_module._IMAP_KEYS,
-            *config_module._TEAM_KEYS, *config_module._MEMBER_KEYS, *PRIVACY_KEYS,
+            *config_module._TEAM_KEYS, *config_module._MEMBER_KEYS, *PRIVACY_KEYS, *providers.OAUTH2_KEYS,
             "min_respondents", "months",
             "brief_minutes_before", "on", "days", "day", "time", "from", "to"}
     undocumented = sorted(k for k in keys
