@@ -255,6 +255,8 @@ class ImapSettings:
     trusted_authserv_id: str | None = None
     timeout: float = 60.0
     auth: Auth = "password"
+    #: Where mail goes that the service is not sure a person wrote (no record, no receipt).
+    review_folder: str = "Checkins/Review"
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,8 @@ class AddressFailure:
 
 
 MatchedBy = Literal["in_reply_to", "references", "token", "sender"]
-AnswerValue = str | int
+#: Text, or a scale number: whole, or a half for an answer between two ("3-4" is 3.5).
+AnswerValue = str | int | float
 
 
 @dataclass(frozen=True)
@@ -406,9 +409,10 @@ class Record:
     def answer(self, question_id: str) -> AnswerValue | None:
         return self.answers.get(question_id)
 
-    def score(self, question_id: str = "mood") -> int | None:
+    def score(self, question_id: str = "mood") -> float | None:
+        """The scale answer (3, or 3.5 for "3-4"), or None when it is text or missing."""
         value = self.answers.get(question_id)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def member_dirname(email: str) -> str:

@@ -7,11 +7,15 @@ import asyncio
 import json
 import signal
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer.cli.options import config_of
 from mailer.config.questions import load_default_questions
+from mailer.errors import ConfigError
+from mailer.models import Question
+from mailer.parse.prompt_text import PromptText, asked_in, prompt_text_of
 from mailer.parse.replies import parse_file
 from mailer.service.context import Context, open_context
 from mailer.service.poll import poll_and_answer, poll_forever
@@ -35,6 +39,8 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_argument("--json", action="store_true", help="JSON lines (the default output)")
     sub.add_argument("--as", dest="as_kind", choices=("eml", "text", "html"),
                      help="input kind (default: from the extension)")
+    sub.add_argument("--prompt", type=Path, metavar="PROMPT.eml",
+                     help="the prompt the replies answer, as sent: its lines are quoted material")
     sub.set_defaults(run=parse_reply)
 
 
@@ -58,8 +64,17 @@ async def _until_signal(ctx: Context) -> None:
 
 
 def parse_reply(args: argparse.Namespace) -> int:
-    """``mailer parse-reply [--json] [--as eml|text|html] FILE...``: one JSON line per file."""
-    questions = load_default_questions()["checkin"]
+    """``mailer parse-reply [--json] [--as eml|text|html] [--prompt PROMPT.eml] FILE...``: one
+    JSON object per file and line, in the schema of the README ("Reading replies by hand")."""
+    sets = load_default_questions()
+    questions: Sequence[Question] = sets["checkin"]
+    prompt: PromptText | None = None
+    if args.prompt is not None:
+        try:
+            prompt = prompt_text_of(args.prompt.read_bytes())
+        except OSError as exc:
+            raise ConfigError(f"--prompt {args.prompt}: {exc.strerror or exc}") from exc
+        questions = asked_in(prompt, sets)
     status = 0
     for path in args.files:
         try:
@@ -69,7 +84,7 @@ def parse_reply(args: argparse.Namespace) -> int:
             status = 1
             continue
         result = parse_file(data, as_kind=args.as_kind or _kind_of(path), questions=questions,
-                            received_at=datetime.now(UTC))
+                            received_at=datetime.now(UTC), prompt=prompt)
         print(json.dumps({"file": str(path), **result}, ensure_ascii=False))
     sys.stdout.flush()
     return status

@@ -33,8 +33,8 @@ SERVER_KEYS = ("host", "port", "security", "username", "password_env", "password
                "ca_file", "timeout", "auth")
 SMTP_KEYS = (*SERVER_KEYS, "from", "max_connections", "max_attempts", "plus_tokens", "provider",
              "max_per_minute", "max_per_day")
-IMAP_KEYS = (*SERVER_KEYS, "folder", "processed_folder", "quarantine_folder", "poll_seconds",
-             "max_message_bytes", "trusted_authserv_id")
+IMAP_KEYS = (*SERVER_KEYS, "folder", "processed_folder", "quarantine_folder", "review_folder",
+             "poll_seconds", "max_message_bytes", "trusted_authserv_id")
 _DEFAULT_PORTS = {"smtp": {"starttls": 587, "tls": 465, "none": 25},
                   "imap": {"starttls": 143, "tls": 993, "none": 143}}
 
@@ -192,6 +192,7 @@ def parse_imap(r: Reader, base_dir: Path | None) -> ImapSettings:
         folder=r.text("folder", folder, "INBOX"),
         processed_folder=r.text("processed_folder", folder, "Checkins/Processed"),
         quarantine_folder=r.text("quarantine_folder", folder, "Checkins/Quarantine"),
+        review_folder=r.text("review_folder", folder, "Checkins/Review"),
         poll_seconds=r.integer("poll_seconds", 60, 5, 86400),
         max_message_bytes=r.integer("max_message_bytes", 10 * 1024 * 1024, 1024),
         trusted_authserv_id=r.optional_text(

@@ -117,6 +117,7 @@ def build_digest(
     week: str,
     now: datetime,
     min_respondents: int | None = None,
+    unsure: int = 0,
 ) -> Digest:
     """The digest of ``team`` for the ISO ``week`` as it stands at ``now``.
 
@@ -124,6 +125,8 @@ def build_digest(
     :param prompts: the team's ledger rows of the same window, any kind and state.
     :param min_respondents: leadership feedback is shown from this many answers; default
         the team's ``feedback.min_respondents``, else 5; never below 3.
+    :param unsure: messages of the week the service was not sure a person wrote (the ledger's
+        "review" outcomes), named at the end so the manager can look at them.
     :raises ValueError: ``week`` is not an ISO week.
     """
     facts = gather(team, records, prompts, pauses, failures, week=week, now=now,
@@ -140,5 +143,5 @@ def build_digest(
         team=team.name, team_name=team.display_name, manager=team.manager.name, week=week,
         start=facts.start.date(), end=facts.start.date() + timedelta(days=6), as_of=facts.as_of,
         next_meeting=meeting, attention=attention, pulse=pulse, people=people,
-        follow_up=follow_up, feedback=feedback, next_steps=steps,
+        follow_up=follow_up, feedback=feedback, next_steps=steps, unsure=unsure,
     )

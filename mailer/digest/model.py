@@ -52,7 +52,7 @@ class Attention:
     anchor: str  # the person's section in the HTML part
     since: date
     until: date | None = None  # pauses
-    score: int | None = None  # low mood / drop: the latest score
+    score: float | None = None  # low mood / drop: the latest score (3.5 for "3-4")
     average: float | None = None  # drop: the person's own average of the 4 weeks before
     count: int = 0  # quiet: unanswered prompts; repeated obstacle: check-ins in a row
     reason: str = ""  # pause: "command" | "out_of_office"; bounce: the server's words
@@ -67,7 +67,7 @@ class MoodLine:
     anchor: str
     weeks: tuple[float | None, ...]  # mean score per week, oldest first
     sparkline: str
-    latest: int | None  # the latest score this week
+    latest: float | None  # the latest score this week
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ class NextStep:
     weeks: int = 0
     topic: str = ""
     on: date | None = None  # the next team meeting
-    score: int | None = None
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,8 @@ class Digest:
     follow_up: FollowUp
     feedback: FeedbackSummary | None
     next_steps: tuple[NextStep, ...]
+    #: Messages of the week the service was not sure a person wrote (left for review).
+    unsure: int = 0
 
 
 # --------------------------------------------------------------------------- ISO weeks

@@ -62,7 +62,7 @@ def _checkins(facts: Facts, email: str) -> list[Record]:
     return [r for r in facts.by_member.get(email, ()) if r.kind == "checkin"]
 
 
-def _scored(records: Sequence[Record]) -> list[tuple[Record, int]]:
+def _scored(records: Sequence[Record]) -> list[tuple[Record, float]]:
     return [(r, s) for r in records if (s := r.score("mood")) is not None]
 
 
@@ -233,8 +233,8 @@ def pulse(facts: Facts) -> Pulse:
 
 
 def _mood_line(facts: Facts, person: Person, first: date) -> MoodLine:
-    buckets: list[list[int]] = [[] for _ in range(SPARK_WEEKS)]
-    latest: int | None = None
+    buckets: list[list[float]] = [[] for _ in range(SPARK_WEEKS)]
+    latest: float | None = None
     for record, score in _scored(_checkins(facts, person.email)):
         index = (facts.day(record.received_at) - first).days // 7
         if 0 <= index < SPARK_WEEKS:

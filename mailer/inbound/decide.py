@@ -17,14 +17,22 @@ The rules, in order:
    plus-address), else the sender's latest prompt within 7 days;
 4. the sender must be the prompt's recipient (any of their configured addresses), and DMARC
    must not have failed at ``imap.trusted_authserv_id``; otherwise quarantine;
-5. a command on the first line acts (pause, resume, skip); anything else is a record. Text
-   below a command is recorded too (never lose an answer), unless it is only a courtesy
-   ("Tack!", "God jul!"): see :func:`_command` for how the two go together.
+5. a command at the start of the first line acts (pause, resume, skip), also inside a
+   sentence ("Skip this week please, I'm at a conference": the rest is its reason); anything
+   else is a record. Text below a command is recorded too (never lose an answer), unless it
+   is only a courtesy ("Tack!", "God jul!"): see :func:`_command` for how the two go together;
+6. mail that may or may not come from a machine (``kind == "unsure"``, see
+   :mod:`mailer.parse.machine`) gets no record and no receipt: it goes to the review folder
+   for a person to look at, and counts in ``mailer status`` and the digest.
+
+A reply is read knowing what its prompt said when the ledger kept the prompt's lines at send
+time (``prompt_lines``): those lines are quoted material wherever the client put them
+(:mod:`mailer.parse.prompt_text`); for older prompts the quoting rules alone apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -34,21 +42,21 @@ from mailer.inbound.decision import Decision, Held, Receipt, quarantine
 from mailer.inbound.matching import Lookups, match_prompt, people_at, recipient
 from mailer.kinds import ANSWERED_KINDS
 from mailer.models import Config, MatchedBy, Pause, Person, Prompt, Question, Record, Team
-from mailer.parse.answers import (
-    KEPT_AS_TEXT,
-    Command,
-    Mapped,
-    after_command,
-    map_answers,
-    parse_command,
-)
-from mailer.parse.replies import Reply
+from mailer.parse.answers import KEPT_AS_TEXT, Mapped, map_answers
+from mailer.parse.commands import Command, after_command, parse_command
+from mailer.parse.prompt_text import PromptText
+from mailer.parse.replies import Reply, with_prompt
 from mailer.storage.records import quarter_start
+
+__all__ = ["Decision", "Held", "Lookups", "PromptLines", "Receipt", "decide"]
+
+#: The lines the ledger kept of a prompt when it was sent, by its Message-ID (None: none kept).
+PromptLines = Callable[[str], Sequence[str] | None]
 
 
 def decide(
     reply: Reply, *, config: Config, questions: QuestionSet, lookups: Lookups,
-    secret: bytes | None, now: datetime,
+    secret: bytes | None, now: datetime, prompt_lines: PromptLines | None = None,
 ) -> Decision:
     """The decision for one message (see the module docstring for the rules)."""
     trusted = config.imap.trusted_authserv_id
@@ -59,6 +67,8 @@ def decide(
         return auto_reply(reply, config=config, lookups=lookups, secret=secret, now=now)
     if reply.kind == "bounce":
         return bounce(reply, config)
+    if reply.kind == "unsure":
+        return _review(reply, config=config, lookups=lookups, secret=secret, now=now)
     match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now)
     if isinstance(match, str):
         return quarantine(reply, match)
@@ -74,11 +84,37 @@ def decide(
     if prompt.slot.kind not in ANSWERED_KINDS:
         return quarantine(reply, f"reply to a {prompt.slot.kind}, which takes no answers",
                           team=team.id)
+    said = _said(prompt, prompt_lines)
+    reply = with_prompt(reply, said)
     today = now.astimezone(person.timezone).date()
     command = parse_command(reply.text, today=today)
     if command is not None:
-        return _command(reply, command, prompt, matched_by, team, person, questions, now, today)
-    return _record(reply, prompt, matched_by, team, person, questions)
+        return _command(reply, command, prompt, matched_by, team, person, questions, now, today,
+                        said)
+    return _record(reply, prompt, matched_by, team, person, questions, said)
+
+
+def _said(prompt: Prompt, prompt_lines: PromptLines | None) -> PromptText | None:
+    """What the prompt said, when the ledger kept its lines."""
+    lines = prompt_lines(prompt.message_id) if prompt_lines is not None else None
+    return PromptText.from_lines(lines) if lines else None
+
+
+def _review(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | None,
+            now: datetime) -> Decision:
+    """Not sure a person wrote it: no record and no receipt; the message goes to the review
+    folder, counted for the team of the prompt it answers (the person only when verified,
+    and never for anonymous feedback)."""
+    match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now)
+    team = config.team(match[0].slot.team) if not isinstance(match, str) else None
+    person = recipient(team, match[0].slot.email) if team and not isinstance(match, str) \
+        else None
+    named = person is not None and reply.from_address in person.addresses and not (
+        isinstance(match, tuple) and match[0].slot.kind == "feedback")
+    return Decision("review", "review", f"not sure a person wrote it ({reply.kind_reason})",
+                    team=team.id if team else None,
+                    email=person.email if person is not None and named else None,
+                    sender=reply.from_address)
 
 
 
@@ -89,9 +125,9 @@ def decide(
 
 
 def _record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team, person: Person,
-            defaults: QuestionSet) -> Decision:
+            defaults: QuestionSet, said: PromptText | None) -> Decision:
     asked = _asked(team, prompt, defaults)
-    mapped = map_answers(reply.text, reply.segments, asked)
+    mapped = map_answers(reply.text, reply.segments, asked, prompt=said)
     record = _new_record(reply, prompt, matched_by, team, person, reply.text, mapped)
     receipt = _receipt(reply, team, person, prompt, record=record, asked=asked)
     return _recorded(reply, record, f"{prompt.slot.kind} reply", team, person, receipt)
@@ -165,9 +201,11 @@ class _Effects:
     def of(cls, command: Command, prompt: Prompt, team: Team, person: Person, now: datetime,
            today: date) -> _Effects:
         if command.problem is None and command.action == "pause" and command.until is not None:
-            pause = Pause(team.id, person.email, today, command.until, "command", now)
+            start = command.start or today  # "ledig v. 52" starts later: this slot is kept
+            pause = Pause(team.id, person.email, start, command.until, "command", now)
             return cls(pauses=(pause,), skip_reason="pause command",
-                       skip_slot=prompt.slot.key if prompt.state == "sent" else None)
+                       skip_slot=prompt.slot.key if prompt.state == "sent" and start <= today
+                       else None)
         if command.action == "resume":
             return cls(resume=((team.id, person.email, today),))
         if command.action == "skip":
@@ -183,7 +221,8 @@ _HELD_NOTE = {
 
 
 def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: MatchedBy, team: Team,
-             person: Person, defaults: QuestionSet, now: datetime, today: date) -> Decision:
+             person: Person, defaults: QuestionSet, now: datetime, today: date,
+             said: PromptText | None) -> Decision:
     """Carry out a command, and record what is written below it (never lose an answer).
 
     The rest of the reply is mapped and recorded with the rules of any reply (it answers the
@@ -198,11 +237,11 @@ def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: Matched
       the person, and doing it with the anonymous record (same message, same moment) would tie
       the two together. The receipt asks for the command in a reply of its own.
     """
-    rest, segments = after_command(reply.text, reply.segments)
+    rest, segments = after_command(reply.text, reply.segments, command.reason)
     effects = _Effects.of(command, prompt, team, person, now, today)
     asked = _asked(team, prompt, defaults)
     # Answers typed into an Outlook original count as a rest too, though nothing else is new.
-    mapped = map_answers(rest, segments, asked)
+    mapped = map_answers(rest, segments, asked, prompt=said)
     if not rest and not mapped.answers:
         receipt = _receipt(reply, team, person, prompt, command=command)
         detail = command.action + (f" ({command.problem})" if command.problem else "")

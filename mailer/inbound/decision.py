@@ -12,13 +12,16 @@ from datetime import date
 from typing import Literal
 
 from mailer.models import Pause, Record
-from mailer.parse.answers import Command
+from mailer.parse.commands import Command
 from mailer.parse.replies import Reply
 
-#: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
-Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command"]
-#: Where the original goes: filed, quarantined, or deleted (anonymous feedback, once stored).
-Folder = Literal["processed", "quarantine", "delete"]
+#: The ledger's inbound outcomes (``mailer status`` counts "record", "quarantine" and "review":
+#: mail the service was not sure a person wrote).
+Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command",
+                  "review"]
+#: Where the original goes: filed, quarantined, left for review (not sure a person wrote it),
+#: or deleted (anonymous feedback, once stored).
+Folder = Literal["processed", "quarantine", "review", "delete"]
 #: Why a command in a reply that also carries answers was not carried out (see _command).
 Held = Literal["answered", "anonymous"]
 
@@ -72,6 +75,9 @@ class Decision:
             return "1 feedback reply recorded"
         if self.outcome == "quarantine":
             return f"quarantined message from {self.sender or 'an unknown sender'}: {self.reason}"
+        if self.outcome == "review":
+            return (f"message from {self.sender or 'an unknown sender'} left for review: "
+                    f"{self.reason}")
         who = self.email or (f"a member of {self.team}" if self.team else self.sender or "?")
         if self.outcome == "record":
             return f"recorded {self.reason} from {who}"

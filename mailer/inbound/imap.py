@@ -149,7 +149,8 @@ class ImapInbox:
                 self._mb.client.capabilities = tuple(data[-1].decode().upper().split())
             self.idle_supported = "IDLE" in self._mb.client.capabilities
             self._delimiter = self._hierarchy_delimiter()
-            for folder in (self._settings.processed_folder, self._settings.quarantine_folder):
+            for folder in (self._settings.processed_folder, self._settings.quarantine_folder,
+                           self._settings.review_folder):
                 if not self._mb.folder.exists(self._server_name(folder)):
                     self._mb.folder.create(self._server_name(folder))
             # Its own message: the server's words for a missing folder vary, the key does not.

@@ -21,7 +21,8 @@ from mailer.inbound.decision import Held, Receipt
 from mailer.models import Config, Record, Team
 from mailer.models import language as as_language
 from mailer.outbound.compose import babel_locale, build_message, format_date, render
-from mailer.parse.answers import KEPT_AS_TEXT, Command, ScaleIssue, read_scale
+from mailer.parse.answers import KEPT_AS_TEXT, ScaleIssue, read_scale
+from mailer.parse.commands import Command
 
 MAX_VALUE = 300  # characters of an answer shown in the receipt
 
@@ -146,7 +147,7 @@ def _command(command: Command | None, held: Held | None, language: str, locale: 
 
 def _problem(command: Command, language: str, locale: str, today: date) -> str:
     """Why a pause was refused, in the person's words (the command's own is English). The
-    example date is written as the person writes dates: :func:`mailer.parse.answers.parse_command`
+    example date is written as the person writes dates: :func:`mailer.parse.commands.parse_command`
     reads "7 januari 2027" and "January 7, 2027" alike."""
     words = _WORDS[language]
     if command.issue is None:

@@ -10,13 +10,10 @@ People answer in four shapes, tried in this order (the first that finds answers 
    a line and is followed by ":" or " - "; a scale label also by its number, "Energi 4");
 4. anything else is free text: kept whole, ``unstructured``, never split by guesswork.
 
-A scale answer is an int only when it says one number on the scale ("4", "4/5", "4 av 5",
-"4 of 5"); anything else (a range, "7", "4/10", "3,5") is kept as the text, with a problem.
-
-Reply commands (the first line only): ``pause until 2027-01-07`` / ``paus till 7 januari``,
-``pause 2 weeks`` / ``paus 2 veckor``, ``resume`` / ``återuppta``, ``skip`` / ``hoppa över``.
-What follows the command line is an answer like any other (:func:`after_command`) unless it is
-only a courtesy ("Tack!", "God jul!"); :mod:`mailer.inbound.decide` records it.
+A scale answer is a number when it says one number on the scale: strictly ("4", "4/5", "4 av
+5", "4 of 5", :func:`read_scale`), or as people write it ("ca 3", "Fyra, lite trött", "3-4" =
+3.5: :mod:`mailer.parse.scales`); anything else ("7", "4/10", "3,5") is kept as the text, with
+a problem. Reply commands live in :mod:`mailer.parse.commands`.
 """
 
 from __future__ import annotations
@@ -24,12 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
-from mailer.parse.classify import first_date
-from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
+from mailer.parse.numbered import numbered
+from mailer.parse.prompt_text import PromptText
+from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
 SCALE_LOW, SCALE_HIGH = 1, 5
 #: How a record's problem note about a scale answer ends ("mood: 7 is outside ...; kept as text").
@@ -63,10 +61,9 @@ class Mapped:
 
 # --------------------------------------------------------------------------- scale
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5,
-}
+# The strict reading takes a whole-answer number word, but not "en": alone it is as likely the
+# article as the number.
+_NUMBER_WORDS = {word: n for word, n in NUMBER_WORDS.items() if word != "en"}
 _SCALE_RE = re.compile(
     r"^\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?:(?:/|av|utav|of|out of)\s*(?P<d>\d+))?(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
@@ -145,13 +142,15 @@ def _quote(text: str) -> str:
 
 
 def map_answers(
-    new_text: str, segments: Sequence[SegmentLike], questions: Sequence[Question],
+    new_text: str, segments: Sequence[SegmentLike], questions: Sequence[Question], *,
+    prompt: PromptText | None = None,
 ) -> Mapped:
     """Answers per question id of ``questions``, and how they were found.
 
     Answers typed into an unquoted original under its question lines (:func:`_in_original`,
-    Outlook) are inline answers too; they only fill questions the new text left open."""
-    typed = _in_original(segments, questions)
+    Outlook) are inline answers too; they only fill questions the new text left open. With
+    the ``prompt`` known, only lines that are not the prompt's count as typed there."""
+    typed = _in_original(segments, questions, prompt)
     in_original = {qid: text for qid, (text, _) in typed.items()}
     if not new_text.strip():
         if in_original:
@@ -159,7 +158,7 @@ def map_answers(
         return Mapped(method="empty", problems=("the reply has no new text",))
     steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
         ("inline", lambda: _inline(segments, questions)),
-        ("numbered", lambda: _numbered(new_text, questions)),
+        ("numbered", lambda: numbered(new_text, questions)),
         ("labelled", lambda: _labelled(new_text, questions)),
     )
     for method, find in steps:  # the first way that finds answers wins; later ones never run
@@ -182,8 +181,12 @@ def _finish(raw: dict[str, str], questions: Sequence[Question], method: Method) 
             continue
         if by_id[qid].type == "scale":
             value, problem = parse_scale(text)
-            if value is not None:
-                answers[qid] = value
+            # People write "ca 3", "Fyra, lite trött", "3-4": read when the strict rule finds
+            # no value (mailer.parse.scales); still nothing -> text with the strict problem.
+            number = value if value is not None else loose_scale(
+                text, wordings=tuple(by_id[qid].text.values()))
+            if number is not None:
+                answers[qid] = number
                 continue
             problems.append(f"{qid}: {problem}{KEPT_AS_TEXT}")
         answers[qid] = text
@@ -195,28 +198,65 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+@lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
     """Lowercase letters and digits only, quote markers gone: for finding a question's
-    wording in a quote however the client wrapped or decorated it."""
-    text = re.sub(r"(?m)^[ \t]*(?:>[ \t]*)+", "", text)
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+    wording in a quote however the client wrapped or decorated it. Cached: every reply to a
+    prompt quotes the same lines."""
+    text = _QUOTE_MARKS.sub("", text)
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+_QUOTE_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]*)+")
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> dict[str, str]:
     """Answers written under the quoted questions: the new text after a quote segment belongs
-    to the last question that quote contains."""
+    to the last question that quote contains, when the quote ends there.
+
+    Text after a quote that goes on past its last question (the prompt's goals, sign-off and
+    footer: the whole prompt) is bottom-posted, not written under a question: alone it is
+    read like a top post (numbered, labelled or free text); after inline answers it answers
+    nothing (the record's text keeps it)."""
     wordings = [(n, q.id, _norm(text)) for n, q in enumerate(questions, 1)
                 for text in q.text.values()]
     current: str | None = None
     found: dict[str, str] = {}
     for segment in segments:
         if segment.kind == "quote":
-            current = _last_question(_norm(segment.text), wordings) or current
+            last = _last_question(_norm(segment.text), wordings)
+            if last is not None and not _ends_at_question(segment.text, last, questions):
+                if not found:
+                    return {}
+                current = None
+                continue
+            current = last or current
         elif segment.kind == "new" and current is not None and segment.text.strip():
             found[current] = (found.get(current, "") + "\n" + segment.text).strip()
         elif segment.kind in ("signature", "forward"):
             current = None
     return found
+
+
+#: Quoted lines a question may have under it before the quote counts as going on past it.
+_AFTER_QUESTION = 2
+
+
+def _ends_at_question(quoted: str, qid: str, questions: Sequence[Question]) -> bool:
+    """At most :data:`_AFTER_QUESTION` quoted lines follow the question's wording (which may
+    wrap over lines)."""
+    norms = [norm for norm in map(_norm, quoted.splitlines()) if norm]
+    full = " ".join(norms)
+    ends = [at + len(w) for q in questions if q.id == qid for t in q.text.values()
+            if (w := _norm(t)) and (at := full.rfind(w)) >= 0]
+    if not ends:
+        return True
+    end, start, after = max(ends), 0, 0
+    for norm in norms:
+        after += start >= end
+        start += len(norm) + 1
+    return after <= _AFTER_QUESTION
 
 
 def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str | None:
@@ -249,7 +289,8 @@ def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str
 
 #: Lines of our prompts' text after the questions (templates/*/{checkin,review,feedback}.txt.j2
 #: and the "-- " footer): where an answer typed under the last question ends.
-_GOALS_HEADINGS = frozenset({"dina mål just nu:", "your current goals:"})
+#: Compared without a colon: the HTML part's heading has none (Outlook quotes the HTML part).
+_GOALS_HEADINGS = frozenset({"dina mål just nu", "your current goals"})
 _SIGN_OFFS = frozenset({"tack!", "thank you,", "thanks!", "tack för att du är ärlig!",
                         "thank you for being honest,"})
 _NAME_LINE = re.compile(r"^[A-ZÅÄÖÉÜ][\w'.-]*(?:\s+[A-ZÅÄÖÉÜ][\w'.-]*){0,3}$")
@@ -257,8 +298,8 @@ _QUESTION_START = re.compile(r"^\s*(\d{1,2})\s*[.)]")
 _WRAP = 3  # a question line may be wrapped (or its number in a cell of its own): up to 3 lines
 
 
-def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question]
-                 ) -> dict[str, tuple[str, str]]:
+def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
+                 prompt: PromptText | None = None) -> dict[str, tuple[str, str]]:
     """Answers typed into an original quoted without ``>`` (Outlook cannot ``>``-quote):
     the lines under our numbered question line "N. <wording>" up to the next question line
     (for the last question, up to the goals heading, the sign-off or the ``-- `` footer of the
@@ -274,7 +315,11 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question]
             continue
         marks = _question_lines(lines, questions)
         for at, (start, end, number) in enumerate(marks):
-            stop = marks[at + 1][0] if at + 1 < len(marks) else _tail(lines, end)
+            stop = marks[at + 1][0] if at + 1 < len(marks) else len(lines)
+            if prompt is not None:  # the prompt's next line ends the answer
+                stop = next((j for j in range(end, stop) if prompt.has(lines[j])), stop)
+            elif at + 1 == len(marks):
+                stop = _tail(lines, end)
             answer = _tidy("\n".join(lines[end:stop]))
             qid = questions[number - 1].id
             if answer and qid not in found:
@@ -311,7 +356,7 @@ def _tail(lines: Sequence[str], at: int) -> int:
     with a name or nothing under it, the ``-- `` footer), or the end of ``lines``."""
     for i in range(at, len(lines)):
         line = " ".join(lines[i].split()).lower()
-        if line in _GOALS_HEADINGS or line == "--":
+        if line.rstrip(":") in _GOALS_HEADINGS or line == "--":
             return i
         if line in _SIGN_OFFS:
             below = next((lines[j].strip() for j in range(i + 1, len(lines))
@@ -328,24 +373,6 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
     used = set(used)
     kept = [f"{line}\n{text}" for qid, (text, line) in typed.items() if qid in used]
     return replace(mapped, quoted_text="\n\n".join(kept)) if kept else mapped
-
-
-_NUMBERED_RE = re.compile(r"^\s*(?:\*\*)?(\d{1,2})\s*[.):]\s*(?:\*\*)?\s*(.*)$")
-
-
-def _numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    current: str | None = None
-    last = 0
-    for line in text.splitlines():
-        match = _NUMBERED_RE.match(line)
-        number = int(match[1]) if match else 0
-        if match and last < number <= len(questions):
-            current, last = questions[number - 1].id, number
-            found[current] = match[2]
-        elif current is not None:
-            found[current] += "\n" + line
-    return found
 
 
 def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
@@ -377,136 +404,3 @@ def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
         elif current is not None:
             found[current.id] += "\n" + line
     return found
-
-
-# --------------------------------------------------------------------------- commands
-
-CommandAction = Literal["pause", "resume", "skip"]
-#: Why a recognised pause was not carried out, as data for the receipt's translation.
-CommandIssue = Literal["no_length", "in_the_past", "too_long"]
-
-
-@dataclass(frozen=True)
-class Command:
-    action: CommandAction
-    until: date | None = None  # last paused day (inclusive), for "pause"
-    problem: str | None = None  # set when the command was recognised but not understood
-    line: str = ""
-    issue: CommandIssue | None = None  # ``problem`` as data (it stays English for the ledger)
-    named: date | None = None  # the date a refused pause named ("in_the_past", "too_long")
-
-
-_UNITS = {
-    "day": 1, "days": 1, "dag": 1, "dagar": 1, "d": 1,
-    "week": 7, "weeks": 7, "vecka": 7, "veckor": 7, "v": 7, "w": 7,
-    "month": 30, "months": 30, "månad": 30, "månader": 30,
-}
-_PAUSE_RE = re.compile(r"^(?:pause|paus|pausa)\b\s*(?P<rest>.*)$", re.IGNORECASE)
-_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3})\s*(?P<unit>[a-zåäö]+)$",
-                              re.IGNORECASE)
-_PAUSE_UNTIL_RE = re.compile(r"^(?:until|till|tills|to|through|t\.?o\.?m\.?|till och med)\s+"
-                             r"(?:den\s+|the\s+)?(?P<date>.+)$", re.IGNORECASE)
-_RESUME_RE = re.compile(r"^(?:resume|unpause|återuppta|fortsätt|starta igen)$", re.IGNORECASE)
-_SKIP_RE = re.compile(r"^(?:skip|skip this( week| one)?|hoppa över|hoppa över( denna| den här)?"
-                      r"( vecka| gång)?|skippa)$", re.IGNORECASE)
-MAX_PAUSE = timedelta(days=366)
-
-
-def parse_command(text: str, *, today: date) -> Command | None:
-    """The command on the first non-empty line of ``text``, or None when it is no command."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    line = first.rstrip(".!").strip()
-    if _RESUME_RE.match(line):
-        return Command("resume", line=first)
-    if _SKIP_RE.match(line):
-        return Command("skip", line=first)
-    pause = _PAUSE_RE.match(line)
-    if pause is None:
-        return None
-    return _pause(pause["rest"].lstrip(": ").strip(), today, first)
-
-
-def _pause(rest: str, today: date, first: str) -> Command | None:
-    """A pause command; None when the words after "pause" are a sentence, not a command
-    ("Pausen i mötet var bra" is an answer)."""
-    until: date | None = None
-    length = _PAUSE_LENGTH_RE.match(rest)
-    until_match = _PAUSE_UNTIL_RE.match(rest)
-    if length and length["unit"].lower() in _UNITS:
-        until = today + timedelta(days=int(length["n"]) * _UNITS[length["unit"].lower()] - 1)
-    elif until_match:
-        until = first_date(until_match["date"], today=today)
-    elif rest and not length:
-        return None
-    if until is None:
-        return Command("pause", problem="no end date or length: write e.g. "
-                       "\"pause until 2027-01-07\" or \"pause 2 weeks\"", line=first,
-                       issue="no_length")
-    if until < today:
-        return Command("pause", problem=f"{until.isoformat()} is in the past", line=first,
-                       issue="in_the_past", named=until)
-    if until - today > MAX_PAUSE:
-        return Command("pause", problem="a pause can last at most a year", line=first,
-                       issue="too_long", named=until)
-    return Command("pause", until=until, line=first)
-
-
-# --------------------------------------------------------------------------- after a command
-
-
-@dataclass(frozen=True)
-class _Piece:
-    kind: str
-    text: str
-
-
-def after_command(text: str, segments: Sequence[SegmentLike]
-                  ) -> tuple[str, tuple[SegmentLike, ...]]:
-    """The reply without its command line: the rest of the new text, and the segments with
-    that line taken out of the first new segment (so that an inline answer under the last
-    quoted question never starts with "pause 2 weeks").  The rest is "" when it is only a
-    courtesy (see :func:`is_courtesy`)."""
-    lines = text.splitlines()
-    at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    rest = "\n".join(lines[at + 1:]).strip()
-    if is_courtesy(rest):
-        return "", tuple(segments)
-    pieces: list[SegmentLike] = []
-    cut = False
-    for segment in segments:
-        seg_lines = segment.text.splitlines()
-        first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
-        if not cut and segment.kind == "new" and first is not None:
-            cut = True
-            segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
-        pieces.append(segment)
-    return rest, tuple(pieces)
-
-
-# Well-wishes people put under a command ("paus till 7 januari\n\nGod jul!"): no answer to
-# anything. Thanks and valedictions come from the sign-off vocabulary of mailer.parse.extract.
-_WISH_RE = re.compile(
-    r"god jul|gott nytt år|god fortsättning|glad påsk|glad midsommar|trevlig (?:helg|sommar|"
-    r"semester|jul|påsk|midsommar)|ha (?:en )?(?:bra|fin|trevlig|skön|god) "
-    r"(?:helg|dag|vecka|sommar|jul|semester)|ha det (?:bra|gott|fint)|hej(?: då| så länge)?|"
-    r"vi ses|merry christmas|happy (?:christmas|new year|holidays|easter|friday|weekend)|"
-    r"season'?s greetings|have a (?:nice|good|great|lovely) (?:weekend|day|week|summer|"
-    r"holiday|holidays|christmas|vacation)|see you(?: soon| then)?|bye"
-)
-# A line is split at punctuation and "och"/"and" and each piece matched on its own: one
-# repetition over the line would backtrack exponentially ("tack tack tack ... x").
-_PIECES_RE = re.compile(r"[,.!?:;()&]+|\s(?:och|and)\s")
-_EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
-
-
-def is_courtesy(text: str) -> bool:
-    """True when every line of ``text`` is a thanks, a valediction or a well-wish, so that a
-    command above it leaves nothing to record ("Tack!", "God jul och gott nytt år!").  Only
-    whole lines of known phrases count: anything else is kept as an answer."""
-    for line in text.lower().splitlines():
-        pieces = _PIECES_RE.split(_EMOJI_RE.sub(" ", line))
-        for piece in (" ".join(p.split()) for p in pieces):
-            if piece and not any(pattern.fullmatch(piece)
-                                 for pattern in (_WISH_RE, THANKS_LINE, VALEDICTION)):
-                return False
-    return True

@@ -24,7 +24,9 @@ from typing import Literal
 
 from mailer.parse.mime import content_param
 
-MessageKind = Literal["reply", "auto_reply", "bounce"]
+#: "unsure": maybe machine mail, maybe a person (mailer.parse.machine): neither recorded nor
+#: confirmed; a person looks at it in the Review folder.
+MessageKind = Literal["reply", "auto_reply", "bounce", "unsure"]
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,12 @@ def header_text(msg: Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
-    try:
-        text = str(make_header(decode_header(str(value))))
-    except (LookupError, UnicodeError, ValueError, TypeError):
-        text = str(value)
+    text = str(value)
+    if "=?" in text:  # RFC 2047 encoded-words; decoding plain text costs as much
+        try:
+            text = str(make_header(decode_header(text)))
+        except (LookupError, UnicodeError, ValueError, TypeError):
+            pass
     return " ".join(text.replace("\x00", "").split())
 
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.mime import decode_bytes, decode_message
+from mailer.parse.prompt_text import PromptText, mark_prompt_lines
 from mailer.parse.quote_lines import (
     SegmentKind,
     attribution_ending_at,
@@ -238,13 +239,16 @@ def _segments(lines: Sequence[str], kinds: Sequence[SegmentKind | None]) -> tupl
     return tuple(segments)
 
 
-def split_reply(text: str, /, *, sender_name: str | None = None) -> ReplyParts:
+def split_reply(text: str, /, *, sender_name: str | None = None,
+                prompt: PromptText | None = None) -> ReplyParts:
     """Split a plain-text body into new text, quotes, attributions, signatures, forwards.
 
     :param text: a decoded text/plain body (any newline convention).
     :param sender_name: the From display name, if known: the sender's own name alone on the
         last line ("Erik", "Thanks,\nKenji") is then a sign-off too, and paragraphs marked
         "[Erik Holm]" inside an unquoted original are answers typed into it (Outlook).
+    :param prompt: what the prompt this replies to said, when known: its lines are quoted
+        material wherever they stand (:func:`mailer.parse.prompt_text.mark_prompt_lines`).
     :returns: the new text (top-posted text and inline answers, joined by a blank line)
         and every segment in document order.
     """
@@ -255,15 +259,18 @@ def split_reply(text: str, /, *, sender_name: str | None = None) -> ReplyParts:
     marker = comment_marker(sender_name)
     if marker is not None:
         _mark_outlook_comments(lines, kinds, marker)
+    if prompt is not None:
+        mark_prompt_lines(lines, kinds, prompt)
     trim_signoff(lines, kinds, names=name_forms(sender_name))
     segments = _segments(lines, kinds)
     new_text = "\n\n".join(s.text.strip("\n") for s in segments if s.kind == "new").strip()
     return ReplyParts(new_text, segments)
 
 
-def split_html_reply(html: str, /, *, sender_name: str | None = None) -> ReplyParts:
+def split_html_reply(html: str, /, *, sender_name: str | None = None,
+                     prompt: PromptText | None = None) -> ReplyParts:
     """Like :func:`split_reply` for an HTML body: quotes become ``>`` lines, then the same rules."""
-    return split_reply(html_to_text(html), sender_name=sender_name)
+    return split_reply(html_to_text(html), sender_name=sender_name, prompt=prompt)
 
 
 def extract_reply(raw: bytes, kind: str = "eml", *, sender_name: str | None = None) -> str:

@@ -120,6 +120,13 @@ def decode_message(raw: bytes, /) -> Body:
         return Body(None, None, (*found.problems, f"unparseable message: {exc!r}"))
     except RecursionError:  # the stdlib parser recurses per MIME level: ~1,000 is the end
         return Body(None, None, (*found.problems, "MIME nested too deeply to read"))
+    return decode_parsed(msg, found)
+
+
+def decode_parsed(msg: Message, found: _Found | None = None, /) -> Body:
+    """:func:`decode_message` for a message already parsed with :data:`HEADER_POLICY` (and
+    free of NUL bytes): parsing is most of the cost of reading a small message."""
+    found = found or _Found()
     try:
         _walk(msg, 0, found)
     except (ValueError, TypeError, LookupError, IndexError, AttributeError, RecursionError) as exc:

@@ -187,6 +187,7 @@ THANKS_LINE = re.compile(
 NAME_LINE = re.compile(r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}(?:\s*[,|].{0,40})?")
 PHONE = re.compile(r"(?:\+|(?<!\d)0)\d[\d\s().-]{6,}\d")
 DISCLAIMER = re.compile(
+    r"(?:(?:confidentiality(?: notice)?|disclaimer|sekretess|konfidentiellt)\s*:\s*)?"
     r"(?:this (?:e-?mail|message|communication)|the information (?:contained|in this)|"
     r"confidentiality notice|disclaimer|detta (?:e-?post|e-?mail|meddelande)|denna e-?post|"
     r"informationen i (?:detta|denna)|diese (?:e-?mail|nachricht)|ce (?:message|courriel)|"

@@ -18,7 +18,7 @@ import email
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -34,15 +34,19 @@ from mailer.parse.classify import (
     find_return_date,
     header_text,
 )
+from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
+from mailer.parse.machine import MachineScore, score_machine
 from mailer.parse.mime import (
     HEADER_POLICY,
     MAX_HEADER_CHARS,
     decode_bytes,
     decode_header,
     decode_message,
+    decode_parsed,
 )
+from mailer.parse.prompt_text import PromptText
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 # Message-IDs looked up per message: each is a ledger query. Kept: the first In-Reply-To
@@ -62,7 +66,7 @@ class AuthResult:
 
 @dataclass(frozen=True)
 class Reply:
-    key: str  # records.record_id: sha1 of the Message-ID, else of the bytes
+    key: str  # records.reply_key: sha1 of the Message-ID and the body, else of the bytes
     message_id: str | None
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
@@ -88,24 +92,37 @@ class Reply:
     problems: tuple[str, ...] = ()
 
 
-def parse_reply(raw: bytes, *, received_at: datetime) -> Reply:
+def parse_reply(raw: bytes, *, received_at: datetime, prompt: PromptText | None = None) -> Reply:
     """Understand one message. Never raises; problems are data.
 
     :param received_at: when the mailbox got it (IMAP INTERNALDATE): the record's time and
         "today" for dates without a year in an out-of-office.
+    :param prompt: what the prompt it answers said, when known (:func:`with_prompt` does the
+        same after the prompt is found).
     """
     try:
-        return _understand(raw, raw, received_at, [])
+        return _understand(raw, raw, received_at, [], prompt)
     except RecursionError:
         # The stdlib parser (and Message.walk) recurse once per MIME level, so ~1,000
         # nested parts raise; that is an attack, not mail. Read the headers alone.
         head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\n\n"
         return _understand(raw, head, received_at,
-                           ["MIME nested too deeply to read: only the headers were read"])
+                           ["MIME nested too deeply to read: only the headers were read"], prompt)
+
+
+def with_prompt(reply: Reply, prompt: PromptText | None) -> Reply:
+    """``reply`` read again knowing what its prompt said (prompt-aware extraction): the
+    prompt's lines are quoted material wherever the client put them. Unchanged when the
+    prompt is unknown or the message is not a person's reply."""
+    if prompt is None or reply.kind != "reply":
+        return reply
+    parts = split_reply(reply.full_text, sender_name=reply.from_name or reply.from_address,
+                        prompt=prompt)
+    return replace(reply, text=parts.new_text, segments=parts.segments)
 
 
 def _understand(raw: bytes, data: bytes, received_at: datetime,
-                problems: list[str]) -> Reply:
+                problems: list[str], prompt: PromptText | None = None) -> Reply:
     """parse_reply on ``data`` (``raw`` itself, or only its headers); key and size of ``raw``."""
     msg = email.message_from_bytes(data, policy=HEADER_POLICY)
     # compat32 never raises on bad headers; defects are only noted.
@@ -118,7 +135,8 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     if any(len(value) >= MAX_HEADER_CHARS for _, value in msg.raw_items()):
         problems.append(f"a header field over {MAX_HEADER_CHARS} characters was cut")
     kind = classify(msg)
-    body = decode_message(data)
+    # Parsed once: decode_message would parse the bytes again (NUL bytes it removes first).
+    body = decode_parsed(msg) if b"\x00" not in data else decode_message(data)
     problems += body.problems
     full_text = body.text or ""
     if not full_text.strip() and body.html:
@@ -126,7 +144,15 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     if not full_text.strip():
         problems.append("no readable text in the message")
     from_name, from_address = _sender(msg)
-    parts = split_reply(full_text, sender_name=from_name or from_address)  # "/Erik" sign-offs
+    parts = split_reply(full_text, sender_name=from_name or from_address,  # "/Erik" sign-offs
+                        prompt=prompt)
+    subject = header_text(msg, "Subject")
+    if kind.kind == "reply":
+        # No header says "machine" (RFC 3834): weigh what the sender wrote (mailer.machine).
+        command = parse_command(parts.new_text, today=received_at.date()) is not None
+        kind = _by_content(kind, score_machine(sender=from_address, display_name=from_name,
+                                               subject=subject, text=parts.new_text,
+                                               command=command))
     if not from_address:
         problems.append("no From address")
     elif len(_authors(msg)) > 1:
@@ -135,11 +161,11 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         problems.append("more than one From address: the sender is unknown")
         from_address = ""
     return Reply(
-        key=record_id(message_id, raw),
+        key=reply_key(message_id, full_text, raw),
         message_id=message_id,
         in_reply_to=_msgids(msg, "In-Reply-To", _MAX_IN_REPLY_TO, 0, problems),
         references=_msgids(msg, "References", *_MAX_REFERENCES, problems),
-        subject=header_text(msg, "Subject"),
+        subject=subject,
         from_address=from_address.strip().lower(),
         from_name=from_name,
         recipients=_recipients(msg),
@@ -152,14 +178,24 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         text=parts.new_text,
         segments=parts.segments,
         full_text=full_text,
-        return_date=find_return_date(
-            f"{header_text(msg, 'Subject')}\n{full_text}", today=received_at.date())
-        if kind.out_of_office else None,
+        # From what the sender wrote: a quoted prompt holds dates too ("PAUS till 2026-12-21").
+        return_date=find_return_date(f"{subject}\n{parts.new_text or full_text}",
+                                     today=received_at.date()) if kind.out_of_office else None,
         failed=failed_recipients(msg) if kind.kind == "bounce" else (),
         auth_results=tuple(_auth_results(msg)),
         size=len(raw),
         problems=tuple(problems),
     )
+
+
+def _by_content(kind: Classification, score: MachineScore) -> Classification:
+    verdict = score.verdict
+    if verdict == "person":
+        return kind
+    reason = "content: " + ", ".join(score.reasons[:3])
+    if verdict == "unsure":
+        return Classification("unsure", reason)
+    return Classification("auto_reply", reason, score.away)
 
 
 def _msgids(msg: Message, name: str, first: int, last: int,
@@ -229,28 +265,69 @@ def _auth_results(msg: Message) -> list[AuthResult]:
 
 
 def record_id(message_id: str | None, raw: bytes) -> str:
-    """sha1 of the Message-ID, or of the whole message when it has none (idempotency key)."""
+    """sha1 of the Message-ID, or of the whole message when it has none."""
     basis = message_id.strip().encode("utf-8", "surrogateescape") if message_id else raw
     return hashlib.sha1(basis).hexdigest()
+
+
+def reply_key(message_id: str | None, body: str, raw: bytes) -> str:
+    """The idempotency key of an inbound message: its Message-ID *and* a hash of its
+    normalised body (whitespace runs folded), else the sha1 of the whole message.
+
+    Some clients and gateways reuse a Message-ID for different messages: keyed on the id
+    alone, the second reply was dropped as a duplicate. The same message fetched twice (other
+    headers, other line endings or transfer encoding) keeps its key.
+    """
+    if not message_id:
+        return record_id(None, raw)
+    digest = hashlib.sha1(" ".join(body.split()).encode("utf-8", "surrogateescape")).hexdigest()
+    return hashlib.sha1(f"{message_id.strip()}\n{digest}".encode("utf-8", "surrogateescape")
+                        ).hexdigest()
 
 
 # --------------------------------------------------------------------------- parse-reply
 
 
 def parse_file(data: bytes, *, as_kind: str, questions: Sequence[Question],
-               received_at: datetime) -> dict[str, object]:
-    """What ``mailer parse-reply`` prints for one file's bytes (``as_kind``: eml, text, html)."""
+               received_at: datetime, prompt: PromptText | None = None) -> dict[str, object]:
+    """What ``mailer parse-reply`` prints for one file's bytes (``as_kind``: eml, text, html).
+
+    The schema is stable and documented in the README ("Reading replies by hand"): ``kind``
+    (reply, auto_reply, bounce, unsure), ``reason``, ``out_of_office``, ``return_date``,
+    ``text``, ``command`` (``action``, ``until``, ``start``, ``reason``, ``problem``) or null,
+    ``answers`` (question id -> text or number), ``problems`` and ``prompt_aware``. With the
+    ``prompt`` the reply answers, its lines are quoted material wherever they stand.
+    """
+    return_date: dt.date | None = None
+    reason, away = "", False
     if as_kind == "eml":
-        reply = parse_reply(data, received_at=received_at)
+        reply = parse_reply(data, received_at=received_at, prompt=prompt)
         kind, text, segments = reply.kind, reply.text, reply.segments
         problems = list(reply.problems)
+        reason, away, return_date = reply.kind_reason, reply.out_of_office, reply.return_date
     else:
-        text, decoded = decode_bytes(data, None, html=as_kind == "html")
-        parts = split_html_reply(text) if as_kind == "html" else split_reply(text)
+        body, decoded = decode_bytes(data, None, html=as_kind == "html")
+        parts = (split_html_reply if as_kind == "html" else split_reply)(body, prompt=prompt)
         kind, text, problems, segments = "reply", parts.new_text, list(decoded), parts.segments
     answers: dict[str, object] = {}
-    if kind == "reply":  # auto-replies and bounces answer nothing
-        mapped = map_answers(text, segments, questions)
+    command: Command | None = None
+    if kind == "reply":  # auto-replies, bounces and unsure mail answer nothing
+        command = parse_command(text, today=received_at.date())
+        rest, pieces = after_command(text, segments, command.reason) if command else (
+            text, segments)
+        mapped = map_answers(rest, pieces, questions, prompt=prompt)
         answers = dict(mapped.answers)
         problems += mapped.problems
-    return {"kind": kind, "text": text, "answers": answers, "problems": problems}
+    return {"kind": kind, "reason": reason, "out_of_office": away,
+            "return_date": return_date.isoformat() if return_date else None, "text": text,
+            "command": _command_json(command), "answers": answers, "problems": problems,
+            "prompt_aware": prompt is not None}
+
+
+def _command_json(command: Command | None) -> dict[str, object] | None:
+    if command is None:
+        return None
+    return {"action": command.action,
+            "until": command.until.isoformat() if command.until else None,
+            "start": command.start.isoformat() if command.start else None,
+            "reason": command.reason, "problem": command.problem}

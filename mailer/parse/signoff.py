@@ -135,7 +135,10 @@ def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | N
     window = body[-7:]
     for pos, i in enumerate(window):
         line = stripped[i].rstrip(",.!:;- ").lower()
-        if len(line) <= 40 and VALEDICTION.fullmatch(line):
+        # "Med vänlig hälsning / Best regards": a valediction in each language.
+        pieces = [p.strip(",.!:;- ") for p in re.split(r"\s+[/|]\s+", line)] if len(line) <= 80 \
+            else [line]
+        if all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces):
             after = window[pos + 1 :]
             if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
                 return i

@@ -60,8 +60,9 @@ def load_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> Digest
                 if p.slot.period == quarter and p.slot.key not in known]
     addresses = {a for p in team.members for a in p.addresses}
     failures = [f for f in ctx.ledger.failures() if f.email in addresses]
+    unsure = ctx.ledger.inbound_counts_for(team.id, since=since, until=until).get("review", 0)
     return build_digest(team, records.values(), prompts, ctx.ledger.pauses(team=team.id),
-                        failures, week=week, now=now)
+                        failures, week=week, now=now, unsure=unsure)
 
 
 def load_brief(ctx: Context, team: Team, day: date, *, now: datetime) -> Brief:

@@ -156,9 +156,8 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
                   report: PollReport) -> dict[str, list[int]]:
     imap = ctx.config.imap
     folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder,
-               "delete": DELETE}
-    moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: [],
-                                   DELETE: []}
+               "review": imap.review_folder, "delete": DELETE}
+    moves: dict[str, list[int]] = {folder: [] for folder in folders.values()}
     arrived = {e.uid: e.internaldate for e in chunk}
     small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
     strikes = _Strikes(ctx, f"{imap.folder}:{inbox.uidvalidity()}", now_fn)
@@ -235,15 +234,15 @@ def _guarded(step: Callable[[], str], report: PollReport,
 
 def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,
                    report: PollReport) -> str:
-    """Steps 2-4 for one message; returns "processed", "quarantine" or "delete"."""
+    """Steps 2-4 for one message; returns "processed", "quarantine", "review" or "delete"."""
     reply = parse_reply(raw, received_at=received_at)
     prior = ctx.ledger.inbound_outcome(reply.key)
     if prior is not None:
         report.duplicates += 1
         log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
-        return "quarantine" if prior == "quarantine" else "processed"
+        return prior if prior in ("quarantine", "review") else "processed"
     decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
-                      secret=ctx.secret, now=now)
+                      secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines)
     if decision.answered_by is not None:
         return record_feedback(ctx, reply.key, decision, report)
     carry_out(ctx, reply.key, decision, now)

@@ -43,6 +43,7 @@ from mailer.outbound.notice import Notice, render_notice
 from mailer.outbound.pacing import Timing
 from mailer.outbound.schedule import Planned, human_duration
 from mailer.outbound.schedule_retry import expiry_reason, retry_policy, window_end
+from mailer.parse.prompt_text import prompt_text_from_parts
 from mailer.service import digest
 from mailer.service.context import Context
 from mailer.service.dry_run import DueNow, dry_run_lines
@@ -339,7 +340,14 @@ def _items(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime, tally
     """Render lazily, one message at a time; a render failure leaves that row due."""
     for prompt, planned in due:
         try:
-            yield _message(ctx, prompt, planned, content(ctx, planned, now), clock())
+            mail = content(ctx, planned, now)
+            if KINDS[prompt.slot.kind].answered and prompt.slot.kind != "feedback":
+                # Written before it is sent: a reply can only come after (prompt-aware reading).
+                # Not for anonymous feedback: a row per person in send order is one more thing
+                # to hold against the records (tests/service/linking_attack.py).
+                ctx.ledger.save_prompt_lines(
+                    prompt, prompt_text_from_parts(mail.text, mail.html).to_lines())
+            yield _message(ctx, prompt, planned, mail, clock())
         except (MailerError, ValueError) as exc:
             tally.failed_temporary += 1
             tally.lines.append(f"not rendered {_who(planned)}: {exc}")

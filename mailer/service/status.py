@@ -91,6 +91,8 @@ class TeamStatus:
     people_runs: dict[str, list[PersonRun]] = field(default_factory=dict)
     pending: Pending = Pending(0, None, None, 0)
     expired_this_week: list[Expired] = field(default_factory=list)
+    #: Messages the service was not sure a person wrote (moved to the review folder).
+    review_this_week: int = 0
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -176,6 +178,7 @@ def team_status(
                 if p.until >= today],
         failing=[f.email for f in failures if f.email in members],
         quarantined_this_week=counts.get("quarantine", 0),
+        review_this_week=counts.get("review", 0),
         people_runs=runs,
         pending=pending_of(pending, now=now, team=team),
         expired_this_week=[Expired(p.slot.email, p.slot.kind, p.slot.period,
@@ -237,7 +240,8 @@ def attention(teams: Sequence[TeamStatus], view: ServiceView) -> list[str]:
 
 
 def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int,
-                view: ServiceView | None = None, needs: Sequence[str] = ()) -> str:
+                view: ServiceView | None = None, needs: Sequence[str] = (),
+                unmatched_review: int = 0) -> str:
     lines: list[str] = []
     if view is not None:
         lines += _service_lines(view)
@@ -257,12 +261,16 @@ def render_text(statuses: Sequence[TeamStatus], *, unmatched_quarantine: int,
         lines.append(f"  last poll        {st.last_poll or 'never'}")
         lines.append(f"  replies (week)   {st.replies_this_week}")
         lines.append(f"  quarantined      {st.quarantined_this_week} this week")
+        if st.review_this_week:
+            lines.append(f"  not sure about   {st.review_this_week} this week (review folder)")
         for p in st.paused:
             lines.append(f"  paused           {p.email} until {p.until} "
                          f"({p.reason.replace('_', ' ')})")
         for email in st.failing:
             lines.append(f"  failing address  {email}")
     lines.append(f"quarantined, no team: {unmatched_quarantine}")
+    if unmatched_review:
+        lines.append(f"not sure about, no team: {unmatched_review} (in the review folder)")
     lines += [f"NEEDS ATTENTION: {line}" for line in needs]
     return "\n".join(lines)
 
@@ -420,12 +428,12 @@ def status_command(config_path: Path, *, as_json: bool) -> int:
                         free=_free_bytes(data_dir))
     ledger = Ledger.reader(data_dir / "ledger.sqlite3")
     statuses: list[TeamStatus] = []
-    unmatched = 0
+    unmatched = unmatched_review = 0
     if ledger is not None:
         if config is not None:
             statuses = collect(config, ledger, now=now)
-        unmatched = ledger.inbound_counts_for("", since=now - timedelta(days=7)).get(
-            "quarantine", 0)
+        no_team = ledger.inbound_counts_for("", since=now - timedelta(days=7))
+        unmatched, unmatched_review = no_team.get("quarantine", 0), no_team.get("review", 0)
     needs = attention(statuses, view)
     cap_note = daily_cap_note(ledger.get_state(DAILY_CAP_STATE), now=now) if ledger else None
     if config is None:
@@ -433,11 +441,13 @@ def status_command(config_path: Path, *, as_json: bool) -> int:
     if as_json:
         # vars(), not asdict(): asdict deep-copies every field, a second at 1,000 teams.
         print(json.dumps({"service": view, "teams": statuses,
-                          "quarantined_no_team": unmatched, "needs_attention": needs,
+                          "quarantined_no_team": unmatched, "review_no_team": unmatched_review,
+                          "needs_attention": needs,
                           "daily_cap": cap_note},
                          ensure_ascii=False, default=vars))  # compact: for machines
     else:
-        print(render_text(statuses, unmatched_quarantine=unmatched, view=view, needs=needs))
+        print(render_text(statuses, unmatched_quarantine=unmatched, view=view, needs=needs,
+                          unmatched_review=unmatched_review))
         if cap_note:
             print(cap_note)
     return EXIT_NEEDS_PERSON if needs else 0

@@ -8,6 +8,10 @@ It owns every fact that must survive a crash, apart from the reply records thems
 * ``failures``: addresses that bounced or were refused permanently;
 * ``inbound``: the outcome of every message the poller handled, keyed by its Message-ID (or
   content hash), so a message seen twice is acted on once;
+* ``prompt_lines``: what each prompt said, as the normalised lines of its text and HTML parts
+  (:mod:`mailer.parse.prompt_text`), kept at send time so a reply to it can be read knowing
+  which of its lines are the prompt's; personal data (a person's goals), so exported, forgotten
+  and expired with the prompt;
 * ``state``: small key/value facts (last successful send and poll, IMAP UIDVALIDITY);
 * ``feedback_seen`` and ``feedback_answered``: that a feedback message was handled (a keyed
   hash) and that a person answered a quarter's feedback, kept so that nothing joins either to
@@ -25,7 +29,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -86,6 +90,12 @@ CREATE INDEX IF NOT EXISTS inbound_team ON inbound (team, processed_at);
 CREATE TABLE IF NOT EXISTS state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prompt_lines (
+    message_id TEXT PRIMARY KEY,
+    email      TEXT NOT NULL,
+    due_at     TEXT NOT NULL,
+    lines      TEXT NOT NULL
 );
 -- Anonymous feedback (mailer.poller): WITHOUT ROWID, so rows lie in key order and no row
 -- number tells the order of arrival; no times; nothing shared with the record files.
@@ -420,11 +430,13 @@ class Ledger:
             params.append(kind)
         return _dt(self._query(sql, params)[0]["at"])
 
-    def inbound_counts_for(self, team: str, *, since: datetime) -> dict[str, int]:
-        """Outcomes of the messages of one team handled since ``since``."""
+    def inbound_counts_for(self, team: str, *, since: datetime,
+                           until: datetime | None = None) -> dict[str, int]:
+        """Outcomes of the messages of one team handled since ``since`` (and before ``until``)."""
         rows = self._query(
             "SELECT outcome, COUNT(*) AS n FROM inbound WHERE team = ? AND processed_at >= ?"
-            " GROUP BY outcome", (team, _iso(since)),
+            " AND (? IS NULL OR processed_at < ?) GROUP BY outcome",
+            (team, _iso(since), _iso(until), _iso(until)),
         )
         return {r["outcome"]: r["n"] for r in rows}
 
@@ -480,6 +492,22 @@ class Ledger:
         ]
 
     # ------------------------------------------------------------------ inbound and state
+
+    def save_prompt_lines(self, prompt: Prompt, lines: Sequence[str]) -> None:
+        """Keep what ``prompt`` said (its normalised lines) for reading replies to it."""
+        self._query(
+            "INSERT OR REPLACE INTO prompt_lines (message_id, email, due_at, lines)"
+            " VALUES (?,?,?,?)",
+            (prompt.message_id, prompt.slot.email, _iso(prompt.due_at),
+             json.dumps(list(lines), ensure_ascii=False)),
+        )
+
+    def prompt_lines(self, message_id: str) -> tuple[str, ...] | None:
+        """The lines :meth:`save_prompt_lines` kept for a prompt, or None (sent before they
+        were kept, or expired)."""
+        rows = self._query("SELECT lines FROM prompt_lines WHERE message_id = ?",
+                           (message_id.strip(),))
+        return tuple(json.loads(rows[0]["lines"])) if rows else None
 
     def inbound_outcome(self, message_key: str) -> str | None:
         rows = self._query("SELECT outcome FROM inbound WHERE message_key = ?", (message_key,))
@@ -553,8 +581,9 @@ class Ledger:
     # ------------------------------------------------------------------ personal data, retention
 
     def person_rows(self, addresses: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """Every row naming one of ``addresses``, per table: prompts, pauses, failures, inbound,
-        feedback_answered (the quarters in which the person answered feedback; never which answer).
+        """Every row naming one of ``addresses``, per table: prompts, pauses, failures,
+        prompt_lines, inbound, feedback_answered (the quarters in which the person answered
+        feedback; never which answer).
 
         Rows match on their ``email`` (any case); inbound rows also when one of the addresses
         appears, as a whole address, in their ``detail``.
@@ -595,6 +624,8 @@ class Ledger:
         quarter = f"{utc.year:04d}-Q{(utc.month - 1) // 3 + 1}"  # earlier quarters end before it
         statements = {
             "prompts": ("DELETE FROM prompts WHERE julianday(due_at) < julianday(?)", at),
+            "prompt_lines": ("DELETE FROM prompt_lines WHERE julianday(due_at) < julianday(?)",
+                             at),
             "pauses": ("DELETE FROM pauses WHERE until < ?", _iso(cutoff.date())),
             "failures": ("DELETE FROM failures WHERE julianday(since) < julianday(?)", at),
             "inbound": ("DELETE FROM inbound WHERE julianday(processed_at) < julianday(?)", at),
@@ -640,7 +671,8 @@ def _lowered(addresses: Iterable[str]) -> tuple[str, ...]:
 
 
 def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, list[sqlite3.Row]]:
-    tables = ("prompts", "pauses", "failures", "inbound", "feedback_answered")
+    by_email = ("prompts", "pauses", "failures", "prompt_lines")
+    tables = (*by_email, "inbound", "feedback_answered")
     if not wanted:
         return {table: [] for table in tables}
     marks = ",".join("?" * len(wanted))
@@ -649,7 +681,7 @@ def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, l
             f"SELECT rowid AS _rowid, * FROM {table} WHERE lower(email) IN ({marks})"
             " ORDER BY rowid",
             wanted))
-        for table in tables[:3]
+        for table in by_email
     }
     # instr, not LIKE: an address may hold % or _; the regex then checks whole addresses.
     mentions = " OR ".join("instr(lower(detail), ?) > 0" for _ in wanted)

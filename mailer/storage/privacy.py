@@ -37,7 +37,8 @@ MENTIONS_NOTE = (
     "this person by first name, full name or address; the rest of those replies is the other "
     "people's and is not included."
 )
-LEDGER_TABLES = ("prompts", "pauses", "failures", "inbound", "feedback_answered")
+LEDGER_TABLES = ("prompts", "pauses", "failures", "prompt_lines", "inbound",
+                 "feedback_answered")
 
 
 # --------------------------------------------------------------------------- pure

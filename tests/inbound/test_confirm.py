@@ -10,7 +10,8 @@ import pytest
 from mailer.inbound.decision import Held, Receipt
 from mailer.inbound.receipts import _WORDS, confirmation_context
 from mailer.models import Record
-from mailer.parse.answers import Command, CommandIssue, ScaleIssueKind
+from mailer.parse.answers import ScaleIssueKind
+from mailer.parse.commands import Command, CommandIssue
 
 TODAY = date(2026, 12, 18)
 

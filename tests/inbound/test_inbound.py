@@ -519,7 +519,7 @@ def test_a_swedish_receipt_says_nothing_in_english(text: str, tmp_path: Any) -> 
 
 @pytest.mark.parametrize(("text", "problem"), [
     ("4/10", '"4/10" är inte på skalan 1-5'), ("3,5", '"3,5" är inte ett heltal 1-5'),
-    ("3-4", '"3-4" är mer än ett tal'), ("7", "7 ligger utanför skalan 1-5"),
+    ("3 eller 4", '"3 eller 4" är mer än ett tal'), ("7", "7 ligger utanför skalan 1-5"),
     ("ganska pigg", 'det finns inget tal 1-5 i "ganska pigg"'),
 ])
 def test_scale_problems_in_a_swedish_receipt_say_what_is_wrong(

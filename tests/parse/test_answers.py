@@ -18,15 +18,8 @@ from mailer.demo.model import Persona
 from mailer.demo.simulate import reply as sim_reply
 from mailer.models import Question, RenderedMail
 from mailer.outbound.compose import build_message
-from mailer.parse.answers import (
-    Command,
-    after_command,
-    is_courtesy,
-    map_answers,
-    parse_command,
-    parse_scale,
-    read_scale,
-)
+from mailer.parse.answers import map_answers, parse_scale, read_scale
+from mailer.parse.commands import Command, after_command, is_courtesy, parse_command
 from mailer.parse.extract import split_reply
 from mailer.parse.replies import parse_reply
 

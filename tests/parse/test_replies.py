@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from mailer.cli.main import main as cli
 from mailer.config.questions import load_default_questions
-from mailer.parse.answers import map_answers, parse_command
+from mailer.parse.answers import map_answers
+from mailer.parse.commands import parse_command
 from mailer.parse.replies import parse_reply
 
 MESSAGES = Path(__file__).parents[1] / "messages"
@@ -71,10 +72,18 @@ def test_no_message_id_keys_on_content_and_says_so() -> None:
     assert reply.key != parse_reply(raw + b"x", received_at=RECEIVED).key
 
 
-def test_same_message_id_same_key_whatever_the_bytes() -> None:
-    a = parse_reply(b"Message-ID: <x@y>\n\nfirst", received_at=RECEIVED)
-    b = parse_reply(b"Message-ID:  <x@y>\nX-Extra: 1\n\nsecond copy", received_at=RECEIVED)
+def test_same_message_id_and_body_same_key_whatever_the_bytes() -> None:
+    a = parse_reply(b"Message-ID: <x@y>\n\nfirst  line\n", received_at=RECEIVED)
+    b = parse_reply(b"Message-ID:  <x@y>\r\nX-Extra: 1\r\nContent-Transfer-Encoding: base64"
+                    b"\r\n\r\nZmlyc3QgbGluZQ==\r\n", received_at=RECEIVED)
     assert a.key == b.key
+
+
+def test_same_message_id_other_body_is_another_message() -> None:
+    """Some clients and gateways reuse a Message-ID: the second reply is no duplicate."""
+    a = parse_reply(b"Message-ID: <x@y>\n\nfirst", received_at=RECEIVED)
+    b = parse_reply(b"Message-ID: <x@y>\n\nsecond copy", received_at=RECEIVED)
+    assert a.key != b.key
 
 
 @settings(max_examples=150, deadline=None)
@@ -95,6 +104,11 @@ def test_parse_reply_survives_hostile_headers(headers: list[bytes], body: bytes)
     parse_reply(b"\r\n".join(headers) + b"\r\n\r\n" + body, received_at=RECEIVED)
 
 
+#: The fields of ``mailer parse-reply``'s JSON objects (README, "Reading replies by hand").
+SCHEMA = {"file", "kind", "reason", "out_of_office", "return_date", "text", "command", "answers",
+          "problems", "prompt_aware"}
+
+
 def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text_file = tmp_path / "answer.txt"
     text_file.write_text(
@@ -108,7 +122,30 @@ def test_parse_reply_command_json_lines(tmp_path: Path, capsys: pytest.CaptureFi
     assert lines[0]["answers"]["mood"] == 4
     assert lines[1]["answers"] == {}  # a bounce answers nothing
     assert lines[2]["answers"] == {"working_well": "Bra", "obstacles": "Inget", "mood": 4}
-    assert all(set(line) == {"file", "kind", "text", "answers", "problems"} for line in lines)
+    assert all(set(line) == SCHEMA for line in lines)  # the README's stable schema
+    assert lines[1]["reason"] and lines[1]["command"] is None
+
+
+def test_parse_reply_shows_the_command_and_reads_with_the_prompt(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    realistic = Path(__file__).parent / "realistic"
+    files = [realistic / f"{case}.eml" for case in ("outlook_web_paus_till_sv",
+                                                    "outlook_desktop_bottom_post_en")]
+    assert cli(["parse-reply", "--json", *map(str, files)]) == 0
+    blind = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert blind[0]["command"]["action"] == "pause" and blind[0]["command"]["until"]
+    assert blind[0]["answers"] == {} and not blind[0]["prompt_aware"]
+    assert blind[1]["answers"] == {}
+    assert cli(["parse-reply", "--prompt", str(realistic / "prompt_en.eml"), str(files[1])]) == 0
+    aware = json.loads(capsys.readouterr().out)
+    assert aware["prompt_aware"] and aware["answers"]["mood"] == 5
+
+
+def test_parse_reply_with_a_missing_prompt_file_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["parse-reply", "--prompt", str(tmp_path / "none.eml"),
+                str(MESSAGES / "dsn_postfix.eml")]) == 2
+    assert "--prompt" in capsys.readouterr().err
 
 
 def test_parse_reply_command_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,3 +169,17 @@ def test_a_date_header_with_an_absurd_year_is_a_problem_not_a_crash() -> None:
     )
     reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=UTC))
     assert reply.date is None and any("Date" in p for p in reply.problems)
+
+
+def test_an_out_of_office_quoting_our_prompt_takes_no_date_from_the_prompt() -> None:
+    """Outlook rules may quote the original: its "PAUS till ..." example is not a return day."""
+    raw = ("From: Anna Berg <anna@example.com>\r\nTo: checkin@example.com\r\n"
+           "Subject: SV: Avstämning\r\nMessage-ID: <ooo-quote@example.com>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Jag är tjänstledig och läser inte min e-post.\r\n\r\n"
+           "________________________________\r\nFrån: Team check-in <checkin@example.com>\r\n"
+           "Skickat: den 7 december 2026 09:00\r\nTill: Anna Berg <anna@example.com>\r\n"
+           "Ämne: Avstämning\r\n\r\nBorta en tid? Svara PAUS till 2026-12-21 så kommer inga "
+           "frågor till dess.\r\n").encode()
+    reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
+    assert (reply.kind, reply.out_of_office, reply.return_date) == ("auto_reply", True, None)

@@ -85,7 +85,7 @@ SECRET = b"fuzz-test-secret-0123456789abcdef"
 LIMIT = 2.0  # per ordinary message (slowest seen idle: ~0.1 s; median ~5 ms)
 BIG_SECONDS = 10.0  # per big case: 0.01-0.5 s measured (20x), the 25 MB attachment ~0.9 s
 NESTED_SECONDS = 5.0  # MIME nested past Python's recursion limit (~0.25 s measured)
-OUTCOMES = {"record", "command", "out_of_office", "bounce", "ignored", "quarantine"}
+OUTCOMES = {"record", "command", "out_of_office", "bounce", "ignored", "quarantine", "review"}
 CORPUS_PROMPT_ID = b"<k3jx7w2mfq4yr5zt.checkin@example.com>"
 CORPUS_TOKEN = b"k3jx7w2mfq4yr5zt"
 MEMBERS = {  # email -> (name, other addresses); the corpus senders are among them
@@ -124,6 +124,9 @@ class World:
         assert (decision.folder == "quarantine") == (decision.outcome == "quarantine"), decision
         if decision.outcome in ("out_of_office", "bounce", "ignored"):
             assert reply.kind != "reply", (reply.kind, decision)
+        if decision.outcome == "review":  # not sure a person wrote it: no record, no receipt
+            assert reply.kind == "unsure" and decision.folder == "review", decision
+            assert decision.receipt is None and not decision.pauses, decision
         assert decision.log_line()
         record = decision.record
         assert (record is not None) == (decision.outcome == "record"), decision

@@ -262,3 +262,23 @@ def test_two_feedback_answers_of_five_show_only_the_count(tmp_path, language, li
     section = mail.text.split(heading)[1].split("\n\n")[0]
     assert section.splitlines()[1:] == [line]
     assert "Secret answer" not in mail.text and "Secret answer" not in mail.html
+
+
+def test_the_messages_left_for_review_are_named_in_the_weeks_digest(tmp_path):
+    """The ledger's "review" outcomes of the team's week, and only those, are counted."""
+    ctx, team = write_sample(tmp_path)
+    slot = Slot(team.name, team.manager.email, "digest", SAMPLE_WEEK)
+    assert "granskning" not in digest_mail(ctx, team, slot, SAMPLE_NOW).text
+    week_start = SAMPLE_NOW - timedelta(days=SAMPLE_NOW.weekday(), hours=SAMPLE_NOW.hour)
+    ctx.ledger.record_inbound("k1", "review", at=week_start + timedelta(hours=30),
+                              team=team.name)
+    ctx.ledger.record_inbound("k2", "review", at=week_start - timedelta(days=1),
+                              team=team.name)  # last week
+    ctx.ledger.record_inbound("k3", "review", at=week_start + timedelta(hours=30),
+                              team="another")
+    mail = digest_mail(ctx, team, slot, SAMPLE_NOW)
+    assert "1 meddelande som tjänsten inte var säker på den här veckan" in mail.text
+    assert "1 meddelande som tjänsten inte var säker på" in mail.html
+    english = manager_speaks(team, "en")
+    mail = digest_mail(ctx, english, slot, SAMPLE_NOW)
+    assert "1 message the service was not sure about this week" in mail.text

@@ -29,6 +29,7 @@ from mailer.models import Pause, Period, Record, SmtpSettings
 from mailer.outbound import schedule
 from mailer.outbound import smtp as outbox
 from mailer.outbound.samples import sample_config, sample_person, sample_team
+from mailer.parse.prompt_text import PromptText, prompt_text_of
 from mailer.service import send as jobs
 from mailer.service.context import open_context
 from tests.factories import config_data, member, on_stack
@@ -154,6 +155,10 @@ async def test_a_second_send_sends_nothing(world):
     second = await world.send("checkin", now, team="platform", member=world.anna.email)
     assert (first.sent, second.sent, second.already_sent) == (1, 0, 1)
     assert len(world.stack.smtp_received) == 1 and len(world.inbox(world.anna)) == 1
+    # What the prompt said is kept for reading replies to it: the lines of the mail as sent.
+    [mail] = world.inbox(world.anna)
+    kept = world.ctx.ledger.prompt_lines(mail["Message-ID"])
+    assert kept and PromptText.from_lines(kept) == prompt_text_of(mail.as_bytes())
 
 
 
@@ -302,6 +307,7 @@ async def test_digest_goes_to_the_manager_once_a_week(world):
     row = world.ctx.ledger.by_message_id(mail["Message-ID"])
     assert row.slot.period == "2026-W48" and row.slot.kind == "digest"
     assert token_from_subject(mail["Subject"]) is None  # a digest is read, not answered
+    assert world.ctx.ledger.prompt_lines(mail["Message-ID"]) is None  # nor kept for replies
     assert (await world.send("digest", friday + timedelta(hours=1))).already_sent == 1
 
 

@@ -87,8 +87,10 @@ def populate(data_dir: Path) -> tuple[RecordStore, Ledger, dict[str, Path]]:
         "maria": store.write(make_record(5, member=MARIA))[0],
         "feedback": store.write(make_record(6, member=None, text="Anonymt.\n"))[0],
     }
-    ledger.ensure([make_prompt(1, ANNA), make_prompt(2, ANNA, team="payments"),
-                   make_prompt(1, ERIK)])
+    prompts = [make_prompt(1, ANNA), make_prompt(2, ANNA, team="payments"), make_prompt(1, ERIK)]
+    ledger.ensure(prompts)
+    for p in prompts:  # what each prompt said: the person's goals are in it
+        ledger.save_prompt_lines(p, ["1. vad fungerar bra", f"mentor {p.slot.email}"])
     ledger.add_pause(Pause("platform", ANNA, date(2026, 12, 20), date(2027, 1, 3), "command",
                            NOW))
     ledger.add_pause(Pause("platform", ERIK, date(2026, 12, 20), date(2027, 1, 3), "command",
@@ -142,6 +144,7 @@ def test_export_holds_every_record_and_ledger_row_of_the_person(world) -> None:
         f"checkin:payments:{ANNA}:2026-11-02", f"checkin:platform:{ANNA}:2026-11-01"]
     assert all("token" not in row for row in ledger_part["prompts"])
     assert [p["email"] for p in ledger_part["pauses"]] == [ANNA]
+    assert [r["email"] for r in ledger_part["prompt_lines"]] == [ANNA, ANNA]
     assert [f["email"] for f in ledger_part["failures"]] == [ANNA_ALIAS]
     assert sorted(r["message_key"] for r in ledger_part["inbound"]) == ["k-anna", "k-ooo"]
     assert [(c["team"], c["role"], c["goals"]) for c in document["config"]] == [
@@ -227,8 +230,9 @@ def test_forget_erases_the_person_everywhere_and_nothing_else(world) -> None:
             assert not (data_dir / "records" / team / member_dirname(address)).exists()
     assert not (data_dir / "records" / "payments").exists()  # emptied: removed too
     assert all(paths[k].exists() for k in ("erik", "maria", "feedback"))
-    assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1, "inbound": 2,
-                                        "feedback_answered": 0}
+    assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1,
+                                        "prompt_lines": 2, "inbound": 2, "feedback_answered": 0}
+    assert [ledger.prompt_lines(p.message_id) is None for p in ledger.prompts()] == [False]
     assert ledger.prompts(email=ANNA) == [] and ledger.pauses(email=ANNA) == []
     assert ledger.failures() == []
     assert ledger.inbound_outcome("k-anna") is None and ledger.inbound_outcome("k-ooo") is None
@@ -277,7 +281,8 @@ def test_forget_command_prints_counts_and_paths_then_nothing(
     out = capsys.readouterr().out
     # every team on disk counts, also one (payments) that is no longer in the config
     assert f"removed 3 file(s) about {ANNA}, {ANNA_ALIAS}" in out
-    assert "removed ledger rows: 2 prompts, 1 pauses, 1 failures, 2 inbound" in out
+    assert ("removed ledger rows: 2 prompts, 1 pauses, 1 failures, 2 prompt_lines, 2 inbound"
+            in out)
     assert f"  {rel(paths['anna-platform'], tmp_path / 'data')}" in out
     assert "still a member of team platform" in out
 

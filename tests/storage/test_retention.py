@@ -199,12 +199,15 @@ def prompt(n: int, due_at: datetime) -> Prompt:
 def test_ledger_rows_older_than_retention_are_removed(tmp_path: Path) -> None:
     ledger = Ledger.in_dir(tmp_path)
     cutoff = datetime(2024, 11, 28, 3, tzinfo=TZ)  # 02:00 UTC
-    ledger.ensure([
+    prompts = [
         prompt(1, datetime(2024, 11, 28, 2, 30, tzinfo=TZ)),  # before the cutoff
         prompt(2, datetime(2024, 11, 28, 4, 0, tzinfo=TZ)),  # after
         prompt(3, datetime(2024, 11, 28, 1, 59, tzinfo=UTC)),  # before, in another offset
         prompt(4, datetime(2024, 11, 28, 2, 0, 0, 1, tzinfo=UTC)),  # after by a microsecond
-    ])
+    ]
+    ledger.ensure(prompts)
+    for p in prompts[:2]:  # what the prompt said goes with it
+        ledger.save_prompt_lines(p, ["1. vad fungerar bra", "dina mål just nu"])
     for start, until in ((date(2024, 10, 1), date(2024, 11, 27)), (date(2024, 11, 1),
                                                                   date(2024, 11, 28))):
         ledger.add_pause(Pause("platform", "anna@example.com", start, until, "command", cutoff))
@@ -215,9 +218,12 @@ def test_ledger_rows_older_than_retention_are_removed(tmp_path: Path) -> None:
 
     ledger.finish_feedback("old-key", "2024-Q3", ("platform", "2024-Q3", "anna@example.com"))
     ledger.finish_feedback("new-key", "2024-Q4", ("platform", "2024-Q4", "anna@example.com"))
-    assert ledger.delete_older_than(cutoff) == {"prompts": 2, "pauses": 1, "failures": 1,
-                                                "inbound": 1, "feedback_seen": 1,
+    assert ledger.delete_older_than(cutoff) == {"prompts": 2, "prompt_lines": 1, "pauses": 1,
+                                                "failures": 1, "inbound": 1, "feedback_seen": 1,
                                                 "feedback_answered": 1}
+    assert ledger.prompt_lines(prompts[0].message_id) is None
+    assert ledger.prompt_lines(prompts[1].message_id) == ("1. vad fungerar bra",
+                                                          "dina mål just nu")
     assert ledger.feedback_seen("new-key") is not None and ledger.feedback_seen("old-key") is None
     assert ledger.has_answered("platform", "2024-Q4", "anna@example.com")
     assert sorted(p.slot.period for p in ledger.prompts()) == ["p2", "p4"]

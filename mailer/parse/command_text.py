@@ -1,0 +1,110 @@
+"""Where a reply command stands in a sentence, and the date words only commands use. Pure.
+
+People write commands the way they talk: "Skip this week please, I'm at a conference.",
+"Pausa två veckor, tack!", "Pause until the 14th, moving house", "Ledig v. 52", "Back on
+Monday, out sick today". :func:`candidates` cuts the first line of a reply into (the words
+that may be a command, the rest of the sentence kept as the reason):
+the line up to each comma, full stop, exclamation or dash (shortest first), then the whole
+line, politeness words ("please", "tack", "gärna") left out.
+:mod:`mailer.parse.commands` tries each in turn.
+
+:func:`iso_week` and :func:`day_of_month` read "v. 52" and "the 14th".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+_POLITE = re.compile(
+    r"\b(?:please|pls|plz|thanks|thank you|thx|tack|tack så mycket|gärna|snälla|vänligen|"
+    r"kindly)\b", re.IGNORECASE)
+# A cut after punctuation, or before " - ": not inside "v. 52", "7.1." or "2027-01-07".
+_CUT = re.compile(r"[,;:!?]+\s*|\.(?!\s*\d)\s*|\s+[-–—]\s+")
+_COURTESY_PIECE = re.compile(
+    r"^(?:tack|thanks|thank you|thx|please|tack så mycket|tusen tack|mvh|/\w+)[\s,.!]*$",
+    re.IGNORECASE)
+#: A command is short: longer heads are sentences that happen to start like one.
+MAX_HEAD = 60
+
+
+def candidates(line: str) -> Iterator[tuple[str, str]]:
+    """(head, reason) pairs for the first line of a reply: the line up to each cut, the
+    shortest first, then the whole line."""
+    stripped = line.strip()
+    for cut in _CUT.finditer(stripped):
+        head = stripped[:cut.start()]
+        if not head.strip() or len(head) > MAX_HEAD:
+            continue
+        yield _polite_off(head), _reason(stripped[cut.start():])
+    yield _polite_off(stripped), ""
+
+
+def _polite_off(text: str) -> str:
+    return " ".join(_POLITE.sub(" ", text).split()).strip(" ,.!;:-–—")
+
+
+def _reason(tail: str) -> str:
+    """The rest of the line without the punctuation that cut it and without leading
+    courtesies ("tack! Jag är på kurs" -> "Jag är på kurs")."""
+    text = tail.lstrip(" ,;:!?.-–—")
+    while True:
+        match = re.match(r"^([^.!?,]*[.!?,]+)\s*", text)
+        if match is None or not _COURTESY_PIECE.match(match.group(1).strip()):
+            break
+        text = text[match.end():]
+    if _COURTESY_PIECE.match(text.strip()):
+        return ""
+    return text.strip()
+
+
+_WEEK = re.compile(
+    r"^(?:jag är\s+|i am\s+|i'm\s+)?(?:ledig|borta|bortrest|frånvarande|på semester|semester|"
+    r"away|off|out|on leave|on vacation|on holiday|vacation|holiday)\s+(?:hela\s+|all\s+)?"
+    r"(?:v\.?|vecka|veckorna|week|weeks|wk\.?|w\.?)\s*(?P<a>\d{1,2})"
+    r"(?:\s*(?:-|–|och|and|&|,|to|till)\s*(?:v\.?\s*)?(?P<b>\d{1,2}))?$", re.IGNORECASE)
+
+
+def iso_week(text: str, *, today: date) -> tuple[date, date] | None:
+    """(first, last day) of the ISO week(s) "ledig v. 52" / "away week 2-3" names: this
+    year's, or next year's when that week is already over."""
+    match = _WEEK.match(text.strip())
+    if match is None:
+        return None
+    first, last = int(match["a"]), int(match["b"] or match["a"])
+    if last < first:
+        return None
+    year = today.year
+    try:
+        if date.fromisocalendar(year, last, 7) < today:
+            year += 1
+        return date.fromisocalendar(year, first, 1), date.fromisocalendar(year, last, 7)
+    except ValueError:  # week 53 in a year that has none
+        return None
+
+
+_DAY_ONLY = re.compile(r"^(?:the\s+|den\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th|:e|:a|e)?$",
+                       re.IGNORECASE)
+
+
+def day_of_month(text: str, *, today: date) -> date | None:
+    """The next date with that day of the month ("the 14th", "den 14:e"), today included."""
+    match = _DAY_ONLY.match(text.strip())
+    if match is None:
+        return None
+    day = int(match["day"])
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def day_before(day: date) -> date:
+    return day - timedelta(days=1)

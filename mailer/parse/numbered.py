@@ -1,0 +1,105 @@
+"""Numbered answers ("1. ...", "2) ...", "3 ...") mapped to the questions they follow. Pure.
+
+A number starts the answer to our question of that number only when it continues our
+numbering: higher than the last one, in the style and at the indentation the first answer
+used. So a sub-list inside an answer stays in it ("2. Three things:\\n1) CI\\n2) reviews\\n
+3) spec" is all answer 2: its numbers restart, change style or are indented), and the next
+of our numbers after it ("3. 3") is question 3 again. Numbers without a mark ("1 Bra") count
+only when the text starts with 1 and each next one follows in order.
+
+A question restated on its answer line ("Hur är din energi, 1-5? 3") or on the line above the
+answer is removed from the answer (:func:`strip_restated`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailer.models import Question
+
+_MARKED = re.compile(r"^(?P<indent>\s*)(?:\*\*)?(?P<n>\d{1,2})\s*(?P<mark>[.):])\s*(?:\*\*)?\s*"
+                     r"(?P<text>.*)$")
+_BARE = re.compile(r"^(?P<indent>)(?P<n>\d)(?P<mark>\s)\s*(?P<text>\S.*)$")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
+    """Answer text per question id, from numbered lines (see the module docstring)."""
+    lines = text.splitlines()
+    found = _read(lines, questions, _MARKED)
+    if not found and _bare_in_order(lines):
+        found = _read(lines, questions, _BARE)
+    return {qid: strip_restated(answer, questions[_index(questions, qid)])
+            for qid, answer in found.items()}
+
+
+def _index(questions: Sequence[Question], qid: str) -> int:
+    return next(i for i, q in enumerate(questions) if q.id == qid)
+
+
+def _read(lines: Sequence[str], questions: Sequence[Question], pattern: re.Pattern[str]
+          ) -> dict[str, str]:
+    found: dict[str, str] = {}
+    current: str | None = None
+    last = 0
+    indent0: int | None = None  # the indentation of our numbering
+    sub, sub_mark = 0, ""  # the last number and the mark of a sub-list inside the answer
+    base_mark = ""
+    matches = [pattern.match(line) for line in lines]
+    for at, line in enumerate(lines):
+        match = matches[at]
+        if match is None:
+            if current is not None:
+                found[current] += "\n" + line
+            continue
+        number, mark, indent = int(match["n"]), match["mark"].strip() or " ", len(match["indent"])
+        ours = last < number <= len(questions) and (indent0 is None or indent <= indent0)
+        if ours and sub and number == sub + 1 and mark == sub_mark and (
+                mark != base_mark or _again(matches, at, number, mark)):
+            ours = False  # "3)" after a sub-list's "2)" goes on with the sub-list
+        if ours:
+            current, last, sub = questions[number - 1].id, number, 0
+            if indent0 is None:
+                indent0, base_mark = indent, mark
+            found[current] = match["text"]
+        elif current is not None:
+            sub, sub_mark = number, mark
+            found[current] += "\n" + line
+    return found
+
+
+def _again(matches: Sequence[re.Match[str] | None], at: int, number: int, mark: str) -> bool:
+    """The same number in the same style comes again further down."""
+    return any(m is not None and int(m["n"]) == number and (m["mark"].strip() or " ") == mark
+               for m in matches[at + 1:])
+
+
+def _bare_in_order(lines: Sequence[str]) -> bool:
+    numbers = [int(m["n"]) for m in (_BARE.match(line) for line in lines) if m]
+    return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))
+
+
+def _norm(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
+
+
+def strip_restated(answer: str, question: Question) -> str:
+    """``answer`` without the question's own wording in front of it ("Vilka hinder stöter du
+    på? Inga" -> "Inga"), on the same line or alone on the line above."""
+    head, sep, rest = answer.partition("\n")
+    norm_head = _norm(head)
+    for wording in question.text.values():
+        norm = _norm(wording)
+        if not norm or not norm_head.startswith(norm):
+            continue
+        # Find where the wording ends in the raw line: as many word characters as it has.
+        wanted, at = len(norm.replace(" ", "")), 0
+        seen = 0
+        while at < len(head) and seen < wanted:
+            if head[at].isalnum() or head[at] == "_":
+                seen += 1
+            at += 1
+        remainder = head[at:].lstrip(" ?:.-–—\t")
+        return (remainder + sep + rest).strip() if remainder else rest.strip()
+    return answer

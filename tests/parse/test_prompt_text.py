@@ -1,0 +1,55 @@
+"""What a prompt said (mailer.parse.prompt_text): lines, questions, and reading a reply with it."""
+
+from __future__ import annotations
+
+from mailer.parse.extract import split_reply
+from mailer.parse.prompt_text import PromptText, normalise_line, prompt_text_from_parts
+
+TEXT = ("Hej Anna!\n\nSvara med dina svar efter siffrorna.\n\n1. Vad fungerar bra?\n"
+        "2. Hur är din energi, 1-5?\n\nDina mål just nu:\n- Ship the billing migration\n\n"
+        "Tack!\nLena Holm\n")
+HTML = ("<html><head><style>p {}</style></head><body><h2>Dina mål just nu</h2><table><tr>"
+        "<td>1.</td><td>Vad fungerar bra?</td></tr></table><ul><li>Ship the billing migration"
+        "</li></ul></body></html>")
+
+
+def test_normalising_drops_what_clients_change() -> None:
+    assert normalise_line("> 2.\tHur är din energi, 1-5?") == "hur är din energi 1 5"
+    assert normalise_line("  *   Ship the billing migration") == "ship the billing migration"
+    assert normalise_line("Dina mål just nu:") == normalise_line("Dina mål just nu")
+
+
+def test_lines_and_questions_of_both_parts_survive_the_ledger() -> None:
+    said = prompt_text_from_parts(TEXT, HTML)
+    assert said.question_number("2. Hur är din energi, 1-5?") == 2
+    assert said.has("Dina mål just nu") and said.has("•\tShip the billing migration")
+    assert not said.has("4") and not said.has("Bra, tack")  # "1." alone in a cell is no line
+    again = PromptText.from_lines(said.to_lines())
+    assert again == said
+
+
+def test_an_unquoted_original_ends_answers_and_keeps_a_bottom_post() -> None:
+    said = prompt_text_from_parts(TEXT, HTML)
+    body = ("Se nedan\n\n________________________________\nFrån: Team <checkin@x.se>\n"
+            "Skickat: den 7 december 2026 09:00\nTill: Anna <anna@x.se>\nÄmne: Avstämning\n\n"
+            + TEXT.replace("Dina mål just nu:", "Dina mål just nu") + "\n1. Bra\n2. 4\n")
+    without = split_reply(body)
+    with_prompt = split_reply(body, prompt=said)
+    assert "1. Bra" not in without.new_text
+    assert with_prompt.new_text.endswith("1. Bra\n2. 4")
+
+
+def test_an_answer_that_repeats_the_prompt_stays_an_answer() -> None:
+    """A goal given back as the progress answer is the person's, not a pasted prompt line."""
+    said = prompt_text_from_parts(TEXT, HTML)
+    parts = split_reply("1. Bra\n4. Ship the billing migration\n", prompt=said)
+    assert parts.new_text == "1. Bra\n4. Ship the billing migration"
+    pasted = split_reply("Se nedan\n\nDina mål just nu:\n- Ship the billing migration\n",
+                         prompt=said)
+    assert pasted.new_text == "Se nedan"
+
+
+def test_a_stored_line_that_starts_with_a_digit_keeps_it() -> None:
+    """A wrapped notice line such as "1 f och intresseavvägningen" is no question."""
+    said = prompt_text_from_parts("1. Vad fungerar bra?\nartikel 6.\n1 f och intresseavvägningen\n")
+    assert PromptText.from_lines(said.to_lines()) == said
