@@ -206,7 +206,7 @@ def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> d
     """Answers written under the quoted questions: the new text after a quote segment belongs
     to the last question that quote contains."""
     wordings = [(n, q.id, _norm(text)) for n, q in enumerate(questions, 1)
-                for text in q.text.values()]
+                for text in q.wordings()]
     current: str | None = None
     found: dict[str, str] = {}
     for segment in segments:
@@ -285,7 +285,7 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question]
 def _question_lines(lines: Sequence[str], questions: Sequence[Question]
                     ) -> list[tuple[int, int, int]]:
     """(first line, line after it, number) of each question line, numbers rising."""
-    wordings_of = [{f"{n} {_norm(text)}" for text in q.text.values()}
+    wordings_of = [{f"{n} {_norm(text)}" for text in q.wordings()}
                    for n, q in enumerate(questions, 1)]
     marks: list[tuple[int, int, int]] = []
     last, i = 0, 0
