@@ -96,14 +96,18 @@ def holiday_name(country: str, day: date, language: str) -> str | None:
 
 def coming_holidays(team: Team, *, first: date, last: date, language: str,
                     names: dict[str, str]) -> tuple[Holiday, ...]:
-    """The public holidays in ``[first, last]`` of the members' countries, each with the
-    members it concerns; a member already away that day is not listed again."""
-    found: dict[tuple[date, str], list[str]] = {}
+    """The public holidays in ``[first, last]`` of the members' countries, one per day with
+    every member it concerns (countries that share a day share a line: "Juldagen / Christmas
+    Day"); a member on leave that day is not listed again."""
+    found: dict[date, tuple[list[str], list[str]]] = {}
     day = first
     while day <= last:
         for person in team.members:
             name = holiday_name(person.country, day, language)
             if name is not None and not any(day in period for period in person.away):
-                found.setdefault((day, name), []).append(names[person.email])
+                holiday, people = found.setdefault(day, ([], []))
+                holiday += [] if name in holiday else [name]
+                people.append(names[person.email])
         day += timedelta(days=1)
-    return tuple(Holiday(day, name, tuple(people)) for (day, name), people in sorted(found.items()))
+    return tuple(Holiday(day, " / ".join(holiday), tuple(people))
+                 for day, (holiday, people) in sorted(found.items()))

@@ -171,6 +171,7 @@ class NextStep:
     score: int | None = None
     average: float | None = None  # low mood after a drop: the average it dropped from
     evidence: tuple[Evidence, ...] = ()  # why: the answers the step rests on
+    more: int = 0  # people the step names whose answers are not quoted (beyond MAX_EVIDENCE)
     dates: tuple[date, ...] = ()  # why, for silence: the days of the unanswered prompts
     emails: tuple[str, ...] = ()  # whom to write to (a mailto: link), empty: nobody
     language: str = "en"  # the language of a mail to them (their own, when they share one)

@@ -37,6 +37,9 @@ from mailer.digest.similarity import is_nothing
 from mailer.digest.themes import ORDER, themes
 
 MAX_STEPS = 3
+#: Answers quoted under one step; the others are counted ("and 12 more"), so a step stays a
+#: few lines on a phone and a large team's digest stays small.
+MAX_EVIDENCE = 3
 #: Below half the prompts answered the check-ins stop telling the manager much.
 LOW_REPLY_RATE = 0.5
 LOW_REPLY_MIN_SENT = 3
@@ -73,14 +76,15 @@ def next_steps(
 
 def _once(steps: Sequence[NextStep]) -> tuple[NextStep, ...]:
     """Each answer quoted as evidence once, under the first step it supports (a low score and
-    a repeated obstacle of the same person rest on the same reply)."""
+    a repeated obstacle of the same person rest on the same reply), and at most
+    :data:`MAX_EVIDENCE` per step."""
     seen: set[tuple[str, str]] = set()
     result = []
     for step in steps:
-        evidence = tuple(e for e in step.evidence
-                         if (e.quote.record_id, e.quote.question) not in seen)
-        seen |= {(e.quote.record_id, e.quote.question) for e in step.evidence}
-        result.append(replace(step, evidence=evidence))
+        fresh = [e for e in step.evidence if (e.quote.record_id, e.quote.question) not in seen]
+        shown = tuple(fresh[:MAX_EVIDENCE])
+        seen |= {(e.quote.record_id, e.quote.question) for e in shown}
+        result.append(replace(step, evidence=shown, more=len(fresh) - len(shown)))
     return tuple(result)
 
 

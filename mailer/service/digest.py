@@ -95,8 +95,8 @@ def _helpers(locale: str) -> dict[str, Callable[..., Any]]:
             return format_skeleton(skeleton, start, locale=locale)
         return format_interval(start, end, skeleton, locale=locale)
 
-    def days(values: Iterable[date]) -> str:
-        return format_list([format_skeleton("MMMEd", d, locale=locale) for d in values],
+    def days(values: Iterable[date], skeleton: str = "MMMEd") -> str:
+        return format_list([format_skeleton(skeleton, d, locale=locale) for d in values],
                            locale=locale)
 
     return {
