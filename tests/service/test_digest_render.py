@@ -237,3 +237,19 @@ def test_pauses_are_worded_by_reason(config, language, away, paused):
     mail = compose.render(compose.build_environment(config), "digest", language,
                           digest_context(team, digest, questions=load_default_questions()))
     assert away in mail.text and paused in mail.text
+
+
+@pytest.mark.parametrize(("language", "decimal", "percent"), [
+    ("en", r"\b\d\.\d\b", r"\d%"), ("sv", r"\b\d,\d\b", r"\d\u00a0%")])
+def test_numbers_and_percentages_follow_the_readers_language(config, language, decimal, percent):
+    import re
+
+    team = manager_speaks(config.teams[0], language)  # a manager in Sweden (country SE)
+    env = compose.build_environment(config)
+    context = sample_context(config, team, language)
+    mail = compose.render(env, "digest", language, context)
+    pulse = mail.text.split({"en": "TEAM PULSE", "sv": "TEAMETS PULS"}[language])[1]
+    assert re.search(decimal, pulse) and re.search(percent, pulse), pulse[:300]
+    wrong_decimal = r"\b\d,\d\b" if language == "en" else r"\b\d\.\d\b"
+    assert not re.search(wrong_decimal, pulse)
+    assert context["locale"] == {"en": "en_001", "sv": "sv_SE"}[language]
