@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
-from mailer.digest.absences import Absence, absences, away_on
+from mailer.digest.absences import Absence, absences, away_on, periods
 from mailer.digest.model import (
     BASELINE_WEEKS,
     SPARK_WEEKS,
@@ -131,9 +131,10 @@ def _mask(reason: str, person: Person) -> str:
 def asked_of(facts: Facts, person: Person) -> list[Prompt]:
     """The check-ins and reviews sent to ``person`` before ``as_of``, oldest first, without
     those that went out while they were on leave or paused (no answer is expected then)."""
+    away = periods(person, facts.pauses)
     return [p for p in facts.prompts if p.slot.email in person.addresses
             and p.slot.kind in REPLY_KINDS and p.sent_at is not None
-            and not away_on(person, facts.pauses, facts.day(p.sent_at))]
+            and not any(start <= facts.day(p.sent_at) <= end for start, end, _ in away)]
 
 
 def _quiet(facts: Facts, person: Person, replied: Callable[[Prompt], bool]) -> list[Attention]:

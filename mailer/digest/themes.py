@@ -145,6 +145,7 @@ class Match:
 class _Token:
     surface: str
     lemma: str
+    fits: frozenset[str]  # the lexicon patterns this word matches (see :func:`_fitting`)
 
 
 @lru_cache(maxsize=65536)
@@ -156,11 +157,13 @@ def lemma(word: str, language: str) -> str:
 
 
 def clauses(text: str, language: str) -> list[list[_Token]]:
-    """The answer as clauses of (word as written, lemma)."""
+    """The answer as clauses of (word as written, lemma, the patterns it fits)."""
     flat = _NT.sub(" not", unicodedata.normalize("NFKC", text))
     result = []
     for part in _CLAUSE.split(flat):
-        tokens = [_Token(w, lemma(w.lower(), language)) for w in _WORD.findall(part)]
+        words = _WORD.findall(part)
+        tokens = [_Token(w, lem, _fitting(w.lower(), lem))
+                  for w in words for lem in (lemma(w.lower(), language),)]
         if tokens:
             result.append(tokens)
     return result
@@ -170,19 +173,31 @@ def clauses(text: str, language: str) -> list[list[_Token]]:
 _ENDINGS = ("", "n", "en", "et", "na", "ar", "er", "or", "arna", "erna", "orna", "ens", "ets")
 
 
-def _fits(pattern: str, token: _Token) -> bool:
-    lowered = token.surface.lower()
-    for form in (token.lemma, lowered):
-        if pattern.startswith("*"):
-            head = pattern[1:]
-            if any(form.endswith(head + end) and len(form) > len(head + end) for end in _ENDINGS):
-                return True
-        elif pattern.endswith("*"):
-            if form.startswith(pattern[:-1]):
-                return True
-        elif form == pattern:
-            return True
-    return False
+def _patterns() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Every pattern of every lexicon: exact lemmas, prefixes ("x*"), compound heads ("*x")."""
+    every = {p for terms in (*THEMES.values(), PROGRESS, STANDSTILL)
+             for term in terms for p in term.patterns}
+    return (frozenset(p for p in every if "*" not in p),
+            tuple(sorted(p for p in every if p.endswith("*"))),
+            tuple(sorted(p for p in every if p.startswith("*"))))
+
+
+_EXACT, _PREFIXES, _HEADS = _patterns()
+
+
+@lru_cache(maxsize=65536)
+def _fitting(lowered: str, lemma: str) -> frozenset[str]:
+    """The patterns a word fits, by its lemma or as written; computed once per word, so a
+    term is matched by set look-ups (a digest tests thousands of terms)."""
+    found = set()
+    for form in (lemma, lowered):
+        if form in _EXACT:
+            found.add(form)
+        found.update(p for p in _PREFIXES if form.startswith(p[:-1]))
+        found.update(p for p in _HEADS
+                     if any(form.endswith(p[1:] + end) and len(form) > len(p) - 1 + len(end)
+                            for end in _ENDINGS))
+    return frozenset(found)
 
 
 def _negated(tokens: Sequence[_Token], start: int, end: int) -> bool:
@@ -191,28 +206,37 @@ def _negated(tokens: Sequence[_Token], start: int, end: int) -> bool:
     return any(t.surface.lower() in NEGATIONS for t in (*before, *after))
 
 
-def _find(term: Term, tokens: Sequence[_Token]) -> tuple[int, ...] | None:
-    """Indexes of the tokens that make up ``term`` in the clause, or None."""
+def _find(term: Term, tokens: Sequence[_Token], present: frozenset[str]
+          ) -> tuple[int, ...] | None:
+    """Indexes of the tokens that make up ``term`` in the clause, or None. ``present`` is
+    every pattern some word of the clause fits: most terms are ruled out by it at once."""
+    if not present.issuperset(term.patterns):
+        return None
     if term.together:
         found = []
         for pattern in term.patterns:
-            index = next((i for i, t in enumerate(tokens) if _fits(pattern, t)), None)
+            index = next((i for i, t in enumerate(tokens) if pattern in t.fits), None)
             if index is None:
                 return None
             found.append(index)
         return tuple(sorted(found))
     size = len(term.patterns)
     for start in range(len(tokens) - size + 1):
-        if all(_fits(p, tokens[start + k]) for k, p in enumerate(term.patterns)):
+        if all(p in tokens[start + k].fits for k, p in enumerate(term.patterns)):
             return tuple(range(start, start + size))
     return None
+
+
+def _present(tokens: Sequence[_Token]) -> frozenset[str]:
+    return frozenset().union(*(t.fits for t in tokens))
 
 
 def _hits(terms: Iterable[Term], tokens: Sequence[_Token]) -> list[str]:
     """The words (as written) of every term found in the clause and not negated."""
     words: list[str] = []
+    present = _present(tokens)
     for term in terms:
-        found = _find(term, tokens)
+        found = _find(term, tokens, present)
         if found is None:
             continue
         has_own_negation = any(tokens[i].surface.lower() in NEGATIONS for i in found)
@@ -222,6 +246,7 @@ def _hits(terms: Iterable[Term], tokens: Sequence[_Token]) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=4096)
 def themes(text: str, language: str) -> tuple[Match, ...]:
     """The themes an obstacle answer raises, each with its words; one theme per clause."""
     found: dict[str, list[str]] = {}
@@ -244,13 +269,19 @@ def progress(text: str, language: str, goals: Iterable[str] = ()) -> Match | Non
     :param goals: the person's goals; an answer that starts by naming one ("Ship the billing
         migration: ...") is judged on what follows, never on the goal's own words.
     """
+    return _progress(text, language, tuple(goals))
+
+
+@lru_cache(maxsize=4096)
+def _progress(text: str, language: str, goals: tuple[str, ...]) -> Match | None:
     for goal in goals:
         head = goal.strip()
         if head and text.strip().lower().startswith(head.lower()):
             text = text.strip()[len(head):].lstrip(" :–—-")
             break
     parts = clauses(text, language)
-    if any(_find(term, tokens) is not None for tokens in parts for term in STANDSTILL):
+    if any(_find(term, tokens, _present(tokens)) is not None
+           for tokens in parts for term in STANDSTILL):
         return None
     words = [w for tokens in parts for w in _hits(PROGRESS, tokens)]
     return Match("progress", tuple(dict.fromkeys(words))) if words else None
