@@ -67,7 +67,7 @@ def absences(team: Team, pauses: Sequence[Pause], *, first: date, last: date,
     for person in team.members:
         overlapping = [(start, end, reason)
                        for start, end, reason in periods(person, (p for p in pauses
-                                                                  if p.team == team.name))
+                                                                  if p.team == team.id))
                        if start <= last and end >= first]
         if not overlapping:
             continue

@@ -121,7 +121,7 @@ def build_brief(
     since = (since or meeting_at - timedelta(days=7)).astimezone(tz)
     cutoff = min(now, meeting_at)
     names = display_names(team)
-    replies = latest_replies(r for r in records if r.team == team.name and r.kind != "feedback"
+    replies = latest_replies(r for r in records if r.team == team.id and r.kind != "feedback"
                              and r.member is not None and r.received_at < cutoff)
     by_member: dict[str, list[Record]] = {p.email: [] for p in team.members}
     for record in replies:
@@ -129,7 +129,7 @@ def build_brief(
         if person is not None:
             by_member[person.email].append(record)
     day = meeting_at.date()
-    pauses = [p for p in pauses if p.team == team.name]
+    pauses = [p for p in pauses if p.team == team.id]
     away = absences(team, pauses, first=day, last=day + AHEAD, names=names, anchors={})
     obstacles = [o for p in team.members
                  for o in _obstacles(by_member[p.email], since, p.email, names[p.email], tz)]

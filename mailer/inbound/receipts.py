@@ -37,7 +37,8 @@ EXAMPLE_PAUSE = timedelta(days=14)  # "pause until <today + 14 days>" in the exa
 
 #: One template per outcome (``<lang>/receipt_<outcome>.*.j2``), so that a subject can never
 #: contradict its body: a refused pause is never "Done".
-Outcome = Literal["recorded", "partly", "paused", "resumed", "skipped", "not_understood"]
+Outcome = Literal["recorded", "partly", "paused", "resumed", "skipped", "not_understood",
+                  "refused"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 # Everything a receipt says that is not in its template, per language. Records keep their notes
@@ -99,6 +100,8 @@ _WORDS: dict[str, dict[str, str]] = {
 def outcome_of(receipt: Receipt, problems: Sequence[str]) -> Outcome:
     """What happened to a reply, as one of :data:`OUTCOMES`."""
     command = receipt.command
+    if receipt.refused:
+        return "refused"
     if receipt.record is not None:
         if problems or receipt.record.unstructured or receipt.command_held == "anonymous" or (
                 command is not None and command.problem):
@@ -124,9 +127,10 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, today: dat
     locale = babel_locale(language, receipt.country)
     labels = dict(receipt.question_labels)
     record = receipt.record
-    problems, fixes = _scale_problems(record, labels, language)
+    anonymous = receipt.kind == "feedback"
+    problems, fixes = _scale_problems(None if anonymous else record, labels, language)
     command = _command(receipt.command, receipt.command_held, language, locale, today)
-    if record is not None and record.unstructured:
+    if record is not None and record.unstructured and not anonymous:
         fixes.append(_WORDS[language]["text_fix"])
     if command and command["held"] == "anonymous":
         fixes.append(_WORDS[language]["anonymous_fix"].format(line=command["line"]))
@@ -139,10 +143,13 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, today: dat
         "person": {"first_name": receipt.name},
         "team": {"display_name": team_display_name},
         "subject": _REPLY_PREFIX.sub("", _TOKEN.sub("", receipt.subject or "")).strip(),
-        "anonymous": receipt.kind == "feedback",
+        "anonymous": anonymous,
+        "refused": receipt.refused,
         "recorded": record is not None,
-        "answers": _answers(record, labels),
-        "unstructured": bool(record and record.unstructured),
+        # Feedback is not echoed: a copy of the receipt (a provider may file sent mail) would
+        # put the answers beside the person's address again.
+        "answers": [] if anonymous else _answers(record, labels),
+        "unstructured": bool(record and record.unstructured and not anonymous),
         "problems": problems,
         "fixes": fixes,
         "command": command,
@@ -290,7 +297,7 @@ def build_confirmation(
 
     :raises TemplateError: the confirmation template is missing or broken.
     """
-    team = config.team(receipt.team)
+    team = config.team_by_id(receipt.team)
     context = confirmation_context(
         receipt, team_display_name=team.display_name if team else receipt.team,
         today=now.date())
@@ -319,7 +326,7 @@ def sample_receipt(config: Config, team: Team, language: str, outcome: Outcome) 
         answers["mood"] = "8"
         problems = (f"mood: 8 is outside the scale 1-5{KEPT_AS_TEXT}",)
     record = Record(
-        id="0" * 40, team=team.name, member=person.email, kind="checkin", slot="2026-12-07",
+        id="0" * 40, team=team.id, member=person.email, kind="checkin", slot="2026-12-07",
         prompt_message_id=None, message_id=None,
         received_at=datetime.fromisoformat("2026-12-07T10:00:00+01:00"), matched_by="in_reply_to",
         language=as_language(language), answers=answers,
@@ -339,8 +346,9 @@ def sample_receipt(config: Config, team: Team, language: str, outcome: Outcome) 
     subject = "Re: Avstämning måndag 7 december" if language == "sv" else (
         "Re: Check-in, Monday 7 December")
     return Receipt(
-        to=person.email, name=person.first_name, language=language, team=team.name,
-        kind="checkin", subject=subject, in_reply_to=None, references=(), record=record,
+        to=person.email, name=person.first_name, language=language, team=team.id,
+        kind="feedback" if outcome == "refused" else "checkin", subject=subject,
+        in_reply_to=None, references=(), record=record, refused=outcome == "refused",
         command=command, question_labels=tuple((q.id, q.wording(language)) for q in asked),
         country=person.country,
     )

@@ -17,13 +17,15 @@ so CI sees the same examples every time.
 Time bounds, and which applies where (garbage collection is held off while the clock runs,
 see ``World.timed``; the first pass over the corpus, which imports and compiles, is untimed):
 
-* **100 ms per message** (LIMIT, the requirement): every fuzzed example (mutated corpus
-  messages, up to ~16 KB; random bytes up to 20 KB; random headers and bodies), checked by
-  Hypothesis' ``deadline`` and by an explicit timer, and every explicit case of ordinary
+* **LIMIT (2 s) per message**, 20x the slowest idle time, so that only runaway complexity
+  fails, never a busy machine (the 100 ms requirement is judged on the printed median, p99 and
+  max, and in bench/): every fuzzed example (mutated corpus messages, up to ~16 KB; random
+  bytes up to 20 KB; random headers and bodies), checked by Hypothesis' ``deadline`` and by an
+  explicit timer, and every explicit case of ordinary
   size: no charset, wrong charset, broken MIME boundaries, 10,000 nested quote levels (one
   line, a format=flowed staircase, 10,000 nested HTML blockquotes), NUL bytes, no From,
   two From fields, two authors in one From, empty messages and bodies.
-* **BIG_SECONDS (5 s)** for the big cases: a 25 MB attachment (~0.9 s measured on 2 cores)
+* **BIG_SECONDS (10 s)** for the big cases: a 25 MB attachment (~0.9 s measured on 2 cores)
   and 1 MB headers (one long field, a folded field, many fields, a Subject of encoded words,
   Content-Type parameters at the top and in a part, a Message-ID, a From, To/Cc,
   Authentication-Results, References and In-Reply-To; 0.01-0.5 s measured). Wide margins
@@ -33,8 +35,8 @@ see ``World.timed``; the first pass over the corpus, which imports and compiles,
   stdlib parses both in quadratic time: header fields are now cut at 16 KB as they are
   parsed), and a 1 MB References or In-Reply-To header 31-36 s (a ledger query per
   Message-ID: now at most 50).
-* **NESTED_SECONDS (2 s)** for MIME nested 2,000 deep (~0.25 s; see that test).
-* **BIG_SECONDS (5 s)** also for 10 MB of inline text, the largest message the poller fetches
+* **NESTED_SECONDS (5 s)** for MIME nested 2,000 deep (~0.25 s; see that test).
+* **BIG_SECONDS** also for 10 MB of inline text, the largest message the poller fetches
   (``imap.max_message_bytes``): ~0.5 s measured. It took ~7 s while records were written by
   PyYAML's pure-Python emitter; ``records`` now uses libyaml's.
 """
@@ -58,7 +60,6 @@ from hypothesis import strategies as st
 
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token
-from mailer.config.load import parse_config
 from mailer.config.questions import QuestionSet, load_default_questions
 from mailer.inbound.decide import decide
 from mailer.inbound.decision import Decision
@@ -69,6 +70,7 @@ from mailer.parse.replies import Reply, parse_reply
 from mailer.storage.ledger import Ledger
 from mailer.storage.records import dump_record, load_record
 from mailer.storage.store import RecordStore
+from tests.factories import make_config, member
 from tests.reliability.crashes import write_figures
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -81,8 +83,8 @@ SECRET = b"fuzz-test-secret-0123456789abcdef"
 # at least 20x the slowest time measured on an idle machine. The figures (median, p99, max)
 # are printed and kept by bench/reliability.py; the 100 ms per message target is judged there.
 LIMIT = 2.0  # per ordinary message (slowest seen idle: ~0.1 s; median ~5 ms)
-BIG_SECONDS = 20.0  # per big explicit case (measured 0.01-1 s on 2 cores; see the docstring)
-NESTED_SECONDS = 20.0  # MIME nested past Python's recursion limit (measured < 1 s)
+BIG_SECONDS = 10.0  # per big case: 0.01-0.5 s measured (20x), the 25 MB attachment ~0.9 s
+NESTED_SECONDS = 5.0  # MIME nested past Python's recursion limit (~0.25 s measured)
 OUTCOMES = {"record", "command", "out_of_office", "bounce", "ignored", "quarantine"}
 CORPUS_PROMPT_ID = b"<k3jx7w2mfq4yr5zt.checkin@example.com>"
 CORPUS_TOKEN = b"k3jx7w2mfq4yr5zt"
@@ -93,7 +95,7 @@ MEMBERS = {  # email -> (name, other addresses); the corpus senders are among th
     "priya.nair@contoso.example": ("Priya Nair", []),
 }
 
-FUZZ = settings(derandomize=True, database=None, deadline=timedelta(milliseconds=100),
+FUZZ = settings(derandomize=True, database=None, deadline=timedelta(seconds=LIMIT),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                 print_blob=False)
 
@@ -154,21 +156,11 @@ class World:
         return reply, decision, seconds
 
 
+
 def _config(data_dir: Path) -> Config:
-    return parse_config({
-        "service": {"timezone": "Europe/Stockholm", "language": "sv",
-                    "data_dir": str(data_dir)},
-        "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none",
-                 "from": "Team check-in <checkin@example.com>"},
-        "imap": {"host": "127.0.0.1", "port": 1143, "security": "none",
-                 "username": "checkin@example.com", "password_env": "MAILER_FUZZ_PASSWORD"},
-        "teams": [{
-            "name": "platform",
-            "manager": {"name": "Maria Lind", "email": "maria@example.com"},
-            "members": [{"name": name, "email": email, "aliases": aliases}
-                        for email, (name, aliases) in MEMBERS.items()],
-        }],
-    })
+    return make_config(data_dir=data_dir, imap={"password_env": "MAILER_FUZZ_PASSWORD"},
+                       members=[member(name, email, aliases=aliases)
+                                for email, (name, aliases) in MEMBERS.items()])
 
 
 def _prompt(email: str, kind: str = "checkin", period: str = "2026-12-18") -> Prompt:
