@@ -313,6 +313,10 @@ class _Connection:
                 await self.smtp.quit()
             except (aiosmtplib.SMTPException, OSError):
                 self.smtp.close()
+        elif self.smtp is not None:
+            # Not connected as aiosmtplib sees it (a sign-in refused mid-handshake), but the
+            # socket may still be open: close it, or it lingers until garbage collection.
+            self.smtp.close()
         self.smtp = None
 
 

@@ -197,7 +197,7 @@ def receipt_sample(target: Target, *, kind: str, questions: Sequence[Question], 
         text="\n".join(f"{n}. {v}" for n, v in enumerate(answers.values(), start=1)))
     return Receipt(
         to=person.email, name=person.first_name, language=person.language,
-        team=target.team.name, kind=kind, subject=f"Re: {subject}", in_reply_to=None,
+        team=target.team.id, kind=kind, subject=f"Re: {subject}", in_reply_to=None,
         references=(), record=record,
         question_labels=tuple((q.id, q.wording(person.language)) for q in questions),
         country=person.country)
