@@ -59,8 +59,15 @@ class Question:
     #: Extra words that label this question in a reply ("Hinder: ..."), lowercased.
     labels: tuple[str, ...] = ()
 
+    #: Earlier wordings, so a reply that quotes a prompt sent before a rewording is still read.
+    former: tuple[str, ...] = ()
+
     def wording(self, language: str) -> str:
         return self.text.get(language) or self.text.get("en") or next(iter(self.text.values()))
+
+    def wordings(self) -> tuple[str, ...]:
+        """Every wording a reply may quote: the current ones in each language, then former."""
+        return (*self.text.values(), *self.former)
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,20 @@ class Person:
     timezone: ZoneInfo
     language: Language
     country: str = "SE"
-    goals: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()  # in the person's own language
     away: tuple[Period, ...] = ()
     aliases: tuple[str, ...] = ()  # other addresses the person may reply from, lowercased
+    #: Each goal per language when the config gives it so (``{ sv = "...", en = "..." }``);
+    #: empty when every goal is one plain string.
+    goal_texts: tuple[Mapping[str, str], ...] = ()
+
+    def goals_in(self, language: str) -> tuple[str, ...]:
+        """The goals as a reader of ``language`` should see them (the manager's digest)."""
+        if not self.goal_texts:
+            return self.goals
+        return tuple(texts.get(language) or goal
+                     for texts, goal in zip(self.goal_texts, self.goals, strict=True))
+
     #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
     #: email): a new address with the old one as id keeps the person's history.
     id: str = ""
@@ -174,7 +192,7 @@ class Team:
     display_name: str
     manager: Person
     members: tuple[Person, ...]
-    availability: str = ""
+    availability: str = ""  # the manager's words, in the manager's language
     checkin: CheckinSchedule | None = None
     review: MonthlySchedule | None = None
     feedback: FeedbackSchedule | None = None
@@ -184,6 +202,13 @@ class Team:
     #: Questions per kind when the team overrides the template defaults; empty: defaults.
     questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
     confirmations: bool = True
+    #: ``availability`` per language when the config gives it so; empty for a plain string.
+    availability_texts: Mapping[str, str] = field(default_factory=dict)
+
+    def availability_in(self, language: str) -> str:
+        """How to reach the manager, in the reader's language when the config has it."""
+        return self.availability_texts.get(language) or self.availability
+
     #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
     #: name): renaming a team keeps its history and sends nothing twice.
     id: str = ""

@@ -32,8 +32,8 @@ def parse_questions(items: Any, *, where: str) -> tuple[tuple[Question, ...], li
         if not isinstance(item, dict):
             problems.append(f"{at}: expected a table with id, type and text per language")
             continue
-        unknown = set(item) - {"id", "type", "labels", *LANGUAGES}
-        problems += [f"{at}.{key}: unknown key (expected id, type, labels, sv, en)"
+        unknown = set(item) - {"id", "type", "labels", "former", *LANGUAGES}
+        problems += [f"{at}.{key}: unknown key (expected id, type, labels, former, sv, en)"
                      for key in sorted(unknown)]
         qid = item.get("id")
         if not isinstance(qid, str) or not qid.replace("_", "").isalnum():
@@ -56,7 +56,12 @@ def parse_questions(items: Any, *, where: str) -> tuple[tuple[Question, ...], li
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
             problems.append(f"{at}.labels: expected a list of words")
             labels = []
-        questions.append(Question(qid, texts, qtype, tuple(x.lower() for x in labels)))
+        former = item.get("former", [])
+        if not isinstance(former, list) or not all(isinstance(x, str) for x in former):
+            problems.append(f"{at}.former: expected a list of earlier wordings")
+            former = []
+        questions.append(Question(qid, texts, qtype, tuple(x.lower() for x in labels),
+                                  tuple(former)))
     return tuple(questions), problems
 
 

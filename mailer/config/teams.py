@@ -59,14 +59,18 @@ def _team(r: Reader, service: ServiceSettings) -> Team:
     """One ``[[teams]]`` table; problems come in the order of the example file."""
     name = r.value("name", values.slug, "", required=True,
                    expect='a short slug of lowercase letters, digits and "-", e.g. "platform"')
+    manager = _manager(r, service)
+    no_text: dict[str, str] = {}
+    availability = r.value("availability", values.localized, no_text)
     return Team(
         # The id names the team's history (slot keys, ledger rows, record folders): keep it
         # when renaming the team, and nothing is sent twice or filed apart.
         id=r.value("id", values.slug, name, expect='the team\'s first name, e.g. "platform"'),
         name=name,
         display_name=r.text("display_name", "a display name such as \"Platform team\"", name),
-        manager=_manager(r, service),
-        availability=r.text("availability", 'a line such as "Tue and Thu 13-15, else mail"'),
+        manager=manager,
+        availability=values.in_language(availability, manager.language),
+        availability_texts={k: v for k, v in availability.items() if k},
         checkin=_checkin(r.table("checkin", ("days", "time"), _CHECKIN_EXAMPLE)),
         review=_monthly(r.table("review", ("on", "time", "months"), _MONTHLY_EXAMPLE)),
         feedback=_feedback(r.table("feedback", ("on", "time", "months", "min_respondents"),
@@ -103,6 +107,10 @@ _WEEKLY_EXAMPLE = 'a table such as { day = "fri", time = "15:00" }'
 
 
 def _person(r: Reader, service: ServiceSettings) -> Person:
+    language = r.value("language", values.language, service.language)
+    no_goals: tuple[dict[str, str], ...] = ()
+    goals = r.value("goals", values.localized_list, no_goals)
+
     email = r.value("email", values.email, "", required=True,
                     expect='an email address, e.g. "anna@example.com"')
     return Person(
@@ -112,9 +120,11 @@ def _person(r: Reader, service: ServiceSettings) -> Person:
         name=r.text("name", 'the person\'s name, e.g. "Anna Berg"', required=True),
         email=email,
         timezone=r.value("timezone", values.time_zone, service.timezone),
-        language=r.value("language", values.language, service.language),
+        language=language,
         country=r.value("country", values.country, "SE"),
-        goals=r.value("goals", values.strings, ()),
+        goals=tuple(values.in_language(texts, language) for texts in goals),
+        goal_texts=tuple({k: v for k, v in texts.items() if k} for texts in goals)
+        if any("" not in texts for texts in goals) else (),
         away=tuple(_period(a) for a in r.tables(
             "away", ("from", "to"), 'a list of periods such as [{ from = "2026-12-21", '
                                     'to = "2027-01-06" }]')),

@@ -93,10 +93,36 @@ def emails(raw: Any) -> tuple[str, ...]:
     return tuple(email(item) for item in raw)
 
 
-def strings(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-        raise Invalid(f'expected a list of strings such as ["Ship v2"], got {show(raw)}')
-    return tuple(x.strip() for x in cast(list[str], raw) if x.strip())
+EXPECT_LOCALIZED = 'a text, or one per language such as { sv = "Tis 13-15", en = "Tue 1-3 pm" }'
+
+
+def localized(raw: Any) -> dict[str, str]:
+    """A text of the config given once or per language: ``{"": text}`` for a plain string,
+    else ``{language: text}`` (every language the service knows, or some of them)."""
+    if isinstance(raw, str):
+        return {"": raw.strip()} if raw.strip() else {}
+    if isinstance(raw, dict) and raw:
+        texts: dict[Any, Any] = raw
+        unknown = [str(k) for k in texts if k not in LANGUAGES]
+        if unknown:
+            raise Invalid(f'unknown language "{unknown[0]}"; expected {EXPECT_LOCALIZED}')
+        if all(isinstance(v, str) and v.strip() for v in texts.values()):
+            return {str(k): str(v).strip() for k, v in texts.items()}
+    raise Invalid(f"expected {EXPECT_LOCALIZED}, got {show(raw)}")
+
+
+def localized_list(raw: Any) -> tuple[dict[str, str], ...]:
+    """A list of such texts (goals); empty entries are dropped."""
+    if not isinstance(raw, list):
+        raise Invalid(f'expected a list such as ["Ship v2"] or [{{ sv = "Släpp v2", '
+                      f'en = "Ship v2" }}], got {show(raw)}')
+    items: list[Any] = raw
+    return tuple(texts for item in items if (texts := localized(item)))
+
+
+def in_language(texts: dict[str, str], language: str) -> str:
+    """The text of a :func:`localized` value for a reader of ``language``."""
+    return texts.get("") or texts.get(language) or next(iter(texts.values()), "")
 
 
 def clock(raw: Any) -> time:

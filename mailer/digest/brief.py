@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from mailer.digest.absences import Absence, Holiday, absences, away_on, coming_holidays
 from mailer.digest.build import latest_replies
 from mailer.digest.model import Quote, display_names
 from mailer.digest.similarity import is_nothing, shorten, similar
@@ -22,6 +23,8 @@ from mailer.models import Language, Pause, Prompt, Record, Team
 #: direct invitation to speak in the meeting.
 QUIET_LATELY = 2
 GRACE = timedelta(days=1)
+#: The days after the meeting whose absences and holidays the brief shows.
+AHEAD = timedelta(days=7)
 
 #: Social openers, one per meeting, rotating by date. Both languages side by side so the
 #: lists can never drift apart; the Swedish is written as Swedish, not translated word by word.
@@ -62,11 +65,12 @@ class BriefObstacle:
 
 
 @dataclass(frozen=True)
-class Away:
+class Quiet:
+    """Someone who has not answered lately, and the days of the prompts they left open."""
+
     email: str
     name: str
-    until: date
-    reason: str  # "command" | "out_of_office"
+    dates: tuple[date, ...]
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ class Brief:
     meeting_at: datetime  # manager's zone
     since: datetime  # the previous meeting
     obstacles: tuple[BriefObstacle, ...]
-    quiet: tuple[str, ...]  # names
-    away: tuple[Away, ...]
+    quiet: tuple[Quiet, ...]
+    absences: tuple[Absence, ...]  # away on the meeting day or in the week after it
+    holidays: tuple[Holiday, ...]  # public holidays of that week
     opener: str
     opener_index: int
 
@@ -123,14 +128,17 @@ def build_brief(
         person = team.member(record.member or "")
         if person is not None:
             by_member[person.email].append(record)
-    away = _away(team, pauses, meeting_at.date(), names)
-    away_emails = {a.email for a in away}
+    day = meeting_at.date()
+    pauses = [p for p in pauses if p.team == team.id]
+    away = absences(team, pauses, first=day, last=day + AHEAD, names=names, anchors={})
     obstacles = [o for p in team.members
                  for o in _obstacles(by_member[p.email], since, p.email, names[p.email], tz)]
-    quiet = _quiet(team, prompts, by_member, cutoff, away_emails, names)
-    index, opener = opener_for(meeting_at.date(), language)
+    quiet = _quiet(team, prompts, by_member, cutoff, pauses, names)
+    index, opener = opener_for(day, language)
     return Brief(team.name, team.display_name, team.manager.name, meeting_at, since,
-                 tuple(obstacles), quiet, away, opener, index)
+                 tuple(obstacles), quiet, away,
+                 coming_holidays(team, first=day, last=day + AHEAD, language=language,
+                                 names=names), opener, index)
 
 
 def _obstacles(records: list[Record], since: datetime, email: str, name: str,
@@ -151,38 +159,31 @@ def _obstacles(records: list[Record], since: datetime, email: str, name: str,
             found[match] = (kept, seen, times + 1)
     return [BriefObstacle(email, name,
                           Quote(shorten(text, 160), record.received_at.astimezone(tz),
-                                "obstacles", record.id), times)
+                                "obstacles", record.id, record.language), times)
             for record, text, times in found]
 
 
 def _quiet(team: Team, prompts: Iterable[Prompt], by_member: dict[str, list[Record]],
-           cutoff: datetime, away: set[str], names: dict[str, str]) -> tuple[str, ...]:
-    """Members whose last :data:`QUIET_LATELY` prompts went unanswered."""
+           cutoff: datetime, pauses: list[Pause], names: dict[str, str]) -> tuple[Quiet, ...]:
+    """Members whose last :data:`QUIET_LATELY` prompts went unanswered; never someone on
+    leave or paused now, and never for prompts sent while they were away."""
+    tz = team.manager.timezone
     sent = sorted((p for p in prompts if p.state == "sent" and p.sent_at is not None
                    and p.sent_at <= cutoff - GRACE and p.slot.kind in ("checkin", "review")),
                   key=lambda p: p.sent_at or p.due_at)
-    quiet: list[str] = []
+    quiet: list[Quiet] = []
     for person in team.members:
-        if person.email in away:
+        if away_on(person, pauses, cutoff.astimezone(tz).date()):
             continue
         records = by_member[person.email]
         ids = {r.prompt_message_id for r in records}
         slots = {(r.kind, r.slot) for r in records}
-        last = [p for p in sent if p.slot.email in person.addresses][-QUIET_LATELY:]
+        last = [p for p in sent if p.slot.email in person.addresses and p.sent_at is not None
+                and not away_on(person, pauses, p.sent_at.astimezone(tz).date())
+                ][-QUIET_LATELY:]
         if len(last) == QUIET_LATELY and not any(
                 p.message_id in ids or (p.slot.kind, p.slot.period) in slots for p in last):
-            quiet.append(names[person.email])
+            quiet.append(Quiet(person.email, names[person.email],
+                               tuple((p.sent_at or p.due_at).astimezone(tz).date()
+                                     for p in last)))
     return tuple(quiet)
-
-
-def _away(team: Team, pauses: Iterable[Pause], day: date,
-          names: dict[str, str]) -> tuple[Away, ...]:
-    found: dict[str, Away] = {}
-    for pause in pauses:
-        person = team.member(pause.email)
-        if person is None or pause.team != team.id or not pause.start <= day <= pause.until:
-            continue
-        if person.email not in found or pause.until > found[person.email].until:
-            found[person.email] = Away(person.email, names[person.email], pause.until,
-                                       pause.reason)
-    return tuple(found[p.email] for p in team.members if p.email in found)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from mailer.digest import people as digest_people
 from mailer.digest import sections as digest_sections
+from mailer.digest.absences import coming_holidays
 from mailer.digest.model import (
     LOOKBACK_WEEKS,
     Digest,
@@ -107,6 +108,10 @@ def next_meeting(team: Team, after: datetime) -> date | None:
 # --------------------------------------------------------------------------- the entry point
 
 
+#: The days ahead whose absences and holidays the digest shows (the coming week).
+UPCOMING_DAYS = timedelta(days=7)
+
+
 def build_digest(
     team: Team,
     records: Iterable[Record],
@@ -137,11 +142,18 @@ def build_digest(
     follow_up = digest_people.follow_up(facts)
     feedback = digest_people.feedback(facts)
     meeting = next_meeting(team, facts.as_of)
-    steps = next_steps(facts, attention=attention, pulse=pulse, people=people,
-                       follow_up=follow_up, feedback=feedback, meeting=meeting)
+    steps = next_steps(facts, attention=attention, pulse=pulse, follow_up=follow_up,
+                       feedback=feedback, meeting=meeting)
+    today = facts.day(facts.as_of)
+    history = bool(facts.prompts or facts.own or facts.feedback
+                   or any(facts.by_member.values()))
     return Digest(
         team=team.name, team_name=team.display_name, manager=team.manager.name, week=week,
         start=facts.start.date(), end=facts.start.date() + timedelta(days=6), as_of=facts.as_of,
         next_meeting=meeting, attention=attention, pulse=pulse, people=people,
         follow_up=follow_up, feedback=feedback, next_steps=steps, unsure=unsure,
+        absences=digest_sections.coming_absences(facts),
+        holidays=coming_holidays(team, first=today, last=today + UPCOMING_DAYS,
+                                 language=team.manager.language, names=dict(facts.names)),
+        history=history,
     )

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from mailer.digest.absences import Absence, Holiday
 from mailer.digest.similarity import shorten
 from mailer.models import AddressFailure, Pause, Prompt, Record, Team
 
@@ -37,9 +38,21 @@ class Quote:
     at: datetime  # when the reply arrived, manager's zone
     question: str
     record_id: str
+    language: str = ""  # the language of the reply (templates mark other-language quotes)
 
 
-AttentionKind = Literal["bounce", "quiet", "low_mood", "mood_drop", "repeated_obstacle", "paused"]
+@dataclass(frozen=True)
+class Evidence:
+    """What a claim rests on: who said it, their words, and the words the claim is about (each
+    of them occurs in ``quote.text``)."""
+
+    name: str
+    quote: Quote
+    words: tuple[str, ...] = ()
+
+
+#: "quiet": no answer to the last prompts since an earlier answer; "never": no answer at all.
+AttentionKind = Literal["bounce", "quiet", "never", "low_mood", "mood_drop", "repeated_obstacle"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +64,13 @@ class Attention:
     name: str
     anchor: str  # the person's section in the HTML part
     since: date
-    until: date | None = None  # pauses
     score: float | None = None  # low mood / drop: the latest score (3.5 for "3-4")
     average: float | None = None  # drop: the person's own average of the 4 weeks before
-    count: int = 0  # quiet: unanswered prompts; repeated obstacle: check-ins in a row
-    reason: str = ""  # pause: "command" | "out_of_office"; bounce: the server's words
+    count: int = 0  # quiet, never: unanswered prompts; repeated obstacle: check-ins in a row
+    reason: str = ""  # bounce: the server's words
     last_reply: date | None = None  # quiet
     evidence: Quote | None = None
+    unanswered: tuple[date, ...] = ()  # quiet, never: the days the unanswered prompts went out
 
 
 @dataclass(frozen=True)
@@ -94,12 +107,16 @@ class PersonSummary:
     working_well: Quote | None
     obstacles: Quote | None
     progress: Quote | None
-    goals: tuple[str, ...]
+    goals: tuple[str, ...]  # in the manager's language where the config has it
     commitment: Quote | None  # "next month" of their latest review
     replied_this_week: bool
     last_reply: date | None
-    paused_until: date | None
+    away_until: date | None  # on leave or paused now
     sparkline: str
+    asked: int = 0  # prompts sent to them in the window
+    obstacles_new: Quote | None = None  # this week's obstacle, unless it says "nothing"
+    progress_new: Quote | None = None  # this week's progress, when it reports some
+    free_text: Quote | None = None  # this week's reply that could not be split into answers
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,12 @@ class NextStep:
     topic: str = ""
     on: date | None = None  # the next team meeting
     score: float | None = None
+    average: float | None = None  # low mood after a drop: the average it dropped from
+    evidence: tuple[Evidence, ...] = ()  # why: the answers the step rests on
+    more: int = 0  # people the step names whose answers are not quoted (beyond MAX_EVIDENCE)
+    dates: tuple[date, ...] = ()  # why, for silence: the days of the unanswered prompts
+    emails: tuple[str, ...] = ()  # whom to write to (a mailto: link), empty: nobody
+    language: str = "en"  # the language of a mail to them (their own, when they share one)
 
 
 @dataclass(frozen=True)
@@ -173,6 +196,9 @@ class Digest:
     next_steps: tuple[NextStep, ...]
     #: Messages of the week the service was not sure a person wrote (left for review).
     unsure: int = 0
+    absences: tuple[Absence, ...] = ()  # away now or in the coming week
+    holidays: tuple[Holiday, ...] = ()  # public holidays of the coming week
+    history: bool = True  # False: nothing was ever sent, so there is nothing to report
 
 
 # --------------------------------------------------------------------------- ISO weeks
@@ -256,7 +282,7 @@ class Facts:
         text = shorten(str(value), limit) if value is not None else ""
         if not text:
             return None
-        return Quote(text, self.local(record.received_at), question, record.id)
+        return Quote(text, self.local(record.received_at), question, record.id, record.language)
 
 
 def display_names(team: Team) -> dict[str, str]:

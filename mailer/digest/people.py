@@ -20,14 +20,17 @@ from mailer.digest.model import (
     previous_month,
     quarter_of,
 )
-from mailer.digest.sections import GRACE, current_pauses, in_week
-from mailer.digest.similarity import shorten
+from mailer.digest.sections import GRACE, asked_of, coming_absences, in_week
+from mailer.digest.similarity import is_nothing, shorten
+from mailer.digest.themes import progress
 from mailer.models import Record
 
 #: Feedback is reported for a round that went out this recently, or got answers this week.
 FEEDBACK_RECENT = timedelta(days=28)
 #: Reviews whose prompts went out longer ago than this are not chased as missing.
 REVIEW_RECENT = timedelta(days=35)
+#: An answer a claim rests on is quoted up to this long, so the words it rests on are in it.
+EVIDENCE_LIMIT = 400
 
 
 # --------------------------------------------------------------------------- per person
@@ -42,29 +45,84 @@ def _latest(facts: Facts, records: Sequence[Record], question: str) -> Quote | N
 
 
 def people(facts: Facts, pulse: Pulse) -> tuple[PersonSummary, ...]:
-    pauses = current_pauses(facts)
     current, _ = review_rounds(facts)
     sparks = {line.email: line.sparkline for line in pulse.people}
+    away = {a.email: a for a in coming_absences(facts)}
+    today = facts.day(facts.as_of)
+    language = facts.team.manager.language
     result = []
     for person in facts.team.members:
         records = facts.by_member.get(person.email, ())
         checkins = [r for r in records if r.kind == "checkin"]
         review = _review(records, current)
-        pause = pauses.get(person.email)
+        absence = away.get(person.email)
         result.append(PersonSummary(
             email=person.email, name=facts.names[person.email],
             anchor=facts.anchors[person.email],
             working_well=_latest(facts, checkins, "working_well"),
             obstacles=_latest(facts, checkins, "obstacles"),
             progress=_latest(facts, checkins, "progress"),
-            goals=person.goals,
+            goals=person.goals_in(language),
             commitment=facts.quote(review, "next_month") if review else None,
             replied_this_week=any(in_week(facts, r.received_at) for r in records),
             last_reply=facts.day(records[-1].received_at) if records else None,
-            paused_until=pause.until if pause and pause.start <= facts.day(facts.as_of) else None,
+            away_until=absence.end if absence and absence.start <= today else None,
             sparkline=sparks.get(person.email, ""),
+            asked=len(asked_of(facts, person)),
+            obstacles_new=new_obstacle(facts, checkins),
+            progress_new=new_progress(facts, checkins, person.goals)[0],
+            free_text=_free_text(facts, records),
         ))
     return tuple(result)
+
+
+def new_obstacle(facts: Facts, checkins: Sequence[Record]) -> Quote | None:
+    """This week's latest obstacle, unless it says there is none."""
+    for record in reversed(checkins):
+        if not in_week(facts, record.received_at):
+            break
+        text = record.answers.get("obstacles")
+        if isinstance(text, str) and not is_nothing(text):
+            return facts.quote(record, "obstacles")
+    return None
+
+
+def new_progress(facts: Facts, checkins: Sequence[Record],
+                 goals: Sequence[str]) -> tuple[Quote | None, tuple[str, ...]]:
+    """This week's latest progress answer that reports progress (see
+    :func:`mailer.digest.themes.progress`), and the words that say so; (None, ()) when the
+    latest says the person stands still or nothing was reported."""
+    for record in reversed(checkins):
+        if not in_week(facts, record.received_at):
+            break
+        text = record.answers.get("progress")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        found = progress(text, record.language, goals)
+        if found is None:
+            return None, ()
+        return evidence_quote(facts, record, "progress", found.words), found.words
+    return None, ()
+
+
+def evidence_quote(facts: Facts, record: Record, question: str,
+                   words: Sequence[str]) -> Quote | None:
+    """The answer quoted long enough that every word a claim rests on is in the quote."""
+    quote = facts.quote(record, question)
+    if quote is not None and all(w in quote.text for w in words):
+        return quote
+    return facts.quote(record, question, EVIDENCE_LIMIT)
+
+
+def _free_text(facts: Facts, records: Sequence[Record]) -> Quote | None:
+    """This week's latest reply that could not be split into answers, quoted as a whole."""
+    for record in reversed(records):
+        if not in_week(facts, record.received_at):
+            break
+        if record.unstructured and record.text.strip():
+            return Quote(shorten(record.text, 240), facts.local(record.received_at), "text",
+                         record.id, record.language)
+    return None
 
 
 # --------------------------------------------------------------------------- follow-up

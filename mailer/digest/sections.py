@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
+from mailer.digest.absences import Absence, absences, away_on, periods
 from mailer.digest.model import (
     BASELINE_WEEKS,
     SPARK_WEEKS,
@@ -24,7 +25,7 @@ from mailer.digest.model import (
     Quote,
 )
 from mailer.digest.similarity import first_similar_run, shorten
-from mailer.models import Pause, Person, Prompt, Record
+from mailer.models import Person, Prompt, Record
 
 #: A score of 1 or 2 on the 1-5 energy question is low in itself.
 LOW_SCORE = 2
@@ -38,13 +39,13 @@ QUIET_PROMPTS = 3
 GRACE = timedelta(days=1)
 #: With fewer people than this, a team average would all but show each person's score.
 MIN_TEAM_ANSWERS = 3
-#: Pauses that start within this time are shown with the current ones: the manager can plan.
+#: Absences that start within this time are shown with the current ones: the manager can plan.
 UPCOMING = timedelta(days=7)
 
 REPLY_KINDS = ("checkin", "review")  # feedback is anonymous: it cannot count for a person
 BLOCKS = "▁▂▃▄▅▆▇█"
 GAP = "·"
-_ORDER = ("bounce", "quiet", "low_mood", "mood_drop", "repeated_obstacle", "paused")
+_ORDER = ("bounce", "never", "quiet", "low_mood", "mood_drop", "repeated_obstacle")
 _EVIDENCE = ("obstacles", "working_well", "progress")
 
 
@@ -80,39 +81,29 @@ def _evidence(facts: Facts, record: Record) -> Quote | None:
     return Quote(text, facts.local(record.received_at), "text", record.id) if text else None
 
 
-def current_pauses(facts: Facts) -> dict[str, Pause]:
-    """The pause running at ``as_of`` or starting within a week, per member (longest wins)."""
+def coming_absences(facts: Facts) -> tuple[Absence, ...]:
+    """Who is away now or within :data:`UPCOMING`: configured leave and pauses."""
     today = facts.day(facts.as_of)
-    horizon = facts.day(facts.as_of + UPCOMING)
-    found: dict[str, Pause] = {}
-    for pause in facts.pauses:
-        person = facts.team.member(pause.email)
-        if person is None or pause.until < today or pause.start > horizon:
-            continue
-        kept = found.get(person.email)
-        if kept is None or pause.until > kept.until:
-            found[person.email] = pause
-    return found
+    return absences(facts.team, facts.pauses, first=today,
+                    last=facts.day(facts.as_of + UPCOMING), names=dict(facts.names),
+                    anchors=dict(facts.anchors))
 
 
 # --------------------------------------------------------------------------- needs attention
 
 
 def attention(facts: Facts) -> tuple[Attention, ...]:
-    """Every line of "needs attention"; empty when all is well."""
-    pauses = current_pauses(facts)
+    """Every line of "needs attention"; empty when all is well. Someone on planned leave or
+    paused today is never listed as silent: they are under "away" instead."""
     replied = replied_to(facts)
+    today = facts.day(facts.as_of)
     items: list[Attention] = []
     for person in facts.team.members:
         failure = next((f for f in facts.failures if f.email.lower() in person.addresses), None)
         if failure is not None:
             items.append(_item(facts, person, "bounce", facts.day(failure.since),
                                count=failure.count, reason=_mask(failure.reason, person)))
-        pause = pauses.get(person.email)
-        if pause is not None:
-            items.append(_item(facts, person, "paused", pause.start, until=pause.until,
-                               reason=pause.reason))
-        elif failure is None:  # a bounce or a pause already explains the silence
+        elif not away_on(person, facts.pauses, today):  # a bounce or leave explains silence
             items += _quiet(facts, person, replied)
         items += _mood(facts, person) + _repeated(facts, person)
     # One person's lines together (read on a phone, by name), the most urgent person first.
@@ -137,22 +128,34 @@ def _mask(reason: str, person: Person) -> str:
     return shorten(re.sub(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", keep, reason), 100)
 
 
+def asked_of(facts: Facts, person: Person) -> list[Prompt]:
+    """The check-ins and reviews sent to ``person`` before ``as_of``, oldest first, without
+    those that went out while they were on leave or paused (no answer is expected then)."""
+    away = periods(person, facts.pauses)
+    return [p for p in facts.prompts if p.slot.email in person.addresses
+            and p.slot.kind in REPLY_KINDS and p.sent_at is not None
+            and not any(start <= facts.day(p.sent_at) <= end for start, end, _ in away)]
+
+
 def _quiet(facts: Facts, person: Person, replied: Callable[[Prompt], bool]) -> list[Attention]:
-    cutoff = facts.as_of - GRACE
-    asked = [p for p in facts.prompts if p.slot.email in person.addresses
-             and p.slot.kind in REPLY_KINDS and p.sent_at is not None and p.sent_at <= cutoff]
+    """No answer to the last :data:`QUIET_PROMPTS` prompts: "never" when the person has not
+    answered anything in the window, else "quiet". The newest prompt may still be within
+    :data:`GRACE` (a Friday digest sees Friday's check-in); the ones before it may not."""
     streak: list[Prompt] = []
-    for prompt in reversed(asked):
+    for prompt in reversed(asked_of(facts, person)):
         if replied(prompt):
             break
         streak.append(prompt)
-    if len(streak) < QUIET_PROMPTS:
+    cutoff = facts.as_of - GRACE
+    overdue = [p for p in streak if p.sent_at is not None and p.sent_at <= cutoff]
+    if len(streak) < QUIET_PROMPTS or len(overdue) < QUIET_PROMPTS - 1:
         return []
     answers = facts.by_member.get(person.email, ())
-    last = facts.day(answers[-1].received_at) if answers else None
-    assert streak[-1].sent_at is not None
-    return [_item(facts, person, "quiet", facts.day(streak[-1].sent_at), count=len(streak),
-                  last_reply=last)]
+    days = tuple(facts.day(p.sent_at) for p in reversed(streak) if p.sent_at is not None)
+    if not answers:
+        return [_item(facts, person, "never", days[0], count=len(streak), unanswered=days)]
+    return [_item(facts, person, "quiet", days[0], count=len(streak),
+                  last_reply=facts.day(answers[-1].received_at), unanswered=days)]
 
 
 def _mood(facts: Facts, person: Person) -> list[Attention]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 JACCARD_MIN = 1 / 3
 OVERLAP_MIN = 2 / 3
@@ -101,6 +102,7 @@ def stem(word: str) -> str:
     return _strip(_strip(word))
 
 
+@lru_cache(maxsize=8192)
 def tokens(text: str) -> frozenset[str]:
     """The content of an answer: stemmed words, without stopwords and one-letter words."""
     return frozenset(stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS)

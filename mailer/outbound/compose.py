@@ -38,6 +38,7 @@ import css_inline
 import jinja2
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
+from babel.languages import get_official_languages
 
 from mailer.addressing import header_safe, subject_with_token
 from mailer.config.questions import BUILTIN_TEMPLATES
@@ -60,12 +61,20 @@ _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 def babel_locale(language: str, country: str | None = None) -> str:
-    """``sv_SE``, ``en_AU``...: the person's language in their country when CLDR knows it."""
+    """``sv_SE``, ``en_AU``...: the person's language in their country when CLDR knows it.
+
+    English in a country that does not speak it (``en`` in Sweden or Japan) is international
+    English, ``en_001``: "3.5", "80%" and "7 December", not the country's "3,5" and "80 %",
+    which read as mistakes in an English text.
+    """
     if country:
         try:
-            return str(Locale.parse(f"{language}_{country.upper()}"))
+            locale = Locale.parse(f"{language}_{country.upper()}")
         except (UnknownLocaleError, ValueError):
-            pass
+            return language
+        if language == "en" and "en" not in get_official_languages(country.upper(), de_facto=True):
+            return "en_001"
+        return str(locale)
     return language
 
 
@@ -88,6 +97,12 @@ def format_time(value: datetime, language: str, format: str = "short") -> str:
     return babel_dates.format_time(value, format, tzinfo=value.tzinfo, locale=language)
 
 
+def format_skeleton(value: date | datetime, language: str, skeleton: str) -> str:
+    """A date in the order and words of the locale: skeleton "MMMEd" is "Mon, Dec 7" in the
+    US and "mån 7 dec." in Sweden (CLDR flexible formats)."""
+    return babel_dates.format_skeleton(skeleton, value, locale=language)
+
+
 def format_month(value: date | datetime, language: str) -> str:
     """``November 2026`` / ``november 2026``."""
     return babel_dates.format_skeleton("yMMMM", value, locale=language)
@@ -107,7 +122,8 @@ def build_environment(config: Config) -> jinja2.Environment:
         auto_reload=False,  # templates do not change under a running process: no stat per render
     )
     env.filters.update(format_date=format_date, format_datetime=format_datetime,
-                       format_time=format_time, format_month=format_month)
+                       format_time=format_time, format_month=format_month,
+                       format_skeleton=format_skeleton)
     # Built once: keep_at_rules leaves the dark-mode @media block in <style>.
     env.extend(css_inliner=css_inline.CSSInliner(keep_at_rules=True,
                                                  load_remote_stylesheets=False))
@@ -243,12 +259,21 @@ def prompt_context(
         "date": local.date(),
         "due_at": local,
         "period": period,
-        "availability": team.availability,
-        "pause_until": (local.date() + PAUSE_EXAMPLE).isoformat(),
+        # How to reach the manager, in the reader's words; never in the manager's own mail.
+        "availability": "" if person.addresses & team.manager.addresses
+        else team.availability_in(language),
+        "pause_until": local.date() + PAUSE_EXAMPLE,
         "previous": dict(previous or {}),
         "previous_period": previous_period,
+        "previous_month": _month(previous_period),
         "min_respondents": team.feedback.min_respondents if team.feedback else MIN_RESPONDENTS,
     }
+
+
+def _month(period: str | None) -> date | None:
+    """The first day of a month period ("2026-11"), to name the month; None for others."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})", period or "")
+    return date(int(found[1]), int(found[2]), 1) if found and 1 <= int(found[2]) <= 12 else None
 
 
 # --------------------------------------------------------------------------- MIME

@@ -184,7 +184,7 @@ def _finish(raw: dict[str, str], questions: Sequence[Question], method: Method) 
             # People write "ca 3", "Fyra, lite trött", "3-4": read when the strict rule finds
             # no value (mailer.parse.scales); still nothing -> text with the strict problem.
             number = value if value is not None else loose_scale(
-                text, wordings=tuple(by_id[qid].text.values()))
+                text, wordings=tuple(by_id[qid].wordings()))
             if number is not None:
                 answers[qid] = number
                 continue
@@ -220,7 +220,7 @@ def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> d
     read like a top post (numbered, labelled or free text); after inline answers it answers
     nothing (the record's text keeps it)."""
     wordings = [(n, q.id, _norm(text)) for n, q in enumerate(questions, 1)
-                for text in q.text.values()]
+                for text in q.wordings()]
     current: str | None = None
     found: dict[str, str] = {}
     for segment in segments:
@@ -248,7 +248,7 @@ def _ends_at_question(quoted: str, qid: str, questions: Sequence[Question]) -> b
     wrap over lines)."""
     norms = [norm for norm in map(_norm, quoted.splitlines()) if norm]
     full = " ".join(norms)
-    ends = [at + len(w) for q in questions if q.id == qid for t in q.text.values()
+    ends = [at + len(w) for q in questions if q.id == qid for t in q.wordings()
             if (w := _norm(t)) and (at := full.rfind(w)) >= 0]
     if not ends:
         return True
@@ -330,7 +330,7 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
 def _question_lines(lines: Sequence[str], questions: Sequence[Question]
                     ) -> list[tuple[int, int, int]]:
     """(first line, line after it, number) of each question line, numbers rising."""
-    wordings_of = [{f"{n} {_norm(text)}" for text in q.text.values()}
+    wordings_of = [{f"{n} {_norm(text)}" for text in q.wordings()}
                    for n, q in enumerate(questions, 1)]
     marks: list[tuple[int, int, int]] = []
     last, i = 0, 0
@@ -382,7 +382,7 @@ def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
     labels = sorted(
         ((label, q) for q in questions
          for label in (*q.labels, q.id.replace("_", " "),
-                       *(t.lower().rstrip("?") for t in q.text.values()))),
+                       *(t.lower().rstrip("?") for t in q.wordings()))),
         key=lambda item: len(item[0]), reverse=True,
     )
     pattern = re.compile(

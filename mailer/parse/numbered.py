@@ -89,7 +89,7 @@ def strip_restated(answer: str, question: Question) -> str:
     på? Inga" -> "Inga"), on the same line or alone on the line above."""
     head, sep, rest = answer.partition("\n")
     norm_head = _norm(head)
-    for wording in question.text.values():
+    for wording in question.wordings():
         norm = _norm(wording)
         if not norm or not norm_head.startswith(norm):
             continue

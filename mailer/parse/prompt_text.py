@@ -211,7 +211,7 @@ def asked_in(prompt: PromptText, sets: Mapping[str, Sequence[Question]]) -> Sequ
     asked = {wording for wording, _ in prompt.questions}
 
     def found(questions: Sequence[Question]) -> int:
-        return sum(normalise_line(text) in asked for q in questions for text in q.text.values())
+        return sum(normalise_line(text) in asked for q in questions for text in q.wordings())
 
     best = max(sets.values(), key=found, default=())
     return best if best and found(best) else next(iter(sets.values()), ())

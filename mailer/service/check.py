@@ -107,7 +107,7 @@ SAMPLES: dict[str, SampleFactory] = {
     "reflection": samples.reflection_context,
     "digest": digest.sample_context,
     "brief": digest.sample_context_brief,
-    "confirmation": receipts.sample_context,
+    **{f"receipt_{outcome}": receipts.sample_factory(outcome) for outcome in receipts.OUTCOMES},
 }
 
 

@@ -9,13 +9,17 @@ kinds against :func:`sample_context` and :func:`sample_context_brief`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
+from babel.dates import format_interval, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup, escape
 
 from mailer.config.questions import QuestionSet, load_default_questions, questions_for
 from mailer.digest import samples as digest_samples
@@ -122,17 +126,54 @@ def load_not_sent(ctx: Context, team: Team, week: str) -> list[NotSent]:
 # --------------------------------------------------------------------------- template context
 
 
+#: From this many members the digest quotes only the week's obstacles and progress, so that
+#: a large team's digest stays far below Gmail's 102 KB clipping (and our 60 KB budget).
+COMPACT_FROM = 15
+
+
 def _helpers(locale: str) -> dict[str, Callable[..., Any]]:
     """Locale-aware formatting the templates need beyond compose's date filters."""
     def month(period: str) -> date:
         return date(int(period[:4]), int(period[5:7]), 1)
+
+    def span(start: date, end: date, skeleton: str = "MMMd") -> str:
+        """"21–27 dec." / "Dec 21 – 27": a range of days as the locale writes it."""
+        if start == end:
+            return format_skeleton(skeleton, start, locale=locale)
+        return format_interval(start, end, skeleton, locale=locale)
+
+    def days(values: Iterable[date], skeleton: str = "MMMEd") -> str:
+        return format_list([format_skeleton(skeleton, d, locale=locale) for d in values],
+                           locale=locale)
 
     return {
         "join": lambda names: format_list([str(n) for n in names], locale=locale),
         "number": lambda value: format_decimal(value, "0.0", locale=locale),
         "percent": lambda value: format_percent(value, locale=locale),
         "month": month,
+        "span": span,
+        "days": days,
+        "mark": mark,
+        "mailto": mailto,
     }
+
+
+def mark(text: str, words: Iterable[str]) -> Markup:
+    """``text`` escaped, with each of ``words`` (as written in it) in bold: the words a claim
+    of the digest rests on, shown inside the answer that holds them."""
+    wanted = sorted({w for w in words if w}, key=len, reverse=True)
+    if not wanted:
+        return escape(text)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in wanted) + r")(?!\w)")
+    parts = pattern.split(text)
+    return Markup("").join(Markup("<strong>{}</strong>").format(part) if i % 2 else escape(part)
+                           for i, part in enumerate(parts))
+
+
+def mailto(emails: Iterable[str], subject: str) -> str:
+    """A mailto: URI (RFC 6068) to these addresses with a suggested subject."""
+    to = ",".join(quote(e, safe="@") for e in emails)
+    return f"mailto:{to}?subject={quote(subject, safe='')}"
 
 
 def _wordings(team: Team, kind: str, questions: QuestionSet, language: str) -> dict[str, str]:
@@ -156,6 +197,7 @@ def digest_context(team: Team, digest: Digest, *, questions: QuestionSet,
         "manager": {"name": manager.name, "first_name": manager.first_name},
         "feedback_questions": _wordings(team, "feedback", questions, language),
         "attention_people": len({a.email for a in digest.attention}),
+        "compact_from": COMPACT_FROM,
         "daily_cap": daily_cap,
         "not_sent": list(unsent),
         **_helpers(locale),

@@ -226,7 +226,7 @@ def render_preview(ctx: Context, kind: str, target: Target, when: When) -> Rende
                              received_at=received_at)
     context = confirmation_context(receipt, team_display_name=team.display_name,
                                    today=received_at.date())
-    return render(ctx.env, "confirmation", context["language"], context)
+    return render(ctx.env, f"receipt_{context['outcome']}", context["language"], context)
 
 
 def header_lines(kind: str, target: Target, when: When, mail: RenderedMail, *,

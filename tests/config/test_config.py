@@ -138,6 +138,26 @@ def test_full_team_parses_every_schedule() -> None:
     assert (team.display_name, team.confirmations) == ("Platform team", False)
 
 
+def test_availability_and_goals_per_language_or_as_one_plain_text() -> None:
+    data = minimal()
+    data["teams"][0]["availability"] = {"sv": "Tis 13-15, annars mejl", "en": "Tue 1-3 pm"}
+    data["teams"][0]["manager"]["language"] = "sv"
+    data["teams"][0]["members"][0].update(
+        language="en", goals=[{"sv": "Släpp v2", "en": "Ship v2"}, "Mentor Erik"])
+    team = parse_config(data).teams[0]
+    anna = team.members[0]
+    assert team.availability == "Tis 13-15, annars mejl"  # the manager's own language
+    assert (team.availability_in("en"), team.availability_in("sv")) == (
+        "Tue 1-3 pm", "Tis 13-15, annars mejl")
+    assert anna.goals == ("Ship v2", "Mentor Erik")  # her own language
+    assert anna.goals_in("sv") == ("Släpp v2", "Mentor Erik")
+    data["teams"][0]["availability"] = "Tis 13-15"
+    data["teams"][0]["members"][0]["goals"] = ["Ship v2"]
+    team = parse_config(data).teams[0]
+    assert team.availability_in("en") == "Tis 13-15" and team.members[0].goals_in("sv") == (
+        "Ship v2",)
+
+
 @pytest.mark.parametrize(("text", "rule"), [
     ("first monday", MonthlyRule(nth=1, weekday=0, text="first monday")),
     ("Second WEDNESDAY", MonthlyRule(nth=2, weekday=2, text="Second WEDNESDAY")),
@@ -355,7 +375,11 @@ REJECTIONS = [
     ("own-address", _set("teams.0.members.1.email", "checkin@example.com"),
      "teams[0].members[1]", ["the service's own address"]),
     ("goals-not-list", _set("teams.0.members.0.goals", "ship it"), "teams[0].members[0].goals",
-     ["expected a list of strings"]),
+     ['expected a list such as ["Ship v2"]']),
+    ("availability-language", _set("teams.0.availability", {"sv": "Tis 13-15", "de": "Di"}),
+     "teams[0].availability", ['unknown language "de"', "sv = "]),
+    ("goal-empty-language", _set("teams.0.members.0.goals", [{"sv": "Släpp v2", "en": ""}]),
+     "teams[0].members[0].goals", ["one per language"]),
     ("poll-seconds", _set("imap.poll_seconds", 1), "imap.poll_seconds", ["from 5 to 86400"]),
     ("timeout", _set("smtp.timeout", 0), "smtp.timeout", ["above 0"]),
 ]

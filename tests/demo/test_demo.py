@@ -107,12 +107,16 @@ def test_five_weeks_tell_the_story_keep_every_mailbox_and_say_it_in_few_lines(
     first_name = {p.email: p.first_name for p in config.teams[0].members}
     digest_page = Path(re.search(r"(\S+digest\.html)   Maria Lind's last digest", out)[1])  # type: ignore[index]
     digest = text_of(digest_page.with_suffix(".eml"))
-    attention = digest.split("BEHÖVER UPPMÄRKSAMHET", 1)[1].split("TEAMETS PULS", 1)[0]
+    attention = digest.split("BEHÖVER DIN UPPMÄRKSAMHET", 1)[1].split("BORTA DEN", 1)[0]
+    away = digest.split("BORTA DEN KOMMANDE VECKAN", 1)[1].split("TEAMETS PULS", 1)[0]
     assert cast.tired and cast.quiet and cast.away
     assert f"{first_name[cast.tired]}: energi 2 av 5" in attention  # energy 4 -> 2
     assert f"{first_name[cast.tired]}: samma hinder" in attention  # the repeated obstacle
     assert f"{first_name[cast.quiet]}: inga svar" in attention  # gone quiet
-    assert f"{first_name[cast.away]}: frånvarande (autosvar)" in attention  # the out-of-office
+    assert f"{first_name[cast.away]}: frånvarande till och med" in away  # the out-of-office
+    assert "Erik: ledig 21–31 december" in away  # planned leave from the config
+    assert "Erik" not in attention  # ... so not "gone quiet"
+    assert_every_claim_rests_on_its_evidence(output)
     # What the summary offers to try works on what the demo left behind.
     name, _, value = lines[-4].split()[1].partition("=")
     monkeypatch.setenv(name, value)
@@ -120,6 +124,45 @@ def test_five_weeks_tell_the_story_keep_every_mailbox_and_say_it_in_few_lines(
         argv = line.split()[1:]
         assert main(argv) == 0, line
     assert "next check-ins" in capsys.readouterr().out
+
+
+def assert_every_claim_rests_on_its_evidence(output: Path) -> None:
+    """Each digest of the five weeks, rebuilt from what the demo stored: every step names only
+    people whose quoted answers hold the words the step is about, themes never put someone
+    under a theme their own words do not match, and "progress" never quotes standing still."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta
+
+    from mailer.digest.themes import progress, themes
+    from mailer.service.context import open_context
+    from mailer.service.digest import load_digest
+
+    config = load_config(DEMO_CONFIG)
+    config = replace(config, service=replace(config.service, data_dir=output / "data"))
+    ctx = open_context(config, need_secret=False)
+    team = config.teams[0]
+    claims = 0
+    for week in range(48, 53):
+        monday = datetime.fromisocalendar(2026, week, 1).replace(tzinfo=team.manager.timezone)
+        digest = load_digest(ctx, team, f"2026-W{week}", now=monday + timedelta(days=4, hours=15))
+        for step in digest.next_steps:
+            for evidence in step.evidence:
+                assert evidence.name in step.names
+                assert all(word in evidence.quote.text for word in evidence.words)
+                language = evidence.quote.language
+                if step.rule == "theme":
+                    claims += 1
+                    assert step.topic in {m.theme for m in themes(evidence.quote.text, language)}
+                if step.rule == "recognise":
+                    claims += 1
+                    goals = [g for p in team.members for g in p.goals]
+                    assert progress(evidence.quote.text, language, goals) is not None
+            if step.rule in ("theme", "recognise"):
+                assert len(step.evidence) + step.more == len(step.names)
+        for person in digest.people:
+            if person.progress_new is not None:
+                assert "står still" not in person.progress_new.text
+    assert claims >= 5  # the demo has themes and progress to claim
 
 
 def _sent(out: str, team: str) -> dict[str, int]:

@@ -187,7 +187,7 @@ def test_inline_answers_sit_under_their_quoted_questions() -> None:
     who = persona("sv", "gmail", "inline")
     result = reply(prompt(who), who, week=0, rng=random.Random(6), sent_at=SENT)
     lines = plain(parsed(result.raw)).splitlines()
-    for wording, qid in (("> 2. Vilka hinder", "obstacles"), ("> 3. Hur är din energi", "mood")):
+    for wording, qid in (("> 2. Vilka hinder", "obstacles"), ("> 3. Hur mycket energi", "mood")):
         at = next(i for i, line in enumerate(lines) if line.startswith(wording))
         assert lines[at + 1] == "" and lines[at + 2] == result.answers[qid]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from mailer.digest.brief import OPENERS, build_brief, meeting_time, opener_for
-from mailer.models import Pause
+from mailer.models import Pause, Period
 from tests.digest.test_digest import ANNA, ERIK, LENA, TEAM, TZ, answer, prompt, record
 
 MEETING = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)  # Tuesday
@@ -51,9 +52,23 @@ def test_people_quiet_lately_are_invited_to_speak_but_not_those_away():
                   day(5))
     b = brief(replies, prompts, [pause])
     assert b.quiet == ()  # Erik answered one of his last two, Anna is away
-    assert [(a.name, a.until, a.reason) for a in b.away] == [
+    assert [(a.name, a.end, a.reason) for a in b.absences] == [
         ("Anna", date(2026, 12, 3), "out_of_office")]
-    assert brief(replies, prompts).quiet == ("Anna",)
+    (quiet,) = brief(replies, prompts).quiet
+    assert (quiet.name, quiet.dates) == ("Anna", (date(2026, 11, 17), date(2026, 11, 24)))
+
+
+def test_planned_leave_and_holidays_of_the_meeting_week_show_in_the_brief():
+    erik = dataclasses.replace(ERIK, away=(Period(date(2026, 12, 21), date(2026, 12, 31)),))
+    team = dataclasses.replace(TEAM, members=(ANNA, erik, LENA))
+    meeting = datetime(2026, 12, 22, 10, tzinfo=TZ)
+    prompts = [prompt(erik, datetime(2026, 12, d, 9, tzinfo=TZ)) for d in (14, 16, 18)]
+    b = build_brief(team, (), prompts, (), meeting_at=meeting, now=meeting, language="sv")
+    assert [(a.name, a.reason, a.start, a.end) for a in b.absences] == [
+        ("Erik", "away", date(2026, 12, 21), date(2026, 12, 31))]
+    assert [(h.name, h.names) for h in b.holidays] == [
+        ("Juldagen", ("Anna", "Lena")), ("Annandag jul", ("Anna", "Lena"))]
+    assert b.quiet == ()  # on leave: not "quiet", even with two unanswered check-ins
 
 
 def test_the_opener_rotates_by_date_and_exists_in_both_languages():

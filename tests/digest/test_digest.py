@@ -23,6 +23,7 @@ from mailer.models import (
     MeetingSchedule,
     MonthlyRule,
     Pause,
+    Period,
     Person,
     Prompt,
     Record,
@@ -191,9 +192,24 @@ def test_a_reply_matched_by_slot_instead_of_message_id_counts():
     assert kinds(build([*replies, late], prompts)) == []
 
 
-def test_a_prompt_sent_less_than_a_day_ago_is_not_unanswered_yet():
+def test_only_the_newest_unanswered_prompt_may_be_less_than_a_day_old():
+    # A Friday digest sees Friday's check-in: two misses before it and this one make three.
     prompts = [prompt(ERIK, at(w)) for w in (-2, -1)] + [prompt(ERIK, at(0, 6, 20))]
-    assert build([], prompts).attention == ()
+    assert kinds(build([], prompts)) == ["never"]
+    recent = [prompt(ERIK, at(-1)), prompt(ERIK, at(0, 6, 12)), prompt(ERIK, at(0, 6, 20))]
+    assert build([], recent).attention == ()
+
+
+def test_someone_who_never_answered_needs_attention_with_the_days_asked():
+    prompts = [prompt(ERIK, at(0, d)) for d in (0, 2, 4)]
+    (item,) = build([], prompts).attention
+    assert (item.kind, item.name, item.count, item.last_reply) == ("never", "Erik", 3, None)
+    assert item.unanswered == (date(2026, 11, 23), date(2026, 11, 25), date(2026, 11, 27))
+    digest = build([], prompts)
+    assert rules(digest) == ["never", "low_reply_rate"]
+    step = digest.next_steps[0]
+    assert (step.rule, step.emails, step.language, step.dates) == (
+        "never", (ERIK.email,), "sv", item.unanswered)
 
 
 def test_skipped_and_unsent_prompts_do_not_count():
@@ -217,15 +233,36 @@ def test_bounces_of_addresses_outside_the_team_are_never_shown():
     assert [(a.kind, a.name) for a in digest.attention] == [("bounce", "Anna")]
 
 
-def test_pauses_are_worded_by_reason_and_say_until_when():
+def test_absences_of_the_coming_week_by_reason_and_nobody_on_leave_is_gone_quiet():
     pauses = [Pause("core", ANNA.email, date(2026, 11, 26), date(2026, 12, 4), "out_of_office", at()),
               Pause("core", LENA.email, date(2026, 12, 3), date(2026, 12, 10), "command", at()),
               Pause("core", ERIK.email, date(2026, 11, 1), date(2026, 11, 20), "command", at())]
     prompts, _ = three_unanswered(ANNA)
     digest = build([], prompts, pauses)
-    assert [(a.kind, a.name, a.reason, a.since, a.until) for a in digest.attention] == [
-        ("paused", "Anna", "out_of_office", date(2026, 11, 26), date(2026, 12, 4)),
-        ("paused", "Lena", "command", date(2026, 12, 3), date(2026, 12, 10))]
+    assert digest.attention == ()  # Anna is away: her silence is expected
+    assert [(a.name, a.reason, a.start, a.end) for a in digest.absences] == [
+        ("Anna", "out_of_office", date(2026, 11, 26), date(2026, 12, 4)),
+        ("Lena", "command", date(2026, 12, 3), date(2026, 12, 10))]
+
+
+def test_configured_leave_and_public_holidays_of_the_coming_week():
+    erik = dataclasses.replace(ERIK, away=(Period(date(2026, 12, 21), date(2026, 12, 31)),))
+    team = dataclasses.replace(TEAM, members=(ANNA, erik, LENA))
+    prompts, replies = three_unanswered(erik)
+    now = datetime(2026, 12, 18, 15, tzinfo=TZ)  # the Friday digest of week 51
+    digest = build(replies, prompts, team=team, week="2026-W51", now=now)
+    assert [(a.name, a.reason, a.start, a.end) for a in digest.absences] == [
+        ("Erik", "away", date(2026, 12, 21), date(2026, 12, 31))]
+    # Sweden's Christmas, for the two who are not on leave anyway
+    assert [(h.day, h.name, h.names) for h in digest.holidays] == [
+        (date(2026, 12, 25), "Juldagen", ("Anna", "Lena"))]
+
+
+def test_prompts_sent_during_leave_never_make_someone_quiet():
+    lena = dataclasses.replace(LENA, away=(Period(date(2026, 11, 9), date(2026, 11, 22)),))
+    team = dataclasses.replace(TEAM, members=(ANNA, ERIK, lena))
+    prompts = [prompt(lena, at(w)) for w in (-2, -1)] + [prompt(lena, at(0, 1))]
+    assert build([], prompts, team=team).attention == ()
 
 
 def test_a_later_reply_to_the_same_prompt_supersedes_the_earlier_one():
@@ -319,8 +356,8 @@ def test_per_person_goals_pause_and_silence():
                                               ERIK, LENA))
     pause = Pause("core", ERIK.email, date(2026, 11, 20), date(2026, 12, 2), "command", at())
     anna, erik, lena = build([record(ERIK, at(-2), mood=3)], pauses=[pause], team=team).people
-    assert anna.goals == ("Ship v2",) and anna.last_reply is None
-    assert erik.paused_until == date(2026, 12, 2) and not erik.replied_this_week
+    assert anna.goals == ("Ship v2",) and anna.last_reply is None and anna.asked == 0
+    assert erik.away_until == date(2026, 12, 2) and not erik.replied_this_week
     assert lena.working_well is None and lena.anchor == "p3"
 
 
@@ -512,7 +549,14 @@ def test_one_person_is_not_a_theme():
     ("2026-W45", datetime(2026, 11, 9, 8, tzinfo=TZ), []),  # mid-quarter: not yet
 ])
 def test_no_feedback_this_quarter_is_said_near_its_end(week, now, expected):
-    assert rules(build(week=week, now=now)) == expected
+    prompts, _ = feedback_round(0)
+    assert rules(build(prompts=prompts, week=week, now=now)) == expected
+
+
+def test_a_service_with_no_history_says_so_and_nags_about_nothing():
+    digest = build(week="2026-W50", now=datetime(2026, 12, 14, 8, tzinfo=TZ))
+    assert not digest.history and digest.next_steps == () and digest.attention == ()
+    assert all(p.asked == 0 for p in digest.people)
 
 
 def test_feedback_below_the_threshold_still_counts_as_feedback():
@@ -530,7 +574,7 @@ def test_low_reply_rate_and_recognition_steps():
     assert (low.count, low.weeks) == (1, 4) and recognise.names == ("Anna",)
 
 
-def test_bounce_and_mood_steps_and_the_cap_of_five():
+def test_bounce_and_mood_steps_and_the_cap_of_three():
     team = dataclasses.replace(TEAM, members=tuple(
         Person(f"P{i} X", f"p{i}@example.com", TZ, "en") for i in range(6)))
     people = team.members
@@ -539,8 +583,11 @@ def test_bounce_and_mood_steps_and_the_cap_of_five():
     records += [record(p, at(-1), obstacles="Meetings all day and the workload") for p in people]
     failures = [AddressFailure(people[0].email, at(-1), "550", 1)]
     digest = build(records, failures=failures, team=team)
-    assert rules(digest) == ["bounce", "low_mood", "repeated_obstacle", "theme", "theme"]
-    assert digest.next_steps[1].names == tuple(f"P{i}" for i in range(6))
+    assert rules(digest) == ["bounce", "low_mood", "repeated_obstacle"]
+    assert digest.next_steps[0].emails == ()  # no mail to an address that bounces
+    low = digest.next_steps[1]
+    assert low.names == tuple(f"P{i}" for i in range(6))
+    assert low.emails == tuple(p.email for p in people) and low.language == "en"
 
 
 # --------------------------------------------------------------------------- weeks and windows

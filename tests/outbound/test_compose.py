@@ -128,7 +128,7 @@ def test_prompt_context_is_local_to_the_person():
                                      due_at=at, period="2026-11-30")
     assert context["date"] == date(2026, 11, 30) and context["due_at"].hour == 9
     assert context["locale"] == "en_AU" and context["language"] == "en"
-    assert context["pause_until"] == "2026-12-14"
+    assert context["pause_until"] == date(2026, 12, 14)
     assert context["manager"]["name"] == "Lena Holm" and context["goals"] == list(chloe.goals)
 
 

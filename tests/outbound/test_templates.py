@@ -47,12 +47,30 @@ def test_every_prompt_renders_with_numbered_questions_in_its_language(env, confi
     assert mail.text.startswith(f"{greeting} {context['person']['first_name']}")
 
 
-@pytest.mark.parametrize(("language", "date_text"), [("sv", "7 december 2026"),
-                                                     ("en", "7 December 2026")])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("kind", "language", "date_text"), [
+    ("checkin", "sv", "måndag 7 december"), ("checkin", "en", "Monday 7 December"),
+    ("review", "sv", "7 december"), ("review", "en", "7 December"),
+    ("feedback", "sv", "december 2026"), ("feedback", "en", "December 2026"),
+    ("reflection", "sv", "för december"), ("reflection", "en", "for December"),
+])
 def test_subject_carries_the_date_in_the_persons_locale(env, config, kind, language, date_text):
     mail, _ = rendered(env, config, kind, language)
     assert date_text in mail.subject
+
+
+@pytest.mark.parametrize(("country", "locale", "subject"), [
+    ("US", "en_US", "Check-in, Mon, December 7"),
+    ("GB", "en_GB", "Check-in, Monday 7 December"),
+    ("SE", "en_001", "Check-in, Monday 7 December"),  # not Sweden's "3,5" in English text
+])
+def test_english_dates_follow_the_country_only_where_english_is_spoken(env, config, country,
+                                                                       locale, subject):
+    team = config.teams[0]
+    member = dataclasses.replace(team.members[0], country=country)
+    team = dataclasses.replace(team, members=(member, *team.members[1:]))
+    context = samples.checkin_context(config, team, "en")
+    assert context["locale"] == locale
+    assert compose.render(env, "checkin", "en", context).subject == subject
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -67,25 +85,45 @@ def test_html_is_mail_safe_table_layout_with_dark_mode(env, config, kind, langua
     assert f'<html lang="{language}">' in html
 
 
-@pytest.mark.parametrize(("language", "pause"), [("sv", "PAUS till 2026-12-21"),
-                                                 ("en", "PAUSE until 2026-12-21")])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("language", "pause"), [("sv", "PAUS till 21 december 2026"),
+                                                 ("en", "PAUSE until 21 December 2026")])
+@pytest.mark.parametrize("kind", ("checkin", "review", "feedback"))
 def test_footer_has_availability_and_how_to_pause(env, config, kind, language, pause):
     mail, context = rendered(env, config, kind, language)
     footer = mail.text.split("\n-- \n", 1)[1]  # the RFC 3676 signature delimiter
-    assert context["availability"] in footer and pause in footer
+    assert context["availability"] and context["availability"] in footer and pause in footer
     assert context["availability"] in mail.html and pause in mail.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_manager_never_reads_their_own_availability(env, config, language):
+    mail, context = rendered(env, config, "reflection", language)
+    assert context["availability"] == ""
+    assert config.teams[0].availability not in mail.text + mail.html
+
+
+def test_availability_and_goals_in_each_readers_language(env, config):
+    team = dataclasses.replace(
+        config.teams[0], availability="Tis 13-15",
+        availability_texts={"sv": "Tis 13-15", "en": "Tue 1-3 pm"})
+    member = dataclasses.replace(team.members[0], goals=("Släpp v2",),
+                                 goal_texts=({"sv": "Släpp v2", "en": "Ship v2"},))
+    team = dataclasses.replace(team, members=(member, *team.members[1:]))
+    english = samples.checkin_context(config, team, "en")
+    swedish = samples.checkin_context(config, team, "sv")
+    assert english["availability"] == "Tue 1-3 pm" and swedish["availability"] == "Tis 13-15"
+    assert member.goals_in("en") == ("Ship v2",) and member.goals_in("sv") == ("Släpp v2",)
 
 
 def test_no_availability_no_empty_footer_line(env, config):
     mail, _ = rendered(env, config, "checkin", "en", availability="")
     footer = mail.text.split("\n-- \n", 1)[1]
-    assert footer.splitlines()[0].startswith("Away for a while?")
+    assert footer.splitlines()[0].startswith("Going away?")
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("en", ["only in aggregate", "never with your name", "stored without your name"]),
-    ("sv", ["bara sammanställda", "aldrig med ditt namn", "sparas utan ditt namn"]),
+    ("en", ["only see a summary", "never who wrote what", "stored without names"]),
+    ("sv", ["bara en sammanställning", "aldrig vem som skrev vad", "sparas utan namn"]),
 ])
 def test_feedback_states_anonymity_clearly(env, config, language, words):
     mail, _ = rendered(env, config, "feedback", language)
@@ -106,12 +144,16 @@ def test_review_quotes_last_months_next_month_and_lists_goals(env, config, langu
 
 @pytest.mark.parametrize(("language", "question"), [
     ("en", "What will you strengthen, change or start doing in how you lead?"),
-    ("sv", "Hur involverar du teamet?"),
+    ("sv", "Hur tänker du involvera teamet?"),
 ])
 def test_reflection_asks_the_manager_and_shows_last_commitments(env, config, language, question):
     mail, context = rendered(env, config, "reflection", language)
     assert context["person"]["email"] == config.teams[0].manager.email
     assert question in mail.text and "Give feedback the same day." in mail.text
+    # each question once as a numbered question and once above last month's answer, no more
+    assert mail.text.count(question) == 2
+    assert ("I november skrev du" if language == "sv" else "In November you wrote") in mail.text
+    assert "2026-11" not in mail.text + mail.html
 
 
 def test_user_data_is_escaped_in_html_but_not_in_text(env, config):

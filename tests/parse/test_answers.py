@@ -405,7 +405,9 @@ def test_untouched_swedish_original_keeps_goals_and_sign_off_out() -> None:
             + "\n\nDina mål just nu:\n- Migrera databasen\n\nTack!\nMaria Lind\n")
     parts = split_reply(text, sender_name="Anna Berg")
     assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {}
-    typed = text.replace("1-5?\n", "1-5?\nfyra\n").replace("steg?\n", "steg?\nInget nytt\n")
+    mood, progress = QUESTIONS[2].text["sv"], QUESTIONS[3].text["sv"]
+    typed = text.replace(f"{mood}\n", f"{mood}\nfyra\n").replace(
+        f"{progress}\n", f"{progress}\nInget nytt\n")
     parts = split_reply(typed, sender_name="Anna Berg")
     assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {
         "mood": 4, "progress": "Inget nytt"}
@@ -435,7 +437,8 @@ def test_typed_answers_with_the_number_in_a_cell_of_its_own() -> None:
          "To: David Miller <david@example.com>", "Subject: Check-in", ""]
         + [f"{n}.\n{q.text['en']}" for n, q in enumerate(QUESTIONS, 1)]
         + ["", "Thank you,", "Maria Lind"])
-    typed = text.replace("1-5?\n", "1-5?\n5\n")
+    mood = QUESTIONS[2].text["en"]
+    typed = text.replace(f"{mood}\n", f"{mood}\n5\n")
     parts = split_reply(typed, sender_name="David Miller")
     assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {"mood": 5}
     parts = split_reply(text, sender_name="David Miller")

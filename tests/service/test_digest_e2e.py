@@ -78,19 +78,19 @@ def test_digest_is_mailed_once_and_reads_back_over_imap(stack, tmp_path, monkeyp
 
     assert main(argv) == 0
     printed = capsys.readouterr()
-    assert "Subject: Vecka 49, Platform" in printed.out
+    assert "Subject: Platform, vecka 49" in printed.out
     assert "sent 1 digest for platform" in printed.err
     assert main(argv) == 0  # a second run finds the slot sent and mails nothing
     assert "already sent" in capsys.readouterr().err
 
     (raw,) = stack.fetch(manager)
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert message["Subject"].startswith("Vecka 49, Platform:")
+    assert message["Subject"].startswith("Platform, vecka 49:")
     assert message["To"] == f"Lena Holm <{manager.email}>"
     assert message["Message-ID"].endswith(".digest@example.test>")
     text = message.get_body(("plain",)).get_content()
     body = message.get_body(("html",)).get_content()
-    for heading in ("BEHÖVER UPPMÄRKSAMHET", "TEAMETS PULS", "NÄSTA STEG"):
+    for heading in ("ATT GÖRA DEN HÄR VECKAN", "BEHÖVER DIN UPPMÄRKSAMHET", "TEAMETS PULS"):
         assert heading in text
     assert "Ben: inga svar på de tre senaste avstämningarna" in text
     assert ">Teamets puls</h2>" in body
@@ -110,7 +110,7 @@ def test_digest_without_send_prints_and_writes_only(tmp_path, monkeypatch, capsy
     out = tmp_path / "digest.html"
     assert main(["--config", str(config), "digest", "--output", str(out), "--at", AT]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("Subject: Vecka 49, Platform")  # default: the last complete week
+    assert printed.startswith("Subject: Platform, vecka 49")  # default: the last complete week
     assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
     assert Ledger.in_dir(tmp_path / "data").prompts(kind="digest") == []
 
@@ -151,5 +151,5 @@ async def test_the_scheduled_digest_and_brief_go_through_jobs_and_share_the_slot
     subjects = [email.message_from_bytes(raw, policy=email.policy.default)["Subject"]
                 for raw in stack.fetch(manager)]
     assert len(subjects) == 2
-    assert subjects[0].startswith("Vecka 49, Platform")
+    assert subjects[0].startswith("Platform, vecka 49")
     assert subjects[1].startswith("Inför mötet i Platform, mån 7 december kl. 10:00")

@@ -126,7 +126,7 @@ def test_manager_picks_the_team_and_member_kinds_refuse_it(config_file, capsys):
 def test_a_receipt_for_the_manager_answers_a_reflection(config_file, capsys):
     assert run(config_file, "confirmation", "--manager", "platform", "--language", "en") == 0
     out = capsys.readouterr().out
-    assert "Subject: Received: Re: Your leadership reflection" in out
+    assert "Subject: Your answers are saved – Your leadership reflection" in out
     assert "a reply to the next scheduled reflection" in out
 
 
