@@ -13,6 +13,7 @@ from mailer.errors import MailerError
 from mailer.kinds import KIND_NAMES
 from mailer.service.context import open_context
 from mailer.service.send import content, preview_slot, send_due
+from mailer.storage.privacy import write_private
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +67,7 @@ def preview(args: argparse.Namespace) -> int:
     mail = content(ctx, planned, planned.due_at)
     print(f"To: {planned.person.name} <{planned.person.email}>\nSubject: {mail.subject}\n")
     print(mail.text, end="")
-    if args.output:
-        args.output.write_text(mail.html, encoding="utf-8")
+    if args.output:  # 0600: the HTML quotes the person's goals and last answers
+        write_private(args.output, mail.html)
         print(f"\n(HTML part written to {args.output})", file=sys.stderr)
     return 0
