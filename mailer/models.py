@@ -80,6 +80,7 @@ class Person:
     goals: tuple[str, ...] = ()
     away: tuple[Period, ...] = ()
     aliases: tuple[str, ...] = ()  # other addresses the person may reply from, lowercased
+    subdivision: str | None = None  # the region of ``country`` for holidays ("ENG", "NSW")
 
     @property
     def addresses(self) -> frozenset[str]:

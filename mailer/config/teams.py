@@ -29,7 +29,8 @@ from mailer.models import (
 
 TEAM_KEYS = ("name", "display_name", "manager", "members", "availability", "checkin", "review",
              "feedback", "reflection", "digest", "meeting", "confirmations", "questions")
-MANAGER_KEYS = ("name", "email", "timezone", "language", "country", "away", "aliases")
+MANAGER_KEYS = ("name", "email", "timezone", "language", "country", "subdivision", "away",
+                "aliases")
 MEMBER_KEYS = (*MANAGER_KEYS, "goals")
 
 
@@ -91,13 +92,15 @@ _WEEKLY_EXAMPLE = 'a table such as { day = "fri", time = "15:00" }'
 
 
 def _person(r: Reader, service: ServiceSettings) -> Person:
+    country = r.value("country", values.country, "SE")
     return Person(
         name=r.text("name", 'the person\'s name, e.g. "Anna Berg"', required=True),
         email=r.value("email", values.email, "", required=True,
                       expect='an email address, e.g. "anna@example.com"'),
         timezone=r.value("timezone", values.time_zone, service.timezone),
         language=r.value("language", values.language, service.language),
-        country=r.value("country", values.country, "SE"),
+        country=country,
+        subdivision=r.value("subdivision", values.subdivision(country), None),
         goals=r.value("goals", values.strings, ()),
         away=tuple(_period(a) for a in r.tables(
             "away", ("from", "to"), 'a list of periods such as [{ from = "2026-12-21", '
