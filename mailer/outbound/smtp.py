@@ -25,7 +25,7 @@ import dataclasses
 import random
 import socket
 import ssl
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -232,7 +232,7 @@ class _Connection:
 @dataclass
 class _Batch:
     settings: SmtpSettings
-    items: Iterator[Outgoing]
+    items: Iterator[Outgoing] | AsyncIterator[Outgoing]
     on_attempt: AttemptHook | None
     on_result: ResultHook | None
     backoff: Backoff
@@ -242,10 +242,14 @@ class _Batch:
     #: Set after the first login attempt: the other connections wait for it, so a wrong
     #: password is tried once, not once per connection.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    taking: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def next_item(self) -> Outgoing | None:
+    async def next_item(self) -> Outgoing | None:
         if self.fatal is not None:
             return None
+        if isinstance(self.items, AsyncIterator):
+            async with self.taking:  # one worker at a time may resume an async generator
+                return await anext(self.items, None)
         return next(self.items, None)
 
     def report(self, outcome: Outcome) -> None:
@@ -311,7 +315,7 @@ async def _worker(batch: _Batch, conn: _Connection, *, first: bool) -> None:
     try:
         if not first:
             await batch.ready.wait()
-        while (item := batch.next_item()) is not None:
+        while (item := await batch.next_item()) is not None:
             try:
                 batch.report(await _deliver(batch, conn, item))
             except DeliveryError as exc:  # fatal: the others finish their message and stop
@@ -323,7 +327,7 @@ async def _worker(batch: _Batch, conn: _Connection, *, first: bool) -> None:
 
 async def send_messages(
     settings: SmtpSettings,
-    items: Iterable[Outgoing],
+    items: Iterable[Outgoing] | AsyncIterable[Outgoing],
     *,
     password: str | None,
     tls_context: ssl.SSLContext | None,
@@ -333,7 +337,8 @@ async def send_messages(
 ) -> list[Outcome]:
     """Send every item over at most ``settings.max_connections`` reused connections.
 
-    ``items`` is consumed lazily (render as you go: memory stays flat for large batches).
+    ``items`` is consumed lazily (render as you go: memory stays flat for large batches); an
+    async iterable lets the caller render off the event loop.
     ``on_attempt(item, n)`` runs before each try, ``on_result(outcome)`` once per item.
 
     :returns: the outcomes of the items handled, in completion order.
@@ -343,7 +348,8 @@ async def send_messages(
         that failed before a session existed has a temporary one: it was not sent).
     """
     hostname = await asyncio.to_thread(socket.getfqdn)  # aiosmtplib would ask per connection
-    batch = _Batch(settings, iter(items), on_attempt, on_result, backoff)
+    source = aiter(items) if isinstance(items, AsyncIterable) else iter(items)
+    batch = _Batch(settings, source, on_attempt, on_result, backoff)
     connections = max(1, settings.max_connections)
     try:
         async with asyncio.TaskGroup() as group:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mailer.errors import RecordError
 from mailer.models import Record, member_dirname
-from mailer.storage import durable
+from mailer.storage import answer_index, durable
 from mailer.storage.records import dump_record, load_record
 
 FEEDBACK_DIR = "_feedback"
@@ -28,6 +28,7 @@ _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 _SAFE_ID = re.compile(r"^[0-9a-f]{40}\Z")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
+_KIND_LINE = re.compile(rb"^kind: ([a-z]+)\r?$", re.M)  # a top-level key of dump_record
 
 
 def _months(since: datetime, until: datetime) -> list[str]:
@@ -63,15 +64,23 @@ class RecordStore:
         return self.path_for(record).exists()
 
     def write(self, record: Record) -> tuple[Path, bool]:
-        """Write durably; returns (path, created). An existing record is never overwritten."""
+        """Write durably; returns (path, created). An existing record is never overwritten.
+
+        A review or reflection also gets its entry in the latest answers index (after the
+        record: see :mod:`mailer.storage.answer_index`), on a second write of the same record too.
+        """
         path = self.path_for(record)
-        if path.exists():
-            return path, False
         try:
-            _mkdirs(path.parent)
-            return path, durable.create(path, dump_record(record).encode("utf-8"))
+            created = False
+            if not path.exists():
+                _mkdirs(path.parent)
+                created = durable.create(path, dump_record(record).encode("utf-8"))
+            if record.member is not None and record.kind in answer_index.INDEXED_KINDS:
+                person = path.parent.parent
+                answer_index.add(person, answer_index.entry_of(record, path, person), record.kind)
         except OSError as exc:
             raise RecordError(f"cannot write record {path}: {exc.strerror}") from exc
+        return path, created
 
     def read(self, path: Path) -> Record:
         try:
@@ -93,6 +102,45 @@ class RecordStore:
                     record = self.read(path)
                     if since <= record.received_at < until:
                         yield record
+
+    def latest_answer(self, team: str, email: str, kind: str, *, before: str) -> Record | None:
+        """The person's latest ``kind`` record for a slot before ``before`` (by slot, then time
+        of receipt), or None: one index read and one record read (see
+        :mod:`mailer.storage.answer_index`).
+
+        :raises RecordError: the index or the record could not be read or written.
+        """
+        if kind not in answer_index.INDEXED_KINDS:
+            raise ValueError(f"{kind} answers are not indexed")
+        person = self.root / team / member_dirname(email) if _SAFE_NAME.match(team) else None
+        if person is None or not person.is_dir():
+            return None
+        try:
+            entries = answer_index.read(person)
+            if entries is None:
+                entries = answer_index.rebuild(person, lambda: self._records_below(person))
+        except OSError as exc:
+            raise RecordError(f"cannot index the records in {person}: {exc.strerror}") from exc
+        for slot, _received, relative in sorted(entries.get(kind, []), reverse=True):
+            path = person / relative
+            if slot < before and path.is_file():  # retention may have removed it
+                return self.read(path)
+        if answer_index.truncated(entries, kind):  # older than the index keeps: read them all
+            earlier = [r for r, _ in self._records_below(person)
+                       if r.kind == kind and r.slot < before]
+            return max(earlier, key=lambda r: (r.slot, r.received_at), default=None)
+        return None
+
+    def _records_below(self, folder: Path) -> Iterator[tuple[Record, Path]]:
+        """The indexed kinds' records below ``folder``. A file whose head names another kind
+        is not parsed: a YAML load costs ten times the read, and most records are check-ins."""
+        for path in sorted(folder.rglob("*.yaml")):
+            if path.name.startswith(".") or path.is_symlink():
+                continue
+            with path.open("rb") as file:
+                kind = _KIND_LINE.search(file.read(1024))
+            if kind is None or kind[1].decode() in answer_index.INDEXED_KINDS:
+                yield self.read(path), path
 
     def member_paths(self, team: str, email: str) -> list[Path]:
         if not _SAFE_NAME.match(team):

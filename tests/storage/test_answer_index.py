@@ -1,0 +1,130 @@
+"""The latest answers index: a review reads one record, whatever the archive's age; the index
+stays right across a missing index (an archive from before it), a crash between a record and
+its entry, retention, and it holds no answer text."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mailer.models import Record
+from mailer.storage import answer_index
+from mailer.storage.store import RecordStore
+
+EMAIL = "anna@example.com"
+
+
+def record(kind: str, slot: str, received: datetime, answer: str, n: int) -> Record:
+    return Record(id=f"{n:040x}", team="platform", member=EMAIL, kind=kind,  # type: ignore[arg-type]
+                  slot=slot, prompt_message_id=None, message_id=f"<{n}@x>", received_at=received,
+                  matched_by="token", language="sv", answers={"next_month": answer}, text=answer)
+
+
+def archive(store: RecordStore, months: int) -> None:
+    """``months`` months of one review and four check-ins each, ending November 2026."""
+    n = 0
+    for back in range(months, 0, -1):
+        year, month = divmod(2026 * 12 + 11 - back, 12)
+        start = datetime(year, month + 1, 1, tzinfo=UTC)
+        slot = f"{start.year:04d}-{start.month:02d}"
+        n += 1
+        store.write(record("review", slot, start + timedelta(days=3), f"plan {slot}", n))
+        for week in range(4):
+            n += 1
+            store.write(record("checkin", (start + timedelta(days=7 * week)).date().isoformat(),
+                               start + timedelta(days=7 * week, hours=9), "ok", n))
+
+
+def latest_slot(store: RecordStore, before: str) -> str | None:
+    found = store.latest_answer("platform", EMAIL, "review", before=before)
+    return None if found is None else found.slot
+
+
+class CountingStore(RecordStore):
+    """Counts record reads: the cost of a review in operations, not seconds."""
+
+    reads = 0
+
+    def read(self, path: Path) -> Record:
+        self.reads += 1
+        return super().read(path)
+
+
+@pytest.mark.parametrize("months", [1, 24])
+def test_a_review_reads_one_record_whatever_the_archives_age(tmp_path: Path, months: int) -> None:
+    archive(RecordStore(tmp_path), months)
+    store = CountingStore(tmp_path)
+    store.latest_answer("platform", EMAIL, "review", before="2026-12")  # builds the index
+    store.reads = 0
+    found = store.latest_answer("platform", EMAIL, "review", before="2026-12")
+    assert found is not None and found.slot == "2026-11" and found.answers == {
+        "next_month": "plan 2026-11"}
+    assert store.reads == 1
+
+
+def test_an_archive_without_an_index_is_indexed_once_reading_only_the_indexed_kinds(
+        tmp_path: Path) -> None:
+    archive(RecordStore(tmp_path), 6)
+    person = next((tmp_path / "records" / "platform").iterdir())
+    assert not (person / answer_index.INDEX_NAME).exists()  # writes never start an index
+    store = CountingStore(tmp_path)
+    assert latest_slot(store, "2026-10") == "2026-09"
+    assert store.reads == 6 + 1  # the six reviews (check-ins skipped by their head), then one
+    index = person / answer_index.INDEX_NAME
+    assert stat.S_IMODE(index.stat().st_mode) == 0o600
+    text = index.read_text()
+    assert "plan" not in text and "ok" not in text  # pointers only, never answers
+    assert [e[0] for e in json.loads(text)["kinds"]["review"]] == [
+        "2026-11", "2026-10", "2026-09", "2026-08"]
+
+
+def test_a_record_written_when_there_is_no_index_is_found_by_the_rebuild(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path)
+    store.write(record("review", "2026-10", datetime(2026, 10, 2, tzinfo=UTC), "first", 1))
+    assert not list((tmp_path / "records").rglob(answer_index.INDEX_NAME))
+    found = store.latest_answer("platform", EMAIL, "review", before="2026-11")
+    assert found is not None and found.answers["next_month"] == "first"
+    store.write(record("review", "2026-11", datetime(2026, 11, 2, tzinfo=UTC), "second", 2))
+    found = store.latest_answer("platform", EMAIL, "review", before="2026-12")
+    assert found is not None and found.answers["next_month"] == "second"
+
+
+def test_a_crash_between_record_and_entry_is_healed_by_the_retry(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path)
+    store.write(record("review", "2026-10", datetime(2026, 10, 2, tzinfo=UTC), "old", 1))
+    store.latest_answer("platform", EMAIL, "review", before="2026-11")  # the index exists now
+    late = record("review", "2026-11", datetime(2026, 11, 2, tzinfo=UTC), "new", 2)
+    person = store.path_for(late).parent.parent
+    saved = (person / answer_index.INDEX_NAME).read_bytes()
+    store.write(late)
+    (person / answer_index.INDEX_NAME).write_bytes(saved)  # as if killed before the entry
+    assert latest_slot(store, "2026-12") == "2026-10"
+    assert store.write(late) == (store.path_for(late), False)  # the poller's retry
+    assert latest_slot(store, "2026-12") == "2026-11"
+
+
+def test_a_record_removed_by_retention_is_skipped(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path)
+    archive(store, 3)
+    newest = store.latest_answer("platform", EMAIL, "review", before="2026-12")
+    assert newest is not None
+    store.remove(store.path_for(newest))
+    assert latest_slot(store, "2026-12") == "2026-10"
+
+
+def test_older_than_the_index_keeps_falls_back_to_reading_the_folder(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path)
+    archive(store, 8)
+    assert latest_slot(store, "2026-05") == "2026-04"
+
+
+def test_nobody_and_unsafe_names_have_no_answers(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path)
+    assert store.latest_answer("platform", EMAIL, "review", before="2026-12") is None
+    assert store.latest_answer("../etc", EMAIL, "review", before="2026-12") is None
+    with pytest.raises(ValueError, match="not indexed"):
+        store.latest_answer("platform", EMAIL, "checkin", before="2026-12-01")
