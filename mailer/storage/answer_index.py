@@ -6,8 +6,8 @@ the archive is; this index makes it one small read and one record read, whatever
 
 One file per person folder, ``records/<team>/<member-dir>/.latest.json``, holding for each
 indexed kind the newest :data:`KEEP` entries ``[slot, received_at, relative path]``: pointers
-only, never answer text, so retention and ``forget`` stay what they were (a pointer whose file
-retention removed is skipped; ``forget`` removes the folder with the index in it). It is 0600
+only, never answer text: removing a record removes its entry, a folder left with nothing but
+the index goes with it, and ``forget`` removes the folder with the index in it. It is 0600
 like every data file, and a dot file, so exports and the record scans never take it for a
 record.
 
@@ -113,6 +113,23 @@ def add(person_dir: Path, entry: Entry, kind: str) -> None:
         except OSError:
             (person_dir / INDEX_NAME).unlink(missing_ok=True)
             raise
+
+
+def drop(person_dir: Path, relative: str) -> None:
+    """Remove the entry of a record that is gone (retention, forget): no pointer outlives it.
+
+    Retention removes the oldest records first and the index keeps the newest, so this rarely
+    changes anything; when it does, what is left is still the newest of what exists.
+    """
+    if not (person_dir / INDEX_NAME).exists():
+        return
+    with locked(person_dir):
+        entries = read(person_dir)
+        if entries is None:
+            return
+        kept = {kind: [e for e in found if e[2] != relative] for kind, found in entries.items()}
+        if kept != entries:
+            durable.replace(person_dir / INDEX_NAME, dump(kept))
 
 
 def rebuild(person_dir: Path, scan: Callable[[], Iterator[tuple[Record, Path]]]

@@ -198,6 +198,7 @@ class RecordStore:
         try:
             os.unlink(folder / path.name)
             durable.fsync_dir(folder)
+            answer_index.drop(folder.parent, f"{folder.name}/{path.name}")
             self._prune(folder)
         except OSError as exc:
             raise RecordError(f"cannot remove {path}: {exc.strerror}") from exc
@@ -259,9 +260,15 @@ class RecordStore:
         return resolved
 
     def _prune(self, folder: Path) -> None:
-        """Remove ``folder`` and its parents while they are empty, up to the store's root."""
+        """Remove ``folder`` and its parents while they are empty (a person folder holding only
+        its answer index counts as empty: the index goes too), up to the store's root."""
         root = self.root.resolve()
-        while folder != root and root in folder.parents and not any(folder.iterdir()):
+        while folder != root and root in folder.parents:
+            left = [entry.name for entry in folder.iterdir()]
+            if left == [answer_index.INDEX_NAME]:
+                os.unlink(folder / answer_index.INDEX_NAME)
+            elif left:
+                return
             folder.rmdir()
             durable.fsync_dir(folder.parent)
             folder = folder.parent

@@ -107,13 +107,20 @@ def test_a_crash_between_record_and_entry_is_healed_by_the_retry(tmp_path: Path)
     assert latest_slot(store, "2026-12") == "2026-11"
 
 
-def test_a_record_removed_by_retention_is_skipped(tmp_path: Path) -> None:
+def test_a_removed_record_takes_its_entry_and_the_last_one_the_index(tmp_path: Path) -> None:
     store = RecordStore(tmp_path)
     archive(store, 3)
     newest = store.latest_answer("platform", EMAIL, "review", before="2026-12")
     assert newest is not None
-    store.remove(store.path_for(newest))
+    path = store.path_for(newest)
+    index = path.parent.parent / answer_index.INDEX_NAME
+    assert path.name in index.read_text()
+    store.remove(path)  # as retention or forget does
+    assert path.name not in index.read_text()  # no pointer outlives its record
     assert latest_slot(store, "2026-12") == "2026-10"
+    for folder, _start, _end in list(store.period_folders()):
+        store.remove_folder(folder)
+    assert not index.exists() and not index.parent.exists()
 
 
 def test_older_than_the_index_keeps_falls_back_to_reading_the_folder(tmp_path: Path) -> None:
