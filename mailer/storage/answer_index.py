@@ -132,17 +132,18 @@ def drop(person_dir: Path, relative: str) -> None:
             durable.replace(person_dir / INDEX_NAME, dump(kept))
 
 
-def rebuild(person_dir: Path, scan: Callable[[], Iterator[tuple[Record, Path]]]
+def rebuild(person_dir: Path, scan: Callable[[], Iterator[tuple[str, Entry]]]
             ) -> dict[str, list[Entry]]:
-    """Build the index from every record of the folder and write it (under the lock)."""
+    """Build the index from ``scan``'s (kind, entry) of every record of the folder and write
+    it (under the lock)."""
     with locked(person_dir):
         entries = read(person_dir)
         if entries is not None:  # another process built it while we waited
             return entries
         entries = {kind: [] for kind in INDEXED_KINDS}
-        for record, path in scan():
-            if record.kind in INDEXED_KINDS:
-                entries[record.kind].append(entry_of(record, path, person_dir))
+        for kind, entry in scan():
+            if kind in INDEXED_KINDS:
+                entries[kind].append(entry)
         entries = {kind: _newest(found) for kind, found in entries.items()}
         durable.replace(person_dir / INDEX_NAME, dump(entries))
         return entries

@@ -21,14 +21,13 @@ from pathlib import Path
 from mailer.errors import RecordError
 from mailer.models import Record, member_dirname
 from mailer.storage import answer_index, durable
-from mailer.storage.records import dump_record, load_record
+from mailer.storage.records import dump_record, head_fields, load_record
 
 FEEDBACK_DIR = "_feedback"
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 _SAFE_ID = re.compile(r"^[0-9a-f]{40}\Z")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
-_KIND_LINE = re.compile(rb"^kind: ([a-z]+)\r?$", re.M)  # a top-level key of dump_record
 
 
 def _months(since: datetime, until: datetime) -> list[str]:
@@ -118,7 +117,7 @@ class RecordStore:
         try:
             entries = answer_index.read(person)
             if entries is None:
-                entries = answer_index.rebuild(person, lambda: self._records_below(person))
+                entries = answer_index.rebuild(person, lambda: self._index_entries(person))
         except OSError as exc:
             raise RecordError(f"cannot index the records in {person}: {exc.strerror}") from exc
         for slot, _received, relative in sorted(entries.get(kind, []), reverse=True):
@@ -131,15 +130,29 @@ class RecordStore:
             return max(earlier, key=lambda r: (r.slot, r.received_at), default=None)
         return None
 
-    def _records_below(self, folder: Path) -> Iterator[tuple[Record, Path]]:
-        """The indexed kinds' records below ``folder``. A file whose head names another kind
-        is not parsed: a YAML load costs ten times the read, and most records are check-ins."""
+    def _heads_below(self, folder: Path) -> Iterator[tuple[dict[str, str], Path]]:
         for path in sorted(folder.rglob("*.yaml")):
-            if path.name.startswith(".") or path.is_symlink():
+            if not path.name.startswith(".") and not path.is_symlink():
+                with path.open("rb") as file:
+                    yield head_fields(file.read(1024)), path
+
+    def _index_entries(self, person: Path) -> Iterator[tuple[str, answer_index.Entry]]:
+        """(kind, entry) of each indexed record below ``person``, from the files' first lines
+        (a record in another shape is loaded whole): no YAML load for a whole archive."""
+        for head, path in self._heads_below(person):
+            if head.get("kind", "") not in answer_index.INDEXED_KINDS and "kind" in head:
                 continue
-            with path.open("rb") as file:
-                kind = _KIND_LINE.search(file.read(1024))
-            if kind is None or kind[1].decode() in answer_index.INDEXED_KINDS:
+            if len(head) < 3:
+                record = self.read(path)
+                head = {"kind": record.kind, "slot": record.slot,
+                        "received_at": record.received_at.isoformat()}
+            yield head["kind"], (head["slot"], head["received_at"],
+                                 path.relative_to(person).as_posix())
+
+    def _records_below(self, folder: Path) -> Iterator[tuple[Record, Path]]:
+        """The indexed kinds' records below ``folder`` (check-ins, told by their head, unread)."""
+        for head, path in self._heads_below(folder):
+            if head.get("kind", "") in answer_index.INDEXED_KINDS or "kind" not in head:
                 yield self.read(path), path
 
     def member_paths(self, team: str, email: str) -> list[Path]:

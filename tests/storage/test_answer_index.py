@@ -4,15 +4,20 @@ its entry, retention, and it holds no answer text."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailer.models import Record
 from mailer.storage import answer_index
+from mailer.storage.records import dump_record, head_fields, record_to_dict
 from mailer.storage.store import RecordStore
 
 EMAIL = "anna@example.com"
@@ -73,13 +78,24 @@ def test_an_archive_without_an_index_is_indexed_once_reading_only_the_indexed_ki
     assert not (person / answer_index.INDEX_NAME).exists()  # writes never start an index
     store = CountingStore(tmp_path)
     assert latest_slot(store, "2026-10") == "2026-09"
-    assert store.reads == 6 + 1  # the six reviews (check-ins skipped by their head), then one
+    assert store.reads == 1  # the index is built from the files' first lines, no YAML load
     index = person / answer_index.INDEX_NAME
     assert stat.S_IMODE(index.stat().st_mode) == 0o600
     text = index.read_text()
     assert "plan" not in text and "ok" not in text  # pointers only, never answers
     assert [e[0] for e in json.loads(text)["kinds"]["review"]] == [
         "2026-11", "2026-10", "2026-09", "2026-08"]
+
+
+def test_a_record_in_another_yaml_shape_is_loaded_whole_by_the_rebuild(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path)
+    odd = record("review", "2026-10", datetime(2026, 10, 2, tzinfo=UTC), "hand edited", 1)
+    path = store.path_for(odd)
+    path.parent.mkdir(parents=True)
+    # Flow style, as a person editing the file by hand might leave it: no top-level lines.
+    path.write_text(yaml.safe_dump(record_to_dict(odd), default_flow_style=True), "utf-8")
+    found = store.latest_answer("platform", EMAIL, "review", before="2026-11")
+    assert found is not None and found.answers == {"next_month": "hand edited"}
 
 
 def test_a_record_written_when_there_is_no_index_is_found_by_the_rebuild(tmp_path: Path) -> None:
@@ -135,3 +151,16 @@ def test_nobody_and_unsafe_names_have_no_answers(tmp_path: Path) -> None:
     assert store.latest_answer("../etc", EMAIL, "review", before="2026-12") is None
     with pytest.raises(ValueError, match="not indexed"):
         store.latest_answer("platform", EMAIL, "checkin", before="2026-12-01")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(), answer=st.text(), member=st.sampled_from([EMAIL, "x'y@example.com"]))
+def test_the_head_of_a_dumped_record_names_its_kind_slot_and_time(text: str, answer: str,
+                                                                   member: str) -> None:
+    # Whatever the reply says (even "kind: checkin" on a line of its own), the first lines of
+    # the file give the record's own kind, slot and time of receipt, or fewer keys.
+    base = record("review", "2026-11", datetime(2026, 11, 3, 9, 30, tzinfo=UTC), answer, 1)
+    dumped = dump_record(dataclasses.replace(base, member=member, text=f"kind: checkin\n{text}"))
+    head = head_fields(dumped.encode("utf-8")[:1024])
+    assert head == {"kind": "review", "slot": "2026-11",
+                    "received_at": "2026-11-03T09:30:00+00:00"}
