@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer.errors import RecordError
-from mailer.models import Record, member_dirname
+from mailer.models import AnswerValue, Record, member_dirname
 from mailer.storage import answer_index, durable
-from mailer.storage.records import dump_record, head_fields, load_record
+from mailer.storage.records import dump_record, head_fields, load_answers, load_record
 
 FEEDBACK_DIR = "_feedback"
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
@@ -43,6 +44,14 @@ def _months(since: datetime, until: datetime) -> list[str]:
 def _quarter(received_at: datetime) -> str:
     at = received_at.astimezone(UTC)
     return f"{at.year:04d}-Q{(at.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class PreviousAnswers:
+    """What a review or reflection quotes: the answers of an earlier slot."""
+
+    slot: str
+    answers: Mapping[str, AnswerValue]
 
 
 class RecordStore:
@@ -102,10 +111,11 @@ class RecordStore:
                     if since <= record.received_at < until:
                         yield record
 
-    def latest_answer(self, team: str, email: str, kind: str, *, before: str) -> Record | None:
-        """The person's latest ``kind`` record for a slot before ``before`` (by slot, then time
-        of receipt), or None: one index read and one record read (see
-        :mod:`mailer.storage.answer_index`).
+    def latest_answer(self, team: str, email: str, kind: str, *, before: str
+                      ) -> PreviousAnswers | None:
+        """The answers of the person's latest ``kind`` record for a slot before ``before`` (by
+        slot, then time of receipt), or None: one index read and the answers of one record
+        (see :mod:`mailer.storage.answer_index`).
 
         :raises RecordError: the index or the record could not be read or written.
         """
@@ -123,12 +133,20 @@ class RecordStore:
         for slot, _received, relative in sorted(entries.get(kind, []), reverse=True):
             path = person / relative
             if slot < before and path.is_file():  # retention may have removed it
-                return self.read(path)
+                return PreviousAnswers(slot, self.read_answers(path))
         if answer_index.truncated(entries, kind):  # older than the index keeps: read them all
             earlier = [r for r, _ in self._records_below(person)
                        if r.kind == kind and r.slot < before]
-            return max(earlier, key=lambda r: (r.slot, r.received_at), default=None)
+            best = max(earlier, key=lambda r: (r.slot, r.received_at), default=None)
+            return None if best is None else PreviousAnswers(best.slot, best.answers)
         return None
+
+    def read_answers(self, path: Path) -> Mapping[str, AnswerValue]:
+        """Only the answers of the record at ``path`` (see :func:`load_answers`)."""
+        try:
+            return load_answers(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RecordError(f"cannot read record {path}: {exc.strerror}") from exc
 
     def _heads_below(self, folder: Path) -> Iterator[tuple[dict[str, str], Path]]:
         for path in sorted(folder.rglob("*.yaml")):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from mailer.models import Record
+from mailer.models import AnswerValue, Record
 from mailer.service import send as jobs
-from mailer.storage.store import RecordStore
+from mailer.storage.store import PreviousAnswers, RecordStore
 from tests.mailstack import MailStack
 from tests.service.test_send import FAST, PASSWORD_ENV, SECRET, World, text_of
 
@@ -33,7 +34,12 @@ class ObservedStore(RecordStore):
         self.reads += 1
         return super().read(path)
 
-    def latest_answer(self, team: str, email: str, kind: str, *, before: str) -> Record | None:
+    def read_answers(self, path: Path) -> Mapping[str, AnswerValue]:
+        self.reads += 1
+        return super().read_answers(path)
+
+    def latest_answer(self, team: str, email: str, kind: str, *, before: str
+                      ) -> PreviousAnswers | None:
         self.threads.add(threading.get_ident())
         return super().latest_answer(team, email, kind, before=before)
 
