@@ -1,19 +1,16 @@
-"""``mailer send`` and ``mailer preview``: the prompts of one kind, sent or shown."""
+"""``mailer send``: the prompts of one kind that are due, sent (or, with --dry-run, listed)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from mailer.cli.options import at_time, config_of
 from mailer.errors import MailerError
 from mailer.kinds import KIND_NAMES
 from mailer.service.context import open_context
-from mailer.service.send import content, preview_slot, send_due
-from mailer.storage.privacy import write_private
+from mailer.service.send import send_due
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,17 +26,6 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_argument("--at", metavar="ISO", help="pretend it is this time (ISO 8601, aware)")
     sub.add_argument("--dry-run", action="store_true", help="print what would be sent")
     sub.set_defaults(run=send)
-
-    sub = subs.add_parser(
-        "preview", help="show a prompt as a person would get it",
-        description="Print the text part of a prompt and write its HTML part to --output.\n\n"
-                    "example: mailer preview checkin --member anna@example.com "
-                    "--output checkin.html",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_argument("kind", choices=KIND_NAMES)
-    sub.add_argument("--member", metavar="EMAIL", help="the person (default: the first)")
-    sub.add_argument("--output", metavar="FILE", type=Path, help="write the HTML part here")
-    sub.set_defaults(run=preview)
 
 
 def send(args: argparse.Namespace) -> int:
@@ -58,16 +44,3 @@ def send(args: argparse.Namespace) -> int:
     lines = report.lines if args.dry_run else report.lines[-1:]
     print("\n".join(lines))
     return 1 if report.failed else 0
-
-
-def preview(args: argparse.Namespace) -> int:
-    """``mailer preview KIND [--member EMAIL] [--output FILE.html]``: text out, HTML to a file."""
-    ctx = open_context(config_of(args), need_secret=False)
-    planned = preview_slot(ctx, args.kind, args.member, now=datetime.now(UTC))
-    mail = content(ctx, planned, planned.due_at)
-    print(f"To: {planned.person.name} <{planned.person.email}>\nSubject: {mail.subject}\n")
-    print(mail.text, end="")
-    if args.output:  # 0600: the HTML quotes the person's goals and last answers
-        write_private(args.output, mail.html)
-        print(f"\n(HTML part written to {args.output})", file=sys.stderr)
-    return 0

@@ -7,7 +7,8 @@ Two views of one calendar, kept consistent by the tests:
   demo drives the same triggers on a simulated clock;
 * :func:`slots_due` answers "what should have been sent by ``now``": each recipient's latest
   occurrence of the kind at or before ``now``, as a :class:`Planned` slot that is either due or
-  carries the reason it is skipped (holiday, away, paused, missed).
+  carries the reason it is skipped (holiday, away, paused, missed); :func:`next_planned` the
+  next occurrence after ``now`` (for previews and dry runs).
 
 Periods (the part of a :class:`~mailer.models.Slot` that makes "at most once" hold): the local
 date for check-ins, ``YYYY-MM`` for reviews and reflections, ``YYYY-Qn`` for feedback, the
@@ -39,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -222,7 +224,7 @@ def last_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime, *,
 
 def _pause_until(person: Person, team: Team, day: date, pauses: Sequence[Pause]) -> date | None:
     ends = [p.until for p in pauses
-            if p.team == team.name and p.email in person.addresses and p.start <= day <= p.until]
+            if p.team == team.id and p.email in person.addresses and p.start <= day <= p.until]
     return max(ends) if ends else None
 
 
@@ -276,26 +278,63 @@ def slots_due(
     :param team: only this team (its name); :param member: only this address (or alias).
     :raises ValueError: ``now`` is naive or ``kind`` unknown.
     """
+    planned: list[Planned] = []
+    for current, cadence, person in _scheduled(config, kind, now, team, member):
+        found = last_occurrence(cadence, person.timezone, now, region=Region.of(person))
+        if found is not None:
+            planned.append(_plan(kind, current, person, found, now, catch_up, ledger_pauses))
+    return planned
+
+
+def next_planned(
+    config: Config,
+    kind: str,
+    *,
+    now: datetime,
+    ledger_pauses: Sequence[Pause] = (),
+    team: str | None = None,
+    member: str | None = None,
+) -> list[Planned]:
+    """Each recipient's next ``kind`` slot after ``now``, with the reason it will be skipped
+    (holiday, away, paused) when the calendar already says so.
+
+    The same cron fields as :func:`job_specs`, in the recipient's zone, so a preview or a dry
+    run names the time ``mailer run`` will fire.
+
+    :raises ValueError: ``now`` is naive or ``kind`` unknown.
+    """
+    planned: list[Planned] = []
+    after = now + EARLY  # a slot due within the minute counts as due now (see slots_due)
+    for current, cadence, person in _scheduled(config, kind, now, team, member):
+        trigger = CronTrigger(timezone=person.timezone, **_cron_fields(cadence))
+        at = trigger.get_next_fire_time(None, after)
+        if at is None:
+            continue
+        day = (at + cadence.lead).date()  # a brief's slot is its meeting's day
+        slot = Slot(current.id, person.id, prompt_kind(kind), period_of(kind, day))
+        planned.append(Planned(slot, person, current, at,
+                               calendar_skip(kind, person, current, day, ledger_pauses)))
+    return planned
+
+
+def _scheduled(config: Config, kind: str, now: datetime, team: str | None,
+               member: str | None) -> Iterator[tuple[Team, _Cadence, Person]]:
+    """(team, its cadence of ``kind``, recipient) for every recipient the filters keep."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     period_of(kind, now)  # rejects an unknown kind early
-    planned: list[Planned] = []
     for current in config.teams:
         cadence = _cadence(current, kind)
         if cadence is None or (team is not None and current.name != team):
             continue
         for person in recipients(current, kind):
-            if member is not None and member.lower() not in person.addresses:
-                continue
-            found = last_occurrence(cadence, person.timezone, now, region=Region.of(person))
-            if found is not None:
-                planned.append(_plan(kind, current, person, found, now, catch_up, ledger_pauses))
-    return planned
+            if member is None or member.lower() in person.addresses:
+                yield current, cadence, person
 
 
 def _plan(kind: str, team: Team, person: Person, found: Occasion, now: datetime,
           catch_up: timedelta, pauses: Sequence[Pause]) -> Planned:
-    slot = Slot(team.name, person.email, prompt_kind(kind), period_of(kind, found.day))
+    slot = Slot(team.id, person.id, prompt_kind(kind), period_of(kind, found.day))
     reason = calendar_skip(kind, person, team, found.on, pauses)
     late = now - found.at
     if reason is None and late > catch_up + ON_TIME:
@@ -349,3 +388,41 @@ def job_specs(config: Config) -> list[JobSpec]:
                     trigger=CronTrigger(timezone=tz, **fields),
                     recipients=tuple(p.email for p in people)))
     return sorted(specs, key=lambda spec: spec.id)
+
+
+def _dates_ascending(cadence: _Cadence, start: date) -> Iterator[date]:
+    """The cadence's occasion dates on or after ``start``, earliest first (a bounded search)."""
+    if cadence.monthly is None:
+        for ahead in range(15):
+            day = start + timedelta(days=ahead)
+            if day.weekday() in cadence.weekdays:
+                yield day
+        return
+    year, month = start.year, start.month
+    for _ in range(25):
+        if month in cadence.months:
+            day = cadence.monthly.date_in(year, month)
+            if day >= start:
+                yield day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def next_run(team: Team, kind: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The first send of ``kind`` for the team's recipients in zone ``tz`` after ``now``.
+
+    Calendar skips (holidays, away, pauses) are not applied: this is when the planner looks
+    next, for ``mailer status``.
+    """
+    cadence = _cadence(team, kind)
+    return None if cadence is None else _next_fire(cadence, tz, now)
+
+
+@lru_cache(maxsize=4096)
+def _next_fire(cadence: _Cadence, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """Teams often share a calendar: status asks once per (calendar, zone) at one ``now``."""
+    start = now.astimezone(tz).date() - timedelta(days=cadence.lead.days + 1)
+    for day in _dates_ascending(cadence, start):
+        at = _fire_at(cadence, day, tz)
+        if at > now:
+            return at
+    return None

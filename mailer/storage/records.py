@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -45,6 +45,18 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+
+
+def quarter_start(period: str) -> datetime:
+    """The first instant (UTC) of a quarter named ``2026-Q4``.
+
+    :raises RecordError: ``period`` names no quarter.
+    """
+    try:
+        year, quarter = period.split("-Q")
+        return datetime(int(year), 3 * int(quarter) - 2, 1, tzinfo=UTC)
+    except ValueError as exc:
+        raise RecordError(f"not a quarter: {period!r}") from exc
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:

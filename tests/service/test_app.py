@@ -27,6 +27,7 @@ from tests.factories import config_data, on_stack
 from tests.factories import member as factory_member
 from tests.factories import write_config as factory_write
 from tests.mailstack import MailStack, MailUser
+from tests.service.helpers import wait_for
 
 ZONE = ZoneInfo("Europe/Stockholm")
 SECRET = "app-test-secret-value-0123456789"
@@ -56,16 +57,6 @@ def write_config(path: Path, stack: MailStack, service: MailUser, member: MailUs
                           "time": f"{fire:%H:%M}"}}), stack, imap_user=service.email)
     data["smtp"]["from"] = f"Team check-in <{service.email}>"
     factory_write(path, data)
-
-
-def wait_for(condition, timeout: float, what: str, log: Path):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; service log:\n{log.read_text()}")
 
 
 def reply_to(prompt: bytes, member: MailUser, service: MailUser) -> bytes:

@@ -117,6 +117,7 @@ class FakeInbox:
         self.folders: dict[str, dict[int, bytes]] = {"INBOX": {}}
         self.next_uid = 1
         self.fetched: list[int] = []
+        self.deleted: list[int] = []
 
     def add(self, raw: bytes) -> int:
         uid, self.next_uid = self.next_uid, self.next_uid + 1
@@ -141,6 +142,11 @@ class FakeInbox:
     def move(self, uids: Sequence[int], folder: str) -> None:
         for uid in uids:
             self.folders.setdefault(folder, {})[uid] = self.folders["INBOX"].pop(uid)
+
+    def delete(self, uids: Sequence[int]) -> None:
+        for uid in uids:
+            del self.folders["INBOX"][uid]
+            self.deleted.append(uid)
 
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
         return False
@@ -337,7 +343,7 @@ def test_fake_ooo_bounce_command_and_feedback(tmp_path: Path) -> None:
     inbox.add(as_reply_to("dsn_postfix", anna).replace(b"lena@old-domain.example",
                                                         b"anna@example.com"))
     inbox.add(as_reply_to("command_pause_sv", anna))
-    inbox.add(as_reply_to("gmail_free_text_en", feedback))
+    feedback_uid = inbox.add(as_reply_to("gmail_free_text_en", feedback))
     report = poll_once(ctx, now, inbox=inbox)
     assert report.outcomes == {"out_of_office": 1, "bounce": 1, "command": 1, "record": 1}
     pauses = {(p.email, p.reason): p.until.isoformat() for p in ctx.ledger.pauses()}
@@ -347,13 +353,81 @@ def test_fake_ooo_bounce_command_and_feedback(tmp_path: Path) -> None:
     assert ctx.ledger.get(anna.slot.key).state == "skipped"
     (saved,) = records(ctx)
     assert saved.member is None and saved.kind == "feedback"
+    # Team, quarter, language and answers only: nothing that joins it to a message or a time.
+    assert (saved.prompt_message_id, saved.message_id, saved.matched_by) == (None, None, None)
+    assert saved.received_at == datetime(2026, 10, 1, tzinfo=UTC)
     assert "sam@example.org" not in (tmp_path / "records").joinpath(
         *saved_path_parts(ctx, saved)).read_text()
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
         emails = {row[0] for row in db.execute("SELECT email FROM inbound")}
-    assert "sam@example.org" not in emails
+        details = {row[0] for row in db.execute("SELECT detail FROM inbound")}
+    assert "sam@example.org" not in emails and not any("feedback" in (d or "") for d in details)
+    # The ledger knows Sam answered, and nothing more; the original is deleted, not filed.
+    assert ctx.ledger.has_answered("platform", "2026-Q4", "sam@example.org")
+    assert inbox.deleted == [feedback_uid]
+    assert all(feedback_uid not in box for box in inbox.folders.values())
     # Receipts: the command and the feedback reply; never the OOO or the bounce.
     assert sorted(r.kind for r in report.receipts) == ["checkin", "feedback"]
+
+
+def feedback_inbox(ctx: Context) -> tuple[FakeInbox, Prompt]:
+    prompt = add_prompt(ctx, "sam@example.org", kind="feedback", period="2026-Q4", language="en")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("gmail_free_text_en", prompt))
+    return inbox, prompt
+
+
+def test_fake_feedback_delivered_twice_is_recorded_once_and_both_copies_deleted(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ctx = make_context(tmp_path)
+    inbox, prompt = feedback_inbox(ctx)
+    inbox.add(as_reply_to("gmail_free_text_en", prompt))  # the same Message-ID again
+    caplog.set_level("INFO")
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1} and report.duplicates == 1
+    assert len(records(ctx)) == 1 and inbox.deleted == [1, 2]
+    lines = [r.getMessage() for r in caplog.records]
+    assert "1 feedback reply recorded" in lines
+    assert not any("sam" in line for line in lines)  # no name, address or Message-ID
+
+
+def test_fake_a_second_feedback_answer_is_not_counted_and_the_receipt_says_so(
+        tmp_path: Path) -> None:
+    ctx = make_context(tmp_path)
+    inbox, prompt = feedback_inbox(ctx)
+    inbox.add(as_reply_to("thunderbird_inline_en", prompt,
+                          **{"Message-ID": "<second@example.org>", "From": "sam@example.org"}))
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1, "feedback not counted twice": 1}
+    assert len(records(ctx)) == 1 and inbox.deleted == [1, 2]
+    assert [(r.kind, r.refused, r.record is None) for r in report.receipts] == [
+        ("feedback", False, False), ("feedback", True, True)]
+
+
+@pytest.mark.parametrize("fail", ["write_anonymous", "finish_feedback"])
+def test_fake_crash_while_storing_feedback_then_rerun_gives_one_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: str) -> None:
+    """A crash before the record is written, or after it but before the ledger knows: the
+    message stays in the inbox, and the rerun finishes the same record, never a second."""
+    ctx = make_context(tmp_path)
+    inbox, _ = feedback_inbox(ctx)
+    owner = ctx.store if fail == "write_anonymous" else ctx.ledger
+    real = getattr(owner, fail)
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RecordError("disk full")
+
+    monkeypatch.setattr(owner, fail, crash)
+    first = poll_once(ctx, now, inbox=inbox)
+    assert first.errors == 1 and inbox.deleted == [] and 1 in inbox.folders["INBOX"]
+    written = records(ctx)
+    assert len(written) == (1 if fail == "finish_feedback" else 0)
+    monkeypatch.setattr(owner, fail, real)
+    second = poll_once(ctx, now, inbox=inbox)
+    (saved,) = records(ctx)
+    assert second.outcomes == {"record": 1} and inbox.deleted == [1]
+    assert not written or written[0].id == saved.id
+    assert ctx.ledger.has_answered("platform", "2026-Q4", "sam@example.org")
 
 
 def saved_path_parts(ctx: Context, record: Any) -> tuple[str, ...]:

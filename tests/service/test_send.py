@@ -332,11 +332,13 @@ def test_dry_run_and_preview_need_no_smtp_secret(stack, tmp_path, monkeypatch, c
     at = "2026-12-25T09:00:30+01:00"
     assert cli(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.count("holiday: Christmas Day") == 3 and "would send 0 check-ins" in out
+    assert "3 check-ins skipped: 3 on a public holiday (Christmas Day)" in out
+    assert "would send 0 check-ins now" in out
+    assert out.count("Mon 28 Dec 09:00 Europe/Stockholm (your time too)") == 3  # the next ones
     at = "2026-12-23T09:00:30+01:00"
     assert cli(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert f"send checkin 2026-12-23 to {users[1].email} (big) [sv]" in out
+    assert f"send now: Member 1 <{users[1].email}> (big) [sv], due Wed 23 Dec 09:00" in out
     assert "Avstämning onsdag 23 december 2026" in out and "would send 3 check-ins" in out
     assert len(stack.smtp_received) == 0
     html = tmp_path / "preview.html"
@@ -426,3 +428,19 @@ def test_send_refuses_an_unknown_team_or_member(stack, tmp_path, capsys):
     assert cli(["--config", str(path), "send", "checkin", "--member", "x@example.org",
                      "--dry-run"]) == 1
     assert "nobody in the config" in capsys.readouterr().err
+
+
+async def test_the_first_prompt_a_person_gets_carries_the_privacy_notice(world):
+    """GDPR art. 13: people are told what is kept when it is first asked for, once."""
+    start = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    await world.run_jobs("checkin", start, start + timedelta(days=5))
+    first, second, *_ = world.inbox(world.anna)
+    body = text_of(first)
+    notice = body.index("Så hanterar avstämningarna i Platform dina uppgifter")
+    assert body.rindex("\n-- \n", 0, notice) < notice  # below the signature delimiter
+    assert "raderas 24 månader efter" in body and "Integritetsskyddsmyndigheten" in body
+    html = first.get_body(("html",)).get_content()
+    assert 'class="privacy"' in html and "<h1" in html
+    assert "Så hanterar" not in text_of(second)
+    assert "How the Platform check-ins handle your information" in text_of(
+        world.inbox(world.ben)[0])

@@ -227,7 +227,8 @@ def test_forget_erases_the_person_everywhere_and_nothing_else(world) -> None:
             assert not (data_dir / "records" / team / member_dirname(address)).exists()
     assert not (data_dir / "records" / "payments").exists()  # emptied: removed too
     assert all(paths[k].exists() for k in ("erik", "maria", "feedback"))
-    assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1, "inbound": 2}
+    assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1, "inbound": 2,
+                                        "feedback_answered": 0}
     assert ledger.prompts(email=ANNA) == [] and ledger.pauses(email=ANNA) == []
     assert ledger.failures() == []
     assert ledger.inbound_outcome("k-anna") is None and ledger.inbound_outcome("k-ooo") is None
