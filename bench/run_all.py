@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                       if args.quick else [])],
         ["poll.py", *(["--replies", "10", "--batch", "50"] if args.quick else [])],
         ["digest.py", *(["--quick"] if args.quick else [])],
+        ["review.py", *(["--people", "300", "--months", "6"] if args.quick else [])],
+        ["schedule_oracle.py", *(["--per-zone", "60"] if args.quick else [])],
         ["status.py", *(["--teams", "100", "--rows", "100000"] if args.quick else [])],
         ["reliability.py", *(["--prompts", "100", "--replies", "100", "--kills", "5",
                               "--soak-members", "20"]

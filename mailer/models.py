@@ -96,6 +96,7 @@ class Person:
     #: Each goal per language when the config gives it so (``{ sv = "...", en = "..." }``);
     #: empty when every goal is one plain string.
     goal_texts: tuple[Mapping[str, str], ...] = ()
+    subdivision: str | None = None  # the region of ``country`` for holidays ("ENG", "NSW")
 
     def goals_in(self, language: str) -> tuple[str, ...]:
         """The goals as a reader of ``language`` should see them (the manager's digest)."""

@@ -14,6 +14,7 @@ from mailer.models import Team
 from mailer.service.context import open_context
 from mailer.service.digest import render_digest
 from mailer.service.send import send_digest
+from mailer.storage.privacy import write_private
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +51,7 @@ def digest(args: argparse.Namespace) -> int:
             return 2
         mail = render_digest(ctx, team, week, now=now)
         if args.output is not None:
-            _output(args.output, team, many=len(teams) > 1).write_text(mail.html, "utf-8")
+            write_private(_output(args.output, team, many=len(teams) > 1), mail.html)
         print(f"Subject: {mail.subject}\n\n{mail.text}")
         if args.send:
             send_digest(ctx, team, week, now=now)  # the send job logs what it did, in one line

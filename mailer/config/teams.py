@@ -32,7 +32,8 @@ from mailer.models import (
 TEAM_KEYS = ("id", "name", "display_name", "manager", "members", "availability", "checkin",
              "review", "feedback", "reflection", "digest", "meeting", "confirmations",
              "questions")
-MANAGER_KEYS = ("id", "name", "email", "timezone", "language", "country", "away", "aliases")
+MANAGER_KEYS = ("id", "name", "email", "timezone", "language", "country", "subdivision",
+                "away", "aliases")
 MEMBER_KEYS = (*MANAGER_KEYS, "goals")
 
 
@@ -113,6 +114,7 @@ def _person(r: Reader, service: ServiceSettings) -> Person:
 
     email = r.value("email", values.email, "", required=True,
                     expect='an email address, e.g. "anna@example.com"')
+    country = r.value("country", values.country, "SE")
     return Person(
         # The id names the person's history (slot keys, records): keep the old address here
         # when the email changes, and nothing is sent twice or filed apart.
@@ -121,7 +123,8 @@ def _person(r: Reader, service: ServiceSettings) -> Person:
         email=email,
         timezone=r.value("timezone", values.time_zone, service.timezone),
         language=language,
-        country=r.value("country", values.country, "SE"),
+        country=country,
+        subdivision=r.value("subdivision", values.subdivision(country), None),
         goals=tuple(values.in_language(texts, language) for texts in goals),
         goal_texts=tuple({k: v for k, v in texts.items() if k} for texts in goals)
         if any("" not in texts for texts in goals) else (),

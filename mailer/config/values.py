@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from functools import cache
@@ -76,6 +77,23 @@ def country(raw: Any) -> str:
         raise Invalid(f"unknown country code {show(raw)} for public holidays; expected an "
                       'ISO 3166 code that the holidays package knows, such as "SE", "US" or "JP"')
     return code
+
+
+def subdivision(country_code: str) -> Callable[[Any], str]:
+    """The converter of a person's ``subdivision`` in ``country_code`` (``"ENG"`` in GB)."""
+    def convert(raw: Any) -> str:
+        known = holidays.list_supported_countries().get(country_code, [])
+        code = raw.strip().upper() if isinstance(raw, str) else None
+        if code is not None and code in known:
+            return code
+        if not known:
+            raise Invalid(f"{show(raw)}: the holidays package knows no regions of "
+                          f"{country_code}; leave subdivision out")
+        listed = ", ".join(f'"{k}"' for k in known[:12]) + (", ..." if len(known) > 12 else "")
+        hint = suggest(code, known) if code else ""
+        raise Invalid(f"unknown subdivision {show(raw)} of {country_code} for public holidays"
+                      f"{hint}; expected one of {listed}")
+    return convert
 
 
 def email(raw: Any) -> str:
@@ -203,6 +221,8 @@ def day(raw: Any) -> date:
 def catch_up(raw: Any) -> timedelta:
     if isinstance(raw, int) and not isinstance(raw, bool):
         minutes = raw
+    elif isinstance(raw, str) and raw.strip().isdigit():  # "0", "90": minutes, as the hint says
+        minutes = int(raw.strip())
     elif isinstance(raw, str) and (found := _DURATION_RE.match(raw.replace(" ", "").lower())) \
             and (found[1] or found[2]):
         minutes = int(found[1] or 0) * 60 + int(found[2] or 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mailer.digest.absences import Absence, Holiday, absences, away_on, coming_holidays
@@ -95,9 +95,14 @@ def opener_for(day: date, language: Language) -> tuple[int, str]:
 
 
 def meeting_time(team: Team, day: date) -> datetime:
-    """When the meeting on ``day`` starts, in the manager's zone."""
+    """When the meeting on ``day`` starts, in the manager's zone.
+
+    Normalised through UTC, as the schedule does: a time in a DST gap moves on by the gap's
+    length, a time in a fold is its first occurrence (RFC 5545 3.3.5).
+    """
     at = team.meeting.time if team.meeting else time(9)
-    return datetime.combine(day, at, team.manager.timezone)
+    tz = team.manager.timezone
+    return datetime.combine(day, at, tz).astimezone(UTC).astimezone(tz)
 
 
 def build_brief(

@@ -16,8 +16,23 @@ meeting date for briefs and, for digests, the ISO week being summarised: a diges
 Wednesday summarises the previous ISO week (which has just ended), one sent Thursday to Sunday
 the current week so far (a Friday 15:00 digest covers Monday to Friday of its own week).
 
-Calendar skips apply to every prompt and the brief, but never to the digest: it is a record of
-the week that the manager reads when back, and a holiday Friday must not lose a week's summary.
+The rules (also in the README):
+
+* times are the recipient's wall clock; a time in a DST gap moves on by the gap's length, a time
+  in a fold is its first occurrence (:func:`local_instant`); the brief goes out its lead before
+  the meeting in absolute time, so a spring-forward morning does not make it late;
+* a check-in or brief on the recipient's public holiday (of their country and subdivision, see
+  :mod:`mailer.outbound.workdays`), away period or pause is skipped; a monthly review,
+  reflection or quarterly feedback request on a holiday moves to their next working day (its
+  period stays the month or quarter it belongs to); away and pauses still skip it;
+* calendar skips never apply to the digest: it is a record of the week that the manager reads
+  when back, and a holiday Friday must not lose a week's summary;
+* a slot up to :data:`ON_TIME` late is on time; later than that plus ``catch_up`` it is skipped
+  as missed; only each recipient's latest occasion is planned, so after a long outage one
+  check-in goes out, not a burst of old ones.
+
+Cron (:func:`job_specs`) knows no holidays: a monthly occasion moved to the next working day
+has no fire of its own there; a planner that ticks and asks :func:`slots_due` has no such gap.
 """
 
 from __future__ import annotations
@@ -28,7 +43,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from apscheduler.triggers.cron import CronTrigger
 
 from mailer.kinds import KIND_NAMES, KINDS, MEMBER_KINDS, PromptKind, prompt_kind
@@ -41,10 +55,14 @@ from mailer.models import (
     Slot,
     Team,
 )
+from mailer.outbound.workdays import Region, holiday_name, next_working_day
 
 #: APScheduler may wake a few milliseconds before the minute; a slot due within this margin
 #: counts as due now, so an early wake-up never falls back to the previous occurrence.
 EARLY = timedelta(minutes=1)
+#: A slot this late is on time whatever ``catch_up`` says (even 0): the service wakes once a
+#: minute, and a wake-up a few milliseconds late, or behind a long batch, is not a miss.
+ON_TIME = timedelta(minutes=2)
 _ORDINAL = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 
 
@@ -153,38 +171,55 @@ def _dates_descending(cadence: _Cadence, start: date) -> Iterator[date]:
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
 
 
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant of a local date and time in ``tz``, as an aware datetime in ``tz``.
+
+    A time in a DST gap (02:30 on a spring-forward night in Europe, 00:30 in Havana or the
+    Azores) is read with the offset before the gap, so it moves on by the gap's length (03:30,
+    01:30), as RFC 5545 3.3.5 says for calendars; a time in a fold (the autumn hour that
+    happens twice) is its first occurrence (``fold=0``).
+    """
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
 def _fire_at(cadence: _Cadence, day: date, tz: ZoneInfo) -> datetime:
-    """The instant of an occasion, normalised through UTC (a time in a DST gap moves on)."""
-    wall = datetime.combine(day, cadence.time, tzinfo=tz) - cadence.lead  # wall clock, like cron
-    return wall.astimezone(UTC).astimezone(tz)
+    """The instant of an occasion; a brief's lead is subtracted in absolute time, so the brief
+    of a meeting on a spring-forward morning still arrives ``lead`` before it starts."""
+    start = local_instant(day, cadence.time, tz)
+    return (start.astimezone(UTC) - cadence.lead).astimezone(tz)
 
 
-def last_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime) -> tuple[date, datetime] | None:
-    """(occasion date, send instant) of the latest send at or before ``now`` (+ :data:`EARLY`)."""
+@dataclass(frozen=True)
+class Occasion:
+    """One send of a cadence: the rule's ``day`` (the slot period comes from it), the local
+    date it goes out ``on`` (a monthly prompt on a holiday moves to the next working day),
+    and the instant ``at``."""
+
+    day: date
+    on: date
+    at: datetime
+
+
+def last_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime, *,
+                    region: Region | None = None) -> Occasion | None:
+    """The latest send at or before ``now`` (+ :data:`EARLY`).
+
+    :param region: the recipient's holidays; a monthly occasion on one of them moves to the
+        next working day (a rule date maps to a later send date, never past the next one).
+    """
     limit = now + EARLY
     start = limit.astimezone(tz).date() + timedelta(days=cadence.lead.days + 1)
     for day in _dates_descending(cadence, start):
-        at = _fire_at(cadence, day, tz)
+        on = day
+        if cadence.monthly is not None and region is not None and holiday_name(region, day):
+            on = next_working_day(region, day)
+        at = _fire_at(cadence, on, tz)
         if at <= limit:
-            return day, at
+            return Occasion(day, on, at)
     return None
 
 
 # --------------------------------------------------------------------------- skips
-
-
-@lru_cache(maxsize=256)
-def _holidays(country: str, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, years=year)
-
-
-def holiday_name(country: str, day: date) -> str | None:
-    """The public holiday of ``country`` on ``day``, or None (unknown countries have none)."""
-    try:
-        found = _holidays(country.upper(), day.year).get(day)
-    except NotImplementedError:  # the holidays package does not know this country
-        return None
-    return str(found) if found else None
 
 
 def _pause_until(person: Person, team: Team, day: date, pauses: Sequence[Pause]) -> date | None:
@@ -195,7 +230,11 @@ def _pause_until(person: Person, team: Team, day: date, pauses: Sequence[Pause])
 
 def calendar_skip(kind: str, person: Person, team: Team, day: date,
                   pauses: Sequence[Pause]) -> str | None:
-    """Why ``person`` gets no ``kind`` on their local ``day``: away, paused or a holiday."""
+    """Why ``person`` gets no ``kind`` on their local ``day``: away, paused or a holiday.
+
+    Monthly kinds are moved off holidays before this is asked (:func:`last_occurrence`), so
+    only away and pauses skip them; the digest is never skipped.
+    """
     if kind == "digest":
         return None
     if any(day in period for period in person.away):
@@ -203,7 +242,7 @@ def calendar_skip(kind: str, person: Person, team: Team, day: date,
     until = _pause_until(person, team, day, pauses)
     if until is not None:
         return f"paused until {until.isoformat()}"
-    name = holiday_name(person.country, day)
+    name = holiday_name(Region.of(person), day)
     return f"holiday: {name}" if name else None
 
 
@@ -232,15 +271,16 @@ def slots_due(
 ) -> list[Planned]:
     """Each recipient's latest ``kind`` slot at ``now``, due or with the reason it is skipped.
 
-    A slot missed by more than ``catch_up`` is skipped ("missed by 5h 2m"), never sent late.
-    Only the latest occurrence per recipient is planned: older ones are not sent in a burst.
+    A slot missed by more than ``catch_up`` (plus :data:`ON_TIME`) is skipped ("missed by 5h
+    2m"), never sent late. Only the latest occurrence per recipient is planned: after a long
+    outage older ones are not sent in a burst.
 
     :param team: only this team (its name); :param member: only this address (or alias).
     :raises ValueError: ``now`` is naive or ``kind`` unknown.
     """
     planned: list[Planned] = []
     for current, cadence, person in _scheduled(config, kind, now, team, member):
-        found = last_occurrence(cadence, person.timezone, now)
+        found = last_occurrence(cadence, person.timezone, now, region=Region.of(person))
         if found is not None:
             planned.append(_plan(kind, current, person, found, now, catch_up, ledger_pauses))
     return planned
@@ -292,22 +332,25 @@ def _scheduled(config: Config, kind: str, now: datetime, team: str | None,
                 yield current, cadence, person
 
 
-def _plan(kind: str, team: Team, person: Person, found: tuple[date, datetime], now: datetime,
+def _plan(kind: str, team: Team, person: Person, found: Occasion, now: datetime,
           catch_up: timedelta, pauses: Sequence[Pause]) -> Planned:
-    day, due_at = found
-    slot = Slot(team.id, person.id, prompt_kind(kind), period_of(kind, day))
-    reason = calendar_skip(kind, person, team, day, pauses)
-    late = now - due_at
-    if reason is None and late > catch_up:
+    slot = Slot(team.id, person.id, prompt_kind(kind), period_of(kind, found.day))
+    reason = calendar_skip(kind, person, team, found.on, pauses)
+    late = now - found.at
+    if reason is None and late > catch_up + ON_TIME:
         reason = f"missed by {human_duration(late)}"
-    return Planned(slot, person, team, due_at, reason)
+    return Planned(slot, person, team, found.at, reason)
 
 
 # --------------------------------------------------------------------------- cron jobs
 
 
 def _cron_fields(cadence: _Cadence) -> dict[str, str]:
-    """CronTrigger fields of a cadence; a brief's lead shifts its weekday and time."""
+    """CronTrigger fields of a cadence; a brief's lead shifts its weekday and time.
+
+    Cron knows no holidays: a monthly occasion that the planner moves off a holiday has no
+    fire of its own here (the planner tick of ``mailer run`` asks the planner instead).
+    """
     if cadence.monthly is not None:
         rule = cadence.monthly
         day = str(rule.day) if rule.day is not None else (

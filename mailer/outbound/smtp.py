@@ -35,7 +35,7 @@ import re
 import socket
 import ssl
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -326,7 +326,7 @@ class _Connection:
 @dataclass
 class _Batch:
     settings: SmtpSettings
-    items: Iterator[Outgoing]
+    items: Iterator[Outgoing] | AsyncIterator[Outgoing]
     on_attempt: AttemptHook | None
     on_result: ResultHook | None
     backoff: Backoff
@@ -341,12 +341,16 @@ class _Batch:
     again: deque[Outgoing] = field(default_factory=deque)
     throttles: int = 0
     connections: int = 0  # workers still sending
+    taking: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def next_item(self) -> Outgoing | None:
+    async def next_item(self) -> Outgoing | None:
         if self.fatal is not None:
             return None
         if self.again:
             return self.again.popleft()
+        if isinstance(self.items, AsyncIterator):
+            async with self.taking:  # one worker at a time may resume an async generator
+                return await anext(self.items, None)
         return next(self.items, None)
 
     def report(self, outcome: Outcome) -> None:
@@ -450,7 +454,7 @@ async def _worker(batch: _Batch, conn: _Connection, *, first: bool) -> None:
     try:
         if not first:
             await batch.ready.wait()
-        while (item := batch.next_item()) is not None:
+        while (item := await batch.next_item()) is not None:
             try:
                 outcome = await _deliver(batch, conn, item)
             except DeliveryError as exc:  # fatal: the others finish their message and stop
@@ -468,7 +472,7 @@ async def _worker(batch: _Batch, conn: _Connection, *, first: bool) -> None:
 
 async def send_messages(
     settings: SmtpSettings,
-    items: Iterable[Outgoing],
+    items: Iterable[Outgoing] | AsyncIterable[Outgoing],
     *,
     password: str | OAuthLogin | None,
     tls_context: ssl.SSLContext | None,
@@ -480,7 +484,8 @@ async def send_messages(
     """Send every item over at most ``settings.max_connections`` reused connections, at most
     ``settings.max_per_minute`` a minute.
 
-    ``items`` is consumed lazily (render as you go: memory stays flat for large batches).
+    ``items`` is consumed lazily (render as you go: memory stays flat for large batches); an
+    async iterable lets the caller render off the event loop.
     ``on_attempt(item, n)`` runs before each try, ``on_result(outcome)`` once per item.
 
     :param password: the password, or the token source (``auth = "oauth2"``,
@@ -495,7 +500,8 @@ async def send_messages(
     """
     hostname = await asyncio.to_thread(socket.getfqdn)  # aiosmtplib would ask per connection
     pacer = Pacer(settings.max_per_minute, timing)
-    batch = _Batch(settings, iter(items), on_attempt, on_result, backoff, pacer)
+    source = aiter(items) if isinstance(items, AsyncIterable) else iter(items)
+    batch = _Batch(settings, source, on_attempt, on_result, backoff, pacer)
     batch.connections = max(1, settings.max_connections)
     try:
         async with asyncio.TaskGroup() as group:

@@ -31,8 +31,9 @@ __all__ = [
     "unflow",
 ]
 
-_MAX_DEPTH = 30  # MIME nesting deeper than this is an attack or a loop, not mail
-_MAX_PARTS = 500
+_DEEP = 30  # no client nests this deep: worth a problem line, but the text is still read
+_MAX_PARTS = 2000  # bounds the walk; the parser bounds the depth (about 1,000 levels)
+_DEEP_PROBLEM = f"MIME nested more than {_DEEP} levels deep"
 MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
 
 
@@ -119,7 +120,7 @@ def decode_message(raw: bytes, /) -> Body:
     except (ValueError, TypeError, LookupError, IndexError) as exc:  # the parser is lenient
         return Body(None, None, (*found.problems, f"unparseable message: {exc!r}"))
     except RecursionError:  # the stdlib parser recurses per MIME level: ~1,000 is the end
-        return Body(None, None, (*found.problems, "MIME nested too deeply to read"))
+        return _first_text_part(data, found)
     return decode_parsed(msg, found)
 
 
@@ -128,34 +129,50 @@ def decode_parsed(msg: Message, found: _Found | None = None, /) -> Body:
     free of NUL bytes): parsing is most of the cost of reading a small message."""
     found = found or _Found()
     try:
-        _walk(msg, 0, found)
+        _walk(msg, found)
     except (ValueError, TypeError, LookupError, IndexError, AttributeError, RecursionError) as exc:
         # compat32 is lenient but some header parameters still trip it; keep what we found.
         found.problems.append(f"MIME structure not fully readable: {exc!r}")
     return Body(found.text, found.html, tuple(found.problems))
 
 
-def _walk(part: Message, depth: int, found: _Found, parent: Message | None = None) -> None:
-    found.parts += 1
-    if depth > _MAX_DEPTH or found.parts > _MAX_PARTS:
-        if "MIME tree too deep or too large; rest skipped" not in found.problems:
-            found.problems.append("MIME tree too deep or too large; rest skipped")
-        return
+def _walk(root: Message, found: _Found) -> None:
+    """Depth first, in document order, without recursion: a deep tree costs a loop, not stack.
+
+    The parser itself gives up near 1,000 levels (it recurses per level); below that, any
+    depth is read, and the part count bounds the work.
+    """
+    stack: list[tuple[Message, int, Message | None]] = [(root, 0, None)]
+    while stack:
+        part, depth, parent = stack.pop()
+        found.parts += 1
+        if found.parts > _MAX_PARTS:
+            found.problems.append(f"more than {_MAX_PARTS} MIME parts; the rest skipped")
+            return
+        if depth == _DEEP and found.parts and _DEEP_PROBLEM not in found.problems:
+            found.problems.append(_DEEP_PROBLEM)
+        stack.extend(reversed(_visit(part, depth, found, parent)))
+
+
+def _visit(part: Message, depth: int, found: _Found,
+           parent: Message | None) -> list[tuple[Message, int, Message | None]]:
+    """Read one part; return its children (parent and depth attached) to visit next."""
     ctype = part.get_content_type()
     if part.get_content_maintype() == "message":
         # A forwarded or bounced message: its body is not what the sender wrote here.
         found.problems.append(f"{ctype} part skipped")
-        return
+        return []
     if part.is_multipart():
-        for sub in part.get_payload():
-            if isinstance(sub, Message):
-                _walk(sub, depth + 1, found, parent=part)
-        return
+        return [(sub, depth + 1, part) for sub in part.get_payload() if isinstance(sub, Message)]
     if part.get_content_maintype() == "multipart":
-        _walk_broken_multipart(part, depth, found)
-        return
+        return [(sub, depth + 1, None) for sub in _broken_multipart(part, found)]
     if _is_attachment(part) or ctype not in ("text/plain", "text/html"):
-        return
+        return []
+    _take_text(part, ctype, found, parent)
+    return []
+
+
+def _take_text(part: Message, ctype: str, found: _Found, parent: Message | None) -> None:
     mixed = parent is not None and parent.get_content_subtype() == "mixed"
     # Apple Mail splits a plain-text body around an inline picture: multipart/mixed with
     # text/plain, image/jpeg, text/plain.  The parts after the picture are still the body.
@@ -177,6 +194,37 @@ def _walk(part: Message, depth: int, found: _Found, parent: Message | None = Non
             found.text_parent = id(parent) if mixed else None
     else:
         found.html = text
+
+
+_PART_LINE = re.compile(rb"^--[^\r\n]{1,200}\r?\n", re.M)
+_LAST_LINE_BREAK = re.compile(rb"\r?\n\Z")
+
+
+def _first_text_part(data: bytes, found: _Found) -> Body:
+    """A tree too deep for the parser: read the first text parts by their boundary lines.
+
+    Each piece between two lines starting with ``--`` is parsed alone; the first inline
+    text/plain (and text/html) piece is the body. A line of the text itself that starts with
+    ``--`` ends it early: a cut answer beats an empty one.
+    """
+    found.problems.append("MIME nested too deeply to parse; first text part read by boundary")
+    for piece in _PART_LINE.split(data)[1:]:
+        piece = _LAST_LINE_BREAK.sub(b"", piece)  # it belongs to the boundary (RFC 2046 5.1.1)
+        head = piece[:2048].partition(b"\n\n")[0].lower()
+        if b"text/" not in head:  # a multipart level or an attachment: not worth a parse
+            continue
+        if found.parts >= _MAX_PARTS or (found.text is not None and found.html is not None):
+            break
+        found.parts += 1
+        try:
+            part = email.message_from_bytes(piece, policy=HEADER_POLICY)
+            ctype = part.get_content_type()
+            if not part.is_multipart() and ctype in ("text/plain", "text/html") \
+                    and not _is_attachment(part):
+                _take_text(part, ctype, found, None)
+        except (ValueError, TypeError, LookupError, IndexError, AttributeError) as exc:
+            found.problems.append(f"MIME part not readable: {exc!r}")
+    return Body(found.text, found.html, tuple(found.problems))
 
 
 def content_param(part: Message, name: str) -> str:
@@ -211,11 +259,11 @@ def _is_attachment(part: Message) -> bool:
         return True
 
 
-def _walk_broken_multipart(part: Message, depth: int, found: _Found) -> None:
-    """A multipart whose boundary is missing or wrong: find the boundary the body uses."""
+def _broken_multipart(part: Message, found: _Found) -> list[Message]:
+    """A multipart whose boundary is missing or wrong: the parts of the boundary the body uses."""
     payload = part.get_payload()
     if not isinstance(payload, str):
-        return
+        return []
     match = next(
         (
             m
@@ -228,13 +276,11 @@ def _walk_broken_multipart(part: Message, depth: int, found: _Found) -> None:
         found.problems.append("multipart without parts; body read as text")
         if found.text is None:
             found.text, _ = decode_bytes(payload.encode("ascii", "surrogateescape"), None)
-        return
+        return []
     found.problems.append("multipart boundary recovered from the body")
-    marker = re.compile(rf"^--{re.escape(match.group(1))}(?:--)?[ \t]*$", re.MULTILINE)
-    for piece in marker.split(payload)[1:]:
-        if piece.strip():
-            sub = email.message_from_string(piece.lstrip("\r\n"), policy=HEADER_POLICY)
-            _walk(sub, depth + 1, found)
+    marker = re.compile(rf"^--{re.escape(match.group(1))}(?:--)?[ \t]*$", re.M)
+    return [email.message_from_string(piece.lstrip("\r\n"), policy=HEADER_POLICY)
+            for piece in marker.split(payload)[1:] if piece.strip()]
 
 
 def _decode_part(part: Message, problems: list[str], *, html: bool) -> str:
@@ -285,6 +331,25 @@ def _looks_utf8(data: bytes) -> bool:
     return True
 
 
+#: Dovecot stores a NUL byte of a message as 0x80 (its "nonuls" input filter on delivery), so
+#: a reply with a NUL in its UTF-8 text comes back from IMAP with a lone 0x80 byte in it.
+_DOVECOT_NUL = "\udc80"
+_NUL_PROBLEM = "0x80 bytes removed (NUL bytes, as Dovecot stores them)"
+
+
+def _utf8_but_nul(data: bytes) -> str | None:
+    """``data`` as UTF-8 when its only invalid bytes are lone 0x80s (Dovecot's NUL), else None.
+
+    A lone 0x80 can never start a UTF-8 sequence, so dropping it loses nothing the sender
+    wrote; without this, one NUL sent the whole body to the windows-1252 fallback ("Ã¥").
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    rest = text.replace(_DOVECOT_NUL, "")
+    if len(rest) == len(text) or any("\udc80" <= ch <= "\udcff" for ch in rest):
+        return None
+    return rest
+
+
 def _cp1252(data: bytes) -> str:
     try:
         return data.decode("cp1252")
@@ -324,6 +389,8 @@ def decode_bytes(
         try:
             return data.decode(name), tuple(problems)
         except (UnicodeError, ValueError, LookupError):
+            if name == "utf-8" and (text := _utf8_but_nul(data)) is not None:
+                return text, (*problems, _NUL_PROBLEM)
             problems.append(f"body is not valid {charset}")
     elif name == "ascii":
         problems.append("declared us-ascii but the body has 8-bit bytes")
@@ -331,6 +398,8 @@ def decode_bytes(
         problems.append("no charset declared")
     if _looks_utf8(data):
         return data.decode("utf-8"), tuple(problems)
+    if (text := _utf8_but_nul(data)) is not None:
+        return text, (*problems, _NUL_PROBLEM)
     problems.append("decoded as windows-1252")
     return _cp1252(data), tuple(problems)
 

@@ -33,6 +33,7 @@ from mailer.outbound.schedule import Planned
 from mailer.service.context import Context
 from mailer.service.dry_run import both_times
 from mailer.service.send import content
+from mailer.storage import durable
 
 #: Everything ``mailer preview`` shows: the prompt kinds and the receipt.
 PREVIEW_KINDS: tuple[str, ...] = (*KIND_NAMES, "confirmation")
@@ -243,8 +244,9 @@ def header_lines(kind: str, target: Target, when: When, mail: RenderedMail, *,
 
 
 def write_html(path: Path, html: str) -> None:
-    """Write the HTML part; any failure is one line (:raises MailerError:)."""
+    """Write the HTML part 0600 (it quotes goals and answers); any failure is one line
+    (:raises MailerError:)."""
     try:
-        path.write_text(html, encoding="utf-8")
+        durable.replace(path, html.encode("utf-8"))
     except OSError as exc:
         raise MailerError(f"--output {path}: cannot write it: {exc.strerror or exc}") from exc

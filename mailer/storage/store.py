@@ -17,14 +17,15 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer.errors import RecordError
-from mailer.models import Record, member_dirname
-from mailer.storage import durable
-from mailer.storage.records import dump_record, load_record
+from mailer.models import AnswerValue, Record, member_dirname
+from mailer.storage import answer_index, durable
+from mailer.storage.records import dump_record, head_fields, load_answers, load_record
 
 FEEDBACK_DIR = "_feedback"
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
@@ -48,6 +49,14 @@ def _quarter(received_at: datetime) -> str:
     return f"{at.year:04d}-Q{(at.month - 1) // 3 + 1}"
 
 
+@dataclass(frozen=True)
+class PreviousAnswers:
+    """What a review or reflection quotes: the answers of an earlier slot."""
+
+    slot: str
+    answers: Mapping[str, AnswerValue]
+
+
 class RecordStore:
     def __init__(self, data_dir: Path) -> None:
         self.root = data_dir / "records"
@@ -66,15 +75,23 @@ class RecordStore:
         return self.path_for(record).exists()
 
     def write(self, record: Record) -> tuple[Path, bool]:
-        """Write durably; returns (path, created). An existing record is never overwritten."""
+        """Write durably; returns (path, created). An existing record is never overwritten.
+
+        A review or reflection also gets its entry in the latest answers index (after the
+        record: see :mod:`mailer.storage.answer_index`), on a second write of the same record too.
+        """
         path = self.path_for(record)
-        if path.exists():
-            return path, False
         try:
-            _mkdirs(path.parent)
-            return path, durable.create(path, dump_record(record).encode("utf-8"))
+            created = False
+            if not path.exists():
+                _mkdirs(path.parent)
+                created = durable.create(path, dump_record(record).encode("utf-8"))
+            if record.member is not None and record.kind in answer_index.INDEXED_KINDS:
+                person = path.parent.parent
+                answer_index.add(person, answer_index.entry_of(record, path, person), record.kind)
         except OSError as exc:
             raise RecordError(f"cannot write record {path}: {exc.strerror}") from exc
+        return path, created
 
     def write_anonymous(self, record: Record) -> tuple[Path, bool]:
         """Write a feedback record so that the folder does not tell when, or in which order,
@@ -119,6 +136,68 @@ class RecordStore:
                     record = self.read(path)
                     if since <= record.received_at < until:
                         yield record
+
+    def latest_answer(self, team: str, email: str, kind: str, *, before: str
+                      ) -> PreviousAnswers | None:
+        """The answers of the person's latest ``kind`` record for a slot before ``before`` (by
+        slot, then time of receipt), or None: one index read and the answers of one record
+        (see :mod:`mailer.storage.answer_index`).
+
+        :raises RecordError: the index or the record could not be read or written.
+        """
+        if kind not in answer_index.INDEXED_KINDS:
+            raise ValueError(f"{kind} answers are not indexed")
+        person = self.root / team / member_dirname(email) if _SAFE_NAME.match(team) else None
+        if person is None or not person.is_dir():
+            return None
+        try:
+            entries = answer_index.read(person)
+            if entries is None:
+                entries = answer_index.rebuild(person, lambda: self._index_entries(person))
+        except OSError as exc:
+            raise RecordError(f"cannot index the records in {person}: {exc.strerror}") from exc
+        for slot, _received, relative in sorted(entries.get(kind, []), reverse=True):
+            path = person / relative
+            if slot < before and path.is_file():  # retention may have removed it
+                return PreviousAnswers(slot, self.read_answers(path))
+        if answer_index.truncated(entries, kind):  # older than the index keeps: read them all
+            earlier = [r for r, _ in self._records_below(person)
+                       if r.kind == kind and r.slot < before]
+            best = max(earlier, key=lambda r: (r.slot, r.received_at), default=None)
+            return None if best is None else PreviousAnswers(best.slot, best.answers)
+        return None
+
+    def read_answers(self, path: Path) -> Mapping[str, AnswerValue]:
+        """Only the answers of the record at ``path`` (see :func:`load_answers`)."""
+        try:
+            return load_answers(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RecordError(f"cannot read record {path}: {exc.strerror}") from exc
+
+    def _heads_below(self, folder: Path) -> Iterator[tuple[dict[str, str], Path]]:
+        for path in sorted(folder.rglob("*.yaml")):
+            if not path.name.startswith(".") and not path.is_symlink():
+                with path.open("rb") as file:
+                    yield head_fields(file.read(1024)), path
+
+    def _index_entries(self, person: Path) -> Iterator[tuple[str, answer_index.Entry]]:
+        """(kind, entry) of each indexed record below ``person``, from the files' first lines
+        (a record in another shape is loaded whole): no YAML load for a whole archive."""
+        for head, path in self._heads_below(person):
+            if head.get("kind", "") not in answer_index.INDEXED_KINDS and "kind" in head:
+                continue
+            if len(head) < 3:
+                record = self.read(path)
+                head = {"kind": record.kind, "slot": record.slot,
+                        "received_at": record.received_at.isoformat()}
+            yield head["kind"], (head["slot"], head["received_at"],
+                                 path.relative_to(person).as_posix())
+
+    def _records_below(self, folder: Path) -> Iterator[tuple[Record, Path]]:
+        """The indexed kinds' records below ``folder`` (check-ins, told by their head, unread)."""
+        for head, path in self._heads_below(folder):
+            if head.get("kind", "") in answer_index.INDEXED_KINDS or "kind" not in head:
+                yield self.read(path), path
 
     def member_paths(self, team: str, email: str) -> list[Path]:
         if not _SAFE_NAME.match(team):
@@ -176,6 +255,7 @@ class RecordStore:
         try:
             os.unlink(folder / path.name)
             durable.fsync_dir(folder)
+            answer_index.drop(folder.parent, f"{folder.name}/{path.name}")
             self._prune(folder)
         except OSError as exc:
             raise RecordError(f"cannot remove {path}: {exc.strerror}") from exc
@@ -237,9 +317,15 @@ class RecordStore:
         return resolved
 
     def _prune(self, folder: Path) -> None:
-        """Remove ``folder`` and its parents while they are empty, up to the store's root."""
+        """Remove ``folder`` and its parents while they are empty (a person folder holding only
+        its answer index counts as empty: the index goes too), up to the store's root."""
         root = self.root.resolve()
-        while folder != root and root in folder.parents and not any(folder.iterdir()):
+        while folder != root and root in folder.parents:
+            left = [entry.name for entry in folder.iterdir()]
+            if left == [answer_index.INDEX_NAME]:
+                os.unlink(folder / answer_index.INDEX_NAME)
+            elif left:
+                return
             folder.rmdir()
             durable.fsync_dir(folder.parent)
             folder = folder.parent

@@ -177,11 +177,34 @@ def test_on_expressions(text: str, rule: MonthlyRule) -> None:
 @pytest.mark.parametrize(("value", "expected"), [
     ("3h", timedelta(hours=3)), ("90m", timedelta(minutes=90)), ("1h30m", timedelta(minutes=90)),
     ("2 h 15 min", timedelta(minutes=135)), (45, timedelta(minutes=45)), (0, timedelta(0)),
+    ("0", timedelta(0)), (" 90 ", timedelta(minutes=90)),  # minutes as text, as the hint says
 ])
 def test_catch_up_formats(value: object, expected: timedelta) -> None:
     data = minimal()
     data["service"]["catch_up"] = value
     assert parse_config(data).service.catch_up == expected
+
+
+@pytest.mark.parametrize(("country", "subdivision", "expected"), [
+    ("GB", "sct", "SCT"), ("AU", "NSW", "NSW"), ("us", "CA", "CA"), ("GB", None, None)])
+def test_a_person_takes_the_subdivision_of_their_country(country: str, subdivision: str | None,
+                                                        expected: str | None) -> None:
+    data = minimal()
+    member = data["teams"][0]["members"][0]
+    member["country"] = country
+    if subdivision is not None:
+        member["subdivision"] = subdivision
+    assert parse_config(data).teams[0].members[0].subdivision == expected
+
+
+def test_an_unknown_subdivision_names_the_known_ones() -> None:
+    data = minimal()
+    data["teams"][0]["members"][0].update(country="GB", subdivision="ENGG")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert caught.value.problems == (
+        'teams[0].members[0].subdivision: unknown subdivision "ENGG" of GB for public holidays '
+        '(did you mean "ENG"?); expected one of "ENG", "NIR", "SCT", "WLS"',)
 
 
 def test_toml_native_dates_and_times_are_accepted() -> None:
@@ -332,6 +355,9 @@ REJECTIONS = [
      ['expected "sv" or "en"']),
     ("country", _set("teams.0.members.0.country", "XX"), "teams[0].members[0].country",
      ['unknown country code "XX"', '"SE"']),
+    ("subdivision", _set("teams.0.members.0.subdivision", "ENGG"),
+     "teams[0].members[0].subdivision", ['"ENGG"', "knows no regions of SE",
+                                         "leave subdivision out"]),
     ("away-reversed", _set("teams.0.members.0.away", [{"from": "2027-01-06", "to": "2026-12-21"}]),
      "teams[0].members[0].away[0].to", ["2026-12-21 is before from (2027-01-06)"]),
     ("away-bad-date", _set("teams.0.members.0.away", [{"from": "2026-13-01", "to": "2026-12-21"}]),

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.models import MeetingSchedule, Pause
-from mailer.outbound import schedule
+from mailer.outbound import schedule, workdays
 from mailer.outbound.samples import sample_config, sample_person, sample_team
 
 UTC = UTC
@@ -134,6 +134,9 @@ def test_cron_triggers_and_the_planner_agree(start):
         fire = job.trigger.get_next_fire_time(None, start)
         planned = due(cfg, job.kind, fire)
         for email in job.recipients:
+            if job.kind in ("review", "feedback", "reflection") and workdays.holiday_name(
+                    workdays.Region.of(planned[email].person), fire.date()):
+                continue  # moved to the next working day by the planner; cron knows no holidays
             assert planned[email].due_at == fire, (job.id, email)
             assert planned[email].skip_reason is None or not planned[email].skip_reason.startswith(
                 "missed")
@@ -247,8 +250,10 @@ def test_catch_up_window_then_missed():
     cfg = config(ANNA)
     slot = datetime(2026, 11, 30, 9, 0, tzinfo=STHLM)
     assert due(cfg, "checkin", slot + timedelta(hours=2, minutes=59))["anna@example.com"].due
-    late = due(cfg, "checkin", slot + timedelta(hours=3, minutes=1))["anna@example.com"]
-    assert late.skip_reason == "missed by 3h 1m" and late.slot.period == "2026-11-30"
+    on_time = due(cfg, "checkin", slot + timedelta(hours=3) + schedule.ON_TIME)
+    assert on_time["anna@example.com"].due  # the service's own wake-up delay is no miss
+    late = due(cfg, "checkin", slot + timedelta(hours=3, minutes=3))["anna@example.com"]
+    assert late.skip_reason == "missed by 3h 3m" and late.slot.period == "2026-11-30"
     later = due(cfg, "checkin", slot + timedelta(days=1, hours=1))["anna@example.com"]
     assert later.skip_reason == "missed by 1d 1h"
 

@@ -98,6 +98,31 @@ def test_nul_bytes_are_removed_and_reported() -> None:
     assert "NUL bytes removed" in body.problems
 
 
+DOVECOT_NUL = b"V\xc3\xa4ntar p\xc3\xa5 \x80granskning, \xc3\xb6vrigt bra.\x80\n"
+
+
+@pytest.mark.parametrize("ctype", [b"text/plain; charset=utf-8", b"text/plain",
+                                   b"text/plain; charset=UTF8"])
+def test_a_nul_stored_by_dovecot_as_0x80_keeps_the_body_utf8(ctype: bytes) -> None:
+    # Dovecot replaces NUL with 0x80 on delivery; one stray byte must not turn the whole
+    # text into windows-1252 ("VÃ¤ntar pÃ¥").
+    body = decode_message(_plain(DOVECOT_NUL, ctype))
+    assert body.text == "V\xe4ntar p\xe5 granskning, \xf6vrigt bra.\n"
+    assert "0x80 bytes removed (NUL bytes, as Dovecot stores them)" in body.problems
+    assert "decoded as windows-1252" not in body.problems
+
+
+def test_other_invalid_bytes_still_fall_back_to_windows_1252() -> None:
+    # 0x80 beside a byte that is no UTF-8 either: the body is not UTF-8 at all.
+    body = decode_message(_plain(b"Caf\xe9 \x80 5\n", b"text/plain"))
+    assert body.text == "Caf\xe9 \u20ac 5\n"
+    assert "decoded as windows-1252" in body.problems
+
+
+def test_a_0x80_inside_a_utf8_sequence_is_text() -> None:
+    assert decode_message(_plain("À la carte\n".encode())).text == "À la carte\n"
+
+
 # --------------------------------------------------------------------------- structure
 
 
@@ -222,14 +247,35 @@ def test_headers_only_and_garbage() -> None:
     assert decode_message(b"\xff\xfe\x00garbage").text is not None
 
 
-def test_deeply_nested_multiparts_are_bounded() -> None:
+def _nested(depth: int, leaf: bytes = b"Content-Type: text/plain\n\ndeep\n") -> bytes:
     raw = HEAD + b'Content-Type: multipart/mixed; boundary="b0"\n\n'
-    for depth in range(1, 60):
-        raw += b"--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n" % (depth - 1, depth)
-    raw += b"--b59\nContent-Type: text/plain\n\ndeep\n"
-    body = decode_message(raw)
+    for level in range(1, depth):
+        raw += b"--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n" % (level - 1, level)
+    raw += b"--b%d\n" % (depth - 1) + leaf
+    for level in range(depth - 1, -1, -1):
+        raw += b"--b%d--\n" % level
+    return raw
+
+
+@pytest.mark.parametrize("depth", [60, 500])
+def test_deeply_nested_multiparts_keep_their_text(depth: int) -> None:
+    body = decode_message(_nested(depth))
+    assert body.text == "deep"
+    assert body.problems == ("MIME nested more than 30 levels deep",)
+
+
+def test_deeper_than_the_parser_reads_the_first_text_part_by_its_boundary() -> None:
+    leaf = b"Content-Type: text/plain; charset=utf-8\n\nAllt g\xc3\xa5r bra.\n"
+    body = decode_message(_nested(3000, leaf))
+    assert body.text == "Allt g\xe5r bra."
+    assert body.problems == ("MIME nested too deeply to parse; first text part read by boundary",)
+
+
+def test_the_number_of_parts_is_bounded() -> None:
+    parts = [b"Content-Type: image/png\n\nx\n"] * 3000 + [b"Content-Type: text/plain\n\nlate\n"]
+    body = decode_message(_multipart(b"m", *parts))
     assert body.text is None
-    assert any("too deep" in p for p in body.problems)
+    assert "more than 2000 MIME parts; the rest skipped" in body.problems
 
 
 def test_non_bytes_input() -> None:
