@@ -219,6 +219,22 @@ def last_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime, *,
     return None
 
 
+def next_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime, *,
+                    region: Region | None = None) -> Occasion | None:
+    """The first send after ``now`` (+ :data:`EARLY`): :func:`last_occurrence` looking ahead,
+    so that the send it finds is the one :func:`last_occurrence` returns when its time comes."""
+    after = now + EARLY
+    start = after.astimezone(tz).date() - timedelta(days=cadence.lead.days + 1)
+    for day in _dates_ascending(cadence, start):
+        on = day
+        if cadence.monthly is not None and region is not None and holiday_name(region, day):
+            on = next_working_day(region, day)
+        at = _fire_at(cadence, on, tz)
+        if at > after:
+            return Occasion(day, on, at)
+    return None
+
+
 # --------------------------------------------------------------------------- skips
 
 
@@ -298,22 +314,19 @@ def next_planned(
     """Each recipient's next ``kind`` slot after ``now``, with the reason it will be skipped
     (holiday, away, paused) when the calendar already says so.
 
-    The same cron fields as :func:`job_specs`, in the recipient's zone, so a preview or a dry
-    run names the time ``mailer run`` will fire.
+    The same occasions as :func:`slots_due` will plan when their time comes (holidays moved,
+    a brief's lead in real time), so a preview or a dry run names what ``mailer run`` sends.
 
     :raises ValueError: ``now`` is naive or ``kind`` unknown.
     """
     planned: list[Planned] = []
-    after = now + EARLY  # a slot due within the minute counts as due now (see slots_due)
     for current, cadence, person in _scheduled(config, kind, now, team, member):
-        trigger = CronTrigger(timezone=person.timezone, **_cron_fields(cadence))
-        at = trigger.get_next_fire_time(None, after)
-        if at is None:
+        found = next_occurrence(cadence, person.timezone, now, region=Region.of(person))
+        if found is None:
             continue
-        day = (at + cadence.lead).date()  # a brief's slot is its meeting's day
-        slot = Slot(current.id, person.id, prompt_kind(kind), period_of(kind, day))
-        planned.append(Planned(slot, person, current, at,
-                               calendar_skip(kind, person, current, day, ledger_pauses)))
+        slot = Slot(current.id, person.id, prompt_kind(kind), period_of(kind, found.day))
+        planned.append(Planned(slot, person, current, found.at,
+                               calendar_skip(kind, person, current, found.on, ledger_pauses)))
     return planned
 
 
