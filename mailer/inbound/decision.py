@@ -16,7 +16,7 @@ from mailer.parse.answers import Command
 from mailer.parse.replies import Reply
 
 #: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
-Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command"]
+Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command", "test"]
 Folder = Literal["processed", "quarantine"]
 #: Why a command in a reply that also carries answers was not carried out (see _command).
 Held = Literal["answered", "anonymous"]
@@ -39,6 +39,9 @@ class Receipt:
     question_labels: tuple[tuple[str, str], ...] = ()  # (id, wording) of the prompt
     country: str = "SE"  # the person's, for the dates in the receipt
     command_held: Held | None = None  # the command was not carried out, and why
+    #: A reply to a test prompt (``mailer send --to-me``): the member it was rendered for.
+    #: Nothing was recorded or carried out; the receipt shows what would have been.
+    test_for: str | None = None
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, today: dat
         "unstructured": bool(record and record.unstructured),
         "problems": _scale_problems(record, labels, language),
         "command": _command(receipt.command, receipt.command_held, language, locale, today),
+        # A reply to a test prompt: the member's name; nothing was recorded (see decide).
+        "test_for": receipt.test_for,
     }
 
 

@@ -225,7 +225,7 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
         log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
         return "quarantine" if prior == "quarantine" else "processed"
     decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
-                      secret=ctx.secret, now=now)
+                      secret=ctx.secret, now=now, tests=ctx.ledger)
     carry_out(ctx, reply.key, decision, now)
     (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
     if decision.record is not None:
