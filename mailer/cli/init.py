@@ -164,8 +164,8 @@ def gather(args: argparse.Namespace, *, interactive: bool) -> Answers:
         username = ask("username", args.username, "Login of the mailbox", starter.check_text,
                        mailbox)
     elif provider == "microsoft365":
-        tenant = ask("tenant-id", args.tenant_id, "Directory (tenant) ID", starter.check_text)
-        client = ask("client-id", args.client_id, "Application (client) ID", starter.check_text)
+        tenant = ask("tenant-id", args.tenant_id, "Directory (tenant) ID", starter.check_tenant)
+        client = ask("client-id", args.client_id, "Application (client) ID", starter.check_guid)
     else:
         account = ask("service-account-file", args.service_account_file,
                       "Path of the service account's key file", starter.check_text)

@@ -53,6 +53,8 @@ SMTP_PASSWORD_ENV = "MAILER_SMTP_PASSWORD"
 IMAP_PASSWORD_ENV = "MAILER_IMAP_PASSWORD"
 OAUTH_SECRET_ENV = "MAILER_OAUTH_CLIENT_SECRET"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,19 @@ def check_timezone(value: str) -> str | None:
 
 def check_language(value: str) -> str | None:
     return None if value in LANGUAGES else f'"{value}" is not one of {", ".join(LANGUAGES)}'
+
+
+def check_guid(value: str) -> str | None:
+    return None if _GUID.match(value.strip()) else (
+        f'"{value}" is not a GUID such as 8c1e6e4f-5f5a-4d7e-9b1a-2f6c0d3e4a5b (the app\'s '
+        "overview page in Microsoft Entra shows it)")
+
+
+def check_tenant(value: str) -> str | None:
+    text = value.strip()
+    return None if _GUID.match(text) or _DOMAIN.match(text) else (
+        f'"{value}" is not a directory (tenant) ID: a GUID, or the tenant\'s domain such as '
+        "contoso.onmicrosoft.com")
 
 
 def check_port(value: str) -> str | None:
@@ -175,11 +190,12 @@ def _server(section: str, server: Server, answers: Answers) -> list[str]:
             lines.append('# provider = "generic"  (Microsoft 365, Google Workspace: '
                          "docs/providers.md)")
         return lines
-    lines.append(f"username = {_s(answers.mailbox)}")
+    lines += ["# The mailbox to sign in to; no password: " + PROVIDERS[answers.provider].label
+              + " takes OAuth 2.0 ([oauth2] below, docs/providers.md).",
+              f"username = {_s(answers.mailbox)}", 'auth = "oauth2"']
     if section == "smtp":
-        lines += [f"# {PROVIDERS[answers.provider].label} logs in with OAuth 2.0: see [oauth2] "
-                  "below and docs/providers.md.",
-                  f'provider = "{answers.provider}"', 'auth = "oauth2"']
+        lines += ["# The provider's sending limits (connections, messages a minute and a day).",
+                  f'provider = "{answers.provider}"']
     return lines
 
 
@@ -188,7 +204,7 @@ def _oauth(answers: Answers) -> list[str]:
         return ["", "# The app registration in Microsoft Entra ID (docs/providers.md): its",
                 "# directory (tenant) and application (client) IDs. The client secret is read",
                 f"# from {OAUTH_SECRET_ENV}, never from this file.",
-                "[oauth2]", 'provider = "microsoft365"', f"tenant_id = {_s(answers.tenant_id)}",
+                "[oauth2]", 'provider = "microsoft"', f"tenant_id = {_s(answers.tenant_id)}",
                 f"client_id = {_s(answers.client_id)}",
                 f'client_secret_env = "{OAUTH_SECRET_ENV}"']
     if answers.provider == "google":

@@ -84,7 +84,9 @@ def test_questions_are_asked_checked_and_asked_again(
 
 def test_microsoft_365_asks_for_the_app_not_for_servers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = typed(monkeypatch, ["1", "checkin@contoso.com", "", "tenant-1", "client-1",
+    asked = typed(monkeypatch, ["1", "checkin@contoso.com", "", "tenant-1",
+                                "contoso.onmicrosoft.com", "client-1",
+                                "8c1e6e4f-5f5a-4d7e-9b1a-2f6c0d3e4a5b",
                                 "Maria Lind <maria@contoso.com>", "platform", "",
                                 "Anna Berg <anna@contoso.com>", "", "", ""])
     config = tmp_path / "mailer.toml"
@@ -92,7 +94,8 @@ def test_microsoft_365_asks_for_the_app_not_for_servers(
     assert not any("server" in q.lower() for q in asked)
     data = tomllib.loads(config.read_text(encoding="utf-8"))
     # `mailer check` takes these keys once branch oauth is merged (tests/config/test_starter.py)
-    assert data["oauth2"]["tenant_id"] == "tenant-1" and data["smtp"]["auth"] == "oauth2"
+    assert data["oauth2"]["tenant_id"] == "contoso.onmicrosoft.com"
+    assert data["smtp"]["auth"] == data["imap"]["auth"] == "oauth2"
 
 
 def test_an_existing_file_is_never_overwritten_without_force(

@@ -12,7 +12,9 @@ from mailer.config.starter import (
     Answers,
     Server,
     check_address,
+    check_guid,
     check_slug,
+    check_tenant,
     check_timezone,
     parse_person,
     render_config,
@@ -28,7 +30,8 @@ GENERIC = Answers(
     timezone="Asia/Tokyo", language="sv")
 MICROSOFT = dataclasses.replace(
     GENERIC, provider="microsoft365", smtp=Server("smtp.office365.com", 587, "starttls"),
-    imap=Server("outlook.office365.com", 993, "tls"), tenant_id="tenant-1", client_id="client-1")
+    imap=Server("outlook.office365.com", 993, "tls"), tenant_id="contoso.onmicrosoft.com",
+    client_id="8c1e6e4f-5f5a-4d7e-9b1a-2f6c0d3e4a5b")
 GOOGLE = dataclasses.replace(
     GENERIC, provider="google", smtp=Server("smtp.gmail.com", 587, "starttls"),
     imap=Server("imap.gmail.com", 993, "tls"), service_account_file="/etc/mailer/google.json")
@@ -76,8 +79,10 @@ def test_microsoft_365_writes_the_oauth_profile() -> None:
     # (branch oauth) are merged; see tests/cli/test_init.py for the generic check.
     data = tomllib.loads(render_config(MICROSOFT))
     assert (data["smtp"]["provider"], data["smtp"]["auth"]) == ("microsoft365", "oauth2")
-    assert data["oauth2"] == {"provider": "microsoft365", "tenant_id": "tenant-1",
-                              "client_id": "client-1",
+    assert data["imap"]["auth"] == "oauth2"
+    assert data["smtp"]["username"] == data["imap"]["username"] == "checkin@example.com"
+    assert data["oauth2"] == {"provider": "microsoft", "tenant_id": "contoso.onmicrosoft.com",
+                              "client_id": "8c1e6e4f-5f5a-4d7e-9b1a-2f6c0d3e4a5b",
                               "client_secret_env": "MAILER_OAUTH_CLIENT_SECRET"}
     assert data["smtp"]["host"] == "smtp.office365.com"
     assert data["imap"]["host"] == "outlook.office365.com"
@@ -90,6 +95,7 @@ def test_microsoft_365_writes_the_oauth_profile() -> None:
 def test_google_workspace_writes_the_oauth_profile() -> None:
     data = tomllib.loads(render_config(GOOGLE))
     assert (data["smtp"]["provider"], data["smtp"]["auth"]) == ("google", "oauth2")
+    assert data["imap"]["auth"] == "oauth2"
     assert data["oauth2"] == {"provider": "google",
                               "service_account_file": "/etc/mailer/google.json"}
     assert (data["smtp"]["host"], data["imap"]["host"]) == ("smtp.gmail.com", "imap.gmail.com")
@@ -124,5 +130,8 @@ def test_answers_are_checked_one_by_one() -> None:
     assert check_address("checkin") is not None
     assert check_slug("platform-2") is None
     assert check_slug("Platform team") is not None
+    assert check_guid("8C1E6E4F-5F5A-4D7E-9B1A-2F6C0D3E4A5B") is None
+    assert check_guid("client-1") is not None
+    assert check_tenant("contoso.onmicrosoft.com") is None and check_tenant("contoso") is not None
     assert check_timezone("Asia/Tokyo") is None
     assert "IANA" in (check_timezone("Tokyo") or "")
