@@ -1,10 +1,12 @@
-"""kill -9 of ``mailer send`` and ``mailer poll --once`` at random points, with any counts.
+"""kill -9 of ``mailer send`` and ``mailer poll --once`` at random points, with any counts,
+then a soak of ``mailer run`` under a scripted hour of faults (bench/soak.py).
 
 The same scenarios as ``tests/reliability/test_crash.py`` (see ``tests/reliability/crashes.py``),
 on a private loopback mail stack of their own; prints the figures and merges them into
 ``bench/out/reliability.json`` under ``bench_send`` / ``bench_poll``. Never gates CI.
 
     .venv/bin/python bench/reliability.py --prompts 2000 --replies 2000 --kills 50 [--seed N]
+        [--soak-members 200]   (0 skips the soak; it mounts a tmpfs: run as root)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.soak import soak
 from tests.mailstack import MailStack
 from tests.reliability.crashes import (
     poll_scenario,
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=20, help="kill -9 points per scenario")
     parser.add_argument("--people", type=int, default=50, help="members who reply")
     parser.add_argument("--seed", type=int, default=None, help="default: CRASH_SEED or random")
+    parser.add_argument("--soak-members", type=int, default=200,
+                        help="members in the soak of mailer run (0: skip)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else seed_from_env()
     print(f"seed {seed}", flush=True)
@@ -60,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
             # prompt take two kills landing on it in flight: a figure, not a failure.
             failed |= bool(figures.lost or figures.different_ids or figures.unexplained_copies
                            or (name == "poll" and figures.duplicated))
+        if args.soak_members > 0:
+            soaked = soak(stack, members=args.soak_members)
+            print(soaked.summary(), flush=True)
+            write_figures("bench_soak", soaked.as_json())
+            failed |= soaked.failed
     print(f"total {time.monotonic() - started:.1f} s")
     return 1 if failed else 0
 

@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
                       if args.quick else [])],
         ["poll.py", *(["--replies", "10", "--batch", "50"] if args.quick else [])],
         ["digest.py", *(["--quick"] if args.quick else [])],
-        ["reliability.py", *(["--prompts", "100", "--replies", "100", "--kills", "5"]
+        ["status.py", *(["--teams", "100", "--rows", "100000"] if args.quick else [])],
+        ["reliability.py", *(["--prompts", "100", "--replies", "100", "--kills", "5",
+                              "--soak-members", "20"]
                              if args.quick else [])],
     ]
     if (args.corpus / "cases.json").exists():

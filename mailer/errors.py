@@ -10,7 +10,9 @@
     ├── MailboxError               the IMAP side failed (connect, login, folder, fetch, move)
     │   └── MailboxAuthError       the IMAP server refused our credentials: retry only rarely
     ├── RecordError                a record or the ledger could not be written or read
-    └── SecretError                a needed secret (env var) is missing
+    ├── SecretError                a needed secret (env var) is missing
+    └── TokenError                 no OAuth 2.0 access token could be had; ``key`` names the
+                                   config key to fix, ``permanent`` tells a refusal from an outage
 
 Third-party errors are translated at the adapter edge (``raise DeliveryError(...) from exc``);
 core modules never raise anything outside this tree for bad input, they return problems as data.
@@ -82,3 +84,18 @@ class SecretError(MailerError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "missing secret"
+
+
+class TokenError(MailerError):
+    """No OAuth 2.0 access token could be had from the provider ([oauth2]).
+
+    :param key: the config key whose value the provider refused (``oauth2.client_id``), when
+        the provider's answer says which; ``mailer check --online`` prints it as the location.
+    :param permanent: True when the provider refused us (a wrong id or secret, a missing
+        permission): retrying soon would not help. False for an outage or a timeout.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.key = key
+        self.permanent = permanent

@@ -26,6 +26,12 @@ Language = Literal["sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
 Security = Literal["starttls", "tls", "none"]
+#: How the service signs in to IMAP and SMTP: a password, or an OAuth 2.0 access token.
+Auth = Literal["password", "oauth2"]
+#: Where the access tokens come from ([oauth2] provider).
+OAuth2Provider = Literal["microsoft", "google", "command"]
+#: The sending-limit profiles of [smtp] provider (numbers in mailer.config.providers).
+SmtpProvider = Literal["generic", "microsoft365", "google"]
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -80,10 +86,19 @@ class Person:
     goals: tuple[str, ...] = ()
     away: tuple[Period, ...] = ()
     aliases: tuple[str, ...] = ()  # other addresses the person may reply from, lowercased
+    #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
+    #: email): a new address with the old one as id keeps the person's history.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.email)
 
     @property
     def addresses(self) -> frozenset[str]:
-        return frozenset((self.email, *self.aliases))
+        """Every address that names the person: email, aliases and the id (often the old
+        address, which ledger rows and records still carry)."""
+        return frozenset((self.email, *self.aliases, self.id))
 
     @property
     def first_name(self) -> str:
@@ -130,7 +145,12 @@ class MonthlySchedule:
 
 @dataclass(frozen=True)
 class FeedbackSchedule(MonthlySchedule):
-    min_respondents: int = 3
+    #: Answers shown only from this many people (per question for written answers); at least 3.
+    min_respondents: int = 5
+
+
+#: The default of ``feedback.min_respondents`` (Officevibe's rule); below 3 is a config error.
+MIN_RESPONDENTS = 5
 
 
 @dataclass(frozen=True)
@@ -164,6 +184,13 @@ class Team:
     #: Questions per kind when the team overrides the template defaults; empty: defaults.
     questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
     confirmations: bool = True
+    #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
+    #: name): renaming a team keeps its history and sends nothing twice.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.name)
 
     def member(self, email: str) -> Person | None:
         email = email.lower()
@@ -183,6 +210,9 @@ class ServiceSettings:
     catch_up: timedelta = timedelta(hours=3)
     retention_months: int = 24
     text_retention_months: int | None = None
+    #: How long an unsent prompt is retried, per kind: "day", "week", "meeting" or a
+    #: duration (see mailer.schedule_retry); kinds not named keep their default.
+    send_window: Mapping[str, str | timedelta] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,6 +231,11 @@ class SmtpSettings:
     max_attempts: int = 5
     #: Reply-To carries a plus-address token (checkin+TOKEN@...) only when the server supports it.
     plus_tokens: bool = False
+    auth: Auth = "password"
+    #: The provider profile the limits below came from (each may be overridden in the config).
+    provider: SmtpProvider = "generic"
+    max_per_minute: int | None = None  # messages in any minute; None: as fast as the server takes
+    max_per_day: int | None = None  # messages in any 24 hours; None: no cap
 
 
 @dataclass(frozen=True)
@@ -219,6 +254,34 @@ class ImapSettings:
     max_message_bytes: int = 10 * 1024 * 1024
     trusted_authserv_id: str | None = None
     timeout: float = 60.0
+    auth: Auth = "password"
+
+
+@dataclass(frozen=True)
+class OAuth2Settings:
+    """[oauth2]: where access tokens come from; secrets only by the name of their variable."""
+
+    provider: OAuth2Provider
+    tenant_id: str | None = None  # microsoft
+    client_id: str | None = None  # microsoft
+    client_secret_env: str | None = None  # microsoft, or client_certificate_file
+    client_certificate_file: Path | None = None  # microsoft: PEM with the key and certificate
+    service_account_file: Path | None = None  # google (domain-wide delegation)
+    token_command: str | None = None  # command: prints an access token
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: what the privacy notice says about the employer (None: to fill in)."""
+
+    controller: str | None = None  # the employer's name (and organisation number)
+    contact: str | None = None  # where people send questions and requests
+    #: The legal basis in words, per language ("" when one text serves both).
+    legal_basis: Mapping[str, str] = field(default_factory=dict)
+
+    def legal_basis_in(self, language: str) -> str | None:
+        """The wording for ``language``, else the one for every language, else None."""
+        return self.legal_basis.get(language) or self.legal_basis.get("") or None
 
 
 @dataclass(frozen=True)
@@ -228,14 +291,20 @@ class Config:
     imap: ImapSettings
     teams: tuple[Team, ...]
     path: Path | None = None  # the file it was loaded from; relative paths resolve against it
+    privacy: PrivacySettings = PrivacySettings()
+    oauth2: OAuth2Settings | None = None
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
 
+    def team_by_id(self, team_id: str) -> Team | None:
+        """The team whose stable id (slot keys, ledger, records) is ``team_id``."""
+        return next((t for t in self.teams if t.id == team_id), None)
+
 
 # --------------------------------------------------------------------------- runtime facts
 
-PromptState = Literal["due", "sending", "sent", "failed", "skipped"]
+PromptState = Literal["due", "sending", "sent", "failed", "skipped", "expired"]
 
 
 def _email_slug(email: str) -> str:
@@ -279,6 +348,9 @@ class Prompt:
     sent_at: datetime | None = None
     last_error: str | None = None
     skip_reason: str | None = None
+    #: Failed batches so far and when the next one may try (see mailer.schedule_retry).
+    retries: int = 0
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Fixtures for every test: a clean MAILER_* environment, and real mail servers on loopback.
+"""Fixtures for every test: a clean MAILER_* environment, real mail servers on loopback, and
+a small disk (tmpfs) that a test can fill up and free.
 
 ``mailstack`` (session) starts a private Dovecot and an SMTP relay once; ``stack``
 (per test) is the same object with SMTP faults and recorded messages cleared, and it
@@ -8,7 +9,9 @@ prints the Dovecot log of a test that fails. The machinery is in tests/mailstack
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -22,6 +25,7 @@ settings.register_profile("mailer-ci", deadline=None, derandomize=True, database
 settings.load_profile("mailer-ci" if os.environ.get("CI") else "mailer")
 
 from tests.mailstack import MailStack, MailStackError  # noqa: E402 (after the profiles)
+from tests.oauth_fixtures import oauth, oauth_server  # noqa: E402, F401 (OAuth tests' fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +59,20 @@ def stack(mailstack: MailStack, request: pytest.FixtureRequest) -> Iterator[Mail
     mailstack.reset()
     if request.session.testsfailed > failures:  # pytest shows this under the failure
         print("Dovecot log during this test:\n" + mailstack.dovecot_log()[log_start:])
+
+
+SMALL_DISK_BYTES = 3 * 1024 * 1024
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MiB tmpfs. ``make test`` runs as root (Dovecot's test users need it); a failed
+    mount fails the test, it never skips it."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK_BYTES},mode=0700",
+                    "tmpfs", str(mount)], check=True, capture_output=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)

@@ -88,6 +88,7 @@ from mailer.parse.replies import parse_reply
 from mailer.service import poll as poller
 from mailer.service import status
 from mailer.service.poll import poll_once
+from tests.factories import config_data, member, on_stack, write_config
 from tests.helpers_faults import SMTP_ENV, UTC, Team, folder, parse, reply
 from tests.mailstack import MailStack
 
@@ -103,18 +104,14 @@ HEADERS = {"from", "to", "subject", "date", "message-id", "reply-to", "mime-vers
 # --------------------------------------------------------------------------- header injection
 
 
+
 def _config_data() -> dict[str, Any]:
-    return {
-        "service": {"timezone": "Europe/Stockholm"},
-        "smtp": {"host": "smtp.example.com", "username": "checkin@example.com",
-                 "password_env": "P", "from": "Check-in <checkin@example.com>"},
-        "imap": {"host": "imap.example.com", "username": "checkin@example.com",
-                 "password_env": "P"},
-        "teams": [{"name": "platform", "display_name": "Platform",
-                   "manager": {"name": "Maria Lind", "email": "maria@example.com"},
-                   "members": [{"name": "Anna Berg", "email": "anna@example.com",
-                                "aliases": ["anna.berg@example.org"]}]}],
-    }
+    return config_data(smtp={"host": "smtp.example.com", "username": "checkin@example.com",
+                             "password_env": "P"},
+                       imap={"host": "imap.example.com", "password_env": "P"},
+                       team={"display_name": "Platform"},
+                       members=[member("Anna Berg", "anna@example.com",
+                                       aliases=["anna.berg@example.org"])])
 
 
 @pytest.mark.parametrize("path", [
@@ -427,49 +424,25 @@ def imap_settings_for_port(port: int) -> Any:
 # --------------------------------------------------------------------------- secrets
 
 
+
 def _write_config(path: Path, stack: MailStack, *, data_dir: Path, service: Any,
                   password_file: Path, manager: Any, members: list[Any]) -> Path:
     """A TOML config as an operator writes it: no secret in it, the IMAP password from a
     password_command that reads a file (so not even the command line holds it)."""
     command = shlex.join([sys.executable, "-c",
                           f"print(open({str(password_file)!r}).read().strip())"])
-    people = "\n".join(
-        f'[[teams.members]]\nname = "Member {n}"\nemail = "{u.email}"\nlanguage = "en"\n'
-        for n, u in enumerate(members))
-    path.write_text(f"""
-[service]
-data_dir = "{data_dir}"
-timezone = "Europe/Stockholm"
-language = "en"
-
-[smtp]
-host = "{stack.host}"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "{SMTP_ENV}"
-from = "Team check-in <{service.email}>"
-ca_file = "{stack.ca_file}"
-max_attempts = 2
-
-[imap]
-host = "{stack.host}"
-port = {stack.imaps_port}
-security = "tls"
-username = "{service.email}"
-password_command = {json.dumps(command)}
-ca_file = "{stack.ca_file}"
-
-[[teams]]
-name = "platform"
-display_name = "Platform"
-manager = {{ name = "Lena Holm", email = "{manager.email}", language = "en" }}
-checkin = {{ days = ["mon", "wed", "fri"], time = "09:00" }}
-digest = {{ day = "fri", time = "15:00" }}
-
-{people}
-""", encoding="utf-8")
-    return path
+    data = on_stack(config_data(
+        domain=stack.domain, data_dir=data_dir, service={"language": "en"},
+        members=[member(f"Member {n}", u.email, language="en") for n, u in enumerate(members)],
+        team={"display_name": "Platform",
+              "manager": {"name": "Lena Holm", "email": manager.email, "language": "en"},
+              "checkin": {"days": ["mon", "wed", "fri"], "time": "09:00"},
+              "digest": {"day": "fri", "time": "15:00"}}),
+        stack, imap_user=service.email, imap_password_env=None)
+    data["smtp"].update({"password_env": SMTP_ENV, "from": f"Team check-in <{service.email}>",
+                         "max_attempts": 2})
+    data["imap"]["password_command"] = command
+    return write_config(path, data)
 
 
 def _run_all(commands: list[tuple[list[str], dict[str, str]]]) -> list[tuple[int, str, str]]:

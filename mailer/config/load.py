@@ -20,12 +20,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mailer.config import providers
 from mailer.config.reader import Reader, scan
 from mailer.config.sections import (
     IMAP_KEYS,
+    PRIVACY_KEYS,
     SERVICE_KEYS,
     SMTP_KEYS,
     parse_imap,
+    parse_privacy,
     parse_service,
     parse_smtp,
 )
@@ -33,7 +36,7 @@ from mailer.config.teams import MEMBER_KEYS, TEAM_KEYS, parse_teams
 from mailer.errors import ConfigError
 from mailer.models import Config, ImapSettings, SmtpSettings, Team
 
-_TOP_KEYS = ("service", "smtp", "imap", "teams")
+_TOP_KEYS = ("service", "smtp", "imap", "teams", "privacy", "oauth2")
 # The keys each table accepts, also under their old names here (tests/test_config.py checks
 # that config/example.toml documents every one).
 _SERVICE_KEYS, _SMTP_KEYS, _IMAP_KEYS = SERVICE_KEYS, SMTP_KEYS, IMAP_KEYS
@@ -88,11 +91,16 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Co
     service = parse_service(root.section("service", SERVICE_KEYS), base_dir)
     smtp = parse_smtp(root.section("smtp", SMTP_KEYS), base_dir)
     imap = parse_imap(root.section("imap", IMAP_KEYS), base_dir)
+    oauth2 = providers.parse_oauth2(
+        root.table("oauth2", providers.OAUTH2_KEYS, "an [oauth2] table"), base_dir)
     teams = parse_teams(root, service)
+    privacy = parse_privacy(root.table("privacy", PRIVACY_KEYS, "a [privacy] table"))
     _cross_check(teams, smtp, imap, problems)
+    providers.cross_check(smtp, imap, oauth2, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(service=service, smtp=smtp, imap=imap, teams=teams)
+    return Config(service=service, smtp=smtp, imap=imap, teams=teams, privacy=privacy,
+                  oauth2=oauth2)
 
 
 # --------------------------------------------------------------------------- cross-section checks

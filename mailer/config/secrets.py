@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from collections.abc import Mapping
 
 from mailer.errors import SecretError
 from mailer.logs import register_secret
@@ -31,7 +32,7 @@ def get_secret(env_name: str | None, *, command: str | None = None, what: str) -
     :raises SecretError: the variable is unset or empty, or the command failed or printed nothing.
     """
     if command:
-        value = _run(command, what=what)
+        value = run_command(command, what=what)
     elif env_name:
         value = os.environ.get(env_name, "")
         if not value:
@@ -43,30 +44,35 @@ def get_secret(env_name: str | None, *, command: str | None = None, what: str) -
     return value
 
 
-def _run(command: str, *, what: str) -> str:
+def run_command(command: str, *, what: str, key: str = "password_command",
+                env: Mapping[str, str] | None = None) -> str:
     """Run ``command`` without a shell; its stdout, stripped, is the secret.
 
     Neither the output nor stderr goes into the message: either could hold the secret.
+
+    :param key: the config key that names the command, for the message.
+    :param env: variables added to the command's environment.
     """
     argv = shlex.split(command)
     name = argv[0] if argv else command
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                              check=False, stdin=subprocess.DEVNULL)
+                              check=False, stdin=subprocess.DEVNULL,
+                              env={**os.environ, **env} if env else None)
     except FileNotFoundError as exc:
-        raise SecretError(f"{what}: password_command {name!r} was not found") from exc
+        raise SecretError(f"{what}: {key} {name!r} was not found") from exc
     except subprocess.TimeoutExpired as exc:
-        raise SecretError(f"{what}: password_command {name!r} did not finish within "
+        raise SecretError(f"{what}: {key} {name!r} did not finish within "
                           f"{COMMAND_TIMEOUT:g} seconds") from exc
     except OSError as exc:
-        raise SecretError(f"{what}: password_command {name!r} could not run: "
+        raise SecretError(f"{what}: {key} {name!r} could not run: "
                           f"{exc.strerror or type(exc).__name__}") from exc
     value = done.stdout.strip()
     if done.returncode != 0:
-        raise SecretError(f"{what}: password_command {name!r} failed with exit code "
+        raise SecretError(f"{what}: {key} {name!r} failed with exit code "
                           f"{done.returncode}; run it yourself to see why")
     if not value:
-        raise SecretError(f"{what}: password_command {name!r} printed nothing")
+        raise SecretError(f"{what}: {key} {name!r} printed nothing")
     return value
 
 

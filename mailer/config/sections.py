@@ -14,14 +14,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailer.config import values
+from mailer.config.providers import auth as parse_auth
+from mailer.config.providers import smtp_provider
 from mailer.config.reader import Invalid, Reader, show
-from mailer.models import ImapSettings, Security, ServiceSettings, SmtpSettings
+from mailer.models import (
+    LANGUAGES,
+    Auth,
+    ImapSettings,
+    PrivacySettings,
+    Security,
+    ServiceSettings,
+    SmtpSettings,
+)
 
 SERVICE_KEYS = ("data_dir", "timezone", "language", "secret_env", "templates_dir", "catch_up",
-                "retention_months", "text_retention_months")
+                "retention_months", "text_retention_months", "send_window")
 SERVER_KEYS = ("host", "port", "security", "username", "password_env", "password_command",
-               "ca_file", "timeout")
-SMTP_KEYS = (*SERVER_KEYS, "from", "max_connections", "max_attempts", "plus_tokens")
+               "ca_file", "timeout", "auth")
+SMTP_KEYS = (*SERVER_KEYS, "from", "max_connections", "max_attempts", "plus_tokens", "provider",
+             "max_per_minute", "max_per_day")
 IMAP_KEYS = (*SERVER_KEYS, "folder", "processed_folder", "quarantine_folder", "poll_seconds",
              "max_message_bytes", "trusted_authserv_id")
 _DEFAULT_PORTS = {"smtp": {"starttls": 587, "tls": 465, "none": 25},
@@ -42,7 +53,33 @@ def parse_service(r: Reader, base_dir: Path | None) -> ServiceSettings:
         catch_up=r.value("catch_up", values.catch_up, timedelta(hours=3)),
         retention_months=retention,
         text_retention_months=text_retention,
+        send_window=r.value("send_window", _send_window, {}),
     )
+
+
+_WINDOW_KINDS = ("checkin", "review", "feedback", "reflection", "digest", "brief")
+_WINDOW_WORDS = ("day", "week", "meeting")
+
+
+def _send_window(raw: Any) -> dict[str, str | timedelta]:
+    """``{ checkin = "day", review = "week", digest = "6h" }``: how long an unsent prompt is
+    retried (mailer.schedule_retry); a duration is counted from the prompt's due time."""
+    expect = ('a table such as { checkin = "day", review = "week" } (values "day", "week", '
+              '"meeting" or a duration such as "6h")')
+    if not isinstance(raw, dict):
+        raise Invalid(f"{show(raw)} is not a table; expected {expect}")
+    windows: dict[str, str | timedelta] = {}
+    for kind, value in raw.items():
+        if kind not in _WINDOW_KINDS:
+            raise Invalid(f'unknown kind "{kind}"; expected one of {", ".join(_WINDOW_KINDS)}')
+        if value in _WINDOW_WORDS:
+            windows[kind] = value
+            continue
+        try:
+            windows[kind] = values.catch_up(value)
+        except Invalid:
+            raise Invalid(f"{kind} = {show(value)}: expected {expect}") from None
+    return windows
 
 
 def _text_retention(raw: Any, retention: int) -> int:
@@ -50,6 +87,31 @@ def _text_retention(raw: Any, retention: int) -> int:
         raise Invalid(f"expected a whole number of months from 1 to retention_months "
                       f"({retention}), got {show(raw)}")
     return raw
+
+
+PRIVACY_KEYS = ("controller", "contact", "legal_basis")
+
+
+def parse_privacy(r: Reader | None) -> PrivacySettings:
+    """``[privacy]`` (optional): what the privacy notice says about the employer."""
+    if r is None:
+        return PrivacySettings()
+    return PrivacySettings(
+        controller=r.optional_text("controller", 'the employer, e.g. "Exempel AB (556000-0000)"'),
+        contact=r.optional_text("contact", 'where to send questions, e.g. "dpo@example.com"'),
+        legal_basis=r.value("legal_basis", _per_language, {}),
+    )
+
+
+def _per_language(raw: Any) -> dict[str, str]:
+    """A text, or a table of texts by language: ``{ sv = "...", en = "..." }``."""
+    if isinstance(raw, str) and raw.strip():
+        return {"": raw.strip()}
+    if isinstance(raw, dict) and raw and all(
+            k in LANGUAGES and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        return {str(k): str(v).strip() for k, v in raw.items()}
+    raise Invalid("expected the legal basis in words, or a table of them by language "
+                  f'({{ sv = "...", en = "..." }}), got {show(raw)}')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +126,7 @@ class _Server:
     password_command: str | None
     ca_file: Path | None
     timeout: float
+    auth: Auth
 
 
 def _server(r: Reader, base_dir: Path | None, *, kind: str, security: Security,
@@ -79,9 +142,16 @@ def _server(r: Reader, base_dir: Path | None, *, kind: str, security: Security,
                        required=login_required) or None)
     env = r.value("password_env", values.env_name, None)
     command = r.value("password_command", values.command, None)
-    if env and command:
+    auth = parse_auth(r)
+    if auth == "oauth2":
+        for key in ("password_env", "password_command"):
+            if key in r.data:
+                r.add(key, 'not used with auth = "oauth2" (the [oauth2] section says how to '
+                           "get a token); remove it")
+    elif env and command:
         r.add("password_command", "set either password_env or password_command, not both")
-    if username and "password_env" not in r.data and "password_command" not in r.data:
+    elif username and not {"password_env", "password_command"} & set(r.data) and (
+            r.data.get("auth", "password") == "password"):  # a wrong auth is reported already
         r.add("password_env", f'missing; the server needs a password for {show(username)}: set '
                               f'password_env = "MAILER_{kind.upper()}_PASSWORD" (the name of an '
                               "environment variable) or password_command")
@@ -89,7 +159,7 @@ def _server(r: Reader, base_dir: Path | None, *, kind: str, security: Security,
     return _Server(host=host, port=r.integer("port", default_port, 1, 65535), security=mode,
                    username=username, password_env=env, password_command=command,
                    ca_file=r.path_value("ca_file", base_dir),
-                   timeout=r.number("timeout", timeout, 0, 3600))
+                   timeout=r.number("timeout", timeout, 0, 3600), auth=auth)
 
 
 def parse_smtp(r: Reader, base_dir: Path | None) -> SmtpSettings:
@@ -97,14 +167,17 @@ def parse_smtp(r: Reader, base_dir: Path | None) -> SmtpSettings:
                      login_required=False)
     name, address = r.value("from", values.from_header, ("", ""), required=True,
                             expect='the sender, e.g. "Team check-in <checkin@example.com>"')
+    provider, limits = smtp_provider(r)
     return SmtpSettings(
         host=server.host, port=server.port, security=server.security,
         username=server.username, password_env=server.password_env,
         password_command=server.password_command, ca_file=server.ca_file,
         timeout=server.timeout, from_address=address, from_name=name,
-        max_connections=r.integer("max_connections", 4, 1, 100),
+        max_connections=limits.max_connections,
         max_attempts=r.integer("max_attempts", 5, 1, 100),
         plus_tokens=r.flag("plus_tokens", False),
+        auth=server.auth, provider=provider, max_per_minute=limits.max_per_minute,
+        max_per_day=limits.max_per_day,
     )
 
 
@@ -115,7 +188,7 @@ def parse_imap(r: Reader, base_dir: Path | None) -> ImapSettings:
         host=server.host, port=server.port, security=server.security,
         username=server.username or "", password_env=server.password_env,
         password_command=server.password_command, ca_file=server.ca_file,
-        timeout=server.timeout,
+        timeout=server.timeout, auth=server.auth,
         folder=r.text("folder", folder, "INBOX"),
         processed_folder=r.text("processed_folder", folder, "Checkins/Processed"),
         quarantine_folder=r.text("quarantine_folder", folder, "Checkins/Quarantine"),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
+from typing import Any
 
 from mailer.config import values
 from mailer.config.questions import parse_questions
-from mailer.config.reader import Reader, has_control
+from mailer.config.reader import Invalid, Reader, has_control, show
 from mailer.kinds import ANSWERED_KINDS
 from mailer.models import (
+    MIN_RESPONDENTS,
     CheckinSchedule,
     FeedbackSchedule,
     MeetingSchedule,
@@ -27,9 +29,10 @@ from mailer.models import (
     WeeklySchedule,
 )
 
-TEAM_KEYS = ("name", "display_name", "manager", "members", "availability", "checkin", "review",
-             "feedback", "reflection", "digest", "meeting", "confirmations", "questions")
-MANAGER_KEYS = ("name", "email", "timezone", "language", "country", "away", "aliases")
+TEAM_KEYS = ("id", "name", "display_name", "manager", "members", "availability", "checkin",
+             "review", "feedback", "reflection", "digest", "meeting", "confirmations",
+             "questions")
+MANAGER_KEYS = ("id", "name", "email", "timezone", "language", "country", "away", "aliases")
 MEMBER_KEYS = (*MANAGER_KEYS, "goals")
 
 
@@ -38,11 +41,17 @@ def parse_teams(root: Reader, service: ServiceSettings) -> tuple[Team, ...]:
                           expect="at least one [[teams]] table with name, manager and members")
     teams = tuple(_team(r, service) for r in readers)
     seen: dict[str, str] = {}
+    ids: dict[str, str] = {}
     for r, team in zip(readers, teams, strict=True):
-        if team.name and team.name in seen:
+        same_name = bool(team.name and team.name in seen)
+        if same_name:
             r.add("name", f'team name "{team.name}" is already used by {seen[team.name]}; '
                           "team names must be unique")
         seen.setdefault(team.name, r.path)
+        if team.id and team.id in ids and not (same_name and team.id == team.name):
+            r.add("id", f'team id "{team.id}" is already used by {ids[team.id]}; each team '
+                        "needs its own (it names the team's history)")
+        ids.setdefault(team.id, r.path)
     return teams
 
 
@@ -51,6 +60,9 @@ def _team(r: Reader, service: ServiceSettings) -> Team:
     name = r.value("name", values.slug, "", required=True,
                    expect='a short slug of lowercase letters, digits and "-", e.g. "platform"')
     return Team(
+        # The id names the team's history (slot keys, ledger rows, record folders): keep it
+        # when renaming the team, and nothing is sent twice or filed apart.
+        id=r.value("id", values.slug, name, expect='the team\'s first name, e.g. "platform"'),
         name=name,
         display_name=r.text("display_name", "a display name such as \"Platform team\"", name),
         manager=_manager(r, service),
@@ -91,10 +103,14 @@ _WEEKLY_EXAMPLE = 'a table such as { day = "fri", time = "15:00" }'
 
 
 def _person(r: Reader, service: ServiceSettings) -> Person:
+    email = r.value("email", values.email, "", required=True,
+                    expect='an email address, e.g. "anna@example.com"')
     return Person(
+        # The id names the person's history (slot keys, records): keep the old address here
+        # when the email changes, and nothing is sent twice or filed apart.
+        id=r.text("id", 'the person\'s first address, e.g. "anna@example.com"', email).lower(),
         name=r.text("name", 'the person\'s name, e.g. "Anna Berg"', required=True),
-        email=r.value("email", values.email, "", required=True,
-                      expect='an email address, e.g. "anna@example.com"'),
+        email=email,
         timezone=r.value("timezone", values.time_zone, service.timezone),
         language=r.value("language", values.language, service.language),
         country=r.value("country", values.country, "SE"),
@@ -120,7 +136,10 @@ def _check_duplicates(readers: Sequence[Reader], members: Sequence[Person]) -> N
     """Every address (email and aliases) names one member of the team."""
     owner: dict[str, str] = {}
     for r, person in zip(readers, members, strict=True):
-        for key, address in [("email", person.email), *(("aliases", a) for a in person.aliases)]:
+        named = [("email", person.email), *(("aliases", a) for a in person.aliases)]
+        if person.id != person.email:
+            named.append(("id", person.id))
+        for key, address in named:
             if address and address in owner and owner[address] != r.path:
                 r.add(key, f'"{address}" is already used by {owner[address]}; each member needs '
                            "their own address")
@@ -156,9 +175,17 @@ def _feedback(r: Reader | None) -> FeedbackSchedule | None:
                    expect=values.EXPECT_ON),
         time=r.value("time", values.clock, time(10), required=True, expect=values.EXPECT_TIME),
         months=r.value("months", values.quarterly, (3, 6, 9, 12)),
-        # Fewer than 2 respondents would let the manager tell who wrote what.
-        min_respondents=r.integer("min_respondents", 3, 2, 1000),
+        min_respondents=r.value("min_respondents", _min_respondents, MIN_RESPONDENTS),
     )
+
+
+def _min_respondents(raw: Any) -> int:
+    """With 2 answers each of the two can work out the other's; 5 is Officevibe's rule."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 3 <= raw <= 1000:
+        raise Invalid(f"expected a whole number from 3 to 1000 (default {MIN_RESPONDENTS}), got "
+                      f"{show(raw)}: with fewer than 3 answers, each person who answered can "
+                      "work out what the others wrote")
+    return raw
 
 
 def _weekly(r: Reader | None) -> WeeklySchedule | None:

@@ -116,7 +116,7 @@ def build_brief(
     since = (since or meeting_at - timedelta(days=7)).astimezone(tz)
     cutoff = min(now, meeting_at)
     names = display_names(team)
-    replies = latest_replies(r for r in records if r.team == team.name and r.kind != "feedback"
+    replies = latest_replies(r for r in records if r.team == team.id and r.kind != "feedback"
                              and r.member is not None and r.received_at < cutoff)
     by_member: dict[str, list[Record]] = {p.email: [] for p in team.members}
     for record in replies:
@@ -180,7 +180,7 @@ def _away(team: Team, pauses: Iterable[Pause], day: date,
     found: dict[str, Away] = {}
     for pause in pauses:
         person = team.member(pause.email)
-        if person is None or pause.team != team.name or not pause.start <= day <= pause.until:
+        if person is None or pause.team != team.id or not pause.start <= day <= pause.until:
             continue
         if person.email not in found or pause.until > found[person.email].until:
             found[person.email] = Away(person.email, names[person.email], pause.until,

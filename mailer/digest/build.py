@@ -25,7 +25,7 @@ from mailer.digest.model import (
     week_bounds,
 )
 from mailer.digest.steps import next_steps
-from mailer.models import AddressFailure, Pause, Prompt, Record, Team
+from mailer.models import MIN_RESPONDENTS, AddressFailure, Pause, Prompt, Record, Team
 
 
 def read_window(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -67,7 +67,7 @@ def gather(
     feedback: list[Record] = []
     manager = team.manager.addresses
     for record in latest_replies(r for r in records
-                                 if r.team == team.name and r.received_at < as_of):
+                                 if r.team == team.id and r.received_at < as_of):
         if record.kind == "feedback":
             feedback.append(record)
         elif record.member is not None and record.member.lower() in manager:
@@ -77,19 +77,19 @@ def gather(
             by_member[person.email].append(record)
     addresses = {a for p in team.members for a in p.addresses}
     if min_respondents is None:
-        min_respondents = team.feedback.min_respondents if team.feedback else 3
+        min_respondents = team.feedback.min_respondents if team.feedback else MIN_RESPONDENTS
     return Facts(
         team=team, tz=tz, start=start, end=end, as_of=as_of,
         names=display_names(team),
         anchors={p.email: f"p{i + 1}" for i, p in enumerate(team.members)},
         by_member={email: tuple(items) for email, items in by_member.items()},
         own=tuple(own), feedback=tuple(feedback),
-        prompts=tuple(sorted((p for p in prompts if p.slot.team == team.name and p.state == "sent"
+        prompts=tuple(sorted((p for p in prompts if p.slot.team == team.id and p.state == "sent"
                               and p.sent_at is not None and p.sent_at < as_of),
                              key=lambda p: (p.sent_at or p.due_at, p.slot.key))),
-        pauses=tuple(p for p in pauses if p.team == team.name),
+        pauses=tuple(p for p in pauses if p.team == team.id),
         failures=tuple(f for f in failures if f.email.lower() in addresses),
-        min_respondents=max(1, min_respondents),
+        min_respondents=max(3, min_respondents),
     )
 
 
@@ -123,7 +123,7 @@ def build_digest(
     :param records: the team's records of :func:`read_window` (more is harmless).
     :param prompts: the team's ledger rows of the same window, any kind and state.
     :param min_respondents: leadership feedback is shown from this many answers; default
-        the team's ``feedback.min_respondents``, else 3.
+        the team's ``feedback.min_respondents``, else 5; never below 3.
     :raises ValueError: ``week`` is not an ISO week.
     """
     facts = gather(team, records, prompts, pauses, failures, week=week, now=now,

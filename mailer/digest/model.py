@@ -135,9 +135,10 @@ class FeedbackSummary:
     quarter: str
     respondents: int
     min_respondents: int
-    shown: bool  # False: only "n answers so far, shown at min_respondents"
+    shown: bool  # False: only "n of m answered"
     comments: tuple[tuple[str, tuple[str, ...]], ...]  # (question id, texts in seeded order)
     scales: tuple[ScaleSummary, ...]
+    asked: int = 0  # people the quarter's feedback prompt went to
 
 
 @dataclass(frozen=True)

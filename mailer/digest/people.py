@@ -122,36 +122,39 @@ def follow_up(facts: Facts) -> FollowUp:
 
 
 def feedback(facts: Facts) -> FeedbackSummary | None:
-    """This quarter's round, when one went out lately or got answers this week.
+    """This quarter's round, when one went out lately or has answers.
 
-    Anonymity: nothing here names a person or keeps the order of arrival. Comments are sorted
-    by text and then shuffled with a seed of team, quarter and question, so the order is the
-    same every time (testable) yet says nothing about who answered when.
+    Anonymity: nothing here names a person or keeps the order of arrival (records carry
+    neither). Below ``min_respondents`` answers only "n of m answered" is shown; above it, a
+    question's scale or written answers only when at least ``min_respondents`` people
+    answered that question (two answers to one question would tell their authors each
+    other's). Comments are sorted by text and then shuffled with a seed of team, quarter and
+    question, so the order is the same every time (testable) yet says nothing of who wrote what.
     """
     quarter = quarter_of(facts.start.date() + timedelta(days=6))
     records = [r for r in facts.feedback if r.slot == quarter]
-    sent = [p.sent_at for p in facts.prompts if p.slot.kind == "feedback"
-            and p.slot.period == quarter and p.sent_at is not None]
-    recent = any(at >= facts.end - FEEDBACK_RECENT for at in sent)
-    new = any(in_week(facts, r.received_at) for r in records)
-    if not (recent or new):
+    sent = {p.slot.email: p.sent_at for p in facts.prompts if p.slot.kind == "feedback"
+            and p.slot.period == quarter and p.sent_at is not None}
+    recent = any(at >= facts.end - FEEDBACK_RECENT for at in sent.values())
+    if not (recent or records):
         return None
-    shown = len(records) >= facts.min_respondents
+    least = facts.min_respondents
+    shown = len(records) >= least
     comments: list[tuple[str, tuple[str, ...]]] = []
     scales: list[ScaleSummary] = []
     for question in _question_order(records) if shown else ():
         values = [r.answers[question] for r in records if question in r.answers]
         numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         texts = sorted(shorten(v, 300) for v in values if isinstance(v, str) and v.strip())
-        if numbers:
+        if len(numbers) >= least:
             counts = (numbers.count(1), numbers.count(2), numbers.count(3), numbers.count(4),
                       numbers.count(5))
             scales.append(ScaleSummary(question, counts, sum(counts)))
-        elif texts:
+        elif len(texts) >= least:
             random.Random(f"{facts.team.name}:{quarter}:{question}").shuffle(texts)
             comments.append((question, tuple(texts)))
-    return FeedbackSummary(quarter, len(records), facts.min_respondents, shown,
-                           tuple(comments), tuple(scales))
+    return FeedbackSummary(quarter, len(records), least, shown, tuple(comments),
+                           tuple(scales), asked=max(len(sent), len(records)))
 
 
 def _question_order(records: Sequence[Record]) -> list[str]:

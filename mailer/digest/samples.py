@@ -79,15 +79,15 @@ def sample_team_for(team: Team, minimum: int = 5) -> Team:
 
 
 def _prompt(team: Team, person: Person, kind: PromptKind, period: str, at: datetime) -> Prompt:
-    key = _id(team.name, person.email, kind, period)
-    return Prompt(Slot(team.name, person.email, kind, period), f"<{key}@sample.invalid>", key[:20],
+    key = _id(team.id, person.email, kind, period)
+    return Prompt(Slot(team.id, person.email, kind, period), f"<{key}@sample.invalid>", key[:20],
                   "sent", at, person.language, sent_at=at)
 
 
 def _reply(team: Team, person: Person | None, prompt: Prompt, at: datetime,
            answers: dict[str, AnswerValue]) -> Record:
     text = "\n".join(f"{n}. {v}" for n, v in enumerate(answers.values(), start=1))
-    return Record(_id(prompt.message_id, at), team.name, person.email if person else None,
+    return Record(_id(prompt.message_id, at), team.id, person.email if person else None,
                   prompt.slot.kind, prompt.slot.period, prompt.message_id,
                   f"<{_id('reply', prompt.message_id, at)}@example.com>", at, "in_reply_to",
                   prompt.language, answers, text)
@@ -177,7 +177,7 @@ def sample_inputs(team: Team) -> tuple[Team, list[Record], list[Prompt], list[Pa
         prompts += part[0]
         records += part[1]
     created = datetime(2026, 12, 2, 8, tzinfo=_TZ)
-    pauses = [Pause(team.name, team.members[3].email, date(2026, 12, 3), date(2026, 12, 11),
+    pauses = [Pause(team.id, team.members[3].email, date(2026, 12, 3), date(2026, 12, 11),
                     "out_of_office", created)]
     failures = [AddressFailure(team.members[4].email, created, "550 5.1.1 mailbox unavailable", 2)]
     return team, records, prompts, pauses, failures

@@ -36,7 +36,7 @@ def auto_reply(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes 
         return Decision("ignored", "processed", f"out-of-office, nobody paused: {match}",
                         sender=reply.from_address)
     prompt = match[0]
-    team = config.team(prompt.slot.team)
+    team = config.team_by_id(prompt.slot.team)
     person = recipient(team, prompt.slot.email) if team else None
     if team is None or person is None:
         return Decision("ignored", "processed", "out-of-office, nobody paused: the prompt's "
@@ -44,21 +44,21 @@ def auto_reply(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes 
     if reply.from_address not in person.addresses:
         why = "someone else's prompt" if known else "a prompt, from an unknown sender"
         return quarantine(reply, f"out-of-office answering {why}: nobody paused",
-                          team=team.name)
+                          team=team.id)
     memberships = [(team, person), *((t, p) for t, p in people_at(config, person.email)
-                                     if p.email == person.email and t.name != team.name)]
+                                     if p.email == person.email and t.id != team.id)]
     pauses = tuple(away(t, p, reply.return_date, now) for t, p in memberships)
     why = f"back {reply.return_date.isoformat()}" if reply.return_date else "no return date found"
     return Decision("out_of_office", "processed",
                     f"paused until {pauses[0].until.isoformat()} ({why})",
-                    team=team.name, email=person.email, pauses=pauses)
+                    team=team.id, email=person.email, pauses=pauses)
 
 
 def away(team: Team, person: Person, return_date: date | None, now: datetime) -> Pause:
     """Paused from today until the day before the return date (or for a week)."""
     today = now.astimezone(person.timezone).date()
     back = return_date if return_date and return_date > today else None
-    return Pause(team.name, person.email, today, (back or today + DEFAULT_AWAY)
+    return Pause(team.id, person.email, today, (back or today + DEFAULT_AWAY)
                  - timedelta(days=1), "out_of_office", now)
 
 

@@ -45,8 +45,16 @@ from mailer.models import (
     Team,
     TestSend,
 )
-from mailer.parse.answers import Command, Mapped, after_command, map_answers, parse_command
+from mailer.parse.answers import (
+    KEPT_AS_TEXT,
+    Command,
+    Mapped,
+    after_command,
+    map_answers,
+    parse_command,
+)
 from mailer.parse.replies import Reply
+from mailer.storage.records import quarter_start
 
 
 def decide(
@@ -73,17 +81,17 @@ def decide(
     if isinstance(match, str):
         return quarantine(reply, match)
     prompt, matched_by = match
-    team = config.team(prompt.slot.team)
+    team = config.team_by_id(prompt.slot.team)
     person = recipient(team, prompt.slot.email) if team else None
     if team is None or person is None:
         return quarantine(reply, "the prompt's team or person is no longer configured")
     if reply.from_address not in person.addresses:
         known = people_at(config, reply.from_address)
         return quarantine(reply, "reply to someone else's prompt" if known else "unknown sender",
-                          team=team.name)
+                          team=team.id)
     if prompt.slot.kind not in ANSWERED_KINDS:
         return quarantine(reply, f"reply to a {prompt.slot.kind}, which takes no answers",
-                          team=team.name)
+                          team=team.id)
     today = now.astimezone(person.timezone).date()
     command = parse_command(reply.text, today=today)
     if command is not None:
@@ -121,23 +129,43 @@ def _new_record(reply: Reply, prompt: Prompt, matched_by: MatchedBy, team: Team,
     kind = prompt.slot.kind
     if mapped.quoted_text:  # answers typed into the original (Outlook): nothing is lost
         text = "\n\n".join(part for part in (text.strip(), mapped.quoted_text) if part)
-    return Record(
-        id=reply.key, team=team.name, member=None if kind == "feedback" else person.email,
+    record = Record(
+        id=reply.key, team=team.id, member=None if kind == "feedback" else person.id,
         kind=kind, slot=prompt.slot.period, prompt_message_id=prompt.message_id,
         message_id=reply.message_id, received_at=reply.received_at, matched_by=matched_by,
         language=prompt.language, answers=mapped.answers, text=text,
         problems=(*reply.problems, *notes, *mapped.problems), unstructured=mapped.unstructured,
     )
+    return record
+
+
+def _anonymous(record: Record) -> Record:
+    """A feedback record as stored: the team, the quarter, the language and the answers only.
+
+    Everything that could join it to a person or to a moment goes: the member, both
+    Message-IDs (the prompt's is in the ledger beside the address it went to; the reply's
+    names the sender's mail domain), how it was matched and what the parser noticed about the
+    mail (both tell mail clients apart), and the time, which becomes the start of the quarter.
+    The id is left empty: the shell gives it a random one (the core reads no randomness).
+    """
+    return replace(
+        record, id="", member=None, prompt_message_id=None, message_id=None, matched_by=None,
+        received_at=quarter_start(record.slot),
+        problems=tuple(p for p in record.problems if p.endswith(KEPT_AS_TEXT)),
+    )
 
 
 def _recorded(reply: Reply, record: Record, reason: str, team: Team, person: Person,
               receipt: Receipt | None, effects: _Effects | None = None) -> Decision:
-    """A "record" decision; feedback is anonymous in the ledger and the log line as well."""
-    anonymous = record.member is None
+    """A "record" decision. Feedback is stored anonymously (:func:`_anonymous`), its original
+    is deleted rather than filed, and only ``answered_by`` (which the poller keeps apart from
+    the record, see :mod:`mailer.poller`) still knows the person."""
     effects = effects or _Effects()
-    return Decision("record", "processed", reason, team=team.name,
-                    email=None if anonymous else person.email,
-                    sender="" if anonymous else reply.from_address, record=record,
+    if record.member is None:
+        return Decision("record", "delete", reason, team=team.id, record=_anonymous(record),
+                        receipt=receipt, answered_by=(team.id, record.slot, person.id))
+    return Decision("record", "processed", reason, team=team.id, email=person.email,
+                    sender=reply.from_address, record=record,
                     pauses=effects.pauses, resume=effects.resume, skip_slot=effects.skip_slot,
                     skip_reason=effects.skip_reason, receipt=receipt)
 
@@ -155,11 +183,11 @@ class _Effects:
     def of(cls, command: Command, prompt: Prompt, team: Team, person: Person, now: datetime,
            today: date) -> _Effects:
         if command.problem is None and command.action == "pause" and command.until is not None:
-            pause = Pause(team.name, person.email, today, command.until, "command", now)
+            pause = Pause(team.id, person.email, today, command.until, "command", now)
             return cls(pauses=(pause,), skip_reason="pause command",
                        skip_slot=prompt.slot.key if prompt.state == "sent" else None)
         if command.action == "resume":
-            return cls(resume=((team.name, person.email, today),))
+            return cls(resume=((team.id, person.email, today),))
         if command.action == "skip":
             return cls(skip_reason="skip command",
                        skip_slot=prompt.slot.key if prompt.state == "sent" else None)
@@ -196,7 +224,7 @@ def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: Matched
     if not rest and not mapped.answers:
         receipt = _receipt(reply, team, person, prompt, command=command)
         detail = command.action + (f" ({command.problem})" if command.problem else "")
-        return Decision("command", "processed", detail, team=team.name, email=person.email,
+        return Decision("command", "processed", detail, team=team.id, email=person.email,
                         sender=reply.from_address, pauses=effects.pauses, resume=effects.resume,
                         skip_slot=effects.skip_slot, skip_reason=effects.skip_reason,
                         receipt=receipt)
@@ -226,7 +254,7 @@ def _receipt(reply: Reply, team: Team, person: Person, prompt: Prompt, *,
         return None
     labels = tuple((q.id, q.wording(prompt.language)) for q in asked)
     return Receipt(
-        to=reply.from_address, name=person.first_name, language=prompt.language, team=team.name,
+        to=reply.from_address, name=person.first_name, language=prompt.language, team=team.id,
         kind=prompt.slot.kind, subject=reply.subject, in_reply_to=reply.message_id,
         references=tuple(dict.fromkeys((*reply.references, *(
             [reply.message_id] if reply.message_id else [])))),
@@ -241,16 +269,16 @@ def _test_reply(reply: Reply, test: TestSend, config: Config, defaults: Question
     command carried out; only its receipt, to the address the test went to, says what a real
     reply would have recorded."""
     prompt = test.prompt
-    team = config.team(prompt.slot.team)
+    team = config.team_by_id(prompt.slot.team)
     person = recipient(team, prompt.slot.email) if team else None
     if team is None or person is None:
         return quarantine(reply, "a test prompt's team or person is no longer configured")
     if reply.from_address != test.sent_to:
         return quarantine(reply, "reply to a test prompt from an address it was not sent to",
-                          team=team.name)
+                          team=team.id)
     if prompt.slot.kind not in ANSWERED_KINDS:
         return quarantine(reply, f"reply to a test {prompt.slot.kind}, which takes no answers",
-                          team=team.name)
+                          team=team.id)
     asked = _asked(team, prompt, defaults)
     mapped = map_answers(reply.text, reply.segments, asked)
     record = _new_record(reply, prompt, "in_reply_to", team, person, reply.text, mapped)
@@ -262,5 +290,5 @@ def _test_reply(reply: Reply, test: TestSend, config: Config, defaults: Question
         name = tester[0][1].first_name if tester else reply.from_address.partition("@")[0]
         receipt = replace(receipt, name=name, test_for=person.name)
     return Decision("test", "processed", f"reply to a test {prompt.slot.kind} for "
-                    f"{person.email} (nothing recorded)", team=team.name,
+                    f"{person.email} (nothing recorded)", team=team.id,
                     email=test.sent_to, sender=reply.from_address, receipt=receipt)

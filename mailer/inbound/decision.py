@@ -17,7 +17,8 @@ from mailer.parse.replies import Reply
 
 #: The ledger's inbound outcomes (``mailer status`` counts "record" and "quarantine").
 Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command", "test"]
-Folder = Literal["processed", "quarantine"]
+#: Where the original goes: filed, quarantined, or deleted (anonymous feedback, once stored).
+Folder = Literal["processed", "quarantine", "delete"]
 #: Why a command in a reply that also carries answers was not carried out (see _command).
 Held = Literal["answered", "anonymous"]
 
@@ -39,6 +40,8 @@ class Receipt:
     question_labels: tuple[tuple[str, str], ...] = ()  # (id, wording) of the prompt
     country: str = "SE"  # the person's, for the dates in the receipt
     command_held: Held | None = None  # the command was not carried out, and why
+    #: Anonymous feedback from someone who had answered this quarter already: not stored.
+    refused: bool = False
     #: A reply to a test prompt (``mailer send --to-me``): the member it was rendered for.
     #: Nothing was recorded or carried out; the receipt shows what would have been.
     test_for: str | None = None
@@ -61,9 +64,15 @@ class Decision:
     skip_reason: str | None = None
     failing: tuple[str, ...] = ()
     receipt: Receipt | None = None
+    #: Anonymous feedback only: (team, quarter, email) of the person who answered. Kept out of
+    #: the record and the log; the ledger notes it apart from the record, with nothing joinable.
+    answered_by: tuple[str, str, str] | None = None
 
     def log_line(self) -> str:
-        """One line, never the body: "recorded reply from anna@...", "quarantined ..."."""
+        """One line, never the body: "recorded reply from anna@...", "quarantined ...";
+        anonymous feedback without a name, a team or anything else: "1 feedback reply recorded"."""
+        if self.answered_by is not None:
+            return "1 feedback reply recorded"
         if self.outcome == "quarantine":
             return f"quarantined message from {self.sender or 'an unknown sender'}: {self.reason}"
         who = self.email or (f"a member of {self.team}" if self.team else self.sender or "?")

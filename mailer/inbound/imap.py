@@ -3,19 +3,25 @@
 It owns the session with the service mailbox: connect with TLS or STARTTLS (certificates
 verified, ``imap.ca_file`` trusted when set), list new UIDs with their sizes, fetch bodies in
 bulk with ``BODY.PEEK[]`` (never marking anything seen), move messages to the processed and
-quarantine folders (created when missing), and wait for news with IDLE. It never deletes or
-flags mail itself. Run it in a thread (``asyncio.to_thread``): imaplib blocks.
+quarantine folders (created when missing), delete anonymous feedback once it is stored (that
+UID only), and wait for news with IDLE. Run it in a thread (``asyncio.to_thread``): imaplib
+blocks.
+
+Sign-in is LOGIN with a password, or (``imap.auth = "oauth2"``) AUTHENTICATE OAUTHBEARER
+(RFC 7628) or XOAUTH2 with an access token; a refused token is renewed and tried once more
+before the login counts as refused.
 """
 
 from __future__ import annotations
 
 import imaplib
 import io
+import logging
 import re
 import select
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +30,13 @@ from typing import Protocol
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxLoginError
 
-from mailer.errors import MailboxAuthError, MailboxError
+from mailer.config.tokens import OAuthLogin
+from mailer.errors import MailboxAuthError, MailboxError, TokenError
 from mailer.models import ImapSettings
+from mailer.outbound.sasl import Mechanism, abort_response, choose, initial_response
 from mailer.tls import verifying_context
+
+log = logging.getLogger("mailer.inbox")
 
 #: RFC 2177 3: clients should re-issue IDLE at least every 29 minutes; stay well inside.
 IDLE_MAX_SECONDS = 25 * 60
@@ -63,6 +73,8 @@ class Inbox(Protocol):
 
     def move(self, uids: Sequence[int], folder: str) -> None: ...
 
+    def delete(self, uids: Sequence[int]) -> None: ...
+
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool: ...
 
     def close(self) -> None: ...
@@ -87,12 +99,17 @@ class ImapInbox:
         self._settings = settings
         self._delimiter = "/"
         self._uidvalidity = 0
+        self._warned_expunge = False
         self.idle_supported = False
+        self.signed_in_with = "LOGIN"  # or the SASL mechanism of an OAuth sign-in
 
     @classmethod
-    def open(cls, settings: ImapSettings, password: str, *,
+    def open(cls, settings: ImapSettings, password: str | OAuthLogin, *,
              context: ssl.SSLContext | None = None) -> ImapInbox:
-        """Connect, log in, create the folders when missing and select the inbox folder."""
+        """Connect, log in, create the folders when missing and select the inbox folder.
+
+        :param password: the password, or the token source for ``auth = "oauth2"``.
+        """
         with _translated(f"connect to {settings.host}:{settings.port}"):
             if settings.security == "tls":
                 mb: MailBox | MailBoxStartTls | MailBoxUnencrypted = MailBox(
@@ -106,8 +123,11 @@ class ImapInbox:
         inbox = cls(mb, settings)
         try:
             try:
-                with _translated("login"):
-                    mb.login(settings.username, password, initial_folder=None)
+                if isinstance(password, OAuthLogin):
+                    inbox.signed_in_with = _sign_in_oauth(mb, password, settings)
+                else:
+                    with _translated("login"):
+                        mb.login(settings.username, password, initial_folder=None)
             except MailboxError as exc:
                 # imap-tools raises MailboxLoginError for a NO to LOGIN (RFC 3501 6.2.3);
                 # a dropped connection during login stays an ordinary MailboxError.
@@ -214,6 +234,33 @@ class ImapInbox:
             with _translated(f"move to {folder}"):
                 self._mb.move([str(u) for u in uids], self._server_name(folder))
 
+    def delete(self, uids: Sequence[int]) -> None:
+        """Delete these messages and no other: ``\\Deleted`` then ``UID EXPUNGE`` of exactly
+        these UIDs (RFC 4315 2.1) where the server offers UIDPLUS (Dovecot, Gmail and Exchange
+        do, after login). A plain EXPUNGE (RFC 3501 6.4.3), the only way without it, would also
+        remove any message someone else had marked deleted in the folder, as imap-tools'
+        ``delete()`` does; without UIDPLUS the messages are flagged and expunged that way, and
+        the log says so once per session.
+        """
+        if not uids:
+            return
+        listed = ",".join(map(str, uids))
+        with _translated("delete"):
+            typ, data = self._mb.client.uid("STORE", listed, "+FLAGS.SILENT", r"(\Deleted)")
+            if typ != "OK":
+                raise MailboxError(f"IMAP store of \\Deleted failed: {data!r}"[:200])
+            if "UIDPLUS" in self._mb.client.capabilities:
+                typ, data = self._mb.client.uid("EXPUNGE", listed)
+            else:
+                if not self._warned_expunge:
+                    log.warning("the IMAP server lacks UIDPLUS (RFC 4315): deleting feedback "
+                                "with a plain EXPUNGE, which also removes other messages "
+                                "marked deleted in %s", self._settings.folder)
+                    self._warned_expunge = True
+                typ, data = self._mb.client.expunge()
+            if typ != "OK":
+                raise MailboxError(f"IMAP expunge failed: {data!r}"[:200])
+
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
         """Wait up to ``timeout`` seconds for news: True when the server said something.
 
@@ -279,6 +326,62 @@ class ImapInbox:
                 self._mb.client.shutdown()
             except (OSError, imaplib.IMAP4.error):
                 pass
+
+
+def _sign_in_oauth(mb: MailBox | MailBoxStartTls | MailBoxUnencrypted, login: OAuthLogin,
+                   settings: ImapSettings) -> Mechanism:
+    """AUTHENTICATE with a token; a refused one is renewed and tried once more.
+
+    :raises MailboxAuthError: refused twice, or the provider refused to give a token.
+    :raises MailboxError: the connection failed, or the server offers no such mechanism.
+    """
+    offered = {c.upper()[5:] for c in mb.client.capabilities if c.upper().startswith("AUTH=")}
+    mechanism = choose(offered)
+    if mechanism is None:
+        raise MailboxError(f"the IMAP server {settings.host} offers no AUTHENTICATE XOAUTH2 or "
+                           "OAUTHBEARER; check imap.security and imap.auth")
+    token = _token(login.tokens.get, login.user)
+    try:
+        _authenticate(mb, mechanism, login.user, token, settings)
+    except MailboxAuthError:
+        token = _token(lambda user: login.tokens.renew(user, token), login.user)
+        _authenticate(mb, mechanism, login.user, token, settings)
+    return mechanism
+
+
+def _token(fetch: Callable[[str], str], user: str) -> str:
+    try:
+        return fetch(user)
+    except TokenError as exc:
+        if exc.permanent:
+            raise MailboxAuthError(f"no OAuth token for {user}: {exc}") from exc
+        raise MailboxError(f"no OAuth token for {user}: {exc}") from exc
+
+
+def _authenticate(mb: MailBox | MailBoxStartTls | MailBoxUnencrypted, mechanism: Mechanism,
+                  user: str, token: str, settings: ImapSettings) -> None:
+    first = initial_response(mechanism, user, token, host=settings.host, port=settings.port)
+    answers = iter((first, abort_response(mechanism)))
+
+    def respond(_challenge: bytes) -> bytes:
+        # imaplib calls this for every "+" from the server: first the initial response,
+        # then (after an error challenge, RFC 7628 3.2.2) the answer that ends the exchange.
+        # imap-tools' own xoauth2() would send the token a second time instead.
+        return next(answers, b"")
+
+    try:
+        mb.client.authenticate(mechanism, respond)
+    except imaplib.IMAP4.abort as exc:  # the connection broke: not a refusal
+        raise MailboxError(f"IMAP login failed: {_detail(exc)}") from exc
+    except imaplib.IMAP4.error as exc:  # NO or BAD to AUTHENTICATE (RFC 3501 6.2.2)
+        raise MailboxAuthError(f"the IMAP server {settings.host} refused the OAuth token "
+                               f"({mechanism}) of {user}: {_detail(exc)}") from exc
+    except OSError as exc:
+        raise MailboxError(f"IMAP login failed: {_detail(exc)}") from exc
+
+
+def _detail(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _sleep(timeout: float) -> bool:

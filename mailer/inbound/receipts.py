@@ -75,17 +75,21 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, today: dat
     locale = babel_locale(language, receipt.country)
     labels = dict(receipt.question_labels)
     record = receipt.record
+    anonymous = receipt.kind == "feedback"
     return {
         "language": language,
         "locale": locale,
         "person": {"first_name": receipt.name},
         "team": {"display_name": team_display_name},
         "subject": receipt.subject or "",
-        "anonymous": receipt.kind == "feedback",
+        "anonymous": anonymous,
+        "refused": receipt.refused,
         "recorded": record is not None,
-        "answers": _answers(record, labels),
-        "unstructured": bool(record and record.unstructured),
-        "problems": _scale_problems(record, labels, language),
+        # Feedback is not echoed: a copy of the receipt (a provider may file sent mail) would
+        # put the answers beside the person's address again.
+        "answers": [] if anonymous else _answers(record, labels),
+        "unstructured": bool(record and record.unstructured and not anonymous),
+        "problems": [] if anonymous else _scale_problems(record, labels, language),
         "command": _command(receipt.command, receipt.command_held, language, locale, today),
         # A reply to a test prompt: the member's name; nothing was recorded (see decide).
         "test_for": receipt.test_for,
@@ -162,7 +166,7 @@ def build_confirmation(
 
     :raises TemplateError: the confirmation template is missing or broken.
     """
-    team = config.team(receipt.team)
+    team = config.team_by_id(receipt.team)
     context = confirmation_context(
         receipt, team_display_name=team.display_name if team else receipt.team,
         today=now.date())
@@ -186,7 +190,7 @@ def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
     pairing, slow = (("Parprogrammering", "Långsam CI") if language == "sv"
                      else ("Pairing", "Slow CI"))
     record = Record(
-        id="0" * 40, team=team.name, member=person.email, kind="checkin", slot="2026-12-07",
+        id="0" * 40, team=team.id, member=person.email, kind="checkin", slot="2026-12-07",
         prompt_message_id=None, message_id=None,
         received_at=datetime.fromisoformat("2026-12-07T10:00:00+01:00"), matched_by="in_reply_to",
         language=as_language(language),
@@ -194,7 +198,7 @@ def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
         text=f"1. {pairing}\n2. {slow}\n3. 7", problems=("mood: 7 is outside the scale 1-5",),
     )
     receipt = Receipt(
-        to=person.email, name=person.first_name, language=language, team=team.name,
+        to=person.email, name=person.first_name, language=language, team=team.id,
         kind="checkin", subject="Re: Check-in", in_reply_to=None, references=(), record=record,
         question_labels=tuple((q.id, q.wording(language)) for q in asked),
         country=person.country,

@@ -42,7 +42,7 @@ from babel import dates as babel_dates
 from mailer.addressing import header_safe, subject_with_token
 from mailer.config.questions import BUILTIN_TEMPLATES
 from mailer.errors import TemplateError
-from mailer.models import Config, Person, Question, RenderedMail, Team
+from mailer.models import MIN_RESPONDENTS, Config, Person, Question, RenderedMail, Team
 
 #: How far ahead the footer's example pause date lies ("reply PAUSE until 2026-12-14").
 PAUSE_EXAMPLE = timedelta(days=14)
@@ -163,6 +163,21 @@ def _render_text(env: jinja2.Environment, name: str, values: dict[str, Any]) -> 
     return subject, _clean_text(body)
 
 
+def render_plain(env: jinja2.Environment, name: str, values: Mapping[str, Any]) -> str:
+    """A whole plain-text template (no subject block), cleaned as a mail body is.
+
+    :raises TemplateError: the template is missing, broken or uses an undefined name.
+    """
+    with _template_errors(name):
+        text = env.get_template(name).render(values)
+    return _clean_text(text)
+
+
+def render_page(env: jinja2.Environment, name: str, values: dict[str, Any]) -> str:
+    """A whole HTML template, CSS inlined and checked like a mail's HTML part."""
+    return _render_html(env, name, values)
+
+
 def _render_html(env: jinja2.Environment, name: str, values: dict[str, Any]) -> str:
     with _template_errors(name):
         html = env.get_template(name).render(values)
@@ -232,7 +247,7 @@ def prompt_context(
         "pause_until": (local.date() + PAUSE_EXAMPLE).isoformat(),
         "previous": dict(previous or {}),
         "previous_period": previous_period,
-        "min_respondents": team.feedback.min_respondents if team.feedback else 3,
+        "min_respondents": team.feedback.min_respondents if team.feedback else MIN_RESPONDENTS,
     }
 
 

@@ -188,7 +188,7 @@ def holiday_name(country: str, day: date) -> str | None:
 
 def _pause_until(person: Person, team: Team, day: date, pauses: Sequence[Pause]) -> date | None:
     ends = [p.until for p in pauses
-            if p.team == team.name and p.email in person.addresses and p.start <= day <= p.until]
+            if p.team == team.id and p.email in person.addresses and p.start <= day <= p.until]
     return max(ends) if ends else None
 
 
@@ -257,7 +257,7 @@ def slots_due(
 def _plan(kind: str, team: Team, person: Person, found: tuple[date, datetime], now: datetime,
           catch_up: timedelta, pauses: Sequence[Pause]) -> Planned:
     day, due_at = found
-    slot = Slot(team.name, person.email, prompt_kind(kind), period_of(kind, day))
+    slot = Slot(team.id, person.id, prompt_kind(kind), period_of(kind, day))
     reason = calendar_skip(kind, person, team, day, pauses)
     late = now - due_at
     if reason is None and late > catch_up:
@@ -307,3 +307,41 @@ def job_specs(config: Config) -> list[JobSpec]:
                     trigger=CronTrigger(timezone=tz, **fields),
                     recipients=tuple(p.email for p in people)))
     return sorted(specs, key=lambda spec: spec.id)
+
+
+def _dates_ascending(cadence: _Cadence, start: date) -> Iterator[date]:
+    """The cadence's occasion dates on or after ``start``, earliest first (a bounded search)."""
+    if cadence.monthly is None:
+        for ahead in range(15):
+            day = start + timedelta(days=ahead)
+            if day.weekday() in cadence.weekdays:
+                yield day
+        return
+    year, month = start.year, start.month
+    for _ in range(25):
+        if month in cadence.months:
+            day = cadence.monthly.date_in(year, month)
+            if day >= start:
+                yield day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def next_run(team: Team, kind: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The first send of ``kind`` for the team's recipients in zone ``tz`` after ``now``.
+
+    Calendar skips (holidays, away, pauses) are not applied: this is when the planner looks
+    next, for ``mailer status``.
+    """
+    cadence = _cadence(team, kind)
+    return None if cadence is None else _next_fire(cadence, tz, now)
+
+
+@lru_cache(maxsize=4096)
+def _next_fire(cadence: _Cadence, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """Teams often share a calendar: status asks once per (calendar, zone) at one ``now``."""
+    start = now.astimezone(tz).date() - timedelta(days=cadence.lead.days + 1)
+    for day in _dates_ascending(cadence, start):
+        at = _fire_at(cadence, day, tz)
+        if at > now:
+            return at
+    return None

@@ -8,11 +8,18 @@ knows nothing of slots or the ledger (the caller records state in ``on_attempt``
 * ``security``: "tls" is implicit TLS (RFC 8314), "starttls" requires the upgrade (RFC 3207;
   a server that does not offer it is an error, never a silent plain-text downgrade), "none" is
   plain (config validation allows it on loopback only);
-* at most ``smtp.max_connections`` connections, each reused for many messages;
+* at most ``smtp.max_connections`` connections, each reused for many messages, and no more
+  than ``smtp.max_per_minute`` messages in any minute (:mod:`mailer.outbound.pacing`);
 * a 4xx reply, a dropped connection or a timeout is retried with exponential backoff and
   jitter up to ``smtp.max_attempts``; a 5xx reply fails that message only;
+* a throttling reply (:func:`throttling`: ``432``, ``4xx 4.7.x``, Exchange's
+  ``SubmissionQuotaExceeded``) fails nothing: the message goes back in the queue and every
+  connection waits a minute; a ``432`` to a new connection closes that one for the batch
+  (the server allows fewer than we opened);
 * a refused login (535) or an unverifiable certificate stops the whole batch at once: retrying
-  a bad password locks accounts, and every later message would fail the same way.
+  a bad password locks accounts, and every later message would fail the same way. With
+  ``auth = "oauth2"`` a refused token is renewed and tried once more first (it may have been
+  revoked or expired early).
 
 aiosmtplib errors are translated here into :class:`~mailer.errors.DeliveryError` and
 :class:`~mailer.errors.AuthenticationError`; nothing above this module sees them.
@@ -21,10 +28,13 @@ aiosmtplib errors are translated here into :class:`~mailer.errors.DeliveryError`
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import random
+import re
 import socket
 import ssl
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -33,9 +43,15 @@ import aiosmtplib
 
 from mailer.addressing import header_addresses, is_valid_address
 from mailer.config.secrets import smtp_password
-from mailer.errors import AuthenticationError, DeliveryError
+from mailer.config.tokens import OAuthLogin
+from mailer.errors import AuthenticationError, DeliveryError, TokenError
 from mailer.models import SmtpSettings
+from mailer.outbound.pacing import Pacer, Timing
+from mailer.outbound.sasl import Mechanism, abort_response, choose, initial_response
 from mailer.tls import verifying_context
+
+#: A batch gives up (the rest stays due) after this many throttling replies.
+MAX_THROTTLES = 20
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,8 @@ class Outcome:
     permanent: bool = False
     #: The server refused this address itself (5xx to RCPT or DATA): worth marking as failing.
     refused: bool = False
+    #: Not sent because the server was throttling: due again, nothing wrong with it.
+    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,7 @@ class _Failure:
     fatal: bool = False  # stops the batch
     refused: bool = False
     dropped: bool = False  # the server closed the session
+    throttled: bool = False  # "wait and retry later": not a failure of the message
 
 
 AttemptHook = Callable[[Outgoing, int], None]
@@ -109,15 +128,49 @@ def _code_failure(code: int, message: str, what: str, *, refused: bool = False) 
                     refused=refused and permanent)
 
 
+_STATUS_RE = re.compile(r"^4\.7\.(\d{1,3})\b")
+
+
+def throttling(code: int, message: str) -> bool:
+    """True for a reply that means "too much, too fast: come back later".
+
+    ``432`` (Exchange Online: "4.3.2 Concurrent connections limit exceeded"); ``421`` with
+    an enhanced status 4.7.x (RFC 3463 policy; Gmail's "421 4.7.0 Try again later"); any 4xx
+    with 4.7.500-4.7.699, Exchange's throttling range ("451 4.7.500 Server busy"); and
+    Exchange's rate and daily limits, which it reports as "554 5.2.0 STOREDRV.Submission.
+    Exception:SubmissionQuotaExceededException" although waiting is all that helps. Other
+    4.7.x replies (greylisting's "451 4.7.1") are ordinary temporary failures.
+    """
+    if code == 432:
+        return True
+    status = _STATUS_RE.match(message.strip())
+    if status and (code == 421 or (400 <= code < 500 and 500 <= int(status[1]) < 700)):
+        return True
+    return "SubmissionQuotaExceeded" in message
+
+
 def classify_failure(exc: BaseException, settings: SmtpSettings) -> _Failure:
     """What a failure means for the message and the batch (see the module docstring)."""
     where = f"{settings.host}:{settings.port}"
+    if isinstance(exc, TokenError):
+        what = f"no OAuth token for {settings.username!r}: {exc}"
+        return _Failure(AuthenticationError(what) if exc.permanent else DeliveryError(what),
+                        fatal=True)
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and throttling(exc.code, exc.message):
+        return _Failure(DeliveryError(f"{where} is throttling: {exc.code} {exc.message}",
+                                      code=exc.code), throttled=True)
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError) and exc.code >= 500:
+        hint = ("the app's permission on the mailbox (docs/providers.md); it was tried with a "
+                "renewed token too" if settings.auth == "oauth2"
+                else "the password, nothing was retried")
         return _Failure(AuthenticationError(
             f"the SMTP server {where} refused the login of {settings.username!r} ({exc.code} "
-            f"{exc.message}); check the password, nothing was retried", code=exc.code), fatal=True)
+            f"{exc.message}); check {hint}", code=exc.code), fatal=True)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         first = exc.recipients[0]
+        if throttling(first.code, first.message):
+            return _Failure(DeliveryError(f"{where} is throttling: {first.code} "
+                                          f"{first.message}", code=first.code), throttled=True)
         return _code_failure(first.code, first.message, f"recipient {first.recipient} refused",
                              refused=True)
     if isinstance(exc, aiosmtplib.SMTPDataError):
@@ -144,15 +197,49 @@ def classify_failure(exc: BaseException, settings: SmtpSettings) -> _Failure:
 # --------------------------------------------------------------------------- connections
 
 
+async def sign_in_oauth(smtp: aiosmtplib.SMTP, login: OAuthLogin) -> Mechanism:
+    """AUTH with an access token; a refused token is renewed and tried once more.
+
+    :returns: the mechanism used. :raises aiosmtplib.SMTPAuthenticationError: refused twice.
+    :raises TokenError: no token could be had.
+    """
+    if smtp.is_ehlo_or_helo_needed:
+        await smtp.ehlo()
+    mechanism = choose({m.upper() for m in smtp.server_auth_methods})
+    if mechanism is None:
+        raise aiosmtplib.SMTPException("the server offers no AUTH XOAUTH2 or OAUTHBEARER (is "
+                                       "STARTTLS or TLS configured?)")
+    token = await asyncio.to_thread(login.tokens.get, login.user)
+    try:
+        await _sasl(smtp, mechanism, login.user, token)
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        if exc.code < 500:
+            raise
+        token = await asyncio.to_thread(login.tokens.renew, login.user, token)
+        await _sasl(smtp, mechanism, login.user, token)
+    return mechanism
+
+
+async def _sasl(smtp: aiosmtplib.SMTP, mechanism: Mechanism, user: str, token: str) -> None:
+    first = initial_response(mechanism, user, token, host=smtp.hostname or "",
+                             port=smtp.port or 0)
+    reply = await smtp.execute_command(b"AUTH", mechanism.encode(), base64.b64encode(first))
+    if reply.code == 334:  # the error challenge: answer it to get the verdict (RFC 7628 3.2.3)
+        reply = await smtp.execute_command(base64.b64encode(abort_response(mechanism)))
+    if reply.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(reply.code, reply.message)
+
+
 class _Connection:
     """One reusable SMTP session; connects on first use and after any failure."""
 
-    def __init__(self, settings: SmtpSettings, password: str | None,
+    def __init__(self, settings: SmtpSettings, login: str | OAuthLogin | None,
                  context: ssl.SSLContext | None, local_hostname: str) -> None:
-        self.settings, self.password, self.context = settings, password, context
+        self.settings, self.login, self.context = settings, login, context
         self.local_hostname = local_hostname
         self.smtp: aiosmtplib.SMTP | None = None
         self.sent = 0  # messages sent on the current session
+        self.signed_in_with = "no login"  # the SASL mechanism of the last sign-in
 
     async def ensure(self) -> None:
         if self.smtp is not None and self.smtp.is_connected:
@@ -164,13 +251,15 @@ class _Connection:
             tls_context=self.context if s.security != "none" else None)
         self.sent = 0
         await self.smtp.connect()
-        if s.username is not None and self.password is not None:
-            await self._login(self.smtp, s.username, self.password)
+        if isinstance(self.login, OAuthLogin):
+            self.signed_in_with = await sign_in_oauth(self.smtp, self.login)
+        elif s.username is not None and self.login is not None:
+            self.signed_in_with = await self._login(self.smtp, s.username, self.login)
         if self.smtp.is_ehlo_or_helo_needed:
             await self.smtp.ehlo()
 
     @staticmethod
-    async def _login(smtp: aiosmtplib.SMTP, username: str, password: str) -> None:
+    async def _login(smtp: aiosmtplib.SMTP, username: str, password: str) -> str:
         """Log in with the one best mechanism both sides know.
 
         aiosmtplib's ``login()`` tries every mechanism in turn after a refusal, which turns one
@@ -183,6 +272,7 @@ class _Connection:
             raise aiosmtplib.SMTPException("the server offers no AUTH PLAIN, LOGIN or CRAM-MD5"
                                            " (is STARTTLS or TLS configured?)")
         await getattr(smtp, "auth_" + methods[0].replace("-", ""))(username, password)
+        return methods[0].upper()
 
     async def send(self, item: Outgoing) -> None:
         assert self.smtp is not None
@@ -236,16 +326,23 @@ class _Batch:
     on_attempt: AttemptHook | None
     on_result: ResultHook | None
     backoff: Backoff
+    pacer: Pacer
     rng: random.Random = field(default_factory=random.Random)
     outcomes: list[Outcome] = field(default_factory=list)
     fatal: DeliveryError | None = None
     #: Set after the first login attempt: the other connections wait for it, so a wrong
     #: password is tried once, not once per connection.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Messages a throttling reply sent back, tried again before new ones.
+    again: deque[Outgoing] = field(default_factory=deque)
+    throttles: int = 0
+    connections: int = 0  # workers still sending
 
     def next_item(self) -> Outgoing | None:
         if self.fatal is not None:
             return None
+        if self.again:
+            return self.again.popleft()
         return next(self.items, None)
 
     def report(self, outcome: Outcome) -> None:
@@ -253,36 +350,74 @@ class _Batch:
         if self.on_result is not None:
             self.on_result(outcome)
 
+    def throttled(self, item: Outgoing, failure: _Failure, *, pause: bool = True) -> None:
+        """Back in the queue; every connection waits a minute (``pause``). Too many: the batch
+        stops, and what is left stays due (nothing failed)."""
+        self.again.appendleft(item)
+        self.throttles += 1
+        if pause:
+            self.pacer.pause()
+        if self.throttles >= MAX_THROTTLES and self.fatal is None:
+            self.fatal = DeliveryError(
+                f"the server kept throttling ({self.throttles} times, last: {failure.error}); "
+                "the rest stays due for the next run", code=failure.error.code)
+
+    def leftovers(self) -> None:
+        """The messages a stopped batch took back from a throttling reply: still due."""
+        while self.again:
+            item = self.again.popleft()
+            self.report(Outcome(item.key, item.recipient, False, 0,
+                                error=str(self.fatal or "not sent"), throttled=True))
+
 
 async def _attempt(conn: _Connection, item: Outgoing, settings: SmtpSettings
                    ) -> tuple[_Failure | None, bool]:
     """One try: (failure or None, whether it failed before a session existed)."""
     try:
         await conn.ensure()
-    except (aiosmtplib.SMTPException, OSError) as exc:
+    except (aiosmtplib.SMTPException, OSError, TokenError) as exc:
         conn.drop()
         return classify_failure(exc, settings), True
     try:
         await conn.send(item)
     except (aiosmtplib.SMTPException, OSError) as exc:
         failure = classify_failure(exc, settings)
-        if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused) or failure.throttled:
             conn.drop()  # after a drop, timeout or odd reply, a fresh session is the safe state
         return failure, False
     return None, False
 
 
-async def _deliver(batch: _Batch, conn: _Connection, item: Outgoing) -> Outcome:
-    """Send one message with retries; raise nothing but a batch-stopping DeliveryError."""
+class _Retire(Exception):
+    """This connection is one too many for the server (432 to a new one): close it."""
+
+
+async def _deliver(batch: _Batch, conn: _Connection, item: Outgoing) -> Outcome | None:
+    """Send one message with retries; None when a throttling reply put it back in the queue.
+
+    :raises DeliveryError: the batch must stop. :raises _Retire: see there.
+    """
     settings, failure = batch.settings, None
     for attempt in range(1, settings.max_attempts + 1):
         if batch.on_attempt is not None:
             batch.on_attempt(item, attempt)
         reused = conn.sent > 0
-        failure, connecting = await _attempt(conn, item, settings)
+        slot = await batch.pacer.acquire()
+        try:
+            failure, connecting = await _attempt(conn, item, settings)
+        finally:
+            batch.pacer.release(slot)
         batch.ready.set()
         if failure is None:
             return Outcome(item.key, item.recipient, True, attempt)
+        if failure.throttled:
+            # A 432 to a new connection says "one connection too many", not "too fast": the
+            # others go on at full pace and this one closes for the rest of the batch.
+            retire = connecting and failure.error.code == 432 and batch.connections > 1
+            batch.throttled(item, failure, pause=not retire)
+            if retire:
+                raise _Retire
+            return None
         stop = failure.error if failure.fatal else None
         if stop is None and failure.error.permanent:
             return _failed(item, attempt, failure)
@@ -296,7 +431,7 @@ async def _deliver(batch: _Batch, conn: _Connection, item: Outgoing) -> Outcome:
         # A session the server closed between two messages is reopened at once.
         idle_drop = attempt == 1 and reused and failure.dropped
         if attempt < settings.max_attempts and not idle_drop:
-            await asyncio.sleep(batch.backoff.delay(attempt, batch.rng))
+            await batch.pacer.timer.sleep(batch.backoff.delay(attempt, batch.rng))
     assert failure is not None
     return _failed(item, settings.max_attempts, failure)
 
@@ -313,10 +448,16 @@ async def _worker(batch: _Batch, conn: _Connection, *, first: bool) -> None:
             await batch.ready.wait()
         while (item := batch.next_item()) is not None:
             try:
-                batch.report(await _deliver(batch, conn, item))
+                outcome = await _deliver(batch, conn, item)
             except DeliveryError as exc:  # fatal: the others finish their message and stop
                 batch.fatal = batch.fatal or exc
+            except _Retire:
+                return
+            else:
+                if outcome is not None:
+                    batch.report(outcome)
     finally:
+        batch.connections -= 1
         batch.ready.set()
         await conn.close()
 
@@ -325,44 +466,74 @@ async def send_messages(
     settings: SmtpSettings,
     items: Iterable[Outgoing],
     *,
-    password: str | None,
+    password: str | OAuthLogin | None,
     tls_context: ssl.SSLContext | None,
     on_attempt: AttemptHook | None = None,
     on_result: ResultHook | None = None,
     backoff: Backoff = Backoff(),
+    timing: Timing | None = None,
 ) -> list[Outcome]:
-    """Send every item over at most ``settings.max_connections`` reused connections.
+    """Send every item over at most ``settings.max_connections`` reused connections, at most
+    ``settings.max_per_minute`` a minute.
 
     ``items`` is consumed lazily (render as you go: memory stays flat for large batches).
     ``on_attempt(item, n)`` runs before each try, ``on_result(outcome)`` once per item.
 
+    :param password: the password, or the token source (``auth = "oauth2"``,
+        :func:`mailer.config.tokens.smtp_login`); None: no login.
+    :param timing: the pacer's clock; only tests and benchmarks pass one.
     :returns: the outcomes of the items handled, in completion order.
     :raises AuthenticationError: the login was refused; the batch stopped.
-    :raises DeliveryError: the server cannot be reached, refuses service or its certificate
-        does not verify; the batch stopped (items not yet handled have no outcome; the one
-        that failed before a session existed has a temporary one: it was not sent).
+    :raises DeliveryError: the server cannot be reached, refuses service, keeps throttling or
+        its certificate does not verify; the batch stopped (items not yet handled have no
+        outcome; the one that failed before a session existed has a temporary one: it was
+        not sent).
     """
     hostname = await asyncio.to_thread(socket.getfqdn)  # aiosmtplib would ask per connection
-    batch = _Batch(settings, iter(items), on_attempt, on_result, backoff)
-    connections = max(1, settings.max_connections)
+    pacer = Pacer(settings.max_per_minute, timing)
+    batch = _Batch(settings, iter(items), on_attempt, on_result, backoff, pacer)
+    batch.connections = max(1, settings.max_connections)
     try:
         async with asyncio.TaskGroup() as group:
-            for number in range(connections):
+            for number in range(batch.connections):
                 conn = _Connection(settings, password, tls_context, hostname)
                 group.create_task(_worker(batch, conn, first=number == 0))
     except BaseExceptionGroup as group_error:  # a hook failed (the ledger): that error, as is
         raise group_error.exceptions[0] from None
     if batch.fatal is not None:
+        batch.leftovers()
         raise batch.fatal
     return batch.outcomes
 
 
+async def try_sign_in(settings: SmtpSettings, password: str | OAuthLogin | None, *,
+                      tls_context: ssl.SSLContext | None) -> str:
+    """Connect and sign in once, as a batch would, then QUIT (``mailer check --online``).
+
+    :returns: the SASL mechanism used, or "no login".
+    :raises TokenError: no token could be had.
+    :raises DeliveryError: refused (an :class:`AuthenticationError`) or unreachable.
+    """
+    hostname = await asyncio.to_thread(socket.getfqdn)
+    conn = _Connection(settings, password, tls_context, hostname)
+    try:
+        await conn.ensure()
+    except TokenError:
+        raise
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise classify_failure(exc, settings).error from exc
+    finally:
+        await conn.close()
+    return conn.signed_in_with
+
+
 async def send(message: EmailMessage, settings: SmtpSettings, /, *,
-               password: str | None | bool = True, context: ssl.SSLContext | None = None) -> None:
+               password: str | OAuthLogin | None | bool = True,
+               context: ssl.SSLContext | None = None) -> None:
     """Send one message to the addresses in its To/Cc (confirmations, one-off mail).
 
-    :param password: the SMTP password; True (the default) fetches it with
-        :func:`mailer.config.secrets.smtp_password`.
+    :param password: the SMTP password or token source (:func:`mailer.config.tokens.smtp_login`);
+        True (the default) fetches the password with :func:`mailer.config.secrets.smtp_password`.
     :raises DeliveryError: it could not be delivered (after the retries of a batch).
     """
     if password is True:

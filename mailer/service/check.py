@@ -2,6 +2,7 @@
 
 An invalid config raises :class:`~mailer.errors.ConfigError` before this runs. Secrets are only
 checked for presence: password commands are not run (they may ask for a passphrase).
+``--online`` also signs in to IMAP and SMTP (:mod:`mailer.service.online`) and says what worked.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import Any
 
 import jinja2
 
+from mailer.config.questions import load_default_questions, questions_for
 from mailer.config.secrets import TOKEN_SECRET_HINT
 from mailer.errors import MailerError
 from mailer.inbound import receipts
+from mailer.kinds import MEMBER_KINDS
 from mailer.models import LANGUAGES, Config, Language, Team
 from mailer.outbound import samples
 from mailer.outbound.compose import build_environment, render
+from mailer.outbound.notice import render_notice
 from mailer.service import digest
 
 SampleFactory = Callable[[Config, Team, Language], dict[str, Any]]
@@ -50,6 +54,12 @@ def secret_problems(config: Config) -> list[str]:
                                       config.smtp.password_command, "sending")
     problems += _password_problem("imap", config.imap.password_env,
                                   config.imap.password_command, "polling")
+    oauth2 = config.oauth2
+    if oauth2 is not None and oauth2.client_secret_env and not os.environ.get(
+            oauth2.client_secret_env):
+        problems.append(f"oauth2.client_secret_env: {oauth2.client_secret_env} is not set; "
+                        "sending and polling need it (the app's client secret Value): set it "
+                        "in the service's environment")
     return problems
 
 
@@ -70,9 +80,14 @@ def _password_problem(section: str, env: str | None, command: str | None, needed
 def file_problems(config: Config) -> list[str]:
     """Files and folders named by the config that do not exist or have the wrong kind."""
     problems: list[str] = []
+    oauth2 = config.oauth2
     named = (("service.templates_dir", config.service.templates_dir, True),
              ("smtp.ca_file", config.smtp.ca_file, False),
-             ("imap.ca_file", config.imap.ca_file, False))
+             ("imap.ca_file", config.imap.ca_file, False),
+             ("oauth2.service_account_file", oauth2.service_account_file if oauth2 else None,
+              False),
+             ("oauth2.client_certificate_file",
+              oauth2.client_certificate_file if oauth2 else None, False))
     for key, path, folder in named:
         if path is not None and not (path.is_dir() if folder else path.is_file()):
             problems.append(f"{key}: {path} is not {'a folder' if folder else 'a file'} "
@@ -110,6 +125,20 @@ def template_problems(config: Config) -> list[str]:
                 problem = _render_problem(env, kind, language, factory, config, team)
                 if problem and problem not in problems:
                     problems.append(problem)
+    return problems + _notice_problems(env, config, teams)
+
+
+def _notice_problems(env: jinja2.Environment, config: Config, teams: tuple[Team, ...]
+                     ) -> list[str]:
+    """The privacy notice of every team in both languages (a template folder may replace it)."""
+    problems: list[str] = []
+    try:
+        defaults = load_default_questions(config.service.templates_dir)
+        for team, language in ((t, lang) for t in teams for lang in LANGUAGES):
+            questions = {kind: questions_for(team, kind, defaults) for kind in MEMBER_KINDS}
+            render_notice(env, config, team, language, questions)
+    except MailerError as exc:
+        problems.append(f"privacy notice: {exc}")
     return problems
 
 

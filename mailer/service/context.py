@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mailer.config.questions import QuestionSet, load_default_questions
 from mailer.config.secrets import token_secret
+from mailer.config.tokens import TokenCache, build_cache
 from mailer.errors import SecretError
 from mailer.models import Config
 from mailer.outbound.compose import build_environment
@@ -30,10 +31,16 @@ class Context:
     questions: QuestionSet
     #: The key that signs reply tokens; None only for offline work (check, preview, parse-reply).
     secret: bytes | None
+    #: The OAuth access tokens of this process ([oauth2]), shared by sending and polling.
+    tokens: TokenCache | None = None
 
 
-def open_context(config: Config, *, need_secret: bool = True) -> Context:
-    """Build the context; a missing secret raises SecretError only when ``need_secret``."""
+def open_context(config: Config, *, need_secret: bool = True, ledger: Ledger | None = None,
+                 store: RecordStore | None = None) -> Context:
+    """Build the context; a missing secret raises SecretError only when ``need_secret``.
+
+    :param ledger: :param store: the ones already open (a config reload in the service).
+    """
 
     secret: bytes | None
     if need_secret:
@@ -47,8 +54,9 @@ def open_context(config: Config, *, need_secret: bool = True) -> Context:
     return Context(
         config=config,
         env=build_environment(config),
-        ledger=Ledger.in_dir(data_dir),
-        store=RecordStore(data_dir),
+        ledger=ledger or Ledger.in_dir(data_dir),
+        store=store or RecordStore(data_dir),
         questions=load_default_questions(config.service.templates_dir),
         secret=secret,
+        tokens=build_cache(config.oauth2) if config.oauth2 is not None else None,
     )

@@ -9,8 +9,9 @@ kinds against :func:`sample_context` and :func:`sample_context_brief`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.lists import format_list
@@ -21,9 +22,10 @@ from mailer.digest import samples as digest_samples
 from mailer.digest.brief import Brief, build_brief, meeting_time
 from mailer.digest.build import build_digest, read_window
 from mailer.digest.model import Digest, quarter_of
-from mailer.models import Config, Language, Record, RenderedMail, Slot, Team
+from mailer.models import Config, Language, Prompt, Record, RenderedMail, Slot, Team
 from mailer.outbound.compose import babel_locale, render
 from mailer.service.context import Context
+from mailer.service.status import DAILY_CAP_STATE, DailyCapHold, daily_cap_hold
 from mailer.storage.store import FEEDBACK_DIR, RecordStore
 
 #: The prompts of one day before the window too: the ledger stores ``due_at`` with the
@@ -47,14 +49,18 @@ def quarter_feedback(store: RecordStore, team: str, quarter: str) -> list[Record
 def load_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> Digest:
     """Build the digest of ``team`` for ``week`` from the store and the ledger."""
     since, until = read_window(week, team.manager.timezone)
-    records = {r.id: r for r in ctx.store.team_records(team.name, since=since, until=until)}
+    records = {r.id: r for r in ctx.store.team_records(team.id, since=since, until=until)}
     quarter = quarter_of(until.date() - timedelta(days=1))
-    records.update((r.id, r) for r in quarter_feedback(ctx.store, team.name, quarter))
-    prompts = ctx.ledger.prompts(team=team.name, since=since - _LEDGER_MARGIN,
+    records.update((r.id, r) for r in quarter_feedback(ctx.store, team.id, quarter))
+    prompts = ctx.ledger.prompts(team=team.id, since=since - _LEDGER_MARGIN,
                                  until=until + _LEDGER_MARGIN)
+    # "n of m answered" counts everyone the quarter's feedback went to, not only this window.
+    known = {p.slot.key for p in prompts}
+    prompts += [p for p in ctx.ledger.prompts(team=team.name, kind="feedback")
+                if p.slot.period == quarter and p.slot.key not in known]
     addresses = {a for p in team.members for a in p.addresses}
     failures = [f for f in ctx.ledger.failures() if f.email in addresses]
-    return build_digest(team, records.values(), prompts, ctx.ledger.pauses(team=team.name),
+    return build_digest(team, records.values(), prompts, ctx.ledger.pauses(team=team.id),
                         failures, week=week, now=now)
 
 
@@ -64,12 +70,52 @@ def load_brief(ctx: Context, team: Team, day: date, *, now: datetime) -> Brief:
     since = meeting_at - timedelta(days=7)
     # Two weeks of prompts and replies: "quiet lately" looks at the last two check-ins.
     window = meeting_at - timedelta(days=21)
-    records = ctx.store.team_records(team.name, since=window, until=meeting_at)
-    prompts = ctx.ledger.prompts(team=team.name, since=window - _LEDGER_MARGIN,
+    records = ctx.store.team_records(team.id, since=window, until=meeting_at)
+    prompts = ctx.ledger.prompts(team=team.id, since=window - _LEDGER_MARGIN,
                                  until=meeting_at + _LEDGER_MARGIN)
-    return build_brief(team, records, prompts, ctx.ledger.pauses(team=team.name),
+    return build_brief(team, records, prompts, ctx.ledger.pauses(team=team.id),
                        meeting_at=meeting_at, since=since, now=now,
                        language=team.manager.language)
+
+
+# --------------------------------------------------------------------------- not sent
+
+#: The prompt kinds as the digest names them, per language.
+_KIND_WORDS = {
+    "en": {"checkin": "check-in", "review": "monthly review", "feedback": "feedback request",
+           "reflection": "reflection", "digest": "digest", "brief": "meeting brief"},
+    "sv": {"checkin": "avstämningen", "review": "månadsavstämningen",
+           "feedback": "återkopplingsfrågan", "reflection": "reflektionen",
+           "digest": "veckobrevet", "brief": "mötesunderlaget"},
+}
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """A prompt that expired unsent (mailer.schedule_retry): who, what, when and why."""
+
+    name: str
+    what: str
+    period: str
+    reason: str
+
+
+def not_sent(team: Team, prompts: Iterable[Prompt], language: str) -> list[NotSent]:
+    """The team's expired prompts among ``prompts``, by due time, for the digest."""
+    people = {p.id: p.name for p in (team.manager, *team.members)}
+    words = _KIND_WORDS.get(language, _KIND_WORDS["en"])
+    return [NotSent(people.get(p.slot.email, p.slot.email), words.get(p.slot.kind, p.slot.kind),
+                    p.slot.period, p.skip_reason or "")
+            for p in sorted(prompts, key=lambda p: p.due_at)
+            if p.state == "expired" and p.slot.team == team.id]
+
+
+def load_not_sent(ctx: Context, team: Team, week: str) -> list[NotSent]:
+    """Expired prompts of ``week`` (the digest's read window), from the ledger."""
+    since, until = read_window(week, team.manager.timezone)
+    rows = [p for p in ctx.ledger.in_state("expired", since=since - _LEDGER_MARGIN)
+            if p.due_at < until + _LEDGER_MARGIN]
+    return not_sent(team, rows, team.manager.language)
 
 
 # --------------------------------------------------------------------------- template context
@@ -93,8 +139,12 @@ def _wordings(team: Team, kind: str, questions: QuestionSet, language: str) -> d
 
 
 def digest_context(team: Team, digest: Digest, *, questions: QuestionSet,
-                   language: Language | None = None) -> dict[str, Any]:
-    """The template variables of ``<lang>/digest.*.j2``: the digest plus formatting helpers."""
+                   language: Language | None = None,
+                   daily_cap: DailyCapHold | None = None,
+                   unsent: Sequence[NotSent] = ()) -> dict[str, Any]:
+    """The template variables of ``<lang>/digest.*.j2``: the digest plus formatting helpers,
+    ``daily_cap`` when the provider's daily cap held prompts back during the week, and the
+    prompts that were ``not_sent`` (expired) with their reasons."""
     manager = team.manager
     language = language or manager.language
     locale = babel_locale(language, manager.country)
@@ -105,6 +155,8 @@ def digest_context(team: Team, digest: Digest, *, questions: QuestionSet,
         "manager": {"name": manager.name, "first_name": manager.first_name},
         "feedback_questions": _wordings(team, "feedback", questions, language),
         "attention_people": len({a.email for a in digest.attention}),
+        "daily_cap": daily_cap,
+        "not_sent": list(unsent),
         **_helpers(locale),
     }
 
@@ -126,8 +178,11 @@ def brief_context(team: Team, brief: Brief, *, language: Language | None = None)
 
 def render_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> RenderedMail:
     digest = load_digest(ctx, team, week, now=now)
+    hold = daily_cap_hold(ctx.ledger.get_state(DAILY_CAP_STATE), now=now,
+                          within=timedelta(days=7))
     return render(ctx.env, "digest", team.manager.language,
-                  digest_context(team, digest, questions=ctx.questions))
+                  digest_context(team, digest, questions=ctx.questions, daily_cap=hold,
+                                 unsent=load_not_sent(ctx, team, week)))
 
 
 def digest_mail(ctx: Context, team: Team, slot: Slot, now: datetime) -> RenderedMail:
@@ -148,7 +203,14 @@ def sample_context(config: Config, team: Team, language: str) -> dict[str, Any]:
     """A digest of hand-made records that fills every section, for ``mailer check``."""
     questions = load_default_questions(config.service.templates_dir)
     digest = digest_samples.sample_digest(team)
-    return digest_context(team, digest, questions=questions, language=_language(language))
+    hold = DailyCapHold(datetime.combine(digest.end, time(9), tzinfo=team.manager.timezone), 12,
+                        10_000)
+    person = team.members[0] if team.members else team.manager
+    unsent = [NotSent(person.name, _KIND_WORDS[_language(language)]["checkin"],
+                      digest.start.isoformat(),
+                      "not sent by 00:00: the SMTP server was unreachable")]
+    return digest_context(team, digest, questions=questions, language=_language(language),
+                          daily_cap=hold, unsent=unsent)
 
 
 def sample_context_brief(config: Config, team: Team, language: str) -> dict[str, Any]:

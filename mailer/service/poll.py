@@ -11,6 +11,10 @@ Order per message, so that a crash anywhere loses nothing and duplicates nothing
 4. ``ledger.record_inbound``: from now on the message is handled;
 5. move it to the processed or quarantine folder. Receipts are sent after that, at most once.
 
+Anonymous feedback takes its own path (:func:`record_feedback`): no inbound row (its order and
+time would date the record), a keyed hash for dedup instead, and in step 5 the original is
+deleted (that UID only) instead of filed, so the mailbox keeps no copy with the sender on it.
+
 The last handled UID and the folder's UIDVALIDITY live in the ledger's state. When UIDVALIDITY
 changes, every message is read again and step 2 keeps it safe.
 
@@ -24,30 +28,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 from functools import partial
 
 from mailer.addressing import domain_of
 from mailer.clock import Clock, utcnow
-from mailer.config.secrets import get_secret, imap_password
+from mailer.config.tokens import imap_login, smtp_login
 from mailer.errors import MailboxAuthError, MailboxError, MailerError
 from mailer.inbound.decide import decide
-from mailer.inbound.decision import Decision, Receipt
+from mailer.inbound.decision import Decision, Folder, Receipt
 from mailer.inbound.imap import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
 from mailer.inbound.receipts import build_confirmation
 from mailer.outbound.smtp import Outgoing, batch_tls_context, send_messages
 from mailer.parse.replies import parse_reply, record_id
 from mailer.service.context import Context
+from mailer.service.health import Health
+from mailer.storage.dedup import dedup_key, feedback_key
 
 log = logging.getLogger("mailer.service.poll")
 
-MAX_BACKOFF = 60.0
+#: The longest wait between two logins after failures (the service's 30-minute rule).
+MAX_BACKOFF = 30 * 60.0
 #: After a refused login: retrying every minute could get the account locked by the server
 #: (as SMTP's 535 stops a batch at once); 48 tries a day recover by themselves once fixed.
 AUTH_RETRY_SECONDS = 30 * 60.0
@@ -84,7 +92,7 @@ def poll_once(ctx: Context, now_fn: Clock = utcnow, *, inbox: Inbox | None = Non
     :raises MailboxError: the mailbox could not be reached or used.
     """
     own = inbox is None
-    session = inbox or ImapInbox.open(ctx.config.imap, imap_password(ctx.config.imap))
+    session = inbox or ImapInbox.open(ctx.config.imap, imap_login(ctx.config, ctx.tokens))
     try:
         return process_new(ctx, session, now_fn)
     finally:
@@ -105,7 +113,10 @@ def process_new(ctx: Context, inbox: Inbox, now_fn: Clock = utcnow) -> PollRepor
         chunk = envelopes[start:start + FETCH_CHUNK]
         moves = _handle_chunk(ctx, inbox, chunk, now_fn, report)
         for target, uids in moves.items():
-            inbox.move(uids, target)
+            if target == DELETE:
+                inbox.delete(uids)
+            else:
+                inbox.move(uids, target)
             done.update(uids)
         last = _advance(last, envelopes, done)
         ctx.ledger.put_state(f"imap.last_uid:{folder}", str(last))
@@ -144,8 +155,10 @@ def _advance(last: int, envelopes: Sequence[Envelope], done: set[int]) -> int:
 def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn: Clock,
                   report: PollReport) -> dict[str, list[int]]:
     imap = ctx.config.imap
-    folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder}
-    moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: []}
+    folders = {"processed": imap.processed_folder, "quarantine": imap.quarantine_folder,
+               "delete": DELETE}
+    moves: dict[str, list[int]] = {imap.processed_folder: [], imap.quarantine_folder: [],
+                                   DELETE: []}
     arrived = {e.uid: e.internaldate for e in chunk}
     small = [e.uid for e in chunk if e.size <= imap.max_message_bytes]
     strikes = _Strikes(ctx, f"{imap.folder}:{inbox.uidvalidity()}", now_fn)
@@ -163,6 +176,9 @@ def _handle_chunk(ctx: Context, inbox: Inbox, chunk: Sequence[Envelope], now_fn:
             moves[folders[target]].append(fetched.uid)
     return {name: uids for name, uids in moves.items() if uids}
 
+
+#: The key of the messages to delete in a chunk's moves (never a folder name: it has a NUL).
+DELETE = "\0delete"
 
 #: Passes a message may fail with an unexpected error before it goes to quarantine.
 POISON_STRIKES = 3
@@ -206,7 +222,9 @@ def _guarded(step: Callable[[], str], report: PollReport,
         raise
     except MailerError as exc:
         report.errors += 1
-        log.error("a message could not be handled (left in the inbox): %s", exc)
+        # The environment's failure (a full disk) hits every message alike: one line a pass.
+        (log.error if report.errors == 1 else log.debug)(
+            "a message could not be handled (left in the inbox): %s", exc)
     except Exception as exc:
         report.errors += 1
         log.exception("a message could not be handled (left in the inbox)")
@@ -217,7 +235,7 @@ def _guarded(step: Callable[[], str], report: PollReport,
 
 def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetime,
                    report: PollReport) -> str:
-    """Steps 2-4 for one message; returns "processed" or "quarantine"."""
+    """Steps 2-4 for one message; returns "processed", "quarantine" or "delete"."""
     reply = parse_reply(raw, received_at=received_at)
     prior = ctx.ledger.inbound_outcome(reply.key)
     if prior is not None:
@@ -226,9 +244,11 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
         return "quarantine" if prior == "quarantine" else "processed"
     decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
                       secret=ctx.secret, now=now, tests=ctx.ledger)
+    if decision.answered_by is not None:
+        return record_feedback(ctx, reply.key, decision, report)
     carry_out(ctx, reply.key, decision, now)
     (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
-    if decision.record is not None:
+    if decision.record is not None:  # never feedback's: that took its own path above
         log.debug("text of %s: %r", decision.record.id[:12], decision.record.text)
     report.outcomes[decision.outcome] += 1
     if decision.receipt is not None:
@@ -250,6 +270,50 @@ def carry_out(ctx: Context, key: str, decision: Decision, now: datetime) -> None
         ctx.ledger.mark_failing(address, decision.reason, at=now)
     ctx.ledger.record_inbound(key, decision.outcome, at=now, detail=decision.reason,
                               team=decision.team or "", email=decision.email)
+
+
+def record_feedback(ctx: Context, message_key: str, decision: Decision,
+                    report: PollReport) -> Folder:
+    """Store one anonymous feedback reply; returns "delete" (the original goes, see below).
+
+    In this order, each step safe to repeat after a crash at any point:
+
+    1. the message's dedup value is ``HMAC(dedup key, message key)`` (:mod:`mailer.dedup`);
+       when the ledger has it as done, this is a second delivery or a rerun after step 5;
+    2. a person who has already answered this quarter is not stored again (each person counts
+       once towards ``min_respondents``); the receipt tells them so;
+    3. the ledger notes the dedup value with a new random record id (a rerun takes the id a
+       crashed run left there, so it finishes the same file instead of writing a second);
+    4. the record is written durably and the quarter's files swept
+       (:meth:`~mailer.store.RecordStore.write_anonymous`);
+    5. one transaction forgets the record id and notes that the person answered;
+    6. the caller deletes the original from the mailbox after the chunk.
+    """
+    assert decision.record is not None and decision.answered_by is not None
+    team, quarter, email = decision.answered_by
+    key = feedback_key(dedup_key(ctx.config.service.data_dir), message_key)
+    seen = ctx.ledger.feedback_seen(key)
+    if seen is not None and seen.done:
+        report.duplicates += 1
+        log.info("a feedback reply was handled before: deleting the copy")
+        return "delete"
+    if seen is None and ctx.ledger.has_answered(team, quarter, email):
+        ctx.ledger.finish_feedback(key, quarter, None)
+        report.outcomes["feedback not counted twice"] += 1
+        log.info("1 feedback reply not recorded: its sender had answered this quarter already")
+        if decision.receipt is not None:
+            report.receipts.append(replace(decision.receipt, record=None, refused=True))
+        return "delete"
+    record_id = seen.record_id if seen is not None and seen.record_id else secrets.token_hex(20)
+    if seen is None:
+        ctx.ledger.begin_feedback(key, quarter, record_id)
+    ctx.store.write_anonymous(replace(decision.record, id=record_id))
+    ctx.ledger.finish_feedback(key, quarter, decision.answered_by)
+    log.info(decision.log_line())
+    report.outcomes["record"] += 1
+    if decision.receipt is not None:
+        report.receipts.append(decision.receipt)
+    return "delete"
 
 
 def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) -> str:
@@ -280,9 +344,7 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
                               ctx.env, ctx.config, r, now=now_fn(),
                               message_id=make_msgid("receipt", domain=domain)))
                  for n, r in enumerate(receipts)]
-        password = get_secret(smtp.password_env, command=smtp.password_command,
-                              what="the SMTP password") if smtp.username else None
-        outcomes = await send_messages(smtp, items, password=password,
+        outcomes = await send_messages(smtp, items, password=smtp_login(ctx.config, ctx.tokens),
                                        tls_context=batch_tls_context(smtp))
     except MailerError as exc:
         log.warning("receipts not sent: %s", exc)
@@ -297,13 +359,22 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
 
 
 class _Session:
-    """The worker thread's side: one IMAP session at a time, reconnecting with backoff."""
+    """The worker thread's side: one IMAP session at a time, reconnecting with backoff.
 
-    def __init__(self, ctx: Context, now_fn: Clock,
-                 on_report: Callable[[PollReport], object]) -> None:
-        self.ctx, self.now_fn, self.on_report = ctx, now_fn, on_report
+    Any failure, before or after the login (a dropped session, a full disk, an unwritable
+    ledger, a bug), waits before the next login: 1 s, doubling up to 30 minutes, and only a
+    pass that completes resets it. A refused login waits 30 minutes at once (a provider may
+    lock the mailbox). :class:`~mailer.service.health.Health` logs one line per change of
+    state with the count of failures, not one per attempt.
+    """
+
+    def __init__(self, ctx_fn: Callable[[], Context], now_fn: Clock,
+                 on_report: Callable[[PollReport], object], health: Health) -> None:
+        self.ctx_fn, self.now_fn, self.on_report, self.health = ctx_fn, now_fn, on_report, health
         self.stop = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
+        self.failures = 0
+        self.real_seconds: Callable[[float], float] = lambda seconds: seconds
 
     def wake(self) -> None:
         self.stop.set()
@@ -313,62 +384,81 @@ class _Session:
         os.close(self._wake_read)
         os.close(self._wake_write)
 
+    def _fail(self, detail: str, *, auth: bool = False) -> None:
+        self.failures += 1
+        wait = AUTH_RETRY_SECONDS if auth else min(2.0 ** (self.failures - 1), MAX_BACKOFF)
+        now = self.now_fn()
+        self.health.problem("imap", now, detail, auth=auth,
+                            next_try=now + timedelta(seconds=wait))
+        self.stop.wait(self.real_seconds(wait))
+
     def run(self) -> None:
-        backoff = 1.0
         while not self.stop.is_set():
+            ctx = self.ctx_fn()
             try:
-                inbox = ImapInbox.open(self.ctx.config.imap, imap_password(self.ctx.config.imap))
+                inbox = ImapInbox.open(ctx.config.imap, imap_login(ctx.config, ctx.tokens))
             except MailboxAuthError as exc:
-                log.error(
-                    "%s; fix the IMAP password (imap.password_env); next try in %.0f min",
-                    exc,
-                    AUTH_RETRY_SECONDS / 60,
-                )
-                self.stop.wait(AUTH_RETRY_SECONDS)
+                fix = ("the app's access to the mailbox (docs/providers.md)"
+                       if ctx.config.imap.auth == "oauth2"
+                       else "the IMAP password (imap.password_env)")
+                self._fail(f"{exc}; check {fix}", auth=True)
                 continue
-            except MailboxError as exc:
-                log.warning("%s; retrying in %.0f s", exc, backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            except MailerError as exc:
+                self._fail(str(exc))
                 continue
             try:
-                backoff = 1.0
                 self._serve(inbox)
-            except MailboxError as exc:
-                log.warning("IMAP session ended: %s; reconnecting in %.0f s", exc, backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-            except Exception:
-                log.exception("the poller failed; restarting in %.0f s", backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            except MailerError as exc:
+                self._fail(f"IMAP session ended: {exc}")
+            except Exception as exc:  # the job boundary: log, back off, go on
+                if self.failures == 0:  # the traceback once; the state change says the rest
+                    log.exception("the poller failed")
+                self._fail(f"the poller failed: {type(exc).__name__}: {exc}")
             finally:
                 inbox.close()
 
     def _serve(self, inbox: Inbox) -> None:
-        poll_seconds = float(self.ctx.config.imap.poll_seconds)
         while not self.stop.is_set():
-            self.on_report(process_new(self.ctx, inbox, self.now_fn))
+            ctx = self.ctx_fn()  # a reloaded config applies from the next pass
+            report = process_new(ctx, inbox, self.now_fn)
+            self.on_report(report)  # the receipts of the messages that went through
+            if report.errors:  # e.g. a full disk: waiting is better than trying again now
+                raise MailerError(f"{report.errors} message(s) could not be handled "
+                                  "(left in the inbox)")
+            self.failures = 0
+            self.health.ok("imap", self.now_fn())
             if self.stop.is_set():
                 return
             # With IDLE, the wait ends when the server reports news; re-IDLE before the
             # 29-minute limit (RFC 2177). Without it, poll every imap.poll_seconds.
+            poll_seconds = float(ctx.config.imap.poll_seconds)
             timeout = IDLE_MAX_SECONDS if inbox.idle_supported else poll_seconds
             inbox.wait(timeout, wake_fd=self._wake_read)
 
 
-async def poll_forever(ctx: Context, stop_event: asyncio.Event, *, now_fn: Clock = utcnow) -> None:
-    """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop."""
+async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
+                       now_fn: Clock = utcnow, health: Health | None = None,
+                       context_fn: Callable[[], Context] | None = None,
+                       speed: float = 1.0) -> None:
+    """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop.
+
+    :param context_fn: the current context (the service's, after a config reload).
+    :param speed: how much faster than real time ``now_fn`` runs (tests only): waits shrink.
+    """
     loop = asyncio.get_running_loop()
     reports: asyncio.Queue[PollReport] = asyncio.Queue()
-    session = _Session(ctx, now_fn, lambda r: loop.call_soon_threadsafe(reports.put_nowait, r))
+    current = context_fn or (lambda: ctx)
+    session = _Session(current, now_fn,
+                       lambda r: loop.call_soon_threadsafe(reports.put_nowait, r),
+                       health or Health(None, started_at=now_fn()))
+    session.real_seconds = lambda seconds: seconds / speed
     worker = asyncio.create_task(asyncio.to_thread(session.run))
 
     async def deliver() -> None:
         while True:
             report = await reports.get()
             try:
-                await send_receipts(ctx, report.receipts, now_fn)
+                await send_receipts(current(), report.receipts, now_fn)
             except Exception:
                 log.exception("receipts of one poll pass could not be sent")
 
@@ -379,7 +469,7 @@ async def poll_forever(ctx: Context, stop_event: asyncio.Event, *, now_fn: Clock
         session.wake()
         await worker
         while not reports.empty():
-            await send_receipts(ctx, reports.get_nowait().receipts, now_fn)
+            await send_receipts(current(), reports.get_nowait().receipts, now_fn)
         sender.cancel()
         session.close()
 

@@ -8,6 +8,9 @@ A batch, and why it is crash safe (``kill -9`` at any point):
 3. per due row: ``sending`` (attempt counted) -> SMTP -> ``sent`` once the server took it,
    ``failed`` on a permanent refusal, back to ``due`` after temporary failures.
 
+With a daily cap (``smtp.max_per_day``, from the provider profile) a batch sends what fits
+in the last 24 hours' count and leaves the rest ``due``, with a warning (log, ``mailer status``).
+
 A row left ``due``/``sending`` by a crash is sent again at the next run within the catch-up
 window, with the same Message-ID: the one message in flight per connection at the kill may
 arrive twice, identical, and no slot is ever lost. A second run finds every row ``sent``.
@@ -21,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,15 +33,19 @@ from rich.progress import Progress
 
 from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.config.questions import questions_for
-from mailer.config.secrets import smtp_password
+from mailer.config.tokens import smtp_login
 from mailer.errors import AuthenticationError, DeliveryError, MailerError, SecretError
-from mailer.kinds import KINDS, noun, prompt_kind
+from mailer.kinds import KINDS, MEMBER_KINDS, noun, prompt_kind
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
-from mailer.outbound.schedule import Planned
+from mailer.outbound.notice import Notice, render_notice
+from mailer.outbound.pacing import Timing
+from mailer.outbound.schedule import Planned, human_duration
+from mailer.outbound.schedule_retry import expiry_reason, retry_policy, window_end
 from mailer.service import digest
 from mailer.service.context import Context
+from mailer.service.status import DAILY_CAP_STATE, DailyCapHold
 from mailer.storage.ledger import Ledger
 
 log = logging.getLogger("mailer.service.send")
@@ -59,6 +66,13 @@ class SendReport:
     failed_permanent: int = 0
     lines: tuple[str, ...] = ()
     dry_run: bool = False
+    held_back: int = 0  # due, but past the provider's daily cap: sent at a later run
+    #: Rows whose retry time has not come (after a failed batch) and rows that expired now.
+    waiting: int = 0
+    expired: int = 0
+    #: Slot keys now in a final state (sent, failed, skipped, expired): the service's tick
+    #: does not plan them again.
+    settled: tuple[str, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -73,9 +87,20 @@ class SendReport:
             text += f", {sum(self.skipped.values())} skipped: {reasons}"
         if self.failed:
             text += f", {self.failed_permanent} failed, {self.failed_temporary} to retry"
+        if self.expired:
+            text += f", {self.expired} expired"
+        if self.waiting:
+            text += f", {self.waiting} waiting to retry"
         if self.already_sent:
             text += f", {self.already_sent} already sent"
+        if self.held_back:
+            text += f", {self.held_back} held back by the daily cap"
         return text
+
+    @property
+    def eventful(self) -> bool:
+        """Whether the batch changed anything worth a log line (the tick is quiet otherwise)."""
+        return bool(self.sent or self.failed or self.expired or self.skipped)
 
 
 @dataclass
@@ -86,6 +111,11 @@ class _Tally:
     failed_temporary: int = 0
     failed_permanent: int = 0
     lines: list[str] = field(default_factory=list)
+    held_back: int = 0
+    waiting: int = 0
+    expired: int = 0
+    settled: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)  # keys with a temporary failure
 
     def skip(self, planned: Planned, reason: str) -> None:
         self.skipped[reason.split(":")[0].split()[0]] += 1
@@ -94,7 +124,8 @@ class _Tally:
     def report(self, kind: str, team: str | None, *, dry_run: bool = False) -> SendReport:
         report = SendReport(kind, team, self.sent, self.already_sent, dict(self.skipped),
                             self.failed_temporary, self.failed_permanent, tuple(self.lines),
-                            dry_run)
+                            dry_run, self.held_back, self.waiting, self.expired,
+                            tuple(self.settled))
         return SendReport(**{**report.__dict__, "lines": (*self.lines, report.summary)})
 
 
@@ -110,7 +141,7 @@ def _previous_answers(ctx: Context, team: Team, person: Person, kind: str,
                       period: str) -> tuple[dict[str, Any], str | None]:
     """The answers of the person's latest earlier record of ``kind`` (newest months first)."""
     months: dict[str, list[Any]] = {}
-    for path in ctx.store.member_paths(team.name, person.email):
+    for path in ctx.store.member_paths(team.id, person.id):
         months.setdefault(path.parent.name, []).append(path)
     for month in sorted(months, reverse=True):
         records = [ctx.store.read(p) for p in months[month]]
@@ -136,7 +167,22 @@ def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
         kind, team=team, person=person, questions=questions_for(team, kind, ctx.questions),
         due_at=planned.due_at, period=planned.slot.period, previous=previous,
         previous_period=previous_period)
+    if kind in MEMBER_KINDS and _first_prompt(ctx, team, person):
+        context["privacy_notice"] = privacy_notice(ctx, team, person.language)
     return compose.render(ctx.env, kind, person.language, context)
+
+
+def _first_prompt(ctx: Context, team: Team, person: Person) -> bool:
+    """Whether nothing has been sent to the person in this team yet (GDPR art. 13: the notice
+    comes when the data is first asked for)."""
+    sent = ctx.ledger.prompts(team=team.name, email=person.email)
+    return not any(p.state == "sent" for p in sent)
+
+
+def privacy_notice(ctx: Context, team: Team, language: str) -> Notice:
+    """The team's privacy notice in ``language``, from the config's real values."""
+    questions = {kind: questions_for(team, kind, ctx.questions) for kind in MEMBER_KINDS}
+    return render_notice(ctx.env, ctx.config, team, language, questions)
 
 
 def _message(ctx: Context, prompt: Prompt, planned: Planned, mail: RenderedMail,
@@ -167,19 +213,44 @@ def _new_prompt(ctx: Context, planned: Planned, domain: str) -> Prompt:
         skip_reason=planned.skip_reason)
 
 
-def _known(ledger: Ledger, planned: list[Planned]) -> dict[str, Prompt]:
+def _known(ctx: Context, planned: list[Planned]) -> dict[str, Prompt]:
     """The ledger rows of the planned slots, by slot key.
 
     By key, not by due time: a slot is (person, kind, period), so a check-in whose time moved
-    in the config after it went out is still the same, already sent slot.
+    in the config after it went out is still the same, already sent slot. A slot without a
+    row counts as sent when the same person, kind and period went out under a team id that
+    the config no longer has: a team renamed without keeping its ``id`` sends nothing twice.
     """
-    return ledger.get_many(p.slot.key for p in planned) if planned else {}
+    if not planned:
+        return {}
+    known = ctx.ledger.get_many(p.slot.key for p in planned)
+    ids = {team.id for team in ctx.config.teams}
+    for plan in planned:
+        if plan.slot.key not in known and plan.skip_reason is None:
+            gone = [row for row in ctx.ledger.sent_as(plan.slot) if row.slot.team not in ids]
+            if gone:
+                log.info("%s was sent under team id %r, no longer in the config (renamed "
+                         "without id?): not sent again", plan.slot.key, gone[0].slot.team)
+                known[plan.slot.key] = gone[0]
+    return known
+
+
+def _window_end(ctx: Context, planned: Planned) -> datetime:
+    """Until when the slot is worth sending (see :mod:`mailer.outbound.schedule_retry`)."""
+    kind, team = planned.slot.kind, planned.team
+    lead = timedelta(minutes=team.meeting.brief_minutes_before) if (
+        kind == "brief" and team.meeting) else timedelta(0)
+    policy = retry_policy(ctx.config.service)
+    return window_end(kind, planned.due_at, planned.person.timezone, policy.window(kind),
+                      lead=lead)
 
 
 def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], tally: _Tally,
-            *, write: bool) -> list[tuple[Prompt, Planned]]:
+            *, now: datetime, write: bool, wait: bool) -> list[tuple[Prompt, Planned]]:
     """Record new slots (and new skips of pending rows); return the rows to send now.
 
+    A pending row expires once its window has ended (a new slot past it is skipped as
+    missed); with ``wait`` (the service) it also waits while its retry time is ahead.
     Rows a crash left ``sending`` come last: their message may have arrived already, so
     a service killed again early in the next batch (a crash loop) must not send the same
     people one more copy each time while the others wait.
@@ -192,14 +263,30 @@ def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], t
         row = known.get(plan.slot.key)
         if row is not None and row.state == "sent":
             tally.already_sent += 1
+            tally.settled.append(plan.slot.key)
         elif row is not None and row.state not in ("due", "sending"):
-            continue  # skipped or failed earlier: logged then
+            tally.settled.append(plan.slot.key)  # skipped, failed or expired earlier: logged then
         elif plan.skip_reason is not None:
             tally.skip(plan, plan.skip_reason)
+            tally.settled.append(plan.slot.key)
             if row is None:
                 new.append(_new_prompt(ctx, plan, domain))
             elif write:
                 ctx.ledger.set_state(row.slot.key, "skipped", skip_reason=plan.skip_reason)
+        elif now >= (end := _window_end(ctx, plan)) and (
+                row is not None or now - plan.due_at > ctx.config.service.catch_up):
+            # A new slot within service.catch_up still goes out (the catch-up after a stop,
+            # and `mailer send --at` as before); the window bounds the retries of a row.
+            tally.settled.append(plan.slot.key)
+            if row is None:  # never planned in time (the service was down): missed
+                late = human_duration(now - plan.due_at)
+                missed = replace(plan, skip_reason=f"missed by {late}")
+                tally.skip(missed, missed.skip_reason or "")
+                new.append(_new_prompt(ctx, missed, domain))
+            else:
+                _expire(ctx, row, plan, end, tally, write=write)
+        elif wait and row is not None and row.retry_at is not None and row.retry_at > now:
+            tally.waiting += 1
         else:
             prompt = row or _new_prompt(ctx, plan, domain)
             if row is None:
@@ -208,6 +295,37 @@ def _triage(ctx: Context, planned: list[Planned], known: Mapping[str, Prompt], t
     if write and new:
         ctx.ledger.ensure(new)
     return due + in_flight
+
+
+def _expire(ctx: Context, row: Prompt, plan: Planned, end: datetime, tally: _Tally, *,
+            write: bool) -> None:
+    reason = expiry_reason(end, plan.person.timezone, row.last_error)
+    tally.expired += 1
+    line = f"expired {_who(plan)}: {reason}"
+    tally.lines.append(line)
+    if write:
+        ctx.ledger.set_state(row.slot.key, "expired", skip_reason=reason)
+
+
+def pending_plans(ctx: Context, *, now: datetime) -> list[Planned]:
+    """The ledger's pending rows as planned slots, for the tick to retry or expire.
+
+    A row whose team or person is no longer in the config expires at once ("no longer in the
+    config"): a removed member gets nothing more.
+    """
+    plans: list[Planned] = []
+    for row in ctx.ledger.pending():
+        team = ctx.config.team_by_id(row.slot.team)
+        person = None if team is None else next(
+            (p for p in schedule.recipients(team, row.slot.kind) if p.id == row.slot.email),
+            None)
+        if team is None or person is None:
+            reason = f"no longer in the config (removed from {row.slot.team})"
+            ctx.ledger.set_state(row.slot.key, "expired", skip_reason=reason)
+            log.warning("expired %s: %s", row.slot.key, reason)
+            continue
+        plans.append(Planned(row.slot, person, team, row.due_at.astimezone(person.timezone)))
+    return plans
 
 
 # --------------------------------------------------------------------------- the batch
@@ -226,9 +344,13 @@ def _items(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime, tally
 
 
 def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
-               advance: Callable[[], None]) -> Callable[[outbox.Outcome], None]:
+               advance: Callable[[], None], *, quiet: bool) -> Callable[[outbox.Outcome], None]:
     def record(outcome: outbox.Outcome) -> None:
         advance()
+        if outcome.sent or outcome.permanent:
+            tally.settled.append(outcome.key)
+        else:
+            tally.retry.append(outcome.key)
         if outcome.sent:
             ledger.set_state(outcome.key, "sent", at=clock())
             tally.sent += 1
@@ -243,28 +365,51 @@ def _on_result(ledger: Ledger, tally: _Tally, clock: Callable[[], datetime],
             tally.failed_temporary += 1
         line = f"{'failed' if outcome.permanent else 'to retry'} {outcome.key}: {outcome.error}"
         tally.lines.append(line)
-        log.warning("%s (after %d attempts)", line, outcome.attempts)
+        # The service's tick reports an unreachable server once (mailer.service.health);
+        # a permanent refusal is always worth its own line.
+        level = logging.DEBUG if quiet and not outcome.permanent else logging.WARNING
+        log.log(level, "%s (after %d attempts)", line, outcome.attempts)
     return record
 
 
-async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
-                   tally: _Tally, backoff: outbox.Backoff | None) -> None:
+def _within_daily_cap(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
+                      tally: _Tally) -> list[tuple[Prompt, Planned]]:
+    """The part of ``due`` that fits under ``smtp.max_per_day`` (counted over 24 hours)."""
+    smtp = ctx.config.smtp
+    if smtp.max_per_day is None:
+        return due
+    room = max(0, smtp.max_per_day - ctx.ledger.sent_count_since(now - timedelta(days=1)))
+    if len(due) <= room:
+        return due
+    tally.held_back = len(due) - room
+    line = (f"daily cap: {tally.held_back} held back, they stay due for the next run; "
+            f"smtp.max_per_day is {smtp.max_per_day} messages in 24 hours "
+            f"(provider {smtp.provider})")
+    tally.lines.append(line)
+    log.warning("%s", line)
+    hold = DailyCapHold(now, tally.held_back, smtp.max_per_day)
+    ctx.ledger.put_state(DAILY_CAP_STATE, hold.state())
+    return due[:room]
 
+
+async def _deliver(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
+                   tally: _Tally, backoff: outbox.Backoff | None,
+                   timing: Timing | None = None, *, quiet: bool = False) -> None:
     smtp = ctx.config.smtp
     started = time.monotonic()
 
     def clock() -> datetime:  # ``now`` moved on by the batch's own duration
         return now + timedelta(seconds=time.monotonic() - started)
 
-    password = smtp_password(smtp)
+    password = smtp_login(ctx.config, ctx.tokens)
     context = outbox.batch_tls_context(smtp) if smtp.security != "none" else None
     # One held connection: two committed state changes per message stay cheap (ledger.session).
     with _progress(len(due)) as advance, ctx.ledger.session() as ledger:
         await outbox.send_messages(
             smtp, _items(ctx, due, now, tally, clock), password=password, tls_context=context,
             on_attempt=lambda item, _n: ledger.set_state(item.key, "sending", count_attempt=True),
-            on_result=_on_result(ledger, tally, clock, advance),
-            backoff=backoff or outbox.Backoff())
+            on_result=_on_result(ledger, tally, clock, advance, quiet=quiet),
+            backoff=backoff or outbox.Backoff(), timing=timing)
 
 
 async def send_due(
@@ -276,8 +421,11 @@ async def send_due(
     member: str | None = None,
     dry_run: bool = False,
     backoff: outbox.Backoff | None = None,
+    timing: Timing | None = None,
 ) -> SendReport:
     """Send every slot of ``kind`` due at ``now`` and not yet sent; log one line per batch.
+
+    ``backoff`` and ``timing`` (the pacer's clock) are for tests and benchmarks.
 
     :raises AuthenticationError: the SMTP login was refused (nothing retried).
     :raises DeliveryError: the server could not be reached or verified; unsent rows stay due.
@@ -285,7 +433,7 @@ async def send_due(
     planned = schedule.slots_due(ctx.config, kind, now=now, catch_up=ctx.config.service.catch_up,
                                  ledger_pauses=ctx.ledger.pauses(), team=team, member=member)
     return await send_planned(ctx, kind, planned, now=now, team=team, dry_run=dry_run,
-                              backoff=backoff)
+                              backoff=backoff, timing=timing)
 
 
 async def send_planned(
@@ -297,27 +445,47 @@ async def send_planned(
     team: str | None = None,
     dry_run: bool = False,
     backoff: outbox.Backoff | None = None,
+    timing: Timing | None = None,
+    quiet: bool = False,
+    deliver: bool = True,
 ) -> SendReport:
     """Send the given planned slots through the exactly-once ledger (see :func:`send_due`).
 
     For a slot the schedule does not name by itself, e.g. ``mailer digest --send --week``.
+    Rows not sent by a failed batch wait for their retry time (1, 2, 5, 10, 30 minutes...).
+    ``quiet`` (the service's tick): rows wait for their retry time, no summary line for a
+    batch that changed nothing, and a stopped batch is the caller's to report.
+    ``deliver=False``: record and expire only (the service while SMTP is backing off).
     """
     tally = _Tally()
-    due = _triage(ctx, planned, _known(ctx.ledger, planned), tally, write=not dry_run)
+    due = _triage(ctx, planned, _known(ctx, planned), tally, now=now,
+                  write=not dry_run, wait=quiet)
     if dry_run:  # printed by the command instead
         return _dry_run(ctx, kind, team, due, now, tally)
-    for line in tally.lines:
-        log.info("%s", line)
+    for line in tally.lines:  # the service logs skips in its summary line, one per batch
+        level = logging.WARNING if line.startswith("expired") else (
+            logging.DEBUG if quiet else logging.INFO)
+        log.log(level, "%s", line)
+    if not deliver:
+        tally.waiting += len(due)
+        due = []
+    due = _within_daily_cap(ctx, due, now, tally)
     try:
         if due:
-            await _deliver(ctx, due, now, tally, backoff)
+            await _deliver(ctx, due, now, tally, backoff, timing, quiet=quiet)
     except (AuthenticationError, DeliveryError) as exc:
         report = tally.report(kind, team)
-        log.error("%s stopped: %s (%s); the rest stays due", noun(kind, 2), exc,
-                  report.summary)
+        (log.debug if quiet else log.error)(
+            "%s stopped: %s (%s); the rest stays due", noun(kind, 2), exc,
+            report.summary)
         raise
+    finally:
+        if tally.retry:  # each waits for its next try (1, 2, 5, 10, 30 minutes...)
+            ctx.ledger.defer(tally.retry, now=now,
+                             delay=retry_policy(ctx.config.service).delay)
     report = tally.report(kind, team)
-    log.info("%s", report.summary)
+    if report.eventful or not quiet:
+        log.info("%s", report.summary)
     return report
 
 
@@ -358,7 +526,7 @@ def preview_slot(ctx: Context, kind: str, member: str | None, *, now: datetime) 
         for person in schedule.recipients(team, kind):
             if member is None or member.lower() in person.addresses:
                 local = now.astimezone(person.timezone)
-                slot = Slot(team.name, person.email, prompt_kind(kind),
+                slot = Slot(team.id, person.id, prompt_kind(kind),
                             schedule.period_of(kind, local))
                 return Planned(slot, person, team, local)
     raise MailerError(f"no {kind} recipient {member or ''} in the config".replace("  ", " "))
@@ -372,6 +540,6 @@ def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendRe
     """
     if ctx.secret is None:
         raise SecretError(f"{ctx.config.service.secret_env} is not set")
-    slot = Slot(team.name, team.manager.email, "digest", week)
+    slot = Slot(team.id, team.manager.id, "digest", week)
     planned = Planned(slot=slot, person=team.manager, team=team, due_at=now)
     return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.name))

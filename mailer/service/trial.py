@@ -49,7 +49,7 @@ async def send_test(ctx: Context, kind: str, *, member: str | None, to: str | No
     smtp = ctx.config.smtp
     # A slot no schedule ever plans (the period is the time of sending), so its token and
     # Message-ID are the test's own.
-    slot = Slot(planned.team.name, planned.person.email, planned.slot.kind,
+    slot = Slot(planned.team.id, planned.person.id, planned.slot.kind,
                 f"test-{now.astimezone(UTC):%Y%m%dT%H%M%S.%f}")
     token = mint_token(slot, ctx.secret)
     questions = questions_for(planned.team, slot.kind, ctx.questions)

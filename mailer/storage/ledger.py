@@ -10,7 +10,10 @@ It owns every fact that must survive a crash, apart from the reply records thems
   content hash), so a message seen twice is acted on once;
 * ``state``: small key/value facts (last successful send and poll, IMAP UIDVALIDITY);
 * ``test_sends``: prompts sent as a test (``mailer send --to-me``), apart from ``prompts`` so
-  they never count as a member's, kept for a week.
+  they never count as a member's, kept for a week;
+* ``feedback_seen`` and ``feedback_answered``: that a feedback message was handled (a keyed
+  hash) and that a person answered a quarter's feedback, kept so that nothing joins either to
+  the anonymous record (see :meth:`Ledger.finish_feedback`).
 
 WAL journal with ``synchronous=NORMAL``: a committed transaction survives ``kill -9`` of the
 process (only a power loss may drop the last ones). A new connection per call keeps the
@@ -24,8 +27,9 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, overload
@@ -57,6 +61,7 @@ CREATE TABLE IF NOT EXISTS prompts (
 CREATE INDEX IF NOT EXISTS prompts_email ON prompts (email, due_at);
 CREATE INDEX IF NOT EXISTS prompts_team ON prompts (team, kind, due_at);
 CREATE INDEX IF NOT EXISTS prompts_state ON prompts (state);
+CREATE INDEX IF NOT EXISTS prompts_team_sent ON prompts (team, state, sent_at);
 CREATE TABLE IF NOT EXISTS pauses (
     id         INTEGER PRIMARY KEY,
     team       TEXT NOT NULL,
@@ -82,6 +87,7 @@ CREATE TABLE IF NOT EXISTS inbound (
     processed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS inbound_outcome ON inbound (outcome, processed_at);
+CREATE INDEX IF NOT EXISTS inbound_team ON inbound (team, processed_at);
 CREATE TABLE IF NOT EXISTS state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -98,7 +104,31 @@ CREATE TABLE IF NOT EXISTS test_sends (
     sent_to      TEXT NOT NULL,
     sent_at      TEXT NOT NULL
 );
+-- Anonymous feedback (mailer.poller): WITHOUT ROWID, so rows lie in key order and no row
+-- number tells the order of arrival; no times; nothing shared with the record files.
+CREATE TABLE IF NOT EXISTS feedback_seen (
+    key       TEXT PRIMARY KEY,  -- HMAC of the message key (mailer.dedup)
+    quarter   TEXT NOT NULL,
+    record_id TEXT               -- set only while the record is being written
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feedback_answered (
+    team    TEXT NOT NULL,
+    quarter TEXT NOT NULL,
+    email   TEXT NOT NULL,
+    PRIMARY KEY (team, quarter, email)
+) WITHOUT ROWID;
 """
+
+#: Columns added to ``prompts`` after its first release, added to older ledgers at open:
+#: failed batches of a slot and when it may be tried again (mailer.schedule_retry).
+_ADDED_COLUMNS = (("retries", "INTEGER NOT NULL DEFAULT 0"), ("retry_at", "TEXT"))
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(prompts)")}
+    for name, definition in _ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE prompts ADD COLUMN {name} {definition}")
 
 
 @overload
@@ -128,6 +158,8 @@ def _row_to_prompt(row: sqlite3.Row) -> Prompt:
         sent_at=_dt(row["sent_at"]),
         last_error=row["last_error"],
         skip_reason=row["skip_reason"],
+        retries=row["retries"] if "retries" in row.keys() else 0,
+        retry_at=_dt(row["retry_at"]) if "retry_at" in row.keys() else None,
     )
 
 
@@ -163,8 +195,33 @@ class Ledger:
                 os.close(fd)
             with self._connect() as db:
                 db.executescript(SCHEMA)
+            with self._connect() as db:
+                _migrate(db)
         except (OSError, sqlite3.Error) as exc:
             raise RecordError(f"cannot open the ledger {path}: {exc}") from exc
+
+    @classmethod
+    def reader(cls, path: Path) -> Ledger | None:
+        """The ledger at ``path`` for reading only, or None when there is none yet.
+
+        SQLite's ``mode=ro``: nothing is created or written, so it works beside the running
+        service and on a full disk. A WAL reader needs the ``-shm`` file; when there is none
+        and it cannot be made (a full disk, the service stopped), it reads with
+        ``immutable=1``: the main file only, which the last clean shutdown brought up to date.
+        """
+        if not path.is_file():
+            return None
+        ledger = cls.__new__(cls)
+        ledger.path = path
+        ledger._uri = f"file:{path}?mode=ro"
+        try:
+            ledger._query("SELECT 1 FROM prompts LIMIT 1")
+        except RecordError:
+            ledger._uri = f"file:{path}?immutable=1"
+        return ledger
+
+    #: The read-only URI of a :meth:`reader`; None for the service's own ledger.
+    _uri: str | None = None
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> Ledger:
@@ -174,6 +231,10 @@ class Ledger:
     _held: sqlite3.Connection | None = None
 
     def _open(self) -> sqlite3.Connection:
+        if self._uri is not None:
+            db = sqlite3.connect(self._uri, uri=True, timeout=30, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            return db
         old_umask = os.umask(0o077)  # WAL and shm files must be private too
         try:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -188,7 +249,7 @@ class Ledger:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = self._held or self._open()
         try:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN" if self._uri is not None else "BEGIN IMMEDIATE")
             yield db
             if db.in_transaction:  # executescript() commits on its own (schema creation)
                 db.execute("COMMIT")
@@ -281,6 +342,32 @@ class Ledger:
             params.append(team)
         return [_row_to_prompt(r) for r in self._query(sql + " ORDER BY due_at, slot_key", params)]
 
+    def defer(self, slot_keys: Iterable[str], *, now: datetime,
+              delay: Callable[[int], timedelta]) -> None:
+        """After a failed batch: each pending row waits ``delay(failures so far)`` to retry."""
+        keys = list(dict.fromkeys(slot_keys))
+        try:
+            with self._connect() as db:
+                for key in keys:
+                    row = db.execute("SELECT retries FROM prompts WHERE slot_key = ? AND"
+                                     " state IN ('due', 'sending')", (key,)).fetchone()
+                    if row is not None:
+                        failures = row["retries"] + 1
+                        at = (now + delay(failures)).astimezone(UTC)
+                        db.execute("UPDATE prompts SET retries = ?, retry_at = ?"
+                                   " WHERE slot_key = ?", (failures, _iso(at), key))
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger update failed: {exc}") from exc
+
+    def in_state(self, state: PromptState, *, since: datetime | None = None) -> list[Prompt]:
+        """Prompts in ``state`` (due at or after ``since``), oldest first."""
+        sql, params = "SELECT * FROM prompts WHERE state = ?", [str(state)]
+        if since is not None:
+            sql += " AND due_at >= ?"
+            params.append(_iso(since.astimezone(UTC)))
+        return [_row_to_prompt(r) for r in self._query(sql + " ORDER BY due_at, slot_key",
+                                                        params)]
+
     def set_state(
         self,
         slot_key: str,
@@ -335,6 +422,22 @@ class Ledger:
             (email.lower(), _iso(since.astimezone(UTC))),
         )
         return _row_to_prompt(rows[0]) if rows else None
+
+    def sent_count_since(self, since: datetime) -> int:
+        """How many prompts were delivered since ``since`` (a provider's daily cap counts them).
+
+        ``julianday`` compares the instants: ``sent_at`` keeps the offset it was written with.
+        """
+        rows = self._query("SELECT COUNT(*) AS n FROM prompts WHERE state = 'sent'"
+                           " AND julianday(sent_at) >= julianday(?)", (_iso(since),))
+        return int(rows[0]["n"])
+
+    def sent_as(self, slot: Slot) -> list[Prompt]:
+        """Rows sent for the same person, kind and period as ``slot``, under any team id."""
+        rows = self._query(
+            "SELECT * FROM prompts WHERE email = ? AND kind = ? AND period = ? AND state = 'sent'",
+            (slot.email, slot.kind, slot.period))
+        return [_row_to_prompt(r) for r in rows]
 
     def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
         """When the team's most recent prompt (of ``kind``) was delivered."""
@@ -463,10 +566,51 @@ class Ledger:
     def put_state(self, key: str, value: str) -> None:
         self._query("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
+    # ------------------------------------------------------------------ anonymous feedback
+
+    def feedback_seen(self, key: str) -> FeedbackSeen | None:
+        """What the ledger knows of the feedback message with dedup value ``key``."""
+        rows = self._query("SELECT record_id FROM feedback_seen WHERE key = ?", (key,))
+        return FeedbackSeen(rows[0]["record_id"]) if rows else None
+
+    def begin_feedback(self, key: str, quarter: str, record_id: str) -> None:
+        """Before the record is written: the id it gets, so that a rerun after a crash writes
+        the same file instead of a second one. The only moment a message and a record meet."""
+        self._query("INSERT OR IGNORE INTO feedback_seen (key, quarter, record_id)"
+                    " VALUES (?,?,?)", (key, quarter, record_id))
+
+    def finish_feedback(self, key: str, quarter: str,
+                        answered_by: tuple[str, str, str] | None) -> None:
+        """After the record is on disk (or when it is refused): forget the record's id, note
+        that the person answered, in one transaction; then empty the WAL, whose frames would
+        otherwise keep the old row and the order of the changes."""
+        try:
+            with self._connect() as db:
+                db.execute("PRAGMA secure_delete = ON")  # overwrite the freed record id
+                db.execute("INSERT INTO feedback_seen (key, quarter, record_id) VALUES (?,?,NULL)"
+                           " ON CONFLICT(key) DO UPDATE SET record_id = NULL", (key, quarter))
+                if answered_by is not None:
+                    db.execute("INSERT OR IGNORE INTO feedback_answered (team, quarter, email)"
+                               " VALUES (?,?,?)", (*answered_by[:2], answered_by[2].lower()))
+            self._checkpoint()
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger update failed: {exc}") from exc
+
+    def has_answered(self, team: str, quarter: str, email: str) -> bool:
+        rows = self._query("SELECT 1 FROM feedback_answered WHERE team = ? AND quarter = ?"
+                           " AND email = ?", (team, quarter, email.lower()))
+        return bool(rows)
+
+    def answered_count(self, team: str, quarter: str) -> int:
+        rows = self._query("SELECT COUNT(*) AS n FROM feedback_answered WHERE team = ?"
+                           " AND quarter = ?", (team, quarter))
+        return int(rows[0]["n"])
+
     # ------------------------------------------------------------------ personal data, retention
 
     def person_rows(self, addresses: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """Every row naming one of ``addresses``, per table: prompts, pauses, failures, inbound.
+        """Every row naming one of ``addresses``, per table: prompts, pauses, failures, inbound,
+        feedback_answered (the quarters in which the person answered feedback; never which answer).
 
         Rows match on their ``email`` (any case); inbound rows also when one of the addresses
         appears, as a whole address, in their ``detail``.
@@ -486,6 +630,11 @@ class Ledger:
                 db.execute("PRAGMA secure_delete = ON")  # overwrite, not just free, the pages
                 found = _person_rows(db, _lowered(addresses))
                 for table, rows in found.items():
+                    if table == "feedback_answered":  # WITHOUT ROWID: by its key
+                        db.executemany("DELETE FROM feedback_answered WHERE team = ? AND"
+                                       " quarter = ? AND email = ?",
+                                       [(r["team"], r["quarter"], r["email"]) for r in rows])
+                        continue
                     db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
                                    [(r["_rowid"],) for r in rows])
             self._checkpoint()
@@ -495,13 +644,18 @@ class Ledger:
 
     def delete_older_than(self, cutoff: datetime) -> dict[str, int]:
         """Retention: delete prompts due, pauses ended, address failures first seen and inbound
-        messages handled before ``cutoff``; counts per table. Times compare as instants."""
+        messages handled before ``cutoff``, and the feedback facts of quarters that ended
+        before it; counts per table. Times compare as instants."""
         at = _iso(cutoff.astimezone(UTC))
+        utc = cutoff.astimezone(UTC)
+        quarter = f"{utc.year:04d}-Q{(utc.month - 1) // 3 + 1}"  # earlier quarters end before it
         statements = {
             "prompts": ("DELETE FROM prompts WHERE julianday(due_at) < julianday(?)", at),
             "pauses": ("DELETE FROM pauses WHERE until < ?", _iso(cutoff.date())),
             "failures": ("DELETE FROM failures WHERE julianday(since) < julianday(?)", at),
             "inbound": ("DELETE FROM inbound WHERE julianday(processed_at) < julianday(?)", at),
+            "feedback_seen": ("DELETE FROM feedback_seen WHERE quarter < ?", quarter),
+            "feedback_answered": ("DELETE FROM feedback_answered WHERE quarter < ?", quarter),
         }
         try:
             with self._connect() as db:
@@ -525,12 +679,24 @@ class Ledger:
             db.close()
 
 
+@dataclass(frozen=True)
+class FeedbackSeen:
+    """A feedback message the poller has handled; ``record_id`` is set only while its record
+    is being written (a crash then leaves the id to finish with)."""
+
+    record_id: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.record_id is None
+
+
 def _lowered(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({a.strip().lower() for a in addresses if a.strip()}))
 
 
 def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, list[sqlite3.Row]]:
-    tables = ("prompts", "pauses", "failures", "inbound")
+    tables = ("prompts", "pauses", "failures", "inbound", "feedback_answered")
     if not wanted:
         return {table: [] for table in tables}
     marks = ",".join("?" * len(wanted))
@@ -547,6 +713,9 @@ def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, l
                       f" OR {mentions} ORDER BY processed_at, rowid", wanted * 2)
     found["inbound"] = [r for r in rows if (r["email"] or "").lower() in wanted
                         or _mentions(r["detail"] or "", wanted)]
+    found["feedback_answered"] = list(db.execute(
+        f"SELECT team, quarter, email FROM feedback_answered WHERE email IN ({marks})"
+        " ORDER BY team, quarter", wanted))
     return found
 
 

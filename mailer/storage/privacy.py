@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mailer.errors import RecordError
-from mailer.models import Config, Person
+from mailer.models import Config, Person, Record
 from mailer.storage import durable
 from mailer.storage.ledger import Ledger
+from mailer.storage.mentions import Needles, blank_record, needles, record_mentions
 from mailer.storage.records import record_to_dict
 from mailer.storage.store import RecordStore
 
@@ -31,7 +32,12 @@ FEEDBACK_NOTE = (
     "identity, so it cannot be attributed to anyone and is not included."
 )
 TOKEN_NOTE = "Reply tokens (credentials that let a reply be matched) are left out of the prompts."
-LEDGER_TABLES = ("prompts", "pauses", "failures", "inbound")
+MENTIONS_NOTE = (
+    "Mentions are the lines of other people's replies (anonymous feedback included) that name "
+    "this person by first name, full name or address; the rest of those replies is the other "
+    "people's and is not included."
+)
+LEDGER_TABLES = ("prompts", "pauses", "failures", "inbound", "feedback_answered")
 
 
 # --------------------------------------------------------------------------- pure
@@ -79,6 +85,44 @@ def _person_dict(team: str, role: str, person: Person) -> dict[str, Any]:
         "goals": list(person.goals),
         "away": [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in person.away],
     }
+
+
+# --------------------------------------------------------------------------- mentions
+
+
+def _needles(config: Config | None, email: str, addresses: Sequence[str]) -> Needles:
+    named = people_named(config, email)
+    return needles(named[0][2] if named else None, addresses)
+
+
+def _others_records(store: RecordStore, addresses: Sequence[str]) -> list[Path]:
+    """Every record file except the person's own (those are exported and erased whole)."""
+    own = set(store.person_folders(addresses))
+    return [path for folder, _, _ in store.period_folders() if folder.parent not in own
+            for path in sorted(folder.glob("*.yaml"))
+            if not path.name.startswith(".") and not path.is_symlink()]
+
+
+def find_mentions(store: RecordStore, who: Needles, addresses: Sequence[str]
+                  ) -> list[tuple[Path, Record, dict[str, list[str]]]]:
+    """(path, record, lines per field) of other people's records that name the person."""
+    found = []
+    for path in _others_records(store, addresses):
+        try:
+            record = store.read(path)
+        except RecordError:
+            continue  # unreadable: the operator sees it in housekeeping; nothing to match
+        lines = record_mentions(record, who)
+        if lines:
+            found.append((path, record, lines))
+    return found
+
+
+def _mention_items(store: RecordStore, who: Needles, addresses: Sequence[str],
+                   data_dir: Path) -> list[dict[str, Any]]:
+    return [{"path": path.relative_to(data_dir).as_posix(), "kind": record.kind,
+             "period": record.slot, "lines": lines}
+            for path, record, lines in find_mentions(store, who, addresses)]
 
 
 # --------------------------------------------------------------------------- export
@@ -131,9 +175,11 @@ def export_person(
             "generated_at": now.isoformat(),
             "data_dir": str(data_dir),
         },
-        "notes": [FEEDBACK_NOTE, TOKEN_NOTE],
+        "notes": [FEEDBACK_NOTE, TOKEN_NOTE, MENTIONS_NOTE],
         "config": [_person_dict(*entry) for entry in people_named(config, email)],
         "records": _records_of(store, addresses, data_dir),
+        "mentions": _mention_items(store, _needles(config, email, addresses), addresses,
+                                   data_dir),
         "ledger": {"prompts": prompts, **{t: rows[t] for t in LEDGER_TABLES[1:]}},
     }
 
@@ -154,10 +200,12 @@ class ForgetReport:
     addresses: tuple[str, ...]
     files: tuple[Path, ...] = ()
     ledger_rows: Mapping[str, int] = field(default_factory=dict)
+    blanked: tuple[Path, ...] = ()  # others' records whose mentions were blanked
+    mentioned: tuple[Path, ...] = ()  # others' records that name the person (left as they are)
 
     @property
     def nothing(self) -> bool:
-        return not self.files and not any(self.ledger_rows.values())
+        return not self.files and not any(self.ledger_rows.values()) and not self.blanked
 
     def lines(self, data_dir: Path) -> list[str]:
         """What was removed, for the operator: counts, then every file path."""
@@ -167,6 +215,9 @@ class ForgetReport:
         rows = ", ".join(f"{self.ledger_rows.get(t, 0)} {t}" for t in LEDGER_TABLES)
         lines = [f"removed {len(self.files)} file(s) about {who}", f"removed ledger rows: {rows}"]
         lines += [f"  {_shown(path, data_dir)}" for path in self.files]
+        if self.blanked:
+            lines.append(f"blanked the name in {len(self.blanked)} record(s) of other people")
+            lines += [f"  {_shown(path, data_dir)}" for path in self.blanked]
         return lines
 
 
@@ -178,15 +229,27 @@ def _shown(path: Path, data_dir: Path) -> str:
 
 
 def forget_person(
-    store: RecordStore, ledger: Ledger | None, email: str, *, config: Config | None = None
+    store: RecordStore, ledger: Ledger | None, email: str, *, config: Config | None = None,
+    mentions: bool = False,
 ) -> ForgetReport:
-    """Erase the person's record folders (every file in them) and their ledger rows.
+    """Erase the person's record folders (every file in them) and their ledger rows; with
+    ``mentions``, also replace their name in other people's records (anonymous feedback
+    included) by ``[namn borttaget]`` / ``[name removed]``, rewriting each file atomically.
 
-    Idempotent: a second call removes nothing. Anonymous feedback is not touched.
+    Idempotent: a second call removes nothing. Anonymous feedback is never erased as anyone's.
     """
     addresses = known_addresses(config, email)
+    who = _needles(config, email, addresses)  # before the config entry may go
     files: list[Path] = []
     for folder in store.person_folders(addresses):
         files += store.remove_folder(folder)
     rows = ledger.forget(addresses) if ledger else {t: 0 for t in LEDGER_TABLES}
-    return ForgetReport(addresses, tuple(files), rows)
+    found = find_mentions(store, who, addresses)
+    blanked: list[Path] = []
+    if mentions:
+        for path, record, _ in found:
+            store.rewrite(path, blank_record(record, who))
+            blanked.append(path)
+    return ForgetReport(addresses, tuple(files), rows, tuple(blanked),
+                        tuple(path for path, _, _ in found if path not in blanked))
+

@@ -8,7 +8,7 @@ text. Keys come in a fixed order, multi-line text in block style (``|``), UTF-8 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -43,6 +43,18 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+
+
+def quarter_start(period: str) -> datetime:
+    """The first instant (UTC) of a quarter named ``2026-Q4``.
+
+    :raises RecordError: ``period`` names no quarter.
+    """
+    try:
+        year, quarter = period.split("-Q")
+        return datetime(int(year), 3 * int(quarter) - 2, 1, tzinfo=UTC)
+    except ValueError as exc:
+        raise RecordError(f"not a quarter: {period!r}") from exc
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:

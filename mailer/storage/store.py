@@ -5,6 +5,8 @@ Layout, so that a week of one team is read without touching the rest of the arch
     records/<team>/<member-dir>/<YYYY-MM>/<id>.yaml     one person's answers (month received, UTC)
     records/<team>/_feedback/<YYYY-Qn>/<id>.yaml         leadership feedback: no identity at all
 
+Feedback files also keep no time and no order (:meth:`RecordStore.write_anonymous`).
+
 ``<member-dir>`` is :func:`mailer.models.member_dirname` (slug + hash: never a path separator,
 never ``..``). Files are 0600, folders 0700; a record is written to a temporary file, fsynced,
 hard-linked into place (which never overwrites) and the folder fsynced.
@@ -13,6 +15,7 @@ hard-linked into place (which never overwrites) and the folder fsynced.
 from __future__ import annotations
 
 import os
+import random
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -72,6 +75,29 @@ class RecordStore:
             return path, durable.create(path, dump_record(record).encode("utf-8"))
         except OSError as exc:
             raise RecordError(f"cannot write record {path}: {exc.strerror}") from exc
+
+    def write_anonymous(self, record: Record) -> tuple[Path, bool]:
+        """Write a feedback record so that the folder does not tell when, or in which order,
+        its records came: after the write, every record of the quarter is rewritten in a
+        random order (temp file, fsync, ``os.replace``: a new inode each, so inode numbers are
+        shuffled too) and its access and modification times set to the quarter's start. Their
+        change times (which no one can set) then all fall within this one sweep, again in a
+        random order. A quarter holds one record per person, so the sweep stays small.
+        Returns (path, created) as :meth:`write` does; a rerun still sweeps.
+        """
+        path, created = self.write(record)
+        start = record.received_at.timestamp()
+        files = [p for p in path.parent.glob("*.yaml") if p.is_file() and not p.is_symlink()]
+        random.SystemRandom().shuffle(files)
+        try:
+            for each in files:
+                durable.replace(each, each.read_bytes())
+                os.utime(each, (start, start), follow_symlinks=False)
+            durable.fsync_dir(path.parent)
+        except OSError as exc:
+            raise RecordError(f"cannot rewrite the feedback of {path.parent}: {exc.strerror}"
+                              ) from exc
+        return path, created
 
     def read(self, path: Path) -> Record:
         try:

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from mailer.config import load as config_module
+from mailer.config import providers
 from mailer.config.load import load_config, parse_config
+from mailer.config.sections import PRIVACY_KEYS
 from mailer.errors import ConfigError
 from mailer.models import Config, MonthlyRule
 
@@ -329,8 +331,8 @@ REJECTIONS = [
                                                      "months": [13]}),
      "teams[0].feedback.months", ["month numbers 1-12"]),
     ("min-respondents", _set("teams.0.feedback", {"on": "day 1", "time": "10:00",
-                                                   "min_respondents": 1}),
-     "teams[0].feedback.min_respondents", ["from 2 to"]),
+                                                   "min_respondents": 2}),
+     "teams[0].feedback.min_respondents", ["from 3 to 1000", "got 2", "each person who answered"]),
     ("confirmations-string", _set("teams.0.confirmations", "yes"), "teams[0].confirmations",
      ["expected true or false"]),
     ("host-with-port", _set("imap.host", "imap.example.com:993"), "imap.host",
@@ -523,10 +525,27 @@ def test_example_config_parses() -> None:
                 team.meeting))
 
 
+def test_min_respondents_defaults_to_five_and_privacy_is_optional() -> None:
+    config = parse_config(_set("teams.0.feedback", {"on": "first tuesday", "time": "10:00"}))
+    assert config.teams[0].feedback is not None
+    assert config.teams[0].feedback.min_respondents == 5
+    assert config.privacy.controller is None
+    data = minimal()
+    data["privacy"] = {"controller": "Exempel AB", "contatc": "x"}
+    assert only_problem(data).startswith("privacy.contatc: unknown key")
+    data["privacy"] = {"legal_basis": {"sv": "Berättigat intresse", "en": "Legitimate interest"}}
+    privacy = parse_config(data).privacy
+    assert (privacy.legal_basis_in("sv"), privacy.legal_basis_in("en")) == (
+        "Berättigat intresse", "Legitimate interest")
+    data["privacy"] = {"legal_basis": {"de": "Berechtigtes Interesse"}}
+    assert only_problem(data).startswith("privacy.legal_basis: expected the legal basis in words")
+
+
 def test_example_config_documents_every_key() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     keys = {*config_module._SERVICE_KEYS, *config_module._SMTP_KEYS, *config_module._IMAP_KEYS,
-            *config_module._TEAM_KEYS, *config_module._MEMBER_KEYS, "min_respondents", "months",
+            *config_module._TEAM_KEYS, *config_module._MEMBER_KEYS, *PRIVACY_KEYS, *providers.OAUTH2_KEYS,
+            "min_respondents", "months",
             "brief_minutes_before", "on", "days", "day", "time", "from", "to"}
     undocumented = sorted(k for k in keys
                           if not re.search(rf"(^|[\s{{,#]){k} = |\[\[teams\.{k}\b", text, re.MULTILINE))

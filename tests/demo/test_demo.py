@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -63,7 +64,15 @@ async def test_two_weeks_quarantine_the_forged_reply_and_stop_cleanly(tmp_path: 
     before = set(asyncio.all_tasks())
     report = await run_demo(DEMO_CONFIG, tmp_path / "out", weeks=2)
     assert set(asyncio.all_tasks()) == before
-    assert report.inbound.get("quarantine") == 1 and report.records == report.inbound["record"]
+    # Feedback has no inbound row (its order and time would date it): the ledger notes only
+    # who answered, and each answer is one anonymous file.
+    data = tmp_path / "out" / "data"
+    feedback = len(list((data / "records").glob("*/_feedback/*/*.yaml")))
+    with sqlite3.connect(data / "ledger.sqlite3") as db:
+        (answered,) = db.execute("SELECT COUNT(*) FROM feedback_answered").fetchone()
+    assert feedback == answered > 0
+    assert report.inbound.get("quarantine") == 1
+    assert report.records == report.inbound["record"] + feedback
     assert report.sent["checkin"] > 0 and report.sent["digest"] == 2
     assert [p.suffix for p in report.mail_files].count(".html") >= 4  # digests and briefs
     again = await run_demo(DEMO_CONFIG, tmp_path / "out", weeks=2)  # replaces its own folder

@@ -13,12 +13,12 @@ import pytest
 
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token, subject_with_token
-from mailer.config.load import parse_config
 from mailer.config.questions import load_default_questions
 from mailer.inbound.decide import decide
 from mailer.models import Prompt, Slot
 from mailer.parse.classify import FailedRecipient
 from mailer.parse.replies import AuthResult, Reply
+from tests.factories import make_config, member
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 12, 18, 10, 0, tzinfo=TZ)
@@ -26,23 +26,14 @@ SECRET = b"test-secret-0123456789"
 QUESTIONS = load_default_questions()
 
 
+
 def config(**imap: Any) -> Any:
-    return parse_config({
-        "service": {"timezone": "Europe/Stockholm", "language": "sv"},
-        "smtp": {"host": "smtp.example.com", "username": "checkin@example.com",
-                 "password_env": "P", "from": "Check-in <checkin@example.com>"},
-        "imap": {"host": "imap.example.com", "username": "checkin@example.com",
-                 "password_env": "P", **imap},
-        "teams": [{
-            "name": "platform",
-            "manager": {"name": "Maria Lind", "email": "maria@example.com"},
-            "members": [
-                {"name": "Anna Berg", "email": "anna@example.com",
-                 "aliases": ["anna.berg@gmail.com"]},
-                {"name": "Erik Holm", "email": "erik@example.com", "language": "en"},
-            ],
-        }],
-    })
+    return make_config(smtp={"host": "smtp.example.com", "username": "checkin@example.com",
+                             "password_env": "P", "from": "Check-in <checkin@example.com>"},
+                       imap={"host": "imap.example.com", "password_env": "P", **imap},
+                       members=[member("Anna Berg", "anna@example.com",
+                                       aliases=["anna.berg@gmail.com"]),
+                                member("Erik Holm", "erik@example.com", language="en")])
 
 
 CONFIG = config()
@@ -352,20 +343,17 @@ def test_out_of_office_with_a_forged_token_pauses_nobody() -> None:
 
 
 def test_out_of_office_from_an_alias_pauses_the_member_in_every_team() -> None:
-    cfg = parse_config({
-        "service": {"timezone": "Europe/Stockholm", "language": "sv"},
-        "smtp": {"host": "smtp.example.com", "username": "checkin@example.com",
-                 "password_env": "P", "from": "Check-in <checkin@example.com>"},
-        "imap": {"host": "imap.example.com", "username": "checkin@example.com",
-                 "password_env": "P"},
-        "teams": [{"name": "platform",
-                   "manager": {"name": "Maria Lind", "email": "maria@example.com"},
-                   "members": [{"name": "Anna Berg", "email": "anna@example.com",
-                                "aliases": ["anna.berg@gmail.com"]}]},
-                  {"name": "guild", "manager": {"name": "Olof Ek", "email": "olof@example.com"},
-                   "members": [{"name": "Anna Berg", "email": "anna@example.com"},
-                               {"name": "Bo Ek", "email": "anna.berg@gmail.com"}]}],
-    })
+    cfg = make_config(
+        smtp={"host": "smtp.example.com", "username": "checkin@example.com",
+              "password_env": "P", "from": "Check-in <checkin@example.com>"},
+        imap={"host": "imap.example.com", "password_env": "P"},
+        teams=[{"name": "platform",
+                "manager": {"name": "Maria Lind", "email": "maria@example.com"},
+                "members": [member("Anna Berg", "anna@example.com",
+                                   aliases=["anna.berg@gmail.com"])]},
+               {"name": "guild", "manager": {"name": "Olof Ek", "email": "olof@example.com"},
+                "members": [member("Anna Berg", "anna@example.com"),
+                            member("Bo Ek", "anna.berg@gmail.com")]}])
     p = prompt()
     d = run(ooo(from_address="anna.berg@gmail.com", in_reply_to=(p.message_id,)), p, cfg=cfg)
     assert (d.team, d.email) == ("platform", "anna@example.com")

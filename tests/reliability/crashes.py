@@ -32,6 +32,8 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, Literal
 
+from tests.factories import config_data, member, on_stack
+from tests.factories import write_config as factory_write
 from tests.mailstack import MailStack, MailUser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -269,51 +271,25 @@ def _leftover_temp_files(data_dir: Path) -> int:
 # --------------------------------------------------------------------------- config
 
 
-def _members_toml(people: Sequence[tuple[str, str]]) -> str:
-    return "".join(f'[[teams.members]]\nname = "{name}"\nemail = "{email}"\n'
-                   f'timezone = "Europe/Stockholm"\nlanguage = "{"sv" if n % 2 else "en"}"\n'
-                   f'country = "SE"\n\n' for n, (name, email) in enumerate(people))
+
 
 
 def write_config(stack: MailStack, folder: Path, people: Sequence[tuple[str, str]], *,
                  imap_user: MailUser | None = None, confirmations: bool = True,
                  max_connections: int = 4) -> Path:
-    imap_user_name = imap_user.email if imap_user else f"checkin@{stack.domain}"
-    path = folder / "mailer.toml"
-    path.write_text(f"""
-[service]
-data_dir = "{folder / 'data'}"
-timezone = "Europe/Stockholm"
-language = "sv"
-secret_env = "{SECRET_ENV}"
-
-[smtp]
-host = "{stack.host}"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "{SMTP_PASSWORD_ENV}"
-from = "Team check-in <checkin@{stack.domain}>"
-ca_file = "{stack.ca_file}"
-max_connections = {max_connections}
-
-[imap]
-host = "{stack.host}"
-port = {stack.imaps_port}
-security = "tls"
-username = "{imap_user_name}"
-password_env = "{IMAP_PASSWORD_ENV}"
-ca_file = "{stack.ca_file}"
-
-[[teams]]
-name = "{TEAM}"
-display_name = "Crash team"
-confirmations = {"true" if confirmations else "false"}
-manager = {{ name = "Lena Holm", email = "lena@{stack.domain}", timezone = "Europe/Stockholm", language = "sv" }}
-checkin = {{ days = ["mon", "wed", "fri"], time = "09:00" }}
-
-{_members_toml(people)}""", encoding="utf-8")
-    return path
+    data = on_stack(config_data(
+        domain=stack.domain, data_dir=folder / "data", service={"secret_env": SECRET_ENV},
+        members=[member(name, email, timezone="Europe/Stockholm",
+                        language="sv" if n % 2 else "en", country="SE")
+                 for n, (name, email) in enumerate(people)],
+        team={"name": TEAM, "display_name": "Crash team", "confirmations": confirmations,
+              "manager": {"name": "Lena Holm", "email": f"lena@{stack.domain}",
+                          "timezone": "Europe/Stockholm", "language": "sv"},
+              "checkin": {"days": ["mon", "wed", "fri"], "time": "09:00"}}),
+        stack, imap_user=imap_user.email if imap_user else None)
+    data["smtp"].update({"password_env": SMTP_PASSWORD_ENV, "max_connections": max_connections})
+    data["imap"]["password_env"] = IMAP_PASSWORD_ENV
+    return factory_write(folder / "mailer.toml", data)
 
 
 def service_env(stack: MailStack, imap_user: MailUser | None = None) -> dict[str, str]:

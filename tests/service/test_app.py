@@ -23,7 +23,11 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from mailer.storage.ledger import Ledger
+from tests.factories import config_data, on_stack
+from tests.factories import member as factory_member
+from tests.factories import write_config as factory_write
 from tests.mailstack import MailStack, MailUser
+from tests.service.helpers import wait_for
 
 ZONE = ZoneInfo("Europe/Stockholm")
 SECRET = "app-test-secret-value-0123456789"
@@ -38,56 +42,21 @@ def country_without_holiday(days: list[date]) -> str:
     raise AssertionError("every candidate country has a holiday today")
 
 
+
 def write_config(path: Path, stack: MailStack, service: MailUser, member: MailUser,
                  manager: MailUser) -> None:
     now = datetime.now(ZONE)
     fire = now - timedelta(minutes=10)  # missed by 10 minutes: sent by the catch-up pass
     country = country_without_holiday([fire.date(), now.date()])
-    path.write_text(f'''
-[service]
-data_dir = "data"
-timezone = "Europe/Stockholm"
-language = "sv"
-secret_env = "MAILER_TEST_SECRET"
-
-[smtp]
-host = "127.0.0.1"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "MAILER_TEST_SMTP_PASSWORD"
-from = "Team check-in <{service.email}>"
-ca_file = "{stack.ca_file}"
-
-[imap]
-host = "127.0.0.1"
-port = {stack.imaps_port}
-security = "tls"
-username = "{service.email}"
-password_env = "MAILER_TEST_IMAP_PASSWORD"
-ca_file = "{stack.ca_file}"
-
-[[teams]]
-name = "platform"
-manager = {{ name = "Maria Lind", email = "{manager.email}" }}
-checkin = {{ days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], time = "{fire:%H:%M}" }}
-
-[[teams.members]]
-name = "Anna Berg"
-email = "{member.email}"
-country = "{country}"
-goals = ["Migrate billing to the new API"]
-''', encoding="utf-8")
-
-
-def wait_for(condition, timeout: float, what: str, log: Path):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; service log:\n{log.read_text()}")
+    data = on_stack(config_data(
+        data_dir="data", service={"secret_env": "MAILER_TEST_SECRET"},
+        members=[factory_member("Anna Berg", member.email, country=country,
+                                goals=["Migrate billing to the new API"])],
+        team={"manager": {"name": "Maria Lind", "email": manager.email},
+              "checkin": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                          "time": f"{fire:%H:%M}"}}), stack, imap_user=service.email)
+    data["smtp"]["from"] = f"Team check-in <{service.email}>"
+    factory_write(path, data)
 
 
 def reply_to(prompt: bytes, member: MailUser, service: MailUser) -> bytes:

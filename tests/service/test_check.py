@@ -177,6 +177,17 @@ def test_a_broken_team_template_is_listed_with_its_file(tmp_path: Path,
     assert "sv/checkin" not in err
 
 
+def test_a_broken_privacy_notice_template_is_listed(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    templates = tmp_path / "templates"
+    (templates / "sv").mkdir(parents=True)
+    (templates / "sv" / "privacy_notice.txt.j2").write_text("{{ controler }}", encoding="utf-8")
+    config = copy_example(tmp_path, ("[service]\n", f"[service]\ntemplates_dir = {json.dumps(str(templates))}\n"))
+    assert check(config) == 2
+    err = capsys.readouterr().err
+    assert "privacy notice: sv/privacy_notice.txt.j2" in err and "'controler' is undefined" in err
+
+
 # --------------------------------------------------------------------------- secrets
 
 

@@ -21,62 +21,33 @@ from mailer.service import send as jobs
 from mailer.service.context import open_context
 from mailer.storage.ledger import Ledger
 from mailer.storage.store import RecordStore
+from tests.factories import config_data, member
+from tests.factories import write_config as factory_write
 
 AT = "2026-12-07T08:00:00+01:00"
 
 
+
 def write_config(tmp_path: Path, *, manager: str, smtp_port: int, smtp_user: str,
                  ca_file: Path) -> Path:
-    path = tmp_path / "mailer.toml"
-    path.write_text(f"""
-[service]
-data_dir = "data"
-timezone = "Europe/Stockholm"
-language = "sv"
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "starttls"
-username = "{smtp_user}"
-password_env = "MAILER_SMTP_PASSWORD"
-ca_file = "{ca_file}"
-from = "Team check-in <checkin@example.test>"
-
-[imap]
-host = "127.0.0.1"
-port = 1143
-security = "starttls"
-username = "checkin@example.test"
-password_env = "MAILER_IMAP_PASSWORD"
-
-[[teams]]
-name = "platform"
-display_name = "Platform"
-manager = {{ name = "Lena Holm", email = "{manager}", language = "sv", timezone = "Europe/Stockholm" }}
-checkin = {{ days = ["mon"], time = "09:00" }}
-digest = {{ day = "mon", time = "08:00" }}
-meeting = {{ day = "mon", time = "10:00" }}
-
-[[teams.members]]
-name = "Anna Berg"
-email = "anna@example.com"
-timezone = "Europe/Stockholm"
-language = "sv"
-
-[[teams.members]]
-name = "Ben Carter"
-email = "ben@example.com"
-timezone = "Europe/London"
-language = "en"
-
-[[teams.members]]
-name = "Chloe Ng"
-email = "chloe@example.com"
-timezone = "Australia/Sydney"
-language = "en"
-""", encoding="utf-8")
-    return path
+    tz = {"Europe/Stockholm": "sv", "Europe/London": "en", "Australia/Sydney": "en"}
+    people = (("Anna Berg", "anna@example.com", "Europe/Stockholm"),
+              ("Ben Carter", "ben@example.com", "Europe/London"),
+              ("Chloe Ng", "chloe@example.com", "Australia/Sydney"))
+    data = config_data(
+        domain="example.test", data_dir="data",
+        smtp={"port": smtp_port, "security": "starttls", "username": smtp_user,
+              "password_env": "MAILER_SMTP_PASSWORD", "ca_file": str(ca_file)},
+        imap={"security": "starttls", "password_env": "MAILER_IMAP_PASSWORD"},
+        members=[member(name, email, timezone=zone, language=tz[zone])
+                 for name, email, zone in people],
+        team={"display_name": "Platform",
+              "manager": {"name": "Lena Holm", "email": manager, "language": "sv",
+                          "timezone": "Europe/Stockholm"},
+              "checkin": {"days": ["mon"], "time": "09:00"},
+              "digest": {"day": "mon", "time": "08:00"},
+              "meeting": {"day": "mon", "time": "10:00"}})
+    return factory_write(tmp_path / "mailer.toml", data)
 
 
 def fill(data_dir: Path, manager: str) -> None:

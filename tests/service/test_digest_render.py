@@ -230,3 +230,35 @@ def test_pauses_are_worded_by_reason(config, language, away, paused):
     mail = compose.render(compose.build_environment(config), "digest", language,
                           digest_context(team, digest, questions=load_default_questions()))
     assert away in mail.text and paused in mail.text
+
+
+@pytest.mark.parametrize(("language", "line"), [("en", "2 of 5 answered."),
+                                                 ("sv", "2 av 5 har svarat.")])
+def test_two_feedback_answers_of_five_show_only_the_count(tmp_path, language, line):
+    """Below min_respondents (default 5) the section says how many answered and nothing else."""
+    from mailer.models import Prompt, Record
+    from mailer.outbound.samples import sample_person
+
+    members = [sample_person(f"Person{n} Test", f"p{n}@example.com") for n in range(5)]
+    manager = sample_person("Lena Holm", "lena@example.com", language=language)
+    team = sample_team(members=members, manager=manager)
+    config = sample_config(tmp_path / "data", teams=(team,))
+    ctx = Context(config, compose.build_environment(config), Ledger.in_dir(tmp_path / "data"),
+                  RecordStore(tmp_path / "data"), load_default_questions(), None)
+    sent = datetime(2026, 12, 1, 13, tzinfo=SAMPLE_NOW.tzinfo)
+    for n, person in enumerate(members):
+        slot = Slot(team.name, person.email, "feedback", "2026-Q4")
+        ctx.ledger.ensure([Prompt(slot, f"<f{n}@x>", f"tok{n}", "due", sent, "sv")])
+        ctx.ledger.set_state(slot.key, "sent", at=sent)
+    for n in range(2):
+        ctx.store.write_anonymous(Record(
+            id=f"{n + 1:040x}", team=team.name, member=None, kind="feedback", slot="2026-Q4",
+            prompt_message_id=None, message_id=None, matched_by=None, language="sv",
+            received_at=datetime.fromisoformat("2026-10-01T00:00:00+00:00"),
+            answers={"works": f"Secret answer {n}", "support": 4}, text=f"Secret answer {n}"))
+    mail = digest_mail(ctx, team, Slot(team.name, manager.email, "digest", SAMPLE_WEEK),
+                       SAMPLE_NOW)
+    heading = "LEADERSHIP FEEDBACK" if language == "en" else "ÅTERKOPPLING PÅ DITT LEDARSKAP"
+    section = mail.text.split(heading)[1].split("\n\n")[0]
+    assert section.splitlines()[1:] == [line]
+    assert "Secret answer" not in mail.text and "Secret answer" not in mail.html

@@ -10,7 +10,6 @@ import asyncio
 import email
 import email.policy
 import email.utils
-import json
 import os
 import re
 import sqlite3
@@ -29,7 +28,6 @@ import pytest
 
 from mailer.addressing import message_id as make_message_id
 from mailer.addressing import mint_token, subject_with_token
-from mailer.config.load import parse_config
 from mailer.config.questions import load_default_questions
 from mailer.errors import MailboxError, RecordError
 from mailer.inbound.imap import Envelope, Fetched
@@ -42,6 +40,8 @@ from mailer.service.context import Context, open_context
 from mailer.service.poll import poll_once
 from mailer.storage.ledger import Ledger
 from mailer.storage.store import RecordStore
+from tests.factories import config_data, member, write_config
+from tests.factories import make_config as factory_config
 from tests.mailstack import MailStack, MailUser
 
 MESSAGES = Path(__file__).parents[1] / "messages"
@@ -56,26 +56,15 @@ IDLE_BOUND = 11.0
 RECONNECT_BOUND = 20.0
 
 
+
 def make_config(data_dir: Path, *, imap: dict[str, Any] | None = None,
                 smtp: dict[str, Any] | None = None, domain: str = "example.com") -> Any:
-    return parse_config({
-        "service": {"timezone": "Europe/Stockholm", "language": "sv", "data_dir": str(data_dir)},
-        "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none",
-                 "from": f"Team check-in <checkin@{domain}>", **(smtp or {})},
-        "imap": {"host": "127.0.0.1", "port": 1143, "security": "none",
-                 "username": f"checkin@{domain}", "password_env": "MAILER_TEST_IMAP_PASSWORD",
-                 **(imap or {})},
-        "teams": [{
-            "name": "platform",
-            "manager": {"name": "Maria Lind", "email": f"maria@{domain}"},
-            "members": [
-                {"name": "Anna Berg", "email": f"anna@{domain}", "aliases": ["anna.berg@gmail.com"]},
-                {"name": "Erik Holm", "email": "erik.holm@kund.se"},
-                {"name": "Sam Okafor", "email": "sam@example.org", "language": "en"},
-                {"name": "Priya Nair", "email": "priya.nair@contoso.example", "language": "en"},
-            ],
-        }],
-    })
+    return factory_config(data_dir=data_dir, domain=domain, imap=imap, smtp=smtp, members=[
+        member("Anna Berg", f"anna@{domain}", aliases=["anna.berg@gmail.com"]),
+        member("Erik Holm", "erik.holm@kund.se"),
+        member("Sam Okafor", "sam@example.org", language="en"),
+        member("Priya Nair", "priya.nair@contoso.example", language="en"),
+    ])
 
 
 def make_context(data_dir: Path, **kwargs: Any) -> Context:
@@ -133,6 +122,7 @@ class FakeInbox:
         self.folders: dict[str, dict[int, bytes]] = {"INBOX": {}}
         self.next_uid = 1
         self.fetched: list[int] = []
+        self.deleted: list[int] = []
 
     def add(self, raw: bytes) -> int:
         uid, self.next_uid = self.next_uid, self.next_uid + 1
@@ -157,6 +147,11 @@ class FakeInbox:
     def move(self, uids: Sequence[int], folder: str) -> None:
         for uid in uids:
             self.folders.setdefault(folder, {})[uid] = self.folders["INBOX"].pop(uid)
+
+    def delete(self, uids: Sequence[int]) -> None:
+        for uid in uids:
+            del self.folders["INBOX"][uid]
+            self.deleted.append(uid)
 
     def wait(self, timeout: float, *, wake_fd: int | None = None) -> bool:
         return False
@@ -353,7 +348,7 @@ def test_fake_ooo_bounce_command_and_feedback(tmp_path: Path) -> None:
     inbox.add(as_reply_to("dsn_postfix", anna).replace(b"lena@old-domain.example",
                                                         b"anna@example.com"))
     inbox.add(as_reply_to("command_pause_sv", anna))
-    inbox.add(as_reply_to("gmail_free_text_en", feedback))
+    feedback_uid = inbox.add(as_reply_to("gmail_free_text_en", feedback))
     report = poll_once(ctx, now, inbox=inbox)
     assert report.outcomes == {"out_of_office": 1, "bounce": 1, "command": 1, "record": 1}
     pauses = {(p.email, p.reason): p.until.isoformat() for p in ctx.ledger.pauses()}
@@ -363,13 +358,81 @@ def test_fake_ooo_bounce_command_and_feedback(tmp_path: Path) -> None:
     assert ctx.ledger.get(anna.slot.key).state == "skipped"
     (saved,) = records(ctx)
     assert saved.member is None and saved.kind == "feedback"
+    # Team, quarter, language and answers only: nothing that joins it to a message or a time.
+    assert (saved.prompt_message_id, saved.message_id, saved.matched_by) == (None, None, None)
+    assert saved.received_at == datetime(2026, 10, 1, tzinfo=UTC)
     assert "sam@example.org" not in (tmp_path / "records").joinpath(
         *saved_path_parts(ctx, saved)).read_text()
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
         emails = {row[0] for row in db.execute("SELECT email FROM inbound")}
-    assert "sam@example.org" not in emails
+        details = {row[0] for row in db.execute("SELECT detail FROM inbound")}
+    assert "sam@example.org" not in emails and not any("feedback" in (d or "") for d in details)
+    # The ledger knows Sam answered, and nothing more; the original is deleted, not filed.
+    assert ctx.ledger.has_answered("platform", "2026-Q4", "sam@example.org")
+    assert inbox.deleted == [feedback_uid]
+    assert all(feedback_uid not in box for box in inbox.folders.values())
     # Receipts: the command and the feedback reply; never the OOO or the bounce.
     assert sorted(r.kind for r in report.receipts) == ["checkin", "feedback"]
+
+
+def feedback_inbox(ctx: Context) -> tuple[FakeInbox, Prompt]:
+    prompt = add_prompt(ctx, "sam@example.org", kind="feedback", period="2026-Q4", language="en")
+    inbox = FakeInbox()
+    inbox.add(as_reply_to("gmail_free_text_en", prompt))
+    return inbox, prompt
+
+
+def test_fake_feedback_delivered_twice_is_recorded_once_and_both_copies_deleted(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ctx = make_context(tmp_path)
+    inbox, prompt = feedback_inbox(ctx)
+    inbox.add(as_reply_to("gmail_free_text_en", prompt))  # the same Message-ID again
+    caplog.set_level("INFO")
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1} and report.duplicates == 1
+    assert len(records(ctx)) == 1 and inbox.deleted == [1, 2]
+    lines = [r.getMessage() for r in caplog.records]
+    assert "1 feedback reply recorded" in lines
+    assert not any("sam" in line for line in lines)  # no name, address or Message-ID
+
+
+def test_fake_a_second_feedback_answer_is_not_counted_and_the_receipt_says_so(
+        tmp_path: Path) -> None:
+    ctx = make_context(tmp_path)
+    inbox, prompt = feedback_inbox(ctx)
+    inbox.add(as_reply_to("thunderbird_inline_en", prompt,
+                          **{"Message-ID": "<second@example.org>", "From": "sam@example.org"}))
+    report = poll_once(ctx, now, inbox=inbox)
+    assert report.outcomes == {"record": 1, "feedback not counted twice": 1}
+    assert len(records(ctx)) == 1 and inbox.deleted == [1, 2]
+    assert [(r.kind, r.refused, r.record is None) for r in report.receipts] == [
+        ("feedback", False, False), ("feedback", True, True)]
+
+
+@pytest.mark.parametrize("fail", ["write_anonymous", "finish_feedback"])
+def test_fake_crash_while_storing_feedback_then_rerun_gives_one_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: str) -> None:
+    """A crash before the record is written, or after it but before the ledger knows: the
+    message stays in the inbox, and the rerun finishes the same record, never a second."""
+    ctx = make_context(tmp_path)
+    inbox, _ = feedback_inbox(ctx)
+    owner = ctx.store if fail == "write_anonymous" else ctx.ledger
+    real = getattr(owner, fail)
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RecordError("disk full")
+
+    monkeypatch.setattr(owner, fail, crash)
+    first = poll_once(ctx, now, inbox=inbox)
+    assert first.errors == 1 and inbox.deleted == [] and 1 in inbox.folders["INBOX"]
+    written = records(ctx)
+    assert len(written) == (1 if fail == "finish_feedback" else 0)
+    monkeypatch.setattr(owner, fail, real)
+    second = poll_once(ctx, now, inbox=inbox)
+    (saved,) = records(ctx)
+    assert second.outcomes == {"record": 1} and inbox.deleted == [1]
+    assert not written or written[0].id == saved.id
+    assert ctx.ledger.has_answered("platform", "2026-Q4", "sam@example.org")
 
 
 def saved_path_parts(ctx: Context, record: Any) -> tuple[str, ...]:
@@ -523,31 +586,12 @@ async def _idle_scenario(ctx: Context, stack: MailStack, user: MailUser, anna: P
     assert max(latencies) < IDLE_BOUND, latencies
 
 
+
 def _write_config(path: Path, data_dir: Path, imap: dict[str, Any]) -> None:
-    path.write_text(f'''
-[service]
-timezone = "Europe/Stockholm"
-language = "sv"
-data_dir = "{data_dir}"
-secret_env = "MAILER_TEST_SECRET"
-
-[smtp]
-host = "127.0.0.1"
-port = 2525
-security = "none"
-from = "Team check-in <checkin@example.com>"
-
-[imap]
-{chr(10).join(f'{k} = {json.dumps(v)}' for k, v in imap.items())}
-
-[[teams]]
-name = "platform"
-confirmations = false
-manager = {{ name = "Maria Lind", email = "maria@example.com" }}
-members = [
-  {{ name = "Anna Berg", email = "anna@example.com", aliases = ["anna.berg@gmail.com"] }},
-]
-''', encoding="utf-8")
+    write_config(path, config_data(
+        data_dir=data_dir, service={"secret_env": "MAILER_TEST_SECRET"}, imap=imap,
+        team={"confirmations": False},
+        members=[member("Anna Berg", "anna@example.com", aliases=["anna.berg@gmail.com"])]))
 
 
 @pytest.mark.slow

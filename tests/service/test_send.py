@@ -31,6 +31,8 @@ from mailer.outbound import smtp as outbox
 from mailer.outbound.samples import sample_config, sample_person, sample_team
 from mailer.service import send as jobs
 from mailer.service.context import open_context
+from tests.factories import config_data, member, on_stack
+from tests.factories import write_config as factory_write
 from tests.mailstack import MailStack, MailUser
 
 UTC = UTC
@@ -306,44 +308,20 @@ async def test_digest_goes_to_the_manager_once_a_week(world):
 # --------------------------------------------------------------------------- the command line
 
 
+
 def write_config(stack: MailStack, folder: Path, members: list[MailUser]) -> Path:
-    people = "\n".join(
-        f'[[teams.members]]\nname = "Member {n}"\nemail = "{u.email}"\n'
-        f'timezone = "Europe/Stockholm"\nlanguage = "{"sv" if n % 2 else "en"}"\ncountry = "SE"\n'
-        for n, u in enumerate(members))
-    path = folder / "mailer.toml"
-    path.write_text(f"""
-[service]
-data_dir = "{folder / 'data'}"
-timezone = "Europe/Stockholm"
-language = "sv"
-
-[smtp]
-host = "{stack.host}"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "{PASSWORD_ENV}"
-from = "Team check-in <checkin@{stack.domain}>"
-ca_file = "{stack.ca_file}"
-max_connections = 4
-
-[imap]
-host = "{stack.host}"
-port = {stack.imaps_port}
-security = "tls"
-username = "checkin@{stack.domain}"
-password_env = "MAILER_TEST_IMAP_PASSWORD"
-
-[[teams]]
-name = "big"
-display_name = "Big team"
-manager = {{ name = "Lena Holm", email = "lena@{stack.domain}", timezone = "Europe/Stockholm", language = "sv" }}
-checkin = {{ days = ["mon", "wed", "fri"], time = "09:00" }}
-
-{people}
-""", encoding="utf-8")
-    return path
+    data = on_stack(config_data(
+        domain=stack.domain, data_dir=folder / "data",
+        members=[member(f"Member {n}", u.email, timezone="Europe/Stockholm",
+                        language="sv" if n % 2 else "en", country="SE")
+                 for n, u in enumerate(members)],
+        team={"name": "big", "display_name": "Big team",
+              "manager": {"name": "Lena Holm", "email": f"lena@{stack.domain}",
+                          "timezone": "Europe/Stockholm", "language": "sv"},
+              "checkin": {"days": ["mon", "wed", "fri"], "time": "09:00"}}), stack)
+    data["smtp"].update({"password_env": PASSWORD_ENV, "max_connections": 4})
+    data["imap"].pop("ca_file")
+    return factory_write(folder / "mailer.toml", data)
 
 
 def test_dry_run_and_preview_need_no_smtp_secret(stack, tmp_path, monkeypatch, capsys):
@@ -448,3 +426,19 @@ def test_send_refuses_an_unknown_team_or_member(stack, tmp_path, capsys):
     assert cli(["--config", str(path), "send", "checkin", "--member", "x@example.org",
                      "--dry-run"]) == 1
     assert "nobody in the config" in capsys.readouterr().err
+
+
+async def test_the_first_prompt_a_person_gets_carries_the_privacy_notice(world):
+    """GDPR art. 13: people are told what is kept when it is first asked for, once."""
+    start = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    await world.run_jobs("checkin", start, start + timedelta(days=5))
+    first, second, *_ = world.inbox(world.anna)
+    body = text_of(first)
+    notice = body.index("Så hanterar avstämningarna i Platform dina uppgifter")
+    assert body.rindex("\n-- \n", 0, notice) < notice  # below the signature delimiter
+    assert "raderas 24 månader efter" in body and "Integritetsskyddsmyndigheten" in body
+    html = first.get_body(("html",)).get_content()
+    assert 'class="privacy"' in html and "<h1" in html
+    assert "Så hanterar" not in text_of(second)
+    assert "How the Platform check-ins handle your information" in text_of(
+        world.inbox(world.ben)[0])

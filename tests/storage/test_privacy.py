@@ -15,17 +15,11 @@ import yaml
 
 from mailer.cli.main import main
 from mailer.models import (
-    CheckinSchedule,
     Config,
-    ImapSettings,
     Pause,
-    Person,
     Prompt,
     Record,
-    ServiceSettings,
     Slot,
-    SmtpSettings,
-    Team,
     member_dirname,
 )
 from mailer.storage.ledger import Ledger
@@ -39,6 +33,9 @@ from mailer.storage.privacy import (
 from mailer.storage.records import dump_yaml
 from mailer.storage.retention import RetentionSettings, apply_retention
 from mailer.storage.store import RecordStore
+from tests.factories import config_data, member
+from tests.factories import make_config as factory_config
+from tests.factories import write_config as factory_write
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=TZ)
@@ -46,28 +43,18 @@ ANNA, ANNA_ALIAS, ERIK, MARIA = ("anna@example.com", "anna.berg@gmail.com", "eri
                                  "maria@example.com")
 
 
-def person(name: str, email: str, *aliases: str) -> Person:
-    return Person(name=name, email=email, timezone=TZ, language="sv", aliases=aliases,
-                  goals=("Mentor Erik",), away=())
+
 
 
 def make_config(data_dir: Path) -> Config:
-    anna = person("Anna Berg", ANNA, ANNA_ALIAS)
-    maria = person("Maria Lind", MARIA)
-    teams = tuple(
-        Team(name=name, display_name=name.title(), manager=maria,
-             members=(anna, person("Erik Holm", ERIK)),
-             checkin=CheckinSchedule(days=(0,), time=datetime.min.time()))
-        for name in ("platform", "payments")
-    )
-    return Config(
-        service=ServiceSettings(data_dir=data_dir, timezone=TZ, language="sv"),
-        smtp=SmtpSettings(host="localhost", port=25, security="none", username=None,
-                          password_env=None, from_address="checkin@example.com", from_name=""),
-        imap=ImapSettings(host="localhost", port=143, security="none", username="checkin",
-                          password_env=None),
-        teams=teams,
-    )
+    """Anna (with an alias) and Erik, each with the goal "Mentor Erik", in two teams."""
+    people = [member("Anna Berg", ANNA, aliases=[ANNA_ALIAS], goals=["Mentor Erik"]),
+              member("Erik Holm", ERIK, goals=["Mentor Erik"])]
+    return factory_config(data_dir=data_dir, teams=[
+        {"name": name, "display_name": name.title(),
+         "manager": {"name": "Maria Lind", "email": MARIA},
+         "checkin": {"days": ["mon"], "time": "00:00"}, "members": people}
+        for name in ("platform", "payments")])
 
 
 def make_record(n: int, *, team: str = "platform", member: str | None = ANNA,
@@ -124,30 +111,13 @@ def world(tmp_path: Path) -> tuple[Config, RecordStore, Ledger, dict[str, Path]]
 
 @pytest.fixture()
 def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "mailer.toml"
-    path.write_text(f"""
-[service]
-data_dir = "data"
-timezone = "Europe/Stockholm"
-
-[smtp]
-host = "smtp.example.com"
-username = "checkin@example.com"
-password_env = "P"
-from = "Check-in <checkin@example.com>"
-
-[imap]
-host = "imap.example.com"
-username = "checkin@example.com"
-password_env = "P"
-
-[[teams]]
-name = "platform"
-manager = {{ name = "Maria Lind", email = "{MARIA}" }}
-members = [{{ name = "Anna Berg", email = "{ANNA}", aliases = ["{ANNA_ALIAS}"] }},
-           {{ name = "Erik Holm", email = "{ERIK}" }}]
-""", encoding="utf-8")
-    return path
+    return factory_write(tmp_path / "mailer.toml", config_data(
+        data_dir="data",
+        smtp={"host": "smtp.example.com", "username": "checkin@example.com",
+              "password_env": "P", "from": "Check-in <checkin@example.com>"},
+        imap={"host": "imap.example.com", "password_env": "P"},
+        team={"manager": {"name": "Maria Lind", "email": MARIA}},
+        members=[member("Anna Berg", ANNA, aliases=[ANNA_ALIAS]), member("Erik Holm", ERIK)]))
 
 
 def rel(path: Path, data_dir: Path) -> str:
@@ -257,7 +227,8 @@ def test_forget_erases_the_person_everywhere_and_nothing_else(world) -> None:
             assert not (data_dir / "records" / team / member_dirname(address)).exists()
     assert not (data_dir / "records" / "payments").exists()  # emptied: removed too
     assert all(paths[k].exists() for k in ("erik", "maria", "feedback"))
-    assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1, "inbound": 2}
+    assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1, "inbound": 2,
+                                        "feedback_answered": 0}
     assert ledger.prompts(email=ANNA) == [] and ledger.pauses(email=ANNA) == []
     assert ledger.failures() == []
     assert ledger.inbound_outcome("k-anna") is None and ledger.inbound_outcome("k-ooo") is None

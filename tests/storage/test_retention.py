@@ -213,8 +213,13 @@ def test_ledger_rows_older_than_retention_are_removed(tmp_path: Path) -> None:
     ledger.record_inbound("old", "recorded", at=cutoff - timedelta(seconds=1))
     ledger.record_inbound("new", "recorded", at=cutoff)
 
+    ledger.finish_feedback("old-key", "2024-Q3", ("platform", "2024-Q3", "anna@example.com"))
+    ledger.finish_feedback("new-key", "2024-Q4", ("platform", "2024-Q4", "anna@example.com"))
     assert ledger.delete_older_than(cutoff) == {"prompts": 2, "pauses": 1, "failures": 1,
-                                                "inbound": 1}
+                                                "inbound": 1, "feedback_seen": 1,
+                                                "feedback_answered": 1}
+    assert ledger.feedback_seen("new-key") is not None and ledger.feedback_seen("old-key") is None
+    assert ledger.has_answered("platform", "2024-Q4", "anna@example.com")
     assert sorted(p.slot.period for p in ledger.prompts()) == ["p2", "p4"]
     assert [p.until for p in ledger.pauses()] == [date(2024, 11, 28)]
     assert [f.email for f in ledger.failures()] == ["new@example.com"]
