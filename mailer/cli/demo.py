@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,8 +17,10 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
         "demo", help="run five simulated weeks on an embedded mail server",
         description="Start an embedded SMTP + IMAP server on loopback, run about five simulated "
-                    "weeks\nof prompts, replies and digests with config/demo.toml, and print a "
-                    "summary.\n\nexample: mailer demo --output demo-output",
+                    "weeks\nof prompts, replies and digests with config/demo.toml, keep every "
+                    "message each person\nsent and received under OUTPUT/mailboxes/, write "
+                    "OUTPUT/index.html, and print a summary.\n\n"
+                    "example: mailer demo --output demo-output",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("--output", type=Path, default=Path("demo-output"),
                      help="folder for everything the demo writes (default: ./demo-output)")
@@ -40,7 +44,14 @@ def demo(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else DEMO_CONFIG
     with quiet_logs(not args.verbose):
         report = asyncio.run(run_demo(config_path, Path(args.output), weeks=args.weeks))
-    print("\n".join(report.lines()))
-    if report.digest_text:
-        print("\n" + report.digest_text.rstrip())
+    print("\n".join(report.lines(cwd=Path.cwd(), command=_command())))
     return 0
+
+
+def _command() -> str:
+    """How to call ``mailer`` again from here: its name when the shell finds it (an activated
+    venv, pipx), else the path it was run by (``make demo`` runs ``.venv/bin/mailer``)."""
+    ran = Path(sys.argv[0])
+    if ran.name != "mailer" or shutil.which("mailer"):
+        return "mailer"
+    return os.path.relpath(ran) if ran.resolve().is_relative_to(Path.cwd()) else str(ran)

@@ -1,12 +1,10 @@
-"""``mailer send`` and ``mailer preview``: the prompts of one kind, sent or shown."""
+"""``mailer send``: the prompts of one kind that are due, sent (or, with --dry-run, listed)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from mailer.addressing import is_valid_address
 from mailer.cli.options import at_time, config_of
@@ -14,7 +12,7 @@ from mailer.errors import ConfigError, MailerError
 from mailer.kinds import KIND_NAMES, KINDS
 from mailer.models import Config
 from mailer.service.context import open_context
-from mailer.service.send import content, preview_slot, send_due
+from mailer.service.send import send_due
 from mailer.service.trial import TEST_MARK, send_test
 
 
@@ -39,17 +37,6 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="send one prompt as a test to the member's manager")
     test.add_argument("--test-to", metavar="EMAIL", help="send one prompt as a test to EMAIL")
     sub.set_defaults(run=send)
-
-    sub = subs.add_parser(
-        "preview", help="show a prompt as a person would get it",
-        description="Print the text part of a prompt and write its HTML part to --output.\n\n"
-                    "example: mailer preview checkin --member anna@example.com "
-                    "--output checkin.html",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_argument("kind", choices=KIND_NAMES)
-    sub.add_argument("--member", metavar="EMAIL", help="the person (default: the first)")
-    sub.add_argument("--output", metavar="FILE", type=Path, help="write the HTML part here")
-    sub.set_defaults(run=preview)
 
 
 def send(args: argparse.Namespace) -> int:
@@ -93,15 +80,3 @@ def send_as_test(args: argparse.Namespace, config: Config) -> int:
           "`mailer poll` or the running service) says it was a test.")
     return 0
 
-
-def preview(args: argparse.Namespace) -> int:
-    """``mailer preview KIND [--member EMAIL] [--output FILE.html]``: text out, HTML to a file."""
-    ctx = open_context(config_of(args), need_secret=False)
-    planned = preview_slot(ctx, args.kind, args.member, now=datetime.now(UTC))
-    mail = content(ctx, planned, planned.due_at)
-    print(f"To: {planned.person.name} <{planned.person.email}>\nSubject: {mail.subject}\n")
-    print(mail.text, end="")
-    if args.output:
-        args.output.write_text(mail.html, encoding="utf-8")
-        print(f"\n(HTML part written to {args.output})", file=sys.stderr)
-    return 0

@@ -14,9 +14,11 @@ Everything runs in one process and one event loop, on loopback, and stops when t
 * simulated people (:mod:`mailer.demo.simulate`) who read their mailbox and answer over SMTP.
 
 Everything written goes under one folder (``--output``, default ``./demo-output``): the
-service's data (ledger and records), the throwaway certificate, the digests and briefs the
-manager received. A folder from an earlier demo is replaced; any other non-empty folder is
-refused.
+service's data (ledger and records), the throwaway certificate, ``mailboxes/<person>/`` with
+every message each person received and sent (:mod:`mailer.demo.mailboxes`), ``index.html``
+linking them per person and per week (:mod:`mailer.demo.index`), and ``mailer.toml``, the
+config pointed at that data for ``mailer preview`` and ``mailer send --dry-run``. A folder
+from an earlier demo is replaced; any other non-empty folder is refused.
 """
 
 from __future__ import annotations
@@ -26,24 +28,26 @@ import heapq
 import logging
 import os
 import random
+import re
 import secrets
 import shutil
 import ssl
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
 
 from mailer.config.load import load_config
+from mailer.demo.index import index_html
+from mailer.demo.mailboxes import Direction, Kept, Owner, folder_name, write_mailboxes
 from mailer.demo.model import Persona, Simulated, parse_prompt
+from mailer.demo.report import DemoReport, TeamReport
 from mailer.demo.server import EmbeddedMailServer
 from mailer.demo.simulate import forged_reply, out_of_office, reply, reply_delay, responds
 from mailer.errors import MailerError
@@ -68,6 +72,7 @@ TOKEN_SECRET = "mailer-demo-token-secret: throwaway, for the simulation only"
 OUTSIDER = Persona(name="Jonas Extern", email="jonas@partner.example", language="sv",
                    client="outlook", answers="free_text")
 DRAIN_SECONDS = 3.0
+WEEK = timedelta(days=7)
 
 
 class SimClock:
@@ -106,19 +111,19 @@ class Cast:
 
 
 def cast_for(config: Config) -> Cast:
-    team = config.teams[0]
-    members = list(team.members)
-    teammates = tuple(p.first_name for p in members)
+    """A persona for everyone; the first team's members also play the story's parts."""
     people: dict[str, Persona] = {}
-    for index, person in enumerate(members):
-        client, answers = _STYLES[index % len(_STYLES)]
-        people[person.email] = Persona.for_person(
-            person, client=client, answers=answers, reply_rate=0.85,
-            teammates=tuple(n for n in teammates if n != person.first_name),
-            energy=(4, 3, 4, 4, 3) if index % 2 else (4,))
-    manager = team.manager
-    people[manager.email] = Persona.for_person(manager, client="outlook",
-                                               answers="top_numbered")
+    for offset, team in enumerate(config.teams):
+        teammates = tuple(p.first_name for p in team.members)
+        for index, person in enumerate(team.members):
+            client, answers = _STYLES[(index + offset) % len(_STYLES)]
+            people.setdefault(person.email, Persona.for_person(
+                person, client=client, answers=answers, reply_rate=0.85,
+                teammates=tuple(n for n in teammates if n != person.first_name),
+                energy=(4, 3, 4, 4, 3) if index % 2 else (4,)))
+        people.setdefault(team.manager.email, Persona.for_person(
+            team.manager, client="outlook", answers="top_numbered"))
+    members = list(config.teams[0].members)
     cast = Cast(people)
 
     def role(index: int) -> str | None:
@@ -132,56 +137,6 @@ def cast_for(config: Config) -> Cast:
     if cast.quiet:
         people[cast.quiet] = replace(people[cast.quiet], quiet_from_week=3)
     return cast
-
-
-# --------------------------------------------------------------------------- the report
-
-
-@dataclass
-class DemoReport:
-    output: Path
-    weeks: int
-    started: datetime
-    ended: datetime
-    sent: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
-    skipped_at_start: int = 0
-    replies_sent: int = 0
-    inbound: dict[str, int] = field(default_factory=dict)
-    records: int = 0
-    paused: list[str] = field(default_factory=list)
-    mail_files: list[Path] = field(default_factory=list)
-    digest_text: str = ""
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        records_dir = self.output / "data" / "records"
-        out = [f"mailer demo: {self.weeks} simulated weeks, {self.started:%Y-%m-%d} to "
-               f"{self.ended:%Y-%m-%d}, in {self.seconds:.1f} s",
-               "sent: " + (", ".join(f"{n} {kind}" for kind, n in sorted(self.sent.items()))
-                           or "nothing")]
-        by_kind: dict[str, list[str]] = {}
-        for (kind, why), n in sorted(self.skipped.items()):
-            by_kind.setdefault(kind, []).append(f"{n} {why}")
-        for kind, reasons in by_kind.items():
-            out.append(f"skipped {kind}: {', '.join(reasons)}")
-        if self.skipped_at_start:
-            out.append(f"skipped at start: {self.skipped_at_start} slots from before the first "
-                       "day (like `mailer run`, the demo never sends those late)")
-        inbound = ", ".join(f"{n} {what}" for what, n in sorted(self.inbound.items()))
-        out += [f"simulated replies sent: {self.replies_sent}; inbound: {inbound or 'none'}",
-                f"replies recorded: {self.records}; quarantined: "
-                f"{self.inbound.get('quarantine', 0)}",
-                "paused: " + ("; ".join(self.paused) or "nobody"),
-                f"everything it wrote is under {self.output}",
-                f"records: {records_dir}"]
-        digests = [p for p in self.mail_files if p.name.startswith("digest-")]
-        if digests:
-            html = [p for p in digests if p.suffix == ".html"]
-            text = [p for p in digests if p.suffix == ".txt"]
-            out.append(f"last digest: {html[-1] if html else '-'} "
-                       f"(text: {text[-1] if text else '-'})")
-        return out
 
 
 # --------------------------------------------------------------------------- the run
@@ -207,7 +162,12 @@ async def run_demo(config_path: Path, output: Path, *, weeks: int = 5,
             await demo.run(report.ended)
             report.replies_sent = demo.replies_sent
             _tally(ctx, report)
-            await _save_manager_mail(server, config, output / "mail", report)
+            people = owners(config)
+            report.owners = list(people.values())
+            report.kept = await _keep_mailboxes(server, people, output / "mailboxes",
+                                                demo.sent)
+    _write_index(report)
+    _copy_config(config_path, output)
     report.seconds = time.monotonic() - started
     return report
 
@@ -292,6 +252,7 @@ class _Simulation:
         self.order = 0
         self.seen: dict[str, int] = {}
         self.replies_sent = 0
+        self.sent: list[tuple[str, bytes, str]] = []  # (sender, raw, note) as submitted
         self.forged = False
         self.tls = ssl.create_default_context(cafile=str(server.ca_file))
 
@@ -387,6 +348,7 @@ class _Simulation:
             # An auto-reply goes out with a null reverse-path (RFC 3834 3.3, RFC 5321 4.5.5).
             await client.sendmail(event.envelope_from, to, event.mail.raw)
         self.replies_sent += 1
+        self.sent.append((event.sender, event.mail.raw, event.mail.note))
         await self._drain()
         await self._read_mailboxes()
 
@@ -406,42 +368,81 @@ class _Simulation:
 
 
 def _tally(ctx: Context, report: DemoReport) -> None:
+    """Per team: what was sent and skipped (the ledger), what came in, who was paused."""
+    teams = {t.name: TeamReport(t.name, t.display_name, t.manager.name, t.manager.language,
+                                len(t.members)) for t in ctx.config.teams}
     for prompt in ctx.ledger.prompts():
+        team = teams.get(prompt.slot.team)
+        if team is None:
+            continue
         if prompt.state == "sent":
-            report.sent[prompt.slot.kind] += 1
+            team.sent[prompt.slot.kind] += 1
         elif prompt.state == "skipped" and prompt.due_at < report.started:
             report.skipped_at_start += 1
         elif prompt.state == "skipped":
             why = (prompt.skip_reason or "unknown").split(":")[0].split()[0]
-            report.skipped[(prompt.slot.kind, why)] += 1
-    report.inbound = dict(ctx.ledger.inbound_counts())
-    report.records = sum(1 for _ in ctx.store.root.rglob("*.yaml"))
-    report.paused = [f"{p.email} {p.start:%Y-%m-%d} to {p.until:%Y-%m-%d} ({p.reason})"
-                     for p in ctx.ledger.pauses()]
+            team.skipped[(prompt.slot.kind, why)] += 1
+    names = {p.email: p.name for t in ctx.config.teams for p in (t.manager, *t.members)}
+    for team in teams.values():
+        team.inbound = ctx.ledger.inbound_counts_for(team.name, since=report.started - WEEK)
+        team.recorded = sum(1 for _ in (ctx.store.root / team.name).rglob("*.yaml"))
+        team.paused = [f"{names.get(p.email, p.email)} {_days(p.start, p.until)} "
+                       f"({p.reason.replace('_', '-')})" for p in ctx.ledger.pauses(team=team.name)]
+    report.teams = list(teams.values())
 
 
-async def _save_manager_mail(server: EmbeddedMailServer, config: Config, folder: Path,
-                             report: DemoReport) -> None:
-    """The digests and briefs as the manager received them: one .html and one .txt each."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for team in config.teams:
-        for raw in await server.messages(team.manager.email):
-            msg = message_from_bytes(raw, policy=policy.default)
-            assert isinstance(msg, EmailMessage)
-            kind = parse_prompt(msg).kind
-            if kind not in ("digest", "brief"):
-                continue
-            stamp = msg["Date"].datetime.strftime("%Y-%m-%d")
-            base = folder / f"{kind}-{team.name}-{stamp}"
-            for subtype in ("html", "plain"):
-                part = msg.get_body(preferencelist=(subtype,))
-                if part is not None:
-                    content = str(part.get_content()).replace("\r\n", "\n")
-                    path = base.with_suffix(".html" if subtype == "html" else ".txt")
-                    path.write_text(content, encoding="utf-8")
-                    report.mail_files.append(path.resolve())
-                    if kind == "digest" and subtype == "plain":
-                        report.digest_text = content
+def _days(start: date, until: date) -> str:
+    """``16–27 Dec``, ``28 Nov–3 Dec``."""
+    first = f"{start.day}" if start.month == until.month else f"{start.day} {start:%b}"
+    return f"{first}–{until.day} {until:%b}"
+
+
+def owners(config: Config) -> dict[str, Owner]:
+    """Everyone whose mailbox the demo keeps, by address: each team's manager and members,
+    then the outsider who answers a forwarded prompt."""
+    found: dict[str, Owner] = {}
+    people = [(team, person, role) for team in config.teams for person, role in
+              ((team.manager, "manager"), *((m, "member") for m in team.members))]
+    for team, person, role in people:
+        if person.email not in found:
+            found[person.email] = Owner(
+                person.name, person.email, person.timezone, team.display_name, role,
+                person.language, folder_name(person.name, {o.folder for o in found.values()}))
+    found[OUTSIDER.email] = Owner(
+        OUTSIDER.name, OUTSIDER.email, OUTSIDER.timezone, "", "outsider", OUTSIDER.language,
+        folder_name(OUTSIDER.name, {o.folder for o in found.values()}))
+    return found
+
+
+async def _keep_mailboxes(server: EmbeddedMailServer, people: dict[str, Owner], folder: Path,
+                          sent: list[tuple[str, bytes, str]]) -> list[Kept]:
+    """Everything each person received (their INBOX) and sent (as their client submitted it)."""
+    messages: list[tuple[Owner, Direction, bytes, str]] = []
+    for address, owner in people.items():
+        messages += [(owner, "in", raw, "") for raw in await server.messages(address)]
+    messages += [(people[sender], "out", raw, note) for sender, raw, note in sent
+                 if sender in people]
+    return write_mailboxes(folder, messages)
+
+
+def _write_index(report: DemoReport) -> None:
+    title = f"mailer demo: {report.weeks} simulated weeks, {len(report.teams)} teams"
+    intro = (f"Every message the demo's people received and sent, {report.started:%d %b} to "
+             f"{report.ended:%d %b %Y}. Each link opens the message as its reader sees it.")
+    present = {k.owner for k in report.kept}
+    page = index_html(report.kept, [o for o in report.owners if o in present], title=title,
+                      intro=intro)
+    report.index.write_text(page, encoding="utf-8")
+
+
+def _copy_config(config_path: Path, output: Path) -> None:
+    """The demo's config beside its data, so that preview, send --dry-run and status work on
+    what the demo left: its ``data_dir`` becomes ``data``, which resolves to this folder."""
+    text = re.sub(r"(?m)^data_dir\s*=.*$", 'data_dir = "data"',
+                  config_path.read_text(encoding="utf-8"))
+    head = ("# Written by `mailer demo`: its config, with data_dir pointing at this folder.\n"
+            "# Try: mailer --config <this file> preview checkin | send checkin --dry-run\n")
+    (output / "mailer.toml").write_text(head + text, encoding="utf-8")
 
 
 @contextmanager
@@ -450,7 +451,7 @@ def quiet_logs(quiet: bool) -> Iterator[None]:
     logger = logging.getLogger("mailer")
     level = logger.level
     if quiet:
-        logger.setLevel(logging.WARNING)
+        logger.setLevel(logging.ERROR)  # the expected quarantine is in the summary
     try:
         yield
     finally:

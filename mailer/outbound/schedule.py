@@ -7,7 +7,8 @@ Two views of one calendar, kept consistent by the tests:
   demo drives the same triggers on a simulated clock;
 * :func:`slots_due` answers "what should have been sent by ``now``": each recipient's latest
   occurrence of the kind at or before ``now``, as a :class:`Planned` slot that is either due or
-  carries the reason it is skipped (holiday, away, paused, missed).
+  carries the reason it is skipped (holiday, away, paused, missed); :func:`next_planned` the
+  next occurrence after ``now`` (for previews and dry runs).
 
 Periods (the part of a :class:`~mailer.models.Slot` that makes "at most once" hold): the local
 date for check-ins, ``YYYY-MM`` for reviews and reflections, ``YYYY-Qn`` for feedback, the
@@ -237,21 +238,58 @@ def slots_due(
     :param team: only this team (its name); :param member: only this address (or alias).
     :raises ValueError: ``now`` is naive or ``kind`` unknown.
     """
+    planned: list[Planned] = []
+    for current, cadence, person in _scheduled(config, kind, now, team, member):
+        found = last_occurrence(cadence, person.timezone, now)
+        if found is not None:
+            planned.append(_plan(kind, current, person, found, now, catch_up, ledger_pauses))
+    return planned
+
+
+def next_planned(
+    config: Config,
+    kind: str,
+    *,
+    now: datetime,
+    ledger_pauses: Sequence[Pause] = (),
+    team: str | None = None,
+    member: str | None = None,
+) -> list[Planned]:
+    """Each recipient's next ``kind`` slot after ``now``, with the reason it will be skipped
+    (holiday, away, paused) when the calendar already says so.
+
+    The same cron fields as :func:`job_specs`, in the recipient's zone, so a preview or a dry
+    run names the time ``mailer run`` will fire.
+
+    :raises ValueError: ``now`` is naive or ``kind`` unknown.
+    """
+    planned: list[Planned] = []
+    after = now + EARLY  # a slot due within the minute counts as due now (see slots_due)
+    for current, cadence, person in _scheduled(config, kind, now, team, member):
+        trigger = CronTrigger(timezone=person.timezone, **_cron_fields(cadence))
+        at = trigger.get_next_fire_time(None, after)
+        if at is None:
+            continue
+        day = (at + cadence.lead).date()  # a brief's slot is its meeting's day
+        slot = Slot(current.id, person.id, prompt_kind(kind), period_of(kind, day))
+        planned.append(Planned(slot, person, current, at,
+                               calendar_skip(kind, person, current, day, ledger_pauses)))
+    return planned
+
+
+def _scheduled(config: Config, kind: str, now: datetime, team: str | None,
+               member: str | None) -> Iterator[tuple[Team, _Cadence, Person]]:
+    """(team, its cadence of ``kind``, recipient) for every recipient the filters keep."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     period_of(kind, now)  # rejects an unknown kind early
-    planned: list[Planned] = []
     for current in config.teams:
         cadence = _cadence(current, kind)
         if cadence is None or (team is not None and current.name != team):
             continue
         for person in recipients(current, kind):
-            if member is not None and member.lower() not in person.addresses:
-                continue
-            found = last_occurrence(cadence, person.timezone, now)
-            if found is not None:
-                planned.append(_plan(kind, current, person, found, now, catch_up, ledger_pauses))
-    return planned
+            if member is None or member.lower() in person.addresses:
+                yield current, cadence, person
 
 
 def _plan(kind: str, team: Team, person: Person, found: tuple[date, datetime], now: datetime,

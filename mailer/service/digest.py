@@ -56,7 +56,7 @@ def load_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> Digest
                                  until=until + _LEDGER_MARGIN)
     # "n of m answered" counts everyone the quarter's feedback went to, not only this window.
     known = {p.slot.key for p in prompts}
-    prompts += [p for p in ctx.ledger.prompts(team=team.name, kind="feedback")
+    prompts += [p for p in ctx.ledger.prompts(team=team.id, kind="feedback")
                 if p.slot.period == quarter and p.slot.key not in known]
     addresses = {a for p in team.members for a in p.addresses}
     failures = [f for f in ctx.ledger.failures() if f.email in addresses]

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -35,7 +35,7 @@ from mailer.addressing import domain_of, message_id, mint_token, plus_address
 from mailer.config.questions import questions_for
 from mailer.config.tokens import smtp_login
 from mailer.errors import AuthenticationError, DeliveryError, MailerError, SecretError
-from mailer.kinds import KINDS, MEMBER_KINDS, noun, prompt_kind
+from mailer.kinds import KINDS, MEMBER_KINDS, noun
 from mailer.models import Person, Prompt, PromptState, RenderedMail, Slot, Team
 from mailer.outbound import compose, schedule
 from mailer.outbound import smtp as outbox
@@ -45,6 +45,7 @@ from mailer.outbound.schedule import Planned, human_duration
 from mailer.outbound.schedule_retry import expiry_reason, retry_policy, window_end
 from mailer.service import digest
 from mailer.service.context import Context
+from mailer.service.dry_run import DueNow, dry_run_lines
 from mailer.service.status import DAILY_CAP_STATE, DailyCapHold
 from mailer.storage.ledger import Ledger
 
@@ -116,9 +117,11 @@ class _Tally:
     expired: int = 0
     settled: list[str] = field(default_factory=list)
     retry: list[str] = field(default_factory=list)  # keys with a temporary failure
+    skipped_slots: list[Planned] = field(default_factory=list)
 
     def skip(self, planned: Planned, reason: str) -> None:
         self.skipped[reason.split(":")[0].split()[0]] += 1
+        self.skipped_slots.append(planned)
         self.lines.append(f"skip {_who(planned)}: {reason}")
 
     def report(self, kind: str, team: str | None, *, dry_run: bool = False) -> SendReport:
@@ -175,7 +178,7 @@ def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
 def _first_prompt(ctx: Context, team: Team, person: Person) -> bool:
     """Whether nothing has been sent to the person in this team yet (GDPR art. 13: the notice
     comes when the data is first asked for)."""
-    sent = ctx.ledger.prompts(team=team.name, email=person.email)
+    sent = ctx.ledger.prompts(team=team.id, email=person.id)
     return not any(p.state == "sent" for p in sent)
 
 
@@ -430,10 +433,13 @@ async def send_due(
     :raises AuthenticationError: the SMTP login was refused (nothing retried).
     :raises DeliveryError: the server could not be reached or verified; unsent rows stay due.
     """
+    pauses = ctx.ledger.pauses()
     planned = schedule.slots_due(ctx.config, kind, now=now, catch_up=ctx.config.service.catch_up,
-                                 ledger_pauses=ctx.ledger.pauses(), team=team, member=member)
+                                 ledger_pauses=pauses, team=team, member=member)
+    upcoming = schedule.next_planned(ctx.config, kind, now=now, ledger_pauses=pauses, team=team,
+                                     member=member) if dry_run else []
     return await send_planned(ctx, kind, planned, now=now, team=team, dry_run=dry_run,
-                              backoff=backoff, timing=timing)
+                              backoff=backoff, timing=timing, upcoming=upcoming)
 
 
 async def send_planned(
@@ -448,6 +454,7 @@ async def send_planned(
     timing: Timing | None = None,
     quiet: bool = False,
     deliver: bool = True,
+    upcoming: Sequence[Planned] = (),
 ) -> SendReport:
     """Send the given planned slots through the exactly-once ledger (see :func:`send_due`).
 
@@ -456,12 +463,13 @@ async def send_planned(
     ``quiet`` (the service's tick): rows wait for their retry time, no summary line for a
     batch that changed nothing, and a stopped batch is the caller's to report.
     ``deliver=False``: record and expire only (the service while SMTP is backing off).
+    A dry run writes nothing; its lines also name the ``upcoming`` slots.
     """
     tally = _Tally()
     due = _triage(ctx, planned, _known(ctx, planned), tally, now=now,
                   write=not dry_run, wait=quiet)
     if dry_run:  # printed by the command instead
-        return _dry_run(ctx, kind, team, due, now, tally)
+        return _dry_run(ctx, kind, team, due, now, tally, upcoming)
     for line in tally.lines:  # the service logs skips in its summary line, one per batch
         level = logging.WARNING if line.startswith("expired") else (
             logging.DEBUG if quiet else logging.INFO)
@@ -490,17 +498,20 @@ async def send_planned(
 
 
 def _dry_run(ctx: Context, kind: str, team: str | None, due: list[tuple[Prompt, Planned]],
-             now: datetime, tally: _Tally) -> SendReport:
+             now: datetime, tally: _Tally, upcoming: Sequence[Planned]) -> SendReport:
+    """The report of a dry run: its lines are :func:`mailer.service.dry_run.dry_run_lines`."""
+    items: list[DueNow] = []
     for _prompt, planned in due:
         try:
             subject = content(ctx, planned, now).subject
         except MailerError as exc:
             subject = f"(cannot render: {exc})"
-        local = planned.due_at.strftime("%Y-%m-%d %H:%M %Z")
-        tally.lines.append(f"send {_who(planned)} [{planned.person.language}], due {local}: "
-                           f"{subject}")
-        tally.sent += 1
-    return tally.report(kind, team, dry_run=True)
+        items.append(DueNow(planned, subject))
+    tally.sent = len(items)
+    report = tally.report(kind, team, dry_run=True)
+    lines = dry_run_lines(kind, due=items, skipped=tally.skipped_slots, upcoming=upcoming,
+                          now=now, catch_up=ctx.config.service.catch_up, team=team)
+    return replace(report, lines=tuple(lines))
 
 
 @contextmanager
@@ -520,18 +531,6 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
 # --------------------------------------------------------------------------- commands
 
 
-def preview_slot(ctx: Context, kind: str, member: str | None, *, now: datetime) -> Planned:
-    """A slot of ``kind`` for ``member`` (default: the first recipient) as if due ``now``."""
-    for team in ctx.config.teams:
-        for person in schedule.recipients(team, kind):
-            if member is None or member.lower() in person.addresses:
-                local = now.astimezone(person.timezone)
-                slot = Slot(team.id, person.id, prompt_kind(kind),
-                            schedule.period_of(kind, local))
-                return Planned(slot, person, team, local)
-    raise MailerError(f"no {kind} recipient {member or ''} in the config".replace("  ", " "))
-
-
 def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendReport:
     """Mail the digest of ``week`` to the manager at most once; returns what happened.
 
@@ -542,4 +541,4 @@ def send_digest(ctx: Context, team: Team, week: str, *, now: datetime) -> SendRe
         raise SecretError(f"{ctx.config.service.secret_env} is not set")
     slot = Slot(team.id, team.manager.id, "digest", week)
     planned = Planned(slot=slot, person=team.manager, team=team, due_at=now)
-    return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.name))
+    return asyncio.run(send_planned(ctx, "digest", [planned], now=now, team=team.id))

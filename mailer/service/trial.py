@@ -18,12 +18,12 @@ from mailer.addressing import domain_of, message_id, mint_token, normalize_addre
 from mailer.config.questions import questions_for
 from mailer.config.secrets import smtp_password
 from mailer.errors import DeliveryError, SecretError
-from mailer.kinds import KINDS
+from mailer.kinds import KINDS, prompt_kind
 from mailer.models import Prompt, Slot, TestSend
 from mailer.outbound import compose
 from mailer.outbound import smtp as outbox
 from mailer.service.context import Context
-from mailer.service.send import content, preview_slot
+from mailer.service.preview import preview_target, preview_time, render_preview
 
 log = logging.getLogger("mailer.send")
 
@@ -44,28 +44,31 @@ async def send_test(ctx: Context, kind: str, *, member: str | None, to: str | No
     if ctx.secret is None:
         raise SecretError(f"{ctx.config.service.secret_env} is not set; a test prompt is "
                           "signed like a real one, so that a reply to it can be matched")
-    planned = preview_slot(ctx, kind, member, now=now)
-    recipient = normalize_address(to) if to else planned.team.manager.email
+    # Rendered as `mailer preview` shows it: for the member's next scheduled prompt.
+    target = preview_target(ctx.config, kind, member=member)
+    team, person = target.team, target.person
+    when = preview_time(ctx.config, kind, target, now=now, pauses=ctx.ledger.pauses())
+    recipient = normalize_address(to) if to else team.manager.email
     smtp = ctx.config.smtp
     # A slot no schedule ever plans (the period is the time of sending), so its token and
     # Message-ID are the test's own.
-    slot = Slot(planned.team.id, planned.person.id, planned.slot.kind,
+    slot = Slot(team.id, person.id, prompt_kind(kind),
                 f"test-{now.astimezone(UTC):%Y%m%dT%H%M%S.%f}")
     token = mint_token(slot, ctx.secret)
-    questions = questions_for(planned.team, slot.kind, ctx.questions)
+    questions = questions_for(team, slot.kind, ctx.questions)
     mid = message_id(token, slot.kind, domain_of(smtp.from_address))
     prompt = Prompt(slot=slot, message_id=mid, token=token, state="sent",
-                    due_at=now.astimezone(UTC), language=planned.person.language,
+                    due_at=now.astimezone(UTC), language=person.language,
                     question_ids=tuple(q.id for q in questions))
     test = TestSend(prompt=prompt, sent_to=recipient, sent_at=now)
-    mail = content(ctx, planned, planned.due_at)
+    mail = render_preview(ctx, kind, target, when)
     mail = replace(mail, subject=TEST_MARK + mail.subject)
     answered = KINDS[slot.kind].answered
     reply_to = plus_address(smtp.from_address, token) if smtp.plus_tokens else smtp.from_address
     raw = compose.build_raw(
         mail, to=recipient, to_name="", from_name=smtp.from_name, from_address=smtp.from_address,
         message_id=prompt.message_id, reply_to=reply_to, token=token if answered else None,
-        headers={TEST_HEADER: planned.person.email}, date=now)
+        headers={TEST_HEADER: person.email}, date=now)
     ctx.ledger.add_test_send(test)  # first: a reply must always find it
     outcomes = await outbox.send_messages(
         smtp, [outbox.Outgoing(slot.key, raw, recipient, smtp.from_address)],
@@ -75,6 +78,5 @@ async def send_test(ctx: Context, kind: str, *, member: str | None, to: str | No
         error = outcomes[0].error if outcomes else "nothing was sent"
         raise DeliveryError(f"the test {KINDS[slot.kind].singular} to {recipient} was not "
                             f"sent: {error}")
-    log.info("sent a test %s for %s to %s", KINDS[slot.kind].singular, planned.person.email,
-             recipient)
+    log.info("sent a test %s for %s to %s", KINDS[slot.kind].singular, person.email, recipient)
     return test

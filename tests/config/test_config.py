@@ -556,7 +556,9 @@ def test_demo_config_has_what_the_demo_needs() -> None:
     raw = tomllib.loads(DEMO.read_text(encoding="utf-8"))
     assert raw["service"]["data_dir"] == "data"
     config = load_config(DEMO)
-    (team,) = config.teams
+    team, english = config.teams  # the story is played in the first; the second is in English
+    assert english.manager.language == "en" and {m.language for m in english.members} == {"en"}
+    assert english.checkin is not None and english.digest is not None
     members = team.members
     assert team.name == "platform" and len(members) == 6
     assert len({m.timezone.key for m in members}) >= 3
@@ -571,6 +573,6 @@ def test_demo_config_has_what_the_demo_needs() -> None:
     assert team.digest is not None and (team.digest.day, team.digest.time) == (4, time(15))
     for server in (config.smtp, config.imap):
         assert (server.host, server.security) == ("127.0.0.1", "starttls")
-    addresses = [a for p in (team.manager, *members) for a in p.addresses]
+    addresses = [a for t in config.teams for p in (t.manager, *t.members) for a in p.addresses]
     addresses += [config.smtp.from_address, config.imap.username]
     assert all(a.endswith(("@example.com", "@example.se")) for a in addresses)

@@ -276,3 +276,50 @@ def test_job_ids_are_stable_and_cover_every_kind():
     assert {i.split(":")[0] for i in ids} == {"checkin", "review", "feedback", "reflection",
                                               "digest", "brief"}
     assert ids == [s.id for s in schedule.job_specs(config())]
+
+
+# --------------------------------------------------------------------------- the next slot
+
+
+def upcoming(cfg, kind, now, **kwargs):
+    return {p.person.email: p for p in schedule.next_planned(cfg, kind, now=now, **kwargs)}
+
+
+def test_next_checkin_is_each_persons_next_morning_in_their_own_zone():
+    sunday = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    found = upcoming(config(), "checkin", sunday)
+    assert found[ANNA.email].due_at == datetime(2026, 12, 7, 9, 0, tzinfo=STHLM)
+    assert found[CHLOE.email].due_at == datetime(2026, 12, 7, 9, 0, tzinfo=SYDNEY)
+    assert found[BEN.email].due_at == datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert {p.slot.period for p in found.values()} == {"2026-12-07"}
+    assert all(p.skip_reason is None for p in found.values())
+
+
+def test_the_slot_due_now_is_not_the_next_one():
+    at_nine = datetime(2026, 12, 7, 9, 0, tzinfo=STHLM)
+    assert due(config(ANNA), "checkin", at_nine)[ANNA.email].due  # sent by this run
+    assert upcoming(config(ANNA), "checkin", at_nine)[ANNA.email].slot.period == "2026-12-09"
+
+
+def test_next_slot_names_a_calendar_skip_and_the_brief_its_meeting_day():
+    christmas_eve = datetime(2026, 12, 24, 12, 0, tzinfo=STHLM)
+    assert upcoming(config(ANNA), "checkin", christmas_eve)[ANNA.email].skip_reason == (
+        "holiday: Christmas Day")
+    brief = schedule.next_planned(config(ANNA), "brief", now=datetime(2026, 12, 6, tzinfo=UTC))
+    assert [(p.slot.period, p.due_at) for p in brief] == [
+        ("2026-12-07", datetime(2026, 12, 7, 9, 30, tzinfo=STHLM))]
+    digest = schedule.next_planned(config(ANNA), "digest", now=datetime(2026, 12, 6, tzinfo=UTC))
+    assert [p.slot.period for p in digest] == ["2026-W50"]
+
+
+@settings(max_examples=60)
+@given(minutes=st.integers(min_value=0, max_value=2 * 365 * 24 * 60),
+       kind=st.sampled_from(["checkin", "review", "feedback", "reflection", "digest", "brief"]))
+def test_next_slot_is_what_slots_due_plans_when_its_time_comes(minutes, kind):
+    cfg = config()
+    now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    for plan in schedule.next_planned(cfg, kind, now=now):
+        assert plan.due_at > now
+        then = due(cfg, kind, plan.due_at)[plan.person.email]
+        assert (then.slot, then.due_at, then.skip_reason) == (
+            plan.slot, plan.due_at, plan.skip_reason)

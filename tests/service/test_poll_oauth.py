@@ -15,7 +15,8 @@ import pytest
 
 from mailer.config.tokens import TokenCache
 from mailer.service.context import Context, open_context
-from mailer.service.poll import AUTH_RETRY_SECONDS, _Session
+from mailer.service.health import Health
+from mailer.service.poll import _Session
 from tests.factories import make_config
 from tests.inbound.test_imap_oauth import logins, mailbox
 from tests.oauth_fixtures import OAuthWorld
@@ -56,14 +57,14 @@ def test_poller_without_the_grant_waits_the_refused_login_half_hour(
     user = mailbox(oauth, "svc")
     ctx = oauth_context(oauth, user, tmp_path)
     oauth.store.remove_grant(user)
-    session = _Session(ctx, now, lambda report: None)
-    with caplog.at_level(logging.ERROR, logger="mailer.poller"):
+    session = _Session(lambda: ctx, now, lambda report: None, Health(None, started_at=now()))
+    with caplog.at_level(logging.ERROR, logger="mailer"):
         thread = start(session)
         wait_for(lambda: caplog.records)
         time.sleep(1.5)  # a retry storm would show up here: the backoff starts at 1 s
         stop(session, thread)
-    assert len(caplog.records) == 1
-    assert f"next try in {AUTH_RETRY_SECONDS / 60:.0f} min" in caplog.records[0].getMessage()
+    assert len(caplog.records) == 1 and session.failures == 1  # one try, then the half hour
+    assert "next try at" in caplog.records[0].getMessage()
     assert "docs/providers.md" in caplog.records[0].getMessage()
     assert not any(token in caplog.text for token in oauth.store.issued())
     assert len(oauth.store.requests) == 2  # the token, and one renewal
@@ -76,7 +77,7 @@ def test_poller_token_expires_during_idle_and_nothing_is_lost(
     ctx = oauth_context(oauth, user, tmp_path)
     assert isinstance(ctx.tokens, TokenCache)
     reports: list[Any] = []
-    session = _Session(ctx, now, reports.append)
+    session = _Session(lambda: ctx, now, reports.append, Health(None, started_at=now()))
     thread = start(session)
     try:
         wait_for(lambda: reports)  # signed in, first pass done, now in IDLE

@@ -332,11 +332,13 @@ def test_dry_run_and_preview_need_no_smtp_secret(stack, tmp_path, monkeypatch, c
     at = "2026-12-25T09:00:30+01:00"
     assert cli(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.count("holiday: Christmas Day") == 3 and "would send 0 check-ins" in out
+    assert "3 check-ins skipped: 3 on a public holiday (Christmas Day)" in out
+    assert "would send 0 check-ins now" in out
+    assert out.count("Mon 28 Dec 09:00 Europe/Stockholm (your time too)") == 3  # the next ones
     at = "2026-12-23T09:00:30+01:00"
     assert cli(["--config", str(path), "send", "checkin", "--at", at, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert f"send checkin 2026-12-23 to {users[1].email} (big) [sv]" in out
+    assert f"send now: Member 1 <{users[1].email}> (big) [sv], due Wed 23 Dec 09:00" in out
     assert "Avstämning onsdag 23 december 2026" in out and "would send 3 check-ins" in out
     assert len(stack.smtp_received) == 0
     html = tmp_path / "preview.html"
