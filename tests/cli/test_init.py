@@ -93,7 +93,6 @@ def test_microsoft_365_asks_for_the_app_not_for_servers(
     assert main(["--config", str(config), "init"]) == 0
     assert not any("server" in q.lower() for q in asked)
     data = tomllib.loads(config.read_text(encoding="utf-8"))
-    # `mailer check` takes these keys once branch oauth is merged (tests/config/test_starter.py)
     assert data["oauth2"]["tenant_id"] == "contoso.onmicrosoft.com"
     assert data["smtp"]["auth"] == data["imap"]["auth"] == "oauth2"
 

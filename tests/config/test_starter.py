@@ -75,8 +75,6 @@ def test_no_secret_ever_reaches_the_file(answers: Answers) -> None:
 
 
 def test_microsoft_365_writes_the_oauth_profile() -> None:
-    # Checked as TOML only: `mailer check` accepts these keys once the OAuth profiles
-    # (branch oauth) are merged; see tests/cli/test_init.py for the generic check.
     data = tomllib.loads(render_config(MICROSOFT))
     assert (data["smtp"]["provider"], data["smtp"]["auth"]) == ("microsoft365", "oauth2")
     assert data["imap"]["auth"] == "oauth2"
@@ -135,3 +133,15 @@ def test_answers_are_checked_one_by_one() -> None:
     assert check_tenant("contoso.onmicrosoft.com") is None and check_tenant("contoso") is not None
     assert check_timezone("Asia/Tokyo") is None
     assert "IANA" in (check_timezone("Tokyo") or "")
+
+
+@pytest.mark.parametrize("answers", [MICROSOFT, GOOGLE], ids=lambda a: a.provider)
+def test_the_oauth_profiles_parse_as_written(answers: Answers) -> None:
+    """Since branch oauth is merged: the provider configs init writes are valid configs."""
+    config = parse_config(tomllib.loads(render_config(answers)))
+    assert (config.smtp.provider, config.smtp.auth, config.imap.auth) == (
+        answers.provider, "oauth2", "oauth2")
+    assert config.oauth2 is not None
+    assert config.oauth2.provider == {"microsoft365": "microsoft", "google": "google"}[
+        answers.provider]
+    assert config.smtp.username == config.imap.username == answers.mailbox
