@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Wheels of the build backend and of every dependency, for the tests that install the package
+# into a fresh venv offline (tests/cli/test_install.py, tests/cli/test_readme.py).
+WHEELS := $(VENV)/wheels
 
 .PHONY: demo test typecheck lint install system-deps bench reliability clean
 
@@ -13,6 +16,8 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip wheel --quiet -w $(WHEELS) '.[demo]' 'setuptools>=68' wheel
+	rm -f $(WHEELS)/mailer-*.whl
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -382,6 +382,19 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class TestSend:
+    """A prompt sent as a test (``mailer send KIND --to-me``): rendered for ``prompt.slot.email``
+    but sent to ``sent_to``, and kept apart from that member's prompts, so a reply to it is
+    never their record (see :mod:`mailer.inbound.trial`)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    prompt: Prompt  # the slot's period is "test-<UTC time>", never one a schedule plans
+    sent_to: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
 class Pause:
     """A person gets no prompts from ``start`` to ``until`` (both inclusive, local dates)."""
 

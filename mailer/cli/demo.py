@@ -9,6 +9,9 @@ import shutil
 import sys
 from pathlib import Path
 
+#: The top-level modules of the optional 'demo' extra (pyproject.toml).
+DEMO_EXTRA = ("aiosmtpd", "pymap")
+
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
@@ -29,7 +32,14 @@ def demo(args: argparse.Namespace) -> int:
     """``mailer demo [--output DIR] [--weeks N]``."""
     # Imported here, not at the top: the demo package needs the optional 'demo' extra
     # (aiosmtpd, pymap), and every other command must work without it.
-    from mailer.demo.run import DEMO_CONFIG, quiet_logs, run_demo
+    try:
+        from mailer.demo.run import DEMO_CONFIG, quiet_logs, run_demo
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in DEMO_EXTRA:
+            raise
+        print(f"mailer: the demo needs {exc.name}, which comes with the demo extra: "
+              "pip install 'mailer[demo]' (pipx: pipx install '.[demo]')", file=sys.stderr)
+        return 2
 
     config_path = Path(args.config) if args.config else DEMO_CONFIG
     with quiet_logs(not args.verbose):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailer import __version__
-from mailer.cli import check, demo, digest, poll, preview, privacy, send, service
+from mailer.cli import check, demo, digest, init, poll, preview, privacy, send, service
 from mailer.cli.options import config_path
 from mailer.errors import ConfigError, MailerError
 from mailer.logs import redact, setup_logging
@@ -23,7 +23,7 @@ from mailer.logs import redact, setup_logging
 log = logging.getLogger("mailer")
 
 #: The command groups, in the order ``mailer --help`` lists them.
-GROUPS = (check, send, preview, poll, digest, service, demo, privacy)
+GROUPS = (init, check, send, preview, poll, digest, service, demo, privacy)
 
 
 def build_parser() -> argparse.ArgumentParser:

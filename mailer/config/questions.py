@@ -13,9 +13,10 @@ from typing import Any
 from mailer.errors import TemplateError
 from mailer.kinds import ANSWERED_KINDS
 from mailer.models import LANGUAGES, Question, Team
+from mailer.resources import builtin_templates
 
-#: The folder of the templates shipped with the package's repository.
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: The folder of the built-in templates (package data, see :mod:`mailer.resources`).
+BUILTIN_TEMPLATES = builtin_templates()
 
 QuestionSet = Mapping[str, tuple[Question, ...]]
 

@@ -54,13 +54,14 @@ from mailer.errors import MailerError
 from mailer.kinds import KIND_NAMES
 from mailer.models import Config, Person
 from mailer.outbound import schedule
+from mailer.resources import example_config
 from mailer.service import poll as poller
 from mailer.service import run as app
 from mailer.service.context import Context, open_context
 
 log = logging.getLogger("mailer.demo.run")
 
-DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.toml"
+DEMO_CONFIG = example_config("demo.toml")
 #: A Monday: the weeks then hold a reflection, a feedback round, a monthly review, an away
 #: period and the Christmas holidays of config/demo.toml.
 START = datetime(2026, 11, 23, 0, 0, tzinfo=ZoneInfo("Europe/Stockholm"))

@@ -40,8 +40,19 @@ from mailer.config.questions import QuestionSet, questions_for
 from mailer.inbound.automatic import auto_reply, bounce
 from mailer.inbound.decision import Decision, Held, Receipt, quarantine
 from mailer.inbound.matching import Lookups, match_prompt, people_at, recipient
+from mailer.inbound.trial import TestLookups, match_test_send
 from mailer.kinds import ANSWERED_KINDS
-from mailer.models import Config, MatchedBy, Pause, Person, Prompt, Question, Record, Team
+from mailer.models import (
+    Config,
+    MatchedBy,
+    Pause,
+    Person,
+    Prompt,
+    Question,
+    Record,
+    Team,
+    TestSend,
+)
 from mailer.parse.answers import KEPT_AS_TEXT, Mapped, map_answers
 from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.prompt_text import PromptText
@@ -57,8 +68,13 @@ PromptLines = Callable[[str], Sequence[str] | None]
 def decide(
     reply: Reply, *, config: Config, questions: QuestionSet, lookups: Lookups,
     secret: bytes | None, now: datetime, prompt_lines: PromptLines | None = None,
+    tests: TestLookups | None = None,
 ) -> Decision:
-    """The decision for one message (see the module docstring for the rules)."""
+    """The decision for one message (see the module docstring for the rules).
+
+    :param tests: the test prompts (``mailer send --to-me``); a reply to one is answered with
+        a receipt and nothing else (:func:`_test_reply`).
+    """
     trusted = config.imap.trusted_authserv_id
     if trusted and any(r.authserv_id == trusted.lower() and r.dmarc == "fail"
                        for r in reply.auth_results):
@@ -69,6 +85,9 @@ def decide(
         return bounce(reply, config)
     if reply.kind == "unsure":
         return _review(reply, config=config, lookups=lookups, secret=secret, now=now)
+    test = match_test_send(reply, lookups=tests, secret=secret) if tests is not None else None
+    if test is not None:
+        return _test_reply(reply, test, config, questions)
     match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now)
     if isinstance(match, str):
         return quarantine(reply, match)
@@ -284,3 +303,32 @@ def _receipt(reply: Reply, team: Team, person: Person, prompt: Prompt, *,
     )
 
 
+def _test_reply(reply: Reply, test: TestSend, config: Config, defaults: QuestionSet
+                ) -> Decision:
+    """A reply to a test prompt: mapped like the member's would be, recorded nowhere, no
+    command carried out; only its receipt, to the address the test went to, says what a real
+    reply would have recorded."""
+    prompt = test.prompt
+    team = config.team_by_id(prompt.slot.team)
+    person = recipient(team, prompt.slot.email) if team else None
+    if team is None or person is None:
+        return quarantine(reply, "a test prompt's team or person is no longer configured")
+    if reply.from_address != test.sent_to:
+        return quarantine(reply, "reply to a test prompt from an address it was not sent to",
+                          team=team.id)
+    if prompt.slot.kind not in ANSWERED_KINDS:
+        return quarantine(reply, f"reply to a test {prompt.slot.kind}, which takes no answers",
+                          team=team.id)
+    asked = _asked(team, prompt, defaults)
+    mapped = map_answers(reply.text, reply.segments, asked)
+    record = _new_record(reply, prompt, "in_reply_to", team, person, reply.text, mapped)
+    # Always a receipt (unless automatic mail): it is what the tester came for.
+    receipt = _receipt(reply, replace(team, confirmations=True), person, prompt, record=record,
+                       asked=asked)
+    if receipt is not None:
+        tester = people_at(config, reply.from_address)
+        name = tester[0][1].first_name if tester else reply.from_address.partition("@")[0]
+        receipt = replace(receipt, name=name, test_for=person.name)
+    return Decision("test", "processed", f"reply to a test {prompt.slot.kind} for "
+                    f"{person.email} (nothing recorded)", team=team.id,
+                    email=test.sent_to, sender=reply.from_address, receipt=receipt)

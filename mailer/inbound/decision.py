@@ -16,9 +16,9 @@ from mailer.parse.commands import Command
 from mailer.parse.replies import Reply
 
 #: The ledger's inbound outcomes (``mailer status`` counts "record", "quarantine" and "review":
-#: mail the service was not sure a person wrote).
+#: mail the service was not sure a person wrote; "test" is a reply to ``mailer send --to-me``).
 Outcome = Literal["record", "quarantine", "out_of_office", "bounce", "ignored", "command",
-                  "review"]
+                  "review", "test"]
 #: Where the original goes: filed, quarantined, left for review (not sure a person wrote it),
 #: or deleted (anonymous feedback, once stored).
 Folder = Literal["processed", "quarantine", "review", "delete"]
@@ -45,6 +45,9 @@ class Receipt:
     command_held: Held | None = None  # the command was not carried out, and why
     #: Anonymous feedback from someone who had answered this quarter already: not stored.
     refused: bool = False
+    #: A reply to a test prompt (``mailer send --to-me``): the member it was rendered for.
+    #: Nothing was recorded or carried out; the receipt shows what would have been.
+    test_for: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ EXAMPLE_PAUSE = timedelta(days=14)  # "pause until <today + 14 days>" in the exa
 #: One template per outcome (``<lang>/receipt_<outcome>.*.j2``), so that a subject can never
 #: contradict its body: a refused pause is never "Done".
 Outcome = Literal["recorded", "partly", "paused", "resumed", "skipped", "not_understood",
-                  "refused"]
+                  "refused", "test"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 # Everything a receipt says that is not in its template, per language. Records keep their notes
@@ -101,6 +101,8 @@ _WORDS: dict[str, dict[str, str]] = {
 def outcome_of(receipt: Receipt, problems: Sequence[str]) -> Outcome:
     """What happened to a reply, as one of :data:`OUTCOMES`."""
     command = receipt.command
+    if receipt.test_for is not None:  # a reply to `mailer send --to-me`: nothing was done
+        return "test"
     if receipt.refused:
         return "refused"
     if receipt.record is not None:
@@ -154,6 +156,8 @@ def confirmation_context(receipt: Receipt, *, team_display_name: str, today: dat
         "problems": problems,
         "fixes": fixes,
         "command": command,
+        # A reply to a test prompt: the member's name; nothing was recorded (see decide).
+        "test_for": receipt.test_for,
     }
 
 
@@ -335,7 +339,7 @@ def sample_receipt(config: Config, team: Team, language: str, outcome: Outcome) 
         language=as_language(language), answers=answers,
         text="\n".join(f"{n}. {v}" for n, v in enumerate(answers.values(), start=1)),
         problems=problems,
-    ) if outcome in ("recorded", "partly") else None
+    ) if outcome in ("recorded", "partly", "test") else None
     pause = "paus" if language == "sv" else "pause"
     until = "till" if language == "sv" else "until"
     command = {
@@ -353,7 +357,7 @@ def sample_receipt(config: Config, team: Team, language: str, outcome: Outcome) 
         kind="feedback" if outcome == "refused" else "checkin", subject=subject,
         in_reply_to=None, references=(), record=record, refused=outcome == "refused",
         command=command, question_labels=tuple((q.id, q.wording(language)) for q in asked),
-        country=person.country,
+        country=person.country, test_for=person.name if outcome == "test" else None,
     )
 
 

@@ -242,7 +242,8 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
         log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
         return prior if prior in ("quarantine", "review") else "processed"
     decision = decide(reply, config=ctx.config, questions=ctx.questions, lookups=ctx.ledger,
-                      secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines)
+                      secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines,
+                      tests=ctx.ledger)
     if decision.answered_by is not None:
         return record_feedback(ctx, reply.key, decision, report)
     carry_out(ctx, reply.key, decision, now)

@@ -13,6 +13,8 @@ It owns every fact that must survive a crash, apart from the reply records thems
   which of its lines are the prompt's; personal data (a person's goals), so exported, forgotten
   and expired with the prompt;
 * ``state``: small key/value facts (last successful send and poll, IMAP UIDVALIDITY);
+* ``test_sends``: prompts sent as a test (``mailer send --to-me``), apart from ``prompts`` so
+  they never count as a member's, kept for a week;
 * ``feedback_seen`` and ``feedback_answered``: that a feedback message was handled (a keyed
   hash) and that a person answered a quarter's feedback, kept so that nothing joins either to
   the anonymous record (see :meth:`Ledger.finish_feedback`).
@@ -37,7 +39,10 @@ from pathlib import Path
 from typing import Any, overload
 
 from mailer.errors import RecordError
-from mailer.models import AddressFailure, Pause, Prompt, PromptState, Slot
+from mailer.models import AddressFailure, Pause, Prompt, PromptState, Slot, TestSend
+
+#: How long a test send (``mailer send --to-me``) is kept for its reply to be recognised.
+TEST_SEND_DAYS = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS prompts (
@@ -97,6 +102,18 @@ CREATE TABLE IF NOT EXISTS prompt_lines (
     due_at     TEXT NOT NULL,
     lines      TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS test_sends (
+    token        TEXT PRIMARY KEY,
+    message_id   TEXT NOT NULL UNIQUE,
+    team         TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    language     TEXT NOT NULL,
+    question_ids TEXT NOT NULL DEFAULT '[]',
+    sent_to      TEXT NOT NULL,
+    sent_at      TEXT NOT NULL
+);
 -- Anonymous feedback (mailer.poller): WITHOUT ROWID, so rows lie in key order and no row
 -- number tells the order of arrival; no times; nothing shared with the record files.
 CREATE TABLE IF NOT EXISTS feedback_seen (
@@ -154,6 +171,17 @@ def _row_to_prompt(row: sqlite3.Row) -> Prompt:
         retries=row["retries"] if "retries" in row.keys() else 0,
         retry_at=_dt(row["retry_at"]) if "retry_at" in row.keys() else None,
     )
+
+
+def _row_to_test_send(row: sqlite3.Row) -> TestSend:
+    sent_at = _dt(row["sent_at"])
+    assert sent_at is not None
+    prompt = Prompt(
+        slot=Slot(row["team"], row["email"], row["kind"], row["period"]),
+        message_id=row["message_id"], token=row["token"], state="sent", due_at=sent_at,
+        language=row["language"], question_ids=tuple(json.loads(row["question_ids"])),
+        sent_at=sent_at)
+    return TestSend(prompt=prompt, sent_to=row["sent_to"], sent_at=sent_at)
 
 
 def _row_to_pause(row: sqlite3.Row) -> Pause:
@@ -439,6 +467,34 @@ class Ledger:
             (team, _iso(since), _iso(until), _iso(until)),
         )
         return {r["outcome"]: r["n"] for r in rows}
+
+    # ------------------------------------------------------------------ test sends
+
+    def add_test_send(self, test: TestSend) -> None:
+        """Keep a test prompt (``mailer send --to-me``) apart from the real ones; test sends
+        older than :data:`TEST_SEND_DAYS` go at the same time (a reply that late is quarantined
+        as unmatched, and no member's address stays here longer than that)."""
+        p = test.prompt
+        try:
+            with self._connect() as db:
+                db.execute("DELETE FROM test_sends WHERE julianday(sent_at) < julianday(?)",
+                           (_iso((test.sent_at - timedelta(days=TEST_SEND_DAYS)).astimezone(UTC)),))
+                db.execute(
+                    "INSERT INTO test_sends (token, message_id, team, email, kind, period,"
+                    " language, question_ids, sent_to, sent_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (p.token, p.message_id, p.slot.team, p.slot.email, p.slot.kind,
+                     p.slot.period, p.language, json.dumps(list(p.question_ids)),
+                     test.sent_to.lower(), _iso(test.sent_at.astimezone(UTC))))
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger insert failed: {exc}") from exc
+
+    def test_send_by_message_id(self, message_id: str) -> TestSend | None:
+        rows = self._query("SELECT * FROM test_sends WHERE message_id = ?", (message_id.strip(),))
+        return _row_to_test_send(rows[0]) if rows else None
+
+    def test_send_by_token(self, token: str) -> TestSend | None:
+        rows = self._query("SELECT * FROM test_sends WHERE token = ?", (token.lower(),))
+        return _row_to_test_send(rows[0]) if rows else None
 
     # ------------------------------------------------------------------ pauses and failures
 

@@ -70,14 +70,14 @@ Inject = Callable[[MailStack, str], None]
 TEMPORARY: dict[str, Inject] = {
     "421-connect": lambda s, _: s.smtp_faults.reply("connect", 421),
     "451-connect": lambda s, _: s.smtp_faults.reply("connect", 451),
-    "stall-connect": lambda s, _: s.smtp_faults.stall("connect", 1.5),
+    "stall-connect": lambda s, _: s.smtp_faults.stall("connect", 3.0),
     "421-RCPT": lambda s, who: s.smtp_faults.reply("RCPT", 421, address=who),
     "451-RCPT": lambda s, who: s.smtp_faults.reply("RCPT", 451, address=who),
     "452-RCPT": lambda s, who: s.smtp_faults.reply("RCPT", 452, address=who),
     "421-DATA": lambda s, _: s.smtp_faults.reply("DATA", 421),
     "452-DATA": lambda s, _: s.smtp_faults.reply("DATA", 452),
     "drop-DATA": lambda s, _: s.smtp_faults.drop("DATA"),
-    "stall-DATA": lambda s, _: s.smtp_faults.stall("DATA", 1.5),
+    "stall-DATA": lambda s, _: s.smtp_faults.stall("DATA", 3.0),
 }
 
 PERMANENT: dict[str, Inject] = {
@@ -90,9 +90,10 @@ PERMANENT: dict[str, Inject] = {
 
 @pytest.fixture
 def team(stack: MailStack, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Team:
-    # A small timeout so that a stalled server costs little; max_connections=1 makes the
-    # first DATA (the one a stage-wide fault hits) the first row's.
-    return Team(stack, tmp_path / "data", monkeypatch, smtp={"timeout": 0.5,
+    # A small timeout so that a stalled server costs little, yet ~100x what a loopback exchange
+    # takes, so a busy machine never times out a healthy server (the stalls above are 3x it);
+    # max_connections=1 makes the first DATA (the one a stage-wide fault hits) the first row's.
+    return Team(stack, tmp_path / "data", monkeypatch, smtp={"timeout": 1.0,
                                                                "max_connections": 1})
 
 

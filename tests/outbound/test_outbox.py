@@ -218,9 +218,11 @@ async def test_temporary_failures_are_retried_with_the_same_message(cert):
 
 async def test_a_timeout_is_temporary(cert):
     recorder, port, server = await serve(cert)
-    recorder.data_faults = [("stall", 1.0)]
+    # 1 s is ~100x a loopback exchange (a busy machine never times out the healthy second
+    # attempt); the stall is 3x it.
+    recorder.data_faults = [("stall", 3.0)]
     async with server:
-        outcomes, _ = await run(settings(port, cert, timeout=0.3, max_connections=1), [message(1)])
+        outcomes, _ = await run(settings(port, cert, timeout=1.0, max_connections=1), [message(1)])
     assert outcomes["key1"].sent and outcomes["key1"].attempts == 2
 
 

@@ -14,31 +14,30 @@ damage, charset and transfer-encoding swaps, line-ending changes, NUL bytes); pl
 bytes, and the explicit cases below. Hypothesis runs derandomized with no example database,
 so CI sees the same examples every time.
 
-Time bounds, and which applies where (garbage collection is held off while the clock runs,
-see ``World.timed``; the first pass over the corpus, which imports and compiles, is untimed):
+Time bounds catch runaway complexity only, never a busy machine: each is at least 20x the
+typical time measured, and each is CPU time of the test's thread (``World.timed``), which a
+process waiting for a core does not accrue. Garbage collection is held off while the clock
+runs; the first pass over the corpus, which imports and compiles, is untimed. The wall-clock
+figures (median, p99, max per message; each big case) are printed and written to
+``bench/out/reliability.json``: the **100 ms per message** target is judged there and in
+bench/README.md, not here (a shared 2-core machine once took 157 ms for one message, and
+313 ms with two test suites beside it).
 
-* **LIMIT (2 s) per message**, 20x the slowest idle time, so that only runaway complexity
-  fails, never a busy machine (the 100 ms requirement is judged on the printed median, p99 and
-  max, and in bench/): every fuzzed example (mutated corpus messages, up to ~16 KB; random
-  bytes up to 20 KB; random headers and bodies), checked by Hypothesis' ``deadline`` and by an
-  explicit timer, and every explicit case of ordinary
-  size: no charset, wrong charset, broken MIME boundaries, 10,000 nested quote levels (one
-  line, a format=flowed staircase, 10,000 nested HTML blockquotes), NUL bytes, no From,
-  two From fields, two authors in one From, empty messages and bodies.
-* **BIG_SECONDS (10 s)** for the big cases: a 25 MB attachment (~0.9 s measured on 2 cores)
-  and 1 MB headers (one long field, a folded field, many fields, a Subject of encoded words,
-  Content-Type parameters at the top and in a part, a Message-ID, a From, To/Cc,
-  Authentication-Results, References and In-Reply-To; 0.01-0.5 s measured). Wide margins
-  for slow CI machines; the measured times are printed and written to
-  ``bench/out/reliability.json``. Before the fixes found here, 1 MB of Content-Type
-  parameters took 15 s (11 s in a part's header), a 1 MB Subject of encoded words 5 s (the
-  stdlib parses both in quadratic time: header fields are now cut at 16 KB as they are
-  parsed), and a 1 MB References or In-Reply-To header 31-36 s (a ledger query per
-  Message-ID: now at most 50).
-* **NESTED_SECONDS (5 s)** for MIME nested 2,000 deep (~0.25 s; see that test).
-* **BIG_SECONDS** also for 10 MB of inline text, the largest message the poller fetches
-  (``imap.max_message_bytes``): ~0.5 s measured. It took ~7 s while records were written by
-  PyYAML's pure-Python emitter; ``records`` now uses libyaml's.
+* **LIMIT** for every fuzzed example (mutated corpus messages, up to ~16 KB; random bytes up
+  to 20 KB; random headers and bodies) and every explicit case of ordinary size: no charset,
+  wrong charset, broken MIME boundaries, 10,000 nested quote levels (one line, a format=flowed
+  staircase, 10,000 nested HTML blockquotes), NUL bytes, no From, two From fields, two authors
+  in one From, empty messages and bodies. Hypothesis' own ``deadline`` is off: it is wall time.
+* **BIG_SECONDS** for the big cases: a 25 MB attachment (~0.9-1.5 s measured on 2 cores), 10 MB
+  of inline text, the largest message the poller fetches (~0.5-1 s), and 1 MB headers (one
+  long field, a folded field, many fields, a Subject of encoded words, Content-Type parameters
+  at the top and in a part, a Message-ID, a From, To/Cc, Authentication-Results, References
+  and In-Reply-To; 0.01-0.5 s). Before the fixes found here, 1 MB of Content-Type parameters
+  took 15 s (11 s in a part's header), a 1 MB Subject of encoded words 5 s (the stdlib parses
+  both in quadratic time: header fields are now cut at 16 KB as they are parsed), a 1 MB
+  References or In-Reply-To header 31-36 s (a ledger query per Message-ID: now at most 50),
+  and 10 MB of text ~7 s (PyYAML's pure-Python emitter; ``records`` now uses libyaml's).
+* **NESTED_SECONDS** for MIME nested 2,000 deep (~0.25-0.4 s; see that test).
 """
 
 from __future__ import annotations
@@ -80,10 +79,11 @@ RECEIVED = SENT_AT + timedelta(hours=1)
 NOW = SENT_AT + timedelta(hours=2)
 SECRET = b"fuzz-test-secret-0123456789abcdef"
 # Time bounds catch runaway complexity only, never a busy machine (CI shares 2 cores): each is
-# at least 20x the slowest time measured on an idle machine. The figures (median, p99, max)
-# are printed and kept by bench/reliability.py; the 100 ms per message target is judged there.
+# at least 20x the time measured on an idle machine, in CPU time (World.timed). The figures
+# (median, p99, max) are printed and written to bench/out/reliability.json; the 100 ms per
+# message target is judged on them (bench/README.md).
 LIMIT = 2.0  # per ordinary message (slowest seen idle: ~0.1 s; median ~5 ms)
-BIG_SECONDS = 10.0  # per big case: 0.01-0.5 s measured (20x), the 25 MB attachment ~0.9 s
+BIG_SECONDS = 20.0  # per big case, CPU: the 25 MB attachment ~1 s idle (20x), the rest <= 0.5 s
 NESTED_SECONDS = 5.0  # MIME nested past Python's recursion limit (~0.25 s measured)
 OUTCOMES = {"record", "command", "out_of_office", "bounce", "ignored", "quarantine", "review"}
 CORPUS_PROMPT_ID = b"<k3jx7w2mfq4yr5zt.checkin@example.com>"
@@ -95,7 +95,9 @@ MEMBERS = {  # email -> (name, other addresses); the corpus senders are among th
     "priya.nair@contoso.example": ("Priya Nair", []),
 }
 
-FUZZ = settings(derandomize=True, database=None, deadline=timedelta(seconds=LIMIT),
+# deadline=None: Hypothesis' deadline is wall time, which a busy machine stretches; the CPU
+# time bound in World.timed is the one that counts (see the module docstring).
+FUZZ = settings(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                 print_blob=False)
 
@@ -148,16 +150,16 @@ class World:
         # itself, wherever it lands; the pipeline's garbage is collected after.
         gc.disable()
         try:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             reply, decision = self.handle(raw)
-            seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - started  # the figure
+            cpu = time.thread_time() - cpu_started  # the bound: waiting for a core is not in it
         finally:
             gc.enable()
         if limit == LIMIT:
             self.times.append(seconds)
-        assert seconds < limit, f"{seconds:.3f} s for a message of {len(raw)} bytes"
+        assert cpu < limit, f"{cpu:.3f} s of CPU for a message of {len(raw)} bytes"
         return reply, decision, seconds
-
 
 
 def _config(data_dir: Path) -> Config:

@@ -49,6 +49,11 @@ SECRET = b"poller-test-secret-0123456789"
 TZ = ZoneInfo("Europe/Stockholm")
 SENT_AT = datetime(2026, 12, 18, 9, 0, tzinfo=TZ)
 QUESTIONS = load_default_questions()
+#: Delivery -> record with IDLE: 0.51-0.54 s measured (Dovecot's own push is ~0.5 s); after a
+#: Dovecot restart 0.96 s. Bounds at 20x, so only a poller that stopped idling (it would wait
+#: the 60 s poll interval) fails them, never a busy machine.
+IDLE_BOUND = 11.0
+RECONNECT_BOUND = 20.0
 
 
 
@@ -568,7 +573,7 @@ async def _idle_scenario(ctx: Context, stack: MailStack, user: MailUser, anna: P
         stack.deliver(as_reply_to("gmail_numbered_sv", anna,
                                   **{"Message-ID": f"<idle{n}@mail.gmail.com>"}), user)
         while len(records(ctx)) < n + 1:
-            assert time.monotonic() - started < 5, "no record within 5 s"
+            assert time.monotonic() - started < IDLE_BOUND, f"no record within {IDLE_BOUND} s"
             await asyncio.sleep(0.02)
         latencies.append(time.monotonic() - started)
     # Restart the server under the idling session: the poller reconnects and goes on.
@@ -576,9 +581,9 @@ async def _idle_scenario(ctx: Context, stack: MailStack, user: MailUser, anna: P
     started = time.monotonic()
     stack.deliver(as_reply_to("iphone_inline_sv", anna, From="anna@example.com"), user)
     while len(records(ctx)) < 4:
-        assert time.monotonic() - started < 10, "no record after the reconnect"
+        assert time.monotonic() - started < RECONNECT_BOUND, "no record after the reconnect"
         await asyncio.sleep(0.05)
-    assert max(latencies) < 1.5, latencies
+    assert max(latencies) < IDLE_BOUND, latencies
 
 
 
