@@ -102,5 +102,5 @@ def test_running_it_for_real_word_for_word(stack: MailStack, tmp_path: Path) -> 
     receipts = [message_from_bytes(r, policy=policy.default) for r in stack.fetch(manager)][1:]
     assert len(receipts) == 1
     text = receipts[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "test" in text.lower() and "nothing was recorded" in text.lower()
+    assert "test" in text.lower() and "nothing was saved" in text.lower()
     assert not list((tmp_path / "etc-mailer" / "data" / "records").rglob("*.yaml"))

@@ -183,20 +183,32 @@ SUBJECTS = {
            "paused": "Frågorna är pausade till och med 21 december",
            "resumed": "Frågorna är igång igen", "skipped": "Överhoppad: Avstämning",
            "not_understood": "Pausen lades inte in",
-           "refused": "Inte sparat: du har redan gett återkoppling"},
+           "refused": "Inte sparat: du har redan gett återkoppling",
+           "test": "Testet har kommit fram"},
     "en": {"recorded": "Your answers are saved", "partly": "Your answers are saved, but",
            "paused": "Questions paused until", "resumed": "Your questions are back on",
            "skipped": "Skipped: Check-in", "not_understood": "Your pause was not set",
-           "refused": "Not saved: you have already given feedback"},
+           "refused": "Not saved: you have already given feedback",
+           "test": "Test received"},
 }
 NEXT = {  # the concrete next step each receipt ends with
     "sv": {"recorded": "Svara igen med alla dina svar", "partly": "med en siffra från 1 till 5",
            "paused": "Svara ÅTERUPPTA", "resumed": "paus 2 veckor",
            "skipped": "Svara igen med dina svar", "not_understood": "”31 februari” finns inte",
-           "refused": "Nästa omgång kommer nästa kvartal"},
+           "refused": "Nästa omgång kommer nästa kvartal",
+           "test": "Så här ser kvittot ut som Anna Berg skulle få"},
     "en": {"recorded": "Reply again with all your answers", "partly": "a number from 1 to 5",
            "paused": "Reply RESUME", "resumed": "pause 2 weeks",
            "skipped": "Reply again with your answers",
            "not_understood": "“31 February” does not exist",
-           "refused": "The next round comes next quarter"},
+           "refused": "The next round comes next quarter",
+           "test": "This is the receipt Anna Berg would get"},
 }
+
+
+def test_a_reply_to_a_test_send_has_its_own_outcome_whatever_it_says() -> None:
+    for rec, command in ((record({"mood": 4}), None),
+                         (None, Command("skip", line="skip"))):
+        context = confirmation_context(receipt(record=rec, command=command, test_for="Anna Berg"),
+                                       team_display_name="Platform", today=TODAY)
+        assert context["outcome"] == "test" and context["test_for"] == "Anna Berg"

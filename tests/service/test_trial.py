@@ -56,9 +56,9 @@ async def test_a_reply_gets_a_receipt_that_says_it_was_a_test_and_nothing_is_rec
     (outcome, detail, _team) = team.inbound()[0]
     assert outcome == "test" and member.email in detail
     receipt = team.inbox(team.manager)[-1]
-    assert receipt["Subject"].startswith("Test received: Re: [TEST] ")
+    assert receipt["Subject"].startswith("Test received – [TEST] ")
     text = receipt.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "This was a test: nothing was recorded and nothing was changed" in text
+    assert "This was a test, so nothing was saved and nothing was changed" in text
     assert f"Had {member.name} replied like this" in text
     assert "Pairing with Erik" in text and "Slow CI" in text
     assert "a new reply replaces this one" not in text
