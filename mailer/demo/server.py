@@ -348,6 +348,10 @@ class EmbeddedMailServer:
             await asyncio.wait(handlers, timeout=1.0)
         for protocol in protocols:
             protocol.abort()  # connection_lost cancels the session task of the others
+        for task in handlers:
+            # ...unless the transport was already gone: then no connection_lost comes, and the
+            # session would wait for a line forever (the demo hung at exit 1 run in ~15).
+            task.cancel()
         await asyncio.gather(*handlers, return_exceptions=True)
         self._smtp_protocols.clear()
 
