@@ -154,11 +154,12 @@ def _cadence(team: Team, kind: str) -> _Cadence | None:
     return None
 
 
-def _dates_descending(cadence: _Cadence, start: date) -> Iterator[date]:
-    """The cadence's occasion dates on or before ``start``, latest first (a bounded search)."""
+def _dates(cadence: _Cadence, start: date, *, step: int) -> Iterator[date]:
+    """The cadence's occasion dates from ``start`` on, going back (``step=-1``) or ahead
+    (``step=1``), nearest first: a bounded search (15 days, or 25 months)."""
     if cadence.monthly is None:
-        for back in range(15):
-            day = start - timedelta(days=back)
+        for n in range(15):
+            day = start + timedelta(days=step * n)
             if day.weekday() in cadence.weekdays:
                 yield day
         return
@@ -166,9 +167,10 @@ def _dates_descending(cadence: _Cadence, start: date) -> Iterator[date]:
     for _ in range(25):
         if month in cadence.months:
             day = cadence.monthly.date_in(year, month)
-            if day <= start:
+            if (day - start).days * step >= 0:
                 yield day
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        year, month = divmod(year * 12 + month - 1 + step, 12)
+        month += 1
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -209,7 +211,7 @@ def last_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime, *,
     """
     limit = now + EARLY
     start = limit.astimezone(tz).date() + timedelta(days=cadence.lead.days + 1)
-    for day in _dates_descending(cadence, start):
+    for day in _dates(cadence, start, step=-1):
         on = day
         if cadence.monthly is not None and region is not None and holiday_name(region, day):
             on = next_working_day(region, day)
@@ -225,7 +227,7 @@ def next_occurrence(cadence: _Cadence, tz: ZoneInfo, now: datetime, *,
     so that the send it finds is the one :func:`last_occurrence` returns when its time comes."""
     after = now + EARLY
     start = after.astimezone(tz).date() - timedelta(days=cadence.lead.days + 1)
-    for day in _dates_ascending(cadence, start):
+    for day in _dates(cadence, start, step=1):
         on = day
         if cadence.monthly is not None and region is not None and holiday_name(region, day):
             on = next_working_day(region, day)
@@ -403,21 +405,6 @@ def job_specs(config: Config) -> list[JobSpec]:
     return sorted(specs, key=lambda spec: spec.id)
 
 
-def _dates_ascending(cadence: _Cadence, start: date) -> Iterator[date]:
-    """The cadence's occasion dates on or after ``start``, earliest first (a bounded search)."""
-    if cadence.monthly is None:
-        for ahead in range(15):
-            day = start + timedelta(days=ahead)
-            if day.weekday() in cadence.weekdays:
-                yield day
-        return
-    year, month = start.year, start.month
-    for _ in range(25):
-        if month in cadence.months:
-            day = cadence.monthly.date_in(year, month)
-            if day >= start:
-                yield day
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def next_run(team: Team, kind: str, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -434,7 +421,7 @@ def next_run(team: Team, kind: str, tz: ZoneInfo, now: datetime) -> datetime | N
 def _next_fire(cadence: _Cadence, tz: ZoneInfo, now: datetime) -> datetime | None:
     """Teams often share a calendar: status asks once per (calendar, zone) at one ``now``."""
     start = now.astimezone(tz).date() - timedelta(days=cadence.lead.days + 1)
-    for day in _dates_ascending(cadence, start):
+    for day in _dates(cadence, start, step=1):
         at = _fire_at(cadence, day, tz)
         if at > now:
             return at
