@@ -114,7 +114,7 @@ CREATE TABLE IF NOT EXISTS test_sends (
     sent_to      TEXT NOT NULL,
     sent_at      TEXT NOT NULL
 );
--- Anonymous feedback (mailer.poller): WITHOUT ROWID, so rows lie in key order and no row
+-- Anonymous feedback (mailer.service.poll): WITHOUT ROWID, so rows lie in key order and no row
 -- number tells the order of arrival; no times; nothing shared with the record files.
 CREATE TABLE IF NOT EXISTS feedback_seen (
     key       TEXT PRIMARY KEY,  -- HMAC of the message key (mailer.dedup)
@@ -639,7 +639,8 @@ class Ledger:
     def person_rows(self, addresses: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Every row naming one of ``addresses``, per table: prompts, pauses, failures,
         prompt_lines, inbound, feedback_answered (the quarters in which the person answered
-        feedback; never which answer).
+        feedback; never which answer), test_sends (as the member previewed or as the manager
+        the test went to).
 
         Rows match on their ``email`` (any case); inbound rows also when one of the addresses
         appears, as a whole address, in their ``detail``.
@@ -672,9 +673,9 @@ class Ledger:
         return {table: len(rows) for table, rows in found.items()}
 
     def delete_older_than(self, cutoff: datetime) -> dict[str, int]:
-        """Retention: delete prompts due, pauses ended, address failures first seen and inbound
-        messages handled before ``cutoff``, and the feedback facts of quarters that ended
-        before it; counts per table. Times compare as instants."""
+        """Retention: delete prompts due, pauses ended, address failures first seen, inbound
+        messages handled and test prompts sent before ``cutoff``, and the feedback facts of
+        quarters that ended before it; counts per table. Times compare as instants."""
         at = _iso(cutoff.astimezone(UTC))
         utc = cutoff.astimezone(UTC)
         quarter = f"{utc.year:04d}-Q{(utc.month - 1) // 3 + 1}"  # earlier quarters end before it
@@ -687,6 +688,7 @@ class Ledger:
             "inbound": ("DELETE FROM inbound WHERE julianday(processed_at) < julianday(?)", at),
             "feedback_seen": ("DELETE FROM feedback_seen WHERE quarter < ?", quarter),
             "feedback_answered": ("DELETE FROM feedback_answered WHERE quarter < ?", quarter),
+            "test_sends": ("DELETE FROM test_sends WHERE julianday(sent_at) < julianday(?)", at),
         }
         try:
             with self._connect() as db:
@@ -728,7 +730,7 @@ def _lowered(addresses: Iterable[str]) -> tuple[str, ...]:
 
 def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, list[sqlite3.Row]]:
     by_email = ("prompts", "pauses", "failures", "prompt_lines")
-    tables = (*by_email, "inbound", "feedback_answered")
+    tables = (*by_email, "inbound", "feedback_answered", "test_sends")
     if not wanted:
         return {table: [] for table in tables}
     marks = ",".join("?" * len(wanted))
@@ -748,6 +750,10 @@ def _person_rows(db: sqlite3.Connection, wanted: tuple[str, ...]) -> dict[str, l
     found["feedback_answered"] = list(db.execute(
         f"SELECT team, quarter, email FROM feedback_answered WHERE email IN ({marks})"
         " ORDER BY team, quarter", wanted))
+    # A test prompt names the member it previews and the manager it went to: both are theirs.
+    found["test_sends"] = list(db.execute(
+        f"SELECT rowid AS _rowid, * FROM test_sends WHERE lower(email) IN ({marks})"
+        f" OR lower(sent_to) IN ({marks}) ORDER BY sent_at, rowid", wanted * 2))
     return found
 
 

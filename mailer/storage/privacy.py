@@ -38,7 +38,7 @@ MENTIONS_NOTE = (
     "people's and is not included."
 )
 LEDGER_TABLES = ("prompts", "pauses", "failures", "prompt_lines", "inbound",
-                 "feedback_answered")
+                 "feedback_answered", "test_sends")
 
 
 # --------------------------------------------------------------------------- pure
@@ -169,6 +169,12 @@ def export_person(
     rows = ledger.person_rows(addresses) if ledger else {t: [] for t in LEDGER_TABLES}
     prompts = [{k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
                 if k != "token"} for row in rows["prompts"]]
+    # A test prompt went to the manager: their address is not this person's data (and the
+    # reply token, as for prompts, is a key, not data about anyone).
+    own = {a.lower() for a in addresses}
+    tests = [{k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
+              if k != "token" and (k != "sent_to" or v in own)}
+             for row in rows["test_sends"]]
     return {
         "export": {
             "email": email,
@@ -181,7 +187,8 @@ def export_person(
         "records": _records_of(store, addresses, data_dir),
         "mentions": _mention_items(store, _needles(config, email, addresses), addresses,
                                    data_dir),
-        "ledger": {"prompts": prompts, **{t: rows[t] for t in LEDGER_TABLES[1:]}},
+        "ledger": {"prompts": prompts, **{t: rows[t] for t in LEDGER_TABLES[1:-1]},
+                   "test_sends": tests},
     }
 
 

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from mailer.models import (
     Prompt,
     Record,
     Slot,
+    TestSend,
     member_dirname,
 )
 from mailer.storage.ledger import Ledger
@@ -101,6 +103,10 @@ def populate(data_dir: Path) -> tuple[RecordStore, Ledger, dict[str, Path]]:
     ledger.record_inbound("k-lookalike", "quarantined", at=NOW,
                           detail="unknown sender hanna@example.com and xanna@example.com.au")
     ledger.record_inbound("k-erik", "recorded", at=NOW, team="platform", email=ERIK)
+    for n, email in ((7, ANNA), (8, ERIK)):  # Maria previewed each one's check-in
+        test = make_prompt(n, email)
+        ledger.add_test_send(TestSend(replace(test, slot=replace(test.slot, period="test-1")),
+                                      MARIA, NOW))
     return store, ledger, paths
 
 
@@ -147,6 +153,9 @@ def test_export_holds_every_record_and_ledger_row_of_the_person(world) -> None:
     assert [r["email"] for r in ledger_part["prompt_lines"]] == [ANNA, ANNA]
     assert [f["email"] for f in ledger_part["failures"]] == [ANNA_ALIAS]
     assert sorted(r["message_key"] for r in ledger_part["inbound"]) == ["k-anna", "k-ooo"]
+    [test] = ledger_part["test_sends"]  # the manager's address is hers, not Anna's
+    assert (test["email"], test["kind"], "sent_to" in test, "token" in test) == (
+        ANNA, "checkin", False, False)
     assert [(c["team"], c["role"], c["goals"]) for c in document["config"]] == [
         ("platform", "member", ["Mentor Erik"]), ("payments", "member", ["Mentor Erik"])]
     assert FEEDBACK_NOTE in document["notes"]
@@ -231,7 +240,10 @@ def test_forget_erases_the_person_everywhere_and_nothing_else(world) -> None:
     assert not (data_dir / "records" / "payments").exists()  # emptied: removed too
     assert all(paths[k].exists() for k in ("erik", "maria", "feedback"))
     assert dict(report.ledger_rows) == {"prompts": 2, "pauses": 1, "failures": 1,
-                                        "prompt_lines": 2, "inbound": 2, "feedback_answered": 0}
+                                        "prompt_lines": 2, "inbound": 2, "feedback_answered": 0,
+                                        "test_sends": 1}
+    assert ledger.test_send_by_token(f"tok7{ANNA}") is None
+    assert ledger.test_send_by_token(f"tok8{ERIK}") is not None
     assert [ledger.prompt_lines(p.message_id) is None for p in ledger.prompts()] == [False]
     assert ledger.prompts(email=ANNA) == [] and ledger.pauses(email=ANNA) == []
     assert ledger.failures() == []

@@ -21,6 +21,7 @@ from mailer.models import (
     ServiceSettings,
     Slot,
     SmtpSettings,
+    TestSend,
 )
 from mailer.service.context import Context
 from mailer.service.housekeeping import housekeeping
@@ -216,11 +217,15 @@ def test_ledger_rows_older_than_retention_are_removed(tmp_path: Path) -> None:
     ledger.record_inbound("old", "recorded", at=cutoff - timedelta(seconds=1))
     ledger.record_inbound("new", "recorded", at=cutoff)
 
+    for n, sent_at in ((5, cutoff - timedelta(seconds=1)), (6, cutoff + timedelta(hours=1))):
+        test = prompt(n, sent_at)  # a manager's test of Anna's check-in
+        ledger.add_test_send(TestSend(test, "maria@example.com", sent_at))
     ledger.finish_feedback("old-key", "2024-Q3", ("platform", "2024-Q3", "anna@example.com"))
     ledger.finish_feedback("new-key", "2024-Q4", ("platform", "2024-Q4", "anna@example.com"))
     assert ledger.delete_older_than(cutoff) == {"prompts": 2, "prompt_lines": 1, "pauses": 1,
                                                 "failures": 1, "inbound": 1, "feedback_seen": 1,
-                                                "feedback_answered": 1}
+                                                "feedback_answered": 1, "test_sends": 1}
+    assert ledger.test_send_by_token("t5") is None and ledger.test_send_by_token("t6") is not None
     assert ledger.prompt_lines(prompts[0].message_id) is None
     assert ledger.prompt_lines(prompts[1].message_id) == ("1. vad fungerar bra",
                                                           "dina mål just nu")
