@@ -44,7 +44,7 @@ EN: dict[str, _T] = {
     "obstacles": {"": ("Flaky tests in CI keep eating my afternoons.",
                        "Too many meetings on Wednesdays, hard to get focus time.",
                        "Still waiting on access to the staging database.",
-                       "The overlap with Stockholm hours is thin this week.",
+                       "The overlap with the rest of the team's hours is thin this week.",
                        "Specs for the next sprint are still fuzzy.")},
     "no_obstacles": {"": ("Nothing blocking right now.", "No real blockers.",
                           "Nothing major, all good.")},
