@@ -19,6 +19,7 @@ from imap_tools.errors import MailboxLoginError
 
 from tests import mailstack as mailstack_module
 from tests.mailstack import MailStack, MailStackError, MailUser, SmtpFaults
+from tests.smtp_client import submit
 
 #: Dovecot's IDLE push takes ~0.5 s (MAILSTACK.md, bench/README.md); 20x that, so a busy
 #: machine cannot fail the test, while a session that never wakes still does.
@@ -45,7 +46,7 @@ def read_inbox(stack: MailStack, user: MailUser) -> list[MailMessage]:
 
 
 async def send_plain(stack: MailStack, message: EmailMessage, **kwargs: object) -> None:
-    await aiosmtplib.send(message, hostname=stack.host, port=stack.smtp_port, **kwargs)
+    await submit(message, hostname=stack.host, port=stack.smtp_port, **kwargs)
 
 
 # --- SMTP in, IMAP out ---------------------------------------------------------------
@@ -59,7 +60,7 @@ async def test_starttls_auth_message_arrives_over_imaps(stack: MailStack, accoun
     message = checkin(user.email, subject="Check-in for week 48 ✓",
                       body="How did the week go?\nReply above this line.\n")
 
-    await aiosmtplib.send(message, hostname=stack.host, port=stack.submission_port,
+    await submit(message, hostname=stack.host, port=stack.submission_port,
                           start_tls=True, username=login, password=password,
                           tls_context=ssl.create_default_context(cafile=stack.ca_file))
 
@@ -88,7 +89,7 @@ async def test_unknown_recipient_gets_dovecots_550(stack: MailStack) -> None:
     known = stack.new_user("known")
     message = checkin(known.email)
 
-    errors, _ = await aiosmtplib.send(message, hostname=stack.host, port=stack.smtp_port,
+    errors, _ = await submit(message, hostname=stack.host, port=stack.smtp_port,
                                       recipients=[known.email, "nobody@example.test"])
     assert errors["nobody@example.test"][0] == 550
     assert "doesn't exist" in errors["nobody@example.test"][1]
@@ -102,7 +103,7 @@ async def test_unknown_recipient_gets_dovecots_550(stack: MailStack) -> None:
 async def test_wrong_smtp_password_is_refused(stack: MailStack) -> None:
     user = stack.new_user("badpw")
     with pytest.raises(aiosmtplib.SMTPAuthenticationError) as refused:
-        await aiosmtplib.send(checkin(user.email), hostname=stack.host,
+        await submit(checkin(user.email), hostname=stack.host,
                               port=stack.submission_port, username=user.email,
                               password="not-" + user.password, tls_context=stack.client_tls)
     assert refused.value.code == 535
@@ -112,7 +113,7 @@ async def test_wrong_smtp_password_is_refused(stack: MailStack) -> None:
 async def test_submission_refuses_mail_before_starttls_and_auth(stack: MailStack) -> None:
     user = stack.new_user("notls")
     with pytest.raises(aiosmtplib.SMTPSenderRefused) as refused:
-        await aiosmtplib.send(checkin(user.email), hostname=stack.host,
+        await submit(checkin(user.email), hostname=stack.host,
                               port=stack.submission_port, start_tls=False)
     assert refused.value.code == 530
 

@@ -54,6 +54,7 @@ from mailer.errors import MailerError
 from mailer.kinds import KIND_NAMES
 from mailer.models import Config, Person
 from mailer.outbound import schedule
+from mailer.outbound.sockets import Sockets
 from mailer.resources import example_config
 from mailer.service import poll as poller
 from mailer.service import run as app
@@ -343,10 +344,16 @@ class _Simulation:
         to = [a.addr_spec for a in msg["To"].addresses]
         client = aiosmtplib.SMTP(hostname=self.server.host, port=self.server.smtp_port,
                                  tls_context=self.tls, timeout=30)
-        async with client:  # STARTTLS on connect: the server offers it
-            await client.login(event.sender, self.passwords[event.sender])
-            # An auto-reply goes out with a null reverse-path (RFC 3834 3.3, RFC 5321 4.5.5).
-            await client.sendmail(event.envelope_from, to, event.mail.raw)
+        sockets = Sockets()
+        try:
+            async with client:  # STARTTLS on connect: the server offers it
+                sockets.track(client)
+                await client.login(event.sender, self.passwords[event.sender])
+                # An auto-reply goes out with a null reverse-path (RFC 3834 3.3, RFC 5321
+                # 4.5.5).
+                await client.sendmail(event.envelope_from, to, event.mail.raw)
+        finally:
+            await sockets.closed()
         self.replies_sent += 1
         self.sent.append((event.sender, event.mail.raw, event.mail.note))
         await self._drain()

@@ -4,7 +4,8 @@ Owns: the schedule (``schedule``; pure: who is due for what and when, across tim
 and holidays; ``schedule_retry``: how long an unsent prompt is retried and when it expires),
 composition with Jinja2 into multipart mail (``compose``; pure given an environment), sample
 contexts for checks and previews (``samples``), sending over SMTP with aiosmtplib (``smtp``),
-pacing a batch to the provider's limits (``pacing``) and the SASL responses that sign in with a
-token (``sasl``; pure, also used by ``inbound.imap``).
+pacing a batch to the provider's limits (``pacing``), ending sessions with their sockets really
+closed (``sockets``) and the SASL responses that sign in with a token (``sasl``; pure, also used
+by ``inbound.imap``).
 May import: ``parse``, ``storage``, ``config`` and the root modules.
 """

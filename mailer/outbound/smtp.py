@@ -48,6 +48,7 @@ from mailer.errors import AuthenticationError, DeliveryError, TokenError
 from mailer.models import SmtpSettings
 from mailer.outbound.pacing import Pacer, Timing
 from mailer.outbound.sasl import Mechanism, abort_response, choose, initial_response
+from mailer.outbound.sockets import Sockets
 from mailer.tls import verifying_context
 
 #: A batch gives up (the rest stays due) after this many throttling replies.
@@ -240,6 +241,7 @@ class _Connection:
         self.smtp: aiosmtplib.SMTP | None = None
         self.sent = 0  # messages sent on the current session
         self.signed_in_with = "no login"  # the SASL mechanism of the last sign-in
+        self.sockets = Sockets()  # every session's socket, closed for sure by close()
 
     async def ensure(self) -> None:
         if self.smtp is not None and self.smtp.is_connected:
@@ -251,6 +253,7 @@ class _Connection:
             tls_context=self.context if s.security != "none" else None)
         self.sent = 0
         await self.smtp.connect()
+        self.sockets.track(self.smtp)
         if isinstance(self.login, OAuthLogin):
             self.signed_in_with = await sign_in_oauth(self.smtp, self.login)
         elif s.username is not None and self.login is not None:
@@ -308,6 +311,8 @@ class _Connection:
         self.smtp = None
 
     async def close(self) -> None:
+        """QUIT the current session, and return once the socket of every session this
+        connection opened (dropped ones too) is closed."""
         if self.smtp is not None and self.smtp.is_connected:
             try:
                 await self.smtp.quit()
@@ -318,6 +323,7 @@ class _Connection:
             # socket may still be open: close it, or it lingers until garbage collection.
             self.smtp.close()
         self.smtp = None
+        await self.sockets.closed()
 
 
 # --------------------------------------------------------------------------- the batch

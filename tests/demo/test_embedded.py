@@ -22,6 +22,8 @@ import pytest
 from imap_tools import AND, MailBoxStartTls
 
 from mailer.demo.server import EmbeddedMailServer
+from mailer.outbound.sockets import Sockets
+from tests.smtp_client import submit
 
 SERVICE = "checkin@demo.test"
 ANNA = "anna@demo.test"
@@ -52,9 +54,9 @@ def mail(subject: str, *, to: str = SERVICE, sender: str = ANNA) -> EmailMessage
 
 async def send(srv: EmbeddedMailServer, msg: EmailMessage, *, user: str = ANNA,
                password: str | None = None, context: ssl.SSLContext | None = None) -> None:
-    await aiosmtplib.send(msg, hostname=srv.host, port=srv.smtp_port, username=user,
-                          password=password or PASSWORDS[user],
-                          tls_context=context or tls(srv), timeout=5)
+    await submit(msg, hostname=srv.host, port=srv.smtp_port, username=user,
+                 password=password or PASSWORDS[user], tls_context=context or tls(srv),
+                 timeout=5)
 
 
 def mailbox(srv: EmbeddedMailServer, user: str = SERVICE) -> MailBoxStartTls:
@@ -162,12 +164,15 @@ async def test_refusals(server: EmbeddedMailServer) -> None:
     # Without STARTTLS the server offers no AUTH and takes no mail (RFC 3207).
     client = aiosmtplib.SMTP(hostname=server.host, port=server.smtp_port, start_tls=False,
                              timeout=5)
+    sockets = Sockets()
     async with client:
+        sockets.track(client)
         await client.ehlo()
         assert client.supports_extension("starttls")
         assert not client.supports_extension("auth")
         with pytest.raises(aiosmtplib.SMTPSenderRefused):
             await client.sendmail(ANNA, [SERVICE], b"Subject: plain\r\n\r\nx\r\n")
+    await sockets.closed()
 
     def imap_bad_login() -> None:
         box = MailBoxStartTls(server.host, server.imap_port, ssl_context=tls(server), timeout=5)
@@ -209,6 +214,8 @@ async def test_aclose_leaves_nothing_running() -> None:
     # An SMTP session left open and an IMAP client in IDLE when the server stops.
     smtp = aiosmtplib.SMTP(hostname=srv.host, port=srv.smtp_port, tls_context=tls(srv), timeout=5)
     await smtp.connect()
+    sockets = Sockets()
+    sockets.track(smtp)
     silent = socket.create_connection((srv.host, srv.smtp_port), timeout=1)  # never speaks
     box = await asyncio.to_thread(mailbox, srv)
     await asyncio.to_thread(box.idle.start)
@@ -226,6 +233,7 @@ async def test_aclose_leaves_nothing_running() -> None:
         await asyncio.to_thread(box.client.noop)
     box.client.shutdown()
     smtp.close()
+    await sockets.closed()
     silent.close()
 
 
