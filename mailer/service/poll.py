@@ -47,7 +47,7 @@ from mailer.inbound.decision import Decision, Folder, Receipt
 from mailer.inbound.imap import FETCH_CHUNK, IDLE_MAX_SECONDS, Envelope, ImapInbox, Inbox
 from mailer.inbound.receipts import build_confirmation
 from mailer.outbound.smtp import Outgoing, batch_tls_context, send_messages
-from mailer.parse.replies import parse_reply, record_id
+from mailer.parse.replies import Reply, parse_reply, record_id
 from mailer.service.context import Context
 from mailer.service.health import Health
 from mailer.storage.dedup import dedup_key, feedback_key
@@ -237,6 +237,8 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
     """Steps 2-4 for one message; returns "processed", "quarantine", "review" or "delete"."""
     reply = parse_reply(raw, received_at=received_at)
     prior = ctx.ledger.inbound_outcome(reply.key)
+    if prior is None and reply.message_id:
+        prior = ctx.ledger.inbound_outcome(legacy_key(reply, raw))
     if prior is not None:
         report.duplicates += 1
         log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
@@ -245,7 +247,8 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
                       secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines,
                       tests=ctx.ledger)
     if decision.answered_by is not None:
-        return record_feedback(ctx, reply.key, decision, report)
+        return record_feedback(ctx, reply.key, decision, report,
+                               legacy=legacy_key(reply, raw) if reply.message_id else None)
     carry_out(ctx, reply.key, decision, now)
     (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
     if decision.record is not None:  # never feedback's: that took its own path above
@@ -272,8 +275,18 @@ def carry_out(ctx: Context, key: str, decision: Decision, now: datetime) -> None
                               team=decision.team or "", email=decision.email)
 
 
+def legacy_key(reply: Reply, raw: bytes) -> str:
+    """The key a message had before keys took in the body (the Message-ID's sha1 alone).
+
+    A message handled before the upgrade and still in the inbox (a crash before its move, a
+    move the server refused) must not be recorded twice under its new key. Rows that old leave
+    the ledger with retention (``service.retention_months``); after that this can go.
+    """
+    return record_id(reply.message_id, raw)
+
+
 def record_feedback(ctx: Context, message_key: str, decision: Decision,
-                    report: PollReport) -> Folder:
+                    report: PollReport, *, legacy: str | None = None) -> Folder:
     """Store one anonymous feedback reply; returns "delete" (the original goes, see below).
 
     In this order, each step safe to repeat after a crash at any point:
@@ -291,8 +304,13 @@ def record_feedback(ctx: Context, message_key: str, decision: Decision,
     """
     assert decision.record is not None and decision.answered_by is not None
     team, quarter, email = decision.answered_by
-    key = feedback_key(dedup_key(ctx.config.service.data_dir), message_key)
+    secret = dedup_key(ctx.config.service.data_dir)
+    key = feedback_key(secret, message_key)
     seen = ctx.ledger.feedback_seen(key)
+    if seen is None and legacy is not None:  # begun or done before keys took in the body
+        old_key = feedback_key(secret, legacy)
+        if (old := ctx.ledger.feedback_seen(old_key)) is not None:
+            key, seen = old_key, old  # finish it as it began
     if seen is not None and seen.done:
         report.duplicates += 1
         log.info("a feedback reply was handled before: deleting the copy")
