@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import shutil
 import sys
@@ -34,11 +35,15 @@ def demo(args: argparse.Namespace) -> int:
     # (aiosmtpd, pymap), and every other command must work without it.
     try:
         from mailer.demo.run import DEMO_CONFIG, quiet_logs, run_demo
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").partition(".")[0] not in DEMO_EXTRA:
+    except ModuleNotFoundError:
+        # The missing module may be the extra's own or one of its dependencies (pymap needs
+        # proxyprotocol): name what the extra lacks, or it is not an install problem of ours.
+        missing = [name for name in DEMO_EXTRA if importlib.util.find_spec(name) is None]
+        if not missing:
             raise
-        print(f"mailer: the demo needs {exc.name}, which comes with the demo extra: "
-              "pip install 'mailer[demo]' (pipx: pipx install '.[demo]')", file=sys.stderr)
+        print(f"mailer: the demo needs {' and '.join(missing)}, which come with the demo "
+              "extra: pip install 'mailer[demo]' (pipx: pipx install '.[demo]')",
+              file=sys.stderr)
         return 2
 
     config_path = Path(args.config) if args.config else DEMO_CONFIG
