@@ -7,6 +7,7 @@ to the job functions (STYLE.md: pass Config, the Jinja Environment and the adapt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailer.config.questions import QuestionSet, load_default_questions
@@ -33,6 +34,14 @@ class Context:
     secret: bytes | None
     #: The OAuth access tokens of this process ([oauth2]), shared by sending and polling.
     tokens: TokenCache | None = None
+
+    def daily_room(self, now: datetime) -> int | None:
+        """How many more messages ``smtp.max_per_day`` allows in the 24 hours up to ``now``
+        (prompts, receipts and test sends all count); None when there is no cap."""
+        cap = self.config.smtp.max_per_day
+        if cap is None:
+            return None
+        return max(0, cap - self.ledger.sent_count_since(now - timedelta(days=1)))
 
 
 def open_context(config: Config, *, need_secret: bool = True, ledger: Ledger | None = None,

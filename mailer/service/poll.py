@@ -350,11 +350,20 @@ def _oversized(ctx: Context, inbox: Inbox, envelope: Envelope, now: datetime) ->
 
 async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock = utcnow) -> int:
     """Send each receipt once; a failure is logged and not retried later (a receipt is a
-    courtesy, and sending it twice would be worse than not at all)."""
+    courtesy, and sending it twice would be worse than not at all). Receipts count towards
+    ``smtp.max_per_day`` like prompts; those over it are not sent (one line says how many)."""
     if not receipts:
         return 0
 
     smtp = ctx.config.smtp
+    room = ctx.daily_room(now_fn())
+    if room is not None and len(receipts) > room:
+        log.warning("daily cap: %d receipts not sent; smtp.max_per_day is %d messages in 24"
+                    " hours (provider %s)", len(receipts) - room, smtp.max_per_day,
+                    smtp.provider)
+        receipts = receipts[:room]
+        if not receipts:
+            return 0
     domain = domain_of(smtp.from_address)
     try:
         items = [Outgoing(key=f"receipt:{n}", recipient=r.to, sender=smtp.from_address,
@@ -370,7 +379,12 @@ async def send_receipts(ctx: Context, receipts: Sequence[Receipt], now_fn: Clock
     for outcome in outcomes:
         if not outcome.sent:
             log.warning("a receipt was not sent: %s", outcome.error)
-    return sum(1 for o in outcomes if o.sent)
+    sent = sum(1 for o in outcomes if o.sent)
+    try:
+        ctx.ledger.count_receipts(sent, at=now_fn())
+    except MailerError as exc:  # they went out; only the cap's count is short
+        log.warning("receipts sent but not counted for smtp.max_per_day: %s", exc)
+    return sent
 
 
 # --------------------------------------------------------------------------- forever

@@ -407,10 +407,8 @@ def _within_daily_cap(ctx: Context, due: list[tuple[Prompt, Planned]], now: date
                       tally: _Tally) -> list[tuple[Prompt, Planned]]:
     """The part of ``due`` that fits under ``smtp.max_per_day`` (counted over 24 hours)."""
     smtp = ctx.config.smtp
-    if smtp.max_per_day is None:
-        return due
-    room = max(0, smtp.max_per_day - ctx.ledger.sent_count_since(now - timedelta(days=1)))
-    if len(due) <= room:
+    room = ctx.daily_room(now)
+    if smtp.max_per_day is None or room is None or len(due) <= room:
         return due
     tally.held_back = len(due) - room
     line = (f"daily cap: {tally.held_back} held back, they stay due for the next run; "

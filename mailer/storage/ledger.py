@@ -17,7 +17,9 @@ It owns every fact that must survive a crash, apart from the reply records thems
   they never count as a member's, kept for a week;
 * ``feedback_seen`` and ``feedback_answered``: that a feedback message was handled (a keyed
   hash) and that a person answered a quarter's feedback, kept so that nothing joins either to
-  the anonymous record (see :meth:`Ledger.finish_feedback`).
+  the anonymous record (see :meth:`Ledger.finish_feedback`);
+* ``receipts_sent``: how many receipts went out in each UTC hour of the last two days, for the
+  provider's daily cap (a count per hour, no address: a feedback reply's receipt counts too).
 
 WAL journal with ``synchronous=NORMAL``: a committed transaction survives ``kill -9`` of the
 process (only a power loss may drop the last ones). A new connection per call keeps the
@@ -127,6 +129,10 @@ CREATE TABLE IF NOT EXISTS feedback_answered (
     email   TEXT NOT NULL,
     PRIMARY KEY (team, quarter, email)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS receipts_sent (
+    hour TEXT PRIMARY KEY,  -- UTC, "2026-12-07T09"
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 #: Columns added to ``prompts`` after its first release, added to older ledgers at open:
@@ -139,6 +145,10 @@ def _migrate(db: sqlite3.Connection) -> None:
     for name, definition in _ADDED_COLUMNS:
         if name not in have:
             db.execute(f"ALTER TABLE prompts ADD COLUMN {name} {definition}")
+
+
+def _hour(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
 @overload
@@ -434,13 +444,34 @@ class Ledger:
         return _row_to_prompt(rows[0]) if rows else None
 
     def sent_count_since(self, since: datetime) -> int:
-        """How many prompts were delivered since ``since`` (a provider's daily cap counts them).
+        """How many messages went out since ``since``, as a provider's daily cap counts them:
+        prompts (digests and briefs are prompts), test sends, and receipts (counted per hour,
+        so the receipts of the hour ``since`` falls in all count: the cap errs on the safe side).
 
         ``julianday`` compares the instants: ``sent_at`` keeps the offset it was written with.
         """
-        rows = self._query("SELECT COUNT(*) AS n FROM prompts WHERE state = 'sent'"
-                           " AND julianday(sent_at) >= julianday(?)", (_iso(since),))
+        at = _iso(since)
+        rows = self._query(
+            "SELECT (SELECT COUNT(*) FROM prompts WHERE state = 'sent'"
+            "        AND julianday(sent_at) >= julianday(?))"
+            " + (SELECT COUNT(*) FROM test_sends WHERE julianday(sent_at) >= julianday(?))"
+            " + (SELECT COALESCE(SUM(n), 0) FROM receipts_sent WHERE hour >= ?) AS n",
+            (at, at, _hour(since)))
         return int(rows[0]["n"])
+
+    def count_receipts(self, sent: int, *, at: datetime) -> None:
+        """Add ``sent`` receipts to the hour of ``at``; hours over two days old go."""
+        if sent <= 0:
+            return
+        try:
+            with self._connect() as db:
+                db.execute("DELETE FROM receipts_sent WHERE hour < ?",
+                           (_hour(at - timedelta(days=2)),))
+                db.execute("INSERT INTO receipts_sent (hour, n) VALUES (?, ?)"
+                           " ON CONFLICT (hour) DO UPDATE SET n = n + excluded.n",
+                           (_hour(at), sent))
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger update failed: {exc}") from exc
 
     def sent_as(self, slot: Slot) -> list[Prompt]:
         """Rows sent for the same person, kind and period as ``slot``, under any team id."""
