@@ -10,19 +10,38 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 _SECRETS: set[str] = set()
+#: Short-lived secrets (OAuth access tokens, renewed about hourly), oldest first.
+_ROTATING: OrderedDict[str, None] = OrderedDict()
+#: How many short-lived secrets are redacted: a long-running service renews its tokens about
+#: 24 times a day, and keeping every one would grow memory and the cost of each log line
+#: without end. One older than the last 16 renewals expired hours ago.
+ROTATING_KEPT = 16
 
 
-def register_secret(value: str) -> None:
-    """Make sure ``value`` never reaches a log line (values shorter than 4 are ignored)."""
-    if value and len(value) >= 4:
+def register_secret(value: str, *, short_lived: bool = False) -> None:
+    """Make sure ``value`` never reaches a log line (values shorter than 4 are ignored).
+
+    :param short_lived: an access token: only the last :data:`ROTATING_KEPT` are kept.
+    """
+    if not value or len(value) < 4:
+        return
+    if not short_lived:
         _SECRETS.add(value)
+        return
+    _ROTATING[value] = None
+    _ROTATING.move_to_end(value)
+    while len(_ROTATING) > ROTATING_KEPT:
+        oldest, _ = _ROTATING.popitem(last=False)
+        _SECRETS.discard(oldest)
+    _SECRETS.add(value)
 
 
 def redact(text: str) -> str:
-    for secret in _SECRETS:
+    for secret in tuple(_SECRETS):  # a copy: the poller's thread may register a token now
         if secret in text:
             text = text.replace(secret, "[secret]")
     return text

@@ -133,7 +133,7 @@ class TokenCache:
         started = self.monotonic()
         grant = self.provider.fetch(user)
         self.fetches += 1
-        register_secret(grant.token)
+        register_secret(grant.token, short_lived=True)
         held = _Held(grant.token, renew_at(started, grant.lifetime))
         self._held[self._key(user)] = held
         return held
