@@ -17,8 +17,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Validate the config and render every template against sample data.\n"
                     "Prints 'ok' or every problem found. With --online, also sign in to IMAP\n"
                     "and SMTP as the service will, and print what worked.\n\n"
-                    "example: mailer --config config/mailer.toml check --online",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer --config config/mailer.toml check --online")
     sub.add_argument("--online", action="store_true",
                      help="also sign in to IMAP and SMTP and say what worked")
     sub.set_defaults(run=check)

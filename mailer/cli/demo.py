@@ -21,8 +21,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "weeks\nof prompts, replies and digests with config/demo.toml, keep every "
                     "message each person\nsent and received under OUTPUT/mailboxes/, write "
                     "OUTPUT/index.html, and print a summary.\n\n"
-                    "example: mailer demo --output demo-output",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer demo --output demo-output")
     sub.add_argument("--output", type=Path, default=Path("demo-output"),
                      help="folder for everything the demo writes (default: ./demo-output)")
     sub.add_argument("--weeks", type=int, default=5, help="simulated weeks (default 5)")

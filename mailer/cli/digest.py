@@ -22,8 +22,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "digest", help="build (and send) a team's weekly digest",
         description="Build the digest of an ISO week (default: the last complete one), print "
                     "its text,\nwrite the HTML to --output, mail it to the manager with --send.\n\n"
-                    "example: mailer digest --team platform --week 2026-W48 --output digest.html",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer digest --team platform --week 2026-W48 --output digest.html")
     sub.add_argument("--team", help="only this team")
     sub.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: last complete)")
     sub.add_argument("--output", metavar="FILE", type=Path, help="write the HTML part here")

@@ -31,8 +31,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "and its\nmembers, time zone and language; write a commented config to "
                     "--config (default\nconfig/mailer.toml) and say which environment "
                     "variables to set. Every question\nhas a flag; --no-input never asks.\n\n"
-                    "example: mailer --config /etc/mailer/mailer.toml init",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer --config /etc/mailer/mailer.toml init")
     sub.add_argument("--provider", choices=_PROVIDER_ORDER,
                      help="Microsoft 365, Google Workspace, or another IMAP/SMTP server")
     sub.add_argument("--mailbox", metavar="EMAIL", help="the service's mailbox, e.g. "

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mailer import __version__
 from mailer.cli import check, demo, digest, init, poll, preview, privacy, send, service
@@ -26,6 +26,15 @@ log = logging.getLogger("mailer")
 GROUPS = (init, check, send, preview, poll, digest, service, demo, privacy)
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: its description keeps the line breaks it was written with (each
+    ends with an example line)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mailer",
@@ -36,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logs and tracebacks")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--version", action="version", version=f"mailer {__version__}")
-    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                 parser_class=_CommandParser)
     for group in GROUPS:
         group.register(subs)
     return parser

@@ -25,16 +25,14 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
         "poll", help="read replies from the mailbox into records",
         description="Read new messages from the IMAP folder, write a record per reply, move them."
-                    "\n\nexample: mailer poll --once",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "\n\nexample: mailer poll --once")
     sub.add_argument("--once", action="store_true", help="process what is there and exit")
     sub.set_defaults(run=poll)
 
     sub = subs.add_parser(
         "parse-reply", help="run the reply parser on files",
         description="Classify and extract replies from files, one JSON object per line.\n\n"
-                    "example: mailer parse-reply --json reply.eml",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer parse-reply --json reply.eml")
     sub.add_argument("files", nargs="+", type=Path, metavar="FILE")
     sub.add_argument("--json", action="store_true", help="JSON lines (the default output)")
     sub.add_argument("--as", dest="as_kind", choices=("eml", "text", "html"),

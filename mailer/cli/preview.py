@@ -29,8 +29,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "the manager; 'confirmation' is the receipt for a reply.\n\n"
                     "example: mailer preview checkin --member anna@example.com --language sv "
                     "--output checkin.html\n"
-                    "example: mailer preview digest --manager platform",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer preview digest --manager platform")
     sub.add_argument("kind", choices=PREVIEW_KINDS)
     who = sub.add_mutually_exclusive_group()
     who.add_argument("--member", metavar="EMAIL",

@@ -30,8 +30,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
         "export", help="export everything stored about a person",
         description="Write every record, ledger row and pause of a person as one YAML document."
-                    "\n\nexample: mailer export --member anna@example.com --output anna.yaml",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "\n\nexample: mailer export --member anna@example.com --output anna.yaml")
     sub.add_argument("--member", metavar="EMAIL", required=True)
     sub.add_argument("--output", metavar="FILE", type=Path, help="default: stdout")
     sub.set_defaults(run=export)
@@ -40,8 +39,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "forget", help="erase everything stored about a person",
         description="Erase a person's records, ledger rows and pauses (anonymous feedback "
                     "stays); with --mentions, also replace their name in other people's "
-                    "replies.\n\nexample: mailer forget --member anna@example.com --mentions",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "replies.\n\nexample: mailer forget --member anna@example.com --mentions")
     sub.add_argument("--member", metavar="EMAIL", required=True)
     sub.add_argument("--mentions", action="store_true",
                      help="also replace the name in other people's replies")
@@ -52,8 +50,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Print what the service asks, keeps, where, for how long and who reads it,"
                     "\nfrom the config's real values, as text or (--html) a page.\n\n"
                     "example: mailer privacy-notice --team platform --language sv --html "
-                    "--output notice.html",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "--output notice.html")
     sub.add_argument("--team", help="the team (default: the only one)")
     sub.add_argument("--language", choices=LANGUAGES, help="default: the manager's language")
     sub.add_argument("--html", action="store_true", help="an HTML page instead of text")

@@ -25,8 +25,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "--member (default: the first), as a test to its manager / EMAIL; nothing\n"
                     "is recorded for the member, and a reply gets a receipt saying it was a test."
                     "\n\nexample: mailer send checkin --team platform --dry-run\n"
-                    "example: mailer send checkin --member anna@example.com --to-me",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer send checkin --member anna@example.com --to-me")
     sub.add_argument("kind", choices=KIND_NAMES)
     sub.add_argument("--team", help="only this team")
     sub.add_argument("--member", metavar="EMAIL", help="only this person")

@@ -18,8 +18,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = subs.add_parser(
         "run", help="run the service: schedules, poller, housekeeping",
         description="Run every scheduled job and the IMAP poller until SIGTERM or SIGINT.\n\n"
-                    "example: mailer --config /etc/mailer/mailer.toml run",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "example: mailer --config /etc/mailer/mailer.toml run")
     sub.set_defaults(run=run)
 
     sub = subs.add_parser(
@@ -29,8 +28,7 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "expired prompts, last send and poll, replies, pauses, failing addresses,\n"
                     "quarantine. Read-only: works beside the service and on a full disk.\n"
                     "Exit 3 when something needs a person (stuck prompts, a refused sign-in,\n"
-                    "a full disk).\n\nexample: mailer status --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "a full disk).\n\nexample: mailer status --json")
     sub.add_argument("--json", action="store_true", help="machine-readable output")
     sub.set_defaults(run=status)
 
