@@ -14,7 +14,6 @@ the default check-in questions, on files: no mailbox, no ledger, no secret.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import hashlib
 import re
 from collections.abc import Sequence
@@ -38,9 +37,8 @@ from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine
+from mailer.parse.message import MAX_HEADER_CHARS, parse_message
 from mailer.parse.mime import (
-    HEADER_POLICY,
-    MAX_HEADER_CHARS,
     decode_bytes,
     decode_header,
     decode_message,
@@ -124,7 +122,7 @@ def with_prompt(reply: Reply, prompt: PromptText | None) -> Reply:
 def _understand(raw: bytes, data: bytes, received_at: datetime,
                 problems: list[str], prompt: PromptText | None = None) -> Reply:
     """parse_reply on ``data`` (``raw`` itself, or only its headers); key and size of ``raw``."""
-    msg = email.message_from_bytes(data, policy=HEADER_POLICY)
+    msg = parse_message(data)
     # compat32 never raises on bad headers; defects are only noted.
     if msg.defects:
         names = ", ".join(type(defect).__name__ for defect in msg.defects[:3])
