@@ -63,6 +63,17 @@ EDGES = [
     b"Content-Type: text\n\nmalformed type",
     b"Content-Type: MULTIPART/Alternative; boundary=\"b\"\n\n--b\n\nx\n--b--",
     b"Subject: " + b"x" * 20_000 + b"\n\nlong header",
+    b"Content-Type: multipart/mixed; boundary=q\n\npreamble\n\n--q\nContent-Type: text/plain\n\n"
+    b"one\n\n--q \t\r\n\ntwo, no headers\n--q\nX: no blank line\nbody\n--q--\r\nepilogue\n",
+    b"Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nX: y\r\n\r\nz\r\n--q--",
+    b"Content-Type: multipart/mixed; boundary=q\rContent-Transfer-Encoding: base64\r\r--q\rX: y\r"
+    b"--q--\r",
+    b"Content-Type: multipart/mixed; boundary=q\n\n--q\n--q\nX: y\n\nz\n--q--\n",
+    b"Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: multipart/alternative; "
+    b"boundary=r\n\n--r\n\nin r\n--r--\n--q--\n",
+    b"Content-Type: multipart/mixed; boundary=q\n\n--q\n\nnever closed\n",
+    b"Content-Type: multipart/mixed; boundary=q\n\n--q--\n",
+    b"Content-Type: multipart/mixed; boundary=\"a:b\"\n\n--a:b\nX: y\n\nz\n--a:bc\n--a:b--\n",
 ]
 
 
@@ -74,7 +85,9 @@ def test_edge_cases_parse_as_the_stdlib_does(data: bytes) -> None:
 _LINES = st.sampled_from([
     "Subject: x", "To: a@b.c", " folded", "\tfolded", "From x", ": nameless", "no colon",
     "", "Content-Type: text/plain; charset=utf-8", "Content-Type: multipart/mixed; boundary=q",
-    "--q", "--q--", "Content-Type: message/rfc822", "X-\u00e5: 8bit", "body text",
+    "--q", "--q--", "--q  ", "--q--x", "Content-Type: message/rfc822", "X-\u00e5: 8bit",
+    "body text", "Content-Transfer-Encoding: base64", "Content-Type: multipart/digest; boundary=q",
+    "Content-Type: multipart/alternative; boundary=r", "--r", "--r--",
 ])
 _ENDS = st.sampled_from(["\n", "\r\n", "\r", "\r\r\n"])
 
