@@ -106,6 +106,9 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str, float, bool], ...]] = {
 }
 _BODY = tuple((label, re.compile(pattern), weight, away)
               for label, rules in _BODY_BY_KIND.items() for pattern, weight, away in rules)
+#: Any of the body patterns: one search that finds nothing (most replies) spares the ~40.
+_ANY_BODY = re.compile("|".join(f"(?:{pattern})" for rules in _BODY_BY_KIND.values()
+                                for pattern, _, _ in rules))
 _SUBJECT = tuple((label, re.compile(pattern), weight, away) for label, pattern, weight, away in (
     ("a recall", r"^(?:återkalla|återkallning|recall)\s*:", 3.0, False),
     ("a ticket number", r"\[(?:ticket|ärende|case|request|incident)?\s*#?\s*\d{3,}\]", 2.0,
@@ -146,7 +149,7 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
         if pattern.search(subject_cf):
             found.append((weight, f"subject: {label}", away))
     head = " ".join(text[:_READ].casefold().split())
-    for label, pattern, weight, away in _BODY:
+    for label, pattern, weight, away in _BODY if _ANY_BODY.search(head) else ():
         if pattern.search(head):
             found.append((weight, f"text: {label}", away))
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:
