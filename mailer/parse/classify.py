@@ -22,6 +22,7 @@ from email.message import Message
 from email.utils import getaddresses
 from typing import Literal
 
+from mailer.parse.message import addresses
 from mailer.parse.mime import content_param
 
 #: "unsure": maybe machine mail, maybe a person (mailer.parse.machine): neither recorded nor
@@ -100,7 +101,7 @@ def classify(msg: Message) -> Classification:
         return Classification("auto_reply", "read receipt (RFC 8098)")
     if content_type == "multipart/report":
         return Classification("bounce", "multipart/report (RFC 3464)")
-    sender = getaddresses([header_text(msg, "From")])
+    sender = addresses(header_text(msg, "From"))
     local = sender[0][1].partition("@")[0].lower() if sender else ""
     if local in _DAEMON_LOCALS:
         return Classification("bounce", f"From: {local}")

@@ -3,7 +3,8 @@
 This module owns the parse step under :mod:`mailer.parse.mime`: the policy every parse of
 received mail uses (:data:`HEADER_POLICY`: compat32, each header field clipped), the message
 class it builds (:class:`IndexedMessage`: header fields looked up by name through an index
-built once, not a scan of every field per lookup) and :func:`parse_message`.
+built once, not a scan of every field per lookup), :func:`parse_message` and
+:func:`addresses` (``getaddresses``, remembered).
 
 :func:`parse_message` is ``email.message_from_bytes(data, policy=HEADER_POLICY)``, to the
 field, payload and defect. A message whose top level is not ``multipart/*`` or ``message/*``
@@ -20,9 +21,11 @@ import re
 from email import errors
 from email.message import Message
 from email.policy import Compat32
+from email.utils import getaddresses
+from functools import lru_cache
 from typing import Any
 
-__all__ = ["HEADER_POLICY", "MAX_HEADER_CHARS", "IndexedMessage", "parse_message"]
+__all__ = ["HEADER_POLICY", "MAX_HEADER_CHARS", "IndexedMessage", "addresses", "parse_message"]
 
 MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
 
@@ -242,3 +245,11 @@ def _odd_fields(msg: Message, lines: list[str]) -> bool:
     if name:
         msg.set_raw(*HEADER_POLICY.header_source_parse(value))
     return True
+
+
+@lru_cache(maxsize=256)
+def addresses(*fields: str) -> tuple[tuple[str, str], ...]:
+    """``email.utils.getaddresses(fields)``, kept for the next call with the same fields: one
+    reply's From is parsed three times (its kind, its sender, its authors), and the same
+    people and the service's own address come back in every poll."""
+    return tuple(getaddresses(list(fields)))

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from mailer.models import Question
 from mailer.parse.answers import map_answers
@@ -37,7 +37,7 @@ from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine
-from mailer.parse.message import MAX_HEADER_CHARS, parse_message
+from mailer.parse.message import MAX_HEADER_CHARS, addresses, parse_message
 from mailer.parse.mime import (
     decode_bytes,
     decode_header,
@@ -213,13 +213,13 @@ def _sender(msg: Message) -> tuple[str, str]:
     anna@example.com, while a DMARC check upstream judged evil.example.
     """
     fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
-    found = getaddresses(fields[:1])
+    found = addresses(*fields[:1])
     return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
 
 
 def _authors(msg: Message) -> set[str]:
     fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
-    return {address.lower() for _, address in getaddresses(fields) if address}
+    return {address.lower() for _, address in addresses(*fields) if address}
 
 
 def _first_msgid(value: str) -> str | None:
@@ -229,7 +229,7 @@ def _first_msgid(value: str) -> str | None:
 
 def _recipients(msg: Message) -> tuple[str, ...]:
     values = [header_text(msg, name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
-    return tuple(addr.lower() for _, addr in getaddresses([v for v in values if v]) if addr)
+    return tuple(addr.lower() for _, addr in addresses(*[v for v in values if v]) if addr)
 
 
 def _date(msg: Message, problems: list[str]) -> datetime | None:
