@@ -6,6 +6,7 @@ Pure functions over a list of lines; :mod:`mailer.parse.extract` runs them in it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -60,11 +61,15 @@ def quote_content(line: str) -> str:
 
 
 
+#: Any of FOOTER_WORDS as a substring: one search instead of a generator of ``in`` tests.
+_FOOTER_WORD = re.compile("|".join(re.escape(word) for word in FOOTER_WORDS))
+
+
 def is_footer(stripped: str) -> bool:
     if len(stripped) > 160:
         return False
     lowered = stripped.lower()
-    if not any(word in lowered for word in FOOTER_WORDS):
+    if not _FOOTER_WORD.search(lowered):
         return False
     text = MD_LINK.sub(r"\1", stripped)
     text = PAREN_URL.sub(" ", LINK_IN_ANGLES.sub(" ", text))
@@ -77,6 +82,9 @@ def marker_kind(stripped: str) -> SegmentKind | None:
     """'quote' for "-----Original Message-----", 'forward' for forward markers."""
     if len(stripped) > 120:
         return None
+    if stripped[:1] not in DECORATION and stripped[-1:] not in DECORATION and not \
+            stripped.endswith((":", "：")):
+        return None  # neither decorated (a first or last decoration character) nor a colon
     phrase = stripped.strip(DECORATION).lower().rstrip(":： ").strip(DECORATION)
     decorated = len(stripped) - len(stripped.strip(DECORATION)) >= 2
     if phrase in FORWARD_PHRASES and (decorated or stripped.endswith((":", "："))):
@@ -87,7 +95,7 @@ def marker_kind(stripped: str) -> SegmentKind | None:
 
 
 def header_key(line: str) -> str | None:
-    if len(line) > MAX_LINE:
+    if len(line) > MAX_LINE or (":" not in line and "：" not in line):
         return None
     m = HEADER.match(line.strip())
     return m.group(1).lower() if m else None
@@ -180,10 +188,11 @@ def attribution_ending_at(
     stripped_j = lines[j].strip()
     if len(stripped_j) > MAX_ATTR:
         return None
+    # GMAIL_GMT and DATE_NAME_ADDR start with a digit, DASH_FRAMED with "--".
     if (
-        GMAIL_GMT.match(stripped_j)
-        or DATE_NAME_ADDR.fullmatch(stripped_j)
-        or DASH_FRAMED.fullmatch(stripped_j)
+        stripped_j[:1].isdigit() and (GMAIL_GMT.match(stripped_j)
+                                      or DATE_NAME_ADDR.fullmatch(stripped_j))
+        or stripped_j.startswith("--") and DASH_FRAMED.fullmatch(stripped_j)
     ):
         return j, 2
     if not _may_end_attribution(stripped_j):
