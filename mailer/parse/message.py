@@ -36,14 +36,15 @@ class IndexedMessage(Message):
     The stdlib scans every field (lower-casing each name) per ``get``; reading one reply
     asks some 40 times (``get_content_type``, ``get_param``, the classification's markers).
     The index is rebuilt whenever the field list changed (new list, other length, or
-    :meth:`replace_header`, the one in-place change); parsed values of the parameters of a
-    field are kept with it.
+    :meth:`replace_header`, the one in-place change); the parsed parameters of a field and
+    the content type (asked for some 7 times) are kept with it.
     """
 
     _index_of: list[tuple[str, Any]] | None = None
     _index_len = -1
     _index: dict[str, list[tuple[str, Any]]]
     _params: dict[str, Any]
+    _ctype: tuple[str, str] | None = None  # (default type, content type)
 
     def _fields(self) -> dict[str, list[tuple[str, Any]]]:
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
@@ -51,7 +52,7 @@ class IndexedMessage(Message):
             index: dict[str, list[tuple[str, Any]]] = {}
             for field in headers:
                 index.setdefault(field[0].lower(), []).append(field)
-            self._index, self._params = index, {}
+            self._index, self._params, self._ctype = index, {}, None
             self._index_of, self._index_len = headers, len(headers)
         return self._index
 
@@ -72,6 +73,12 @@ class IndexedMessage(Message):
         if not found:
             return failobj
         return [self.policy.header_fetch_parse(k, v) for k, v in found]
+
+    def get_content_type(self) -> str:
+        self._fields()
+        if self._ctype is None or self._ctype[0] != self.get_default_type():
+            self._ctype = (self.get_default_type(), super().get_content_type())
+        return self._ctype[1]
 
     def replace_header(self, _name: str, _value: Any) -> None:
         super().replace_header(_name, _value)

@@ -117,6 +117,12 @@ def test_lookups_follow_every_change_to_the_fields() -> None:
     assert params is not None
     params.append(("mutated", "by caller"))
     assert msg.get_params() == [("text/plain", ""), ("format", "fixed"), ("delsp", "yes")]
+    assert msg.get_content_type() == "text/plain"
+    msg.set_type("text/html")
+    assert msg.get_content_type() == "text/html"
+    del msg["Content-Type"]
+    msg.set_default_type("message/rfc822")
+    assert msg.get_content_type() == "message/rfc822"
     plain = Message()
     for name, value in msg.raw_items():
         plain[name] = value
