@@ -46,7 +46,7 @@ SegmentKind = Literal["new", "quote", "attribution", "signature", "forward"]
 
 
 def is_quote(line: str) -> bool:
-    if not QUOTE.match(line):
+    if ">" not in line or not QUOTE.match(line):  # every QUOTE prefix ends in ">"
         return False
     stripped = line.strip()
     if len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
@@ -271,6 +271,9 @@ def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentK
 
 def split_glued_attributions(lines: list[str]) -> list[str]:
     """Split "reply On <date>, <addr> wrote:" into the reply and the attribution."""
+    joined = "\n".join(lines)
+    if " On " not in joined and "-On " not in joined:
+        return list(lines)  # no line can hold a glued attribution: one test, not one a line
     out: list[str] = []
     for idx, line in enumerate(lines):
         stripped = line.strip()
