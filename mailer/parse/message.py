@@ -16,6 +16,7 @@ a Unix ``From`` line among its headers, goes to the stdlib parser unchanged.
 from __future__ import annotations
 
 import email.parser
+import email.utils
 import itertools
 import re
 from email import errors
@@ -30,20 +31,24 @@ __all__ = ["HEADER_POLICY", "MAX_HEADER_CHARS", "IndexedMessage", "addresses", "
 MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
 
 
+_MISSING = object()
+
+
 class IndexedMessage(Message):
     """compat32's ``Message`` whose header lookups go through an index by lower-cased name.
 
     The stdlib scans every field (lower-casing each name) per ``get``; reading one reply
     asks some 40 times (``get_content_type``, ``get_param``, the classification's markers).
     The index is rebuilt whenever the field list changed (new list, other length, or
-    :meth:`replace_header`, the one in-place change); the parsed parameters of a field and
-    the content type (asked for some 7 times) are kept with it.
+    :meth:`replace_header`, the one in-place change); the parsed parameters of a field (by
+    name, for ``get_param``) and the content type (asked for some 7 times) are kept with it.
     """
 
     _index_of: list[tuple[str, Any]] | None = None
     _index_len = -1
     _index: dict[str, list[tuple[str, Any]]]
     _params: dict[str, Any]
+    _by_param: dict[str, dict[str, Any]]
     _ctype: tuple[str, str] | None = None  # (default type, content type)
 
     def _fields(self) -> dict[str, list[tuple[str, Any]]]:
@@ -52,7 +57,7 @@ class IndexedMessage(Message):
             index: dict[str, list[tuple[str, Any]]] = {}
             for field in headers:
                 index.setdefault(field[0].lower(), []).append(field)
-            self._index, self._params, self._ctype = index, {}, None
+            self._index, self._params, self._by_param, self._ctype = index, {}, {}, None
             self._index_of, self._index_len = headers, len(headers)
         return self._index
 
@@ -79,6 +84,26 @@ class IndexedMessage(Message):
         if self._ctype is None or self._ctype[0] != self.get_default_type():
             self._ctype = (self.get_default_type(), super().get_content_type())
         return self._ctype[1]
+
+    def get_param(self, param: str, failobj: Any = None, header: str = "content-type",
+                  unquote: bool = True) -> Any:
+        if header not in self:
+            return failobj
+        key = header.lower()
+        if key not in self._by_param:  # the first of each name, as the stdlib's loop finds it
+            by_param: dict[str, Any] = {}
+            for name, value in self._get_params_preserve(failobj, header):
+                by_param.setdefault(name.lower(), value)
+            self._by_param[key] = by_param
+        value = self._by_param[key].get(param.lower(), _MISSING)
+        if value is _MISSING:
+            return failobj
+        if not unquote:
+            return value
+        # email.message._unquotevalue
+        if isinstance(value, tuple):
+            return value[0], value[1], email.utils.unquote(value[2])
+        return email.utils.unquote(value)
 
     def replace_header(self, _name: str, _value: Any) -> None:
         super().replace_header(_name, _value)

@@ -127,3 +127,31 @@ def test_lookups_follow_every_change_to_the_fields() -> None:
     for name, value in msg.raw_items():
         plain[name] = value
     assert [(k, msg.get_all(k)) for k in msg.keys()] == [(k, plain.get_all(k)) for k in plain.keys()]
+
+
+FIELDS = [
+    'text/plain; charset="utf-8"; format=flowed; DelSp=yes',
+    "text/plain; charset=utf-8; charset=latin-1",  # the first of a name counts
+    "text/plain; title*=us-ascii'en'This%20is%20%2A%2A%2Afun%2A%2A%2A; name=\"a \\\"b\\\"\"",
+    "text/plain; filename*0*=utf-8''%C3%A5; filename*1=.txt; report-type*=us-ascii''x",
+    "multipart/mixed; boundary=\"=_q\"; BOUNDARY=other",
+    "text/plain;; ;=odd; novalue; \"quoted\"=x",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", FIELDS)
+def test_parameters_read_as_the_stdlib_reads_them(value: str) -> None:
+    data = f"Content-Type: {value}\nContent-Disposition: attachment; {value}\n\nx".encode()
+    ours, theirs = parse_message(data), email.message_from_bytes(data)
+    for header in ("content-type", "Content-Disposition", "x-missing"):
+        assert ours.get_params(header=header) == theirs.get_params(header=header)
+        assert ours.get_params(header=header, unquote=False) == theirs.get_params(
+            header=header, unquote=False)
+        for name in ("charset", "CHARSET", "format", "delsp", "title", "name", "filename",
+                     "report-type", "boundary", "novalue", "", "absent"):
+            for unquote in (True, False):
+                assert ours.get_param(name, "-", header, unquote) == theirs.get_param(
+                    name, "-", header, unquote)
+    assert (ours.get_filename(), ours.get_boundary(), ours.get_content_charset()) == (
+        theirs.get_filename(), theirs.get_boundary(), theirs.get_content_charset())
