@@ -242,11 +242,20 @@ def next_nonblank(lines: Sequence[str], i: int) -> int | None:
     return None
 
 
+#: What a signature delimiter, a marker (decorated) or a rule may start with.
+_CUT_FIRST = DECORATION + "+.·•"
+
+
 def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentKind | None:
     """Kind of the cut that starts at line ``i``, if one does."""
     stripped = lines[i].strip()
     if len(stripped) > MAX_LINE:
         return None
+    if stripped[:1] not in _CUT_FIRST and stripped[-1:] not in DECORATION and ":" not in \
+            stripped and "：" not in stripped:
+        # Prose: no delimiter, marker or rule can start it (each needs a decoration or rule
+        # character first, a decoration last, or a colon) and a header needs a colon.
+        return "signature" if is_footer(stripped) else None
     if SIG_DELIM.fullmatch(stripped):
         return "signature"
     marker = marker_kind(stripped)
