@@ -128,7 +128,10 @@ def classify(msg: Message) -> Classification:
 def _strip_prefixes(subject: str) -> str:
     # "SV: Automatiskt svar: ..." and "Re: Out of Office" never come from a person's reply
     # to us anyway; strip one level so the marker word is at the start.
-    return re.sub(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    return _REPLY_PREFIXES.sub("", subject)
+
+
+_REPLY_PREFIXES = re.compile(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", re.IGNORECASE)
 
 
 def _auto_reply_marker(msg: Message) -> tuple[str, bool] | None:
