@@ -143,7 +143,6 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")  # the feed parser's lines (io ne
 # email.feedparser's headerRE and NLCRE: a header or continuation line; a line break.
 _HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_NEWLINE_AT_END = re.compile(r"(?:\r\n|\r|\n)\Z")  # email.feedparser.NLCRE_eol
 #: The header lines ending in a line break, from the start: one regex instead of a loop.
 _HEADER_BLOCK = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n))*")
 #: One field: its name, and the value with its continuation lines (line breaks kept).
@@ -211,7 +210,7 @@ def _parts(msg: Message, text: str, pos: int) -> bool:
     if len(lines) < 2 or not lines[-1][2] or any(end for _, _, end in lines[:-1]):
         return False
     if lines[0][0] > pos:  # RFC 2046: the last line break belongs to the boundary
-        msg.preamble = _NEWLINE_AT_END.sub("", text[pos:lines[0][0]])
+        msg.preamble = _without_last_break(text[pos:lines[0][0]])
     for (_, start, _), (stop, _, _) in itertools.pairwise(lines):
         if start == stop:
             return False  # two boundary lines in a row: the stdlib skips both
@@ -219,11 +218,19 @@ def _parts(msg: Message, text: str, pos: int) -> bool:
         if found is None or found[0].get_content_maintype() == "multipart":
             return False
         part, at = found
-        part.set_payload(_NEWLINE_AT_END.sub("", text[start:stop][at:], count=1))
+        part.set_payload(_without_last_break(text[start:stop][at:]))
         msg.attach(part)
     close = text[lines[-1][0]:lines[-1][1]]
     msg.epilogue = text[lines[-1][1]:] if close.endswith(("\r", "\n")) else ""
     return True
+
+
+def _without_last_break(text: str) -> str:
+    """``text`` without the line break it ends with (the feed parser's NLCRE_eol): a regex
+    anchored at the end still scans the whole part."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith(("\r", "\n")) else text
 
 
 def _boundary_lines(text: str, pos: int, separator: str) -> list[tuple[int, int, bool]]:
@@ -247,8 +254,8 @@ def _boundary_lines(text: str, pos: int, separator: str) -> list[tuple[int, int,
 def _odd(block: str) -> bool:
     """A block the feed parser has special rules for: a continuation line first, a line
     with no field name, a Unix From line (substring tests: a regex search costs more)."""
-    return block.startswith((" ", "\t", ":", "From ")) or any(
-        mark in block for mark in ("\n:", "\r:", "\nFrom ", "\rFrom "))
+    return (block.startswith((" ", "\t", ":", "From ")) or "\n:" in block or "\r:" in block
+            or "\nFrom " in block or "\rFrom " in block)
 
 
 def _odd_fields(msg: Message, lines: list[str]) -> bool:
