@@ -20,6 +20,7 @@ from email import message_from_string
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+from functools import lru_cache
 from typing import Literal
 
 from mailer.parse.message import addresses
@@ -62,11 +63,18 @@ def header_text(msg: Message, name: str) -> str:
         return ""
     text = str(value)
     if "=?" in text:  # RFC 2047 encoded-words; decoding plain text costs as much
-        try:
-            text = str(make_header(decode_header(text)))
-        except (LookupError, UnicodeError, ValueError, TypeError):
-            pass
+        text = _encoded_words(text)
     return " ".join(text.replace("\x00", "").split())
+
+
+@lru_cache(maxsize=256)
+def _encoded_words(text: str) -> str:
+    """``text`` with its RFC 2047 encoded-words decoded, or as it is when they cannot be.
+    Kept: one reply's Subject is read twice, and the replies to one prompt share theirs."""
+    try:
+        return str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return text
 
 
 # --------------------------------------------------------------------------- classification
