@@ -310,8 +310,10 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
     our prompt is never read as answers."""
     found: dict[str, tuple[str, str]] = {}
     for segment in segments:
+        if segment.kind != "quote":
+            continue
         lines = segment.text.splitlines()
-        if segment.kind != "quote" or any(line.lstrip().startswith(">") for line in lines):
+        if any(line.lstrip().startswith(">") for line in lines):
             continue
         marks = _question_lines(lines, questions)
         for at, (start, end, number) in enumerate(marks):
