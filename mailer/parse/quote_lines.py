@@ -23,6 +23,7 @@ from mailer.parse.quote_patterns import (
     FORWARD_PHRASES,
     GMAIL_GMT,
     HEADER,
+    HEADER_KEYS,
     INNER_ON,
     LINK_IN_ANGLES,
     MAX_ATTR,
@@ -94,8 +95,16 @@ def marker_kind(stripped: str) -> SegmentKind | None:
     return None
 
 
+_LONGEST_KEY = max(len(key) for key in HEADER_KEYS.split("|"))
+
+
 def header_key(line: str) -> str | None:
-    if len(line) > MAX_LINE or (":" not in line and "：" not in line):
+    if len(line) > MAX_LINE:
+        return None
+    colons = [at for at in (line.find(":"), line.find("：")) if at >= 0]
+    # HEADER matches up to the first colon: a key between blanks and "*"s, no longer than
+    # the longest key (IGNORECASE matches character for character).
+    if not colons or len(line[:min(colons)].replace("*", " ").strip()) > _LONGEST_KEY:
         return None
     m = HEADER.match(line.strip())
     return m.group(1).lower() if m else None
