@@ -310,8 +310,10 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
     our prompt is never read as answers."""
     found: dict[str, tuple[str, str]] = {}
     for segment in segments:
+        if segment.kind != "quote":
+            continue
         lines = segment.text.splitlines()
-        if segment.kind != "quote" or any(line.lstrip().startswith(">") for line in lines):
+        if any(line.lstrip().startswith(">") for line in lines):
             continue
         marks = _question_lines(lines, questions)
         for at, (start, end, number) in enumerate(marks):
@@ -379,24 +381,13 @@ def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
     """``Label: answer`` lines.  The label must start the line and be followed by ":" (or "=",
     or " - " / " – "), so "Energy-wise a 3." and "Problem är att ..." are prose; a scale
     label may also be followed by its number alone ("Energi 4")."""
-    labels = sorted(
-        ((label, q) for q in questions
-         for label in (*q.labels, q.id.replace("_", " "),
-                       *(t.lower().rstrip("?") for t in q.wordings()))),
-        key=lambda item: len(item[0]), reverse=True,
-    )
-    pattern = re.compile(
-        r"^\s*(?:[-*•]\s*)?(?:\*\*)?(?P<label>" + "|".join(re.escape(label) for label, _ in labels)
-        + r")(?:\*\*)?(?P<sep>\s*[:：=]|\s+[-–—](?=\s|$)|(?=\s+\d))(?:\*\*)?\s*(?P<rest>.*)$",
-        re.IGNORECASE,
-    )
-    by_label = {label: q for label, q in labels}
+    pattern, by_label = _label_pattern(tuple(_labels_of(q) for q in questions))
     found: dict[str, str] = {}
     current: Question | None = None
     for line in text.splitlines():
         match = pattern.match(line)
         if match:
-            current = by_label[match["label"].lower()]
+            current = questions[by_label[match["label"].lower()]]
             if not match["sep"] and current.type != "scale":
                 current = None  # "Problem 2 är ...": a number after a text label is prose
             if current is not None:
@@ -404,3 +395,23 @@ def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
         elif current is not None:
             found[current.id] += "\n" + line
     return found
+
+
+def _labels_of(question: Question) -> tuple[str, ...]:
+    return (*question.labels, question.id.replace("_", " "),
+            *(t.lower().rstrip("?") for t in question.wordings()))
+
+
+@lru_cache(maxsize=64)
+def _label_pattern(labels_per_question: tuple[tuple[str, ...], ...]
+                   ) -> tuple[re.Pattern[str], dict[str, int]]:
+    """The ``Label: answer`` line pattern of a question set, and the question (by index) of
+    each label. Built once per set: the escaping and joining cost more than the matching."""
+    labels = sorted(((label, n) for n, labels in enumerate(labels_per_question)
+                     for label in labels), key=lambda item: len(item[0]), reverse=True)
+    pattern = re.compile(
+        r"^\s*(?:[-*•]\s*)?(?:\*\*)?(?P<label>" + "|".join(re.escape(label) for label, _ in labels)
+        + r")(?:\*\*)?(?P<sep>\s*[:：=]|\s+[-–—](?=\s|$)|(?=\s+\d))(?:\*\*)?\s*(?P<rest>.*)$",
+        re.IGNORECASE,
+    )
+    return pattern, {label: n for label, n in labels}

@@ -20,8 +20,10 @@ from email import message_from_string
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+from functools import lru_cache
 from typing import Literal
 
+from mailer.parse.message import addresses
 from mailer.parse.mime import content_param
 
 #: "unsure": maybe machine mail, maybe a person (mailer.parse.machine): neither recorded nor
@@ -61,11 +63,18 @@ def header_text(msg: Message, name: str) -> str:
         return ""
     text = str(value)
     if "=?" in text:  # RFC 2047 encoded-words; decoding plain text costs as much
-        try:
-            text = str(make_header(decode_header(text)))
-        except (LookupError, UnicodeError, ValueError, TypeError):
-            pass
+        text = _encoded_words(text)
     return " ".join(text.replace("\x00", "").split())
+
+
+@lru_cache(maxsize=256)
+def _encoded_words(text: str) -> str:
+    """``text`` with its RFC 2047 encoded-words decoded, or as it is when they cannot be.
+    Kept: one reply's Subject is read twice, and the replies to one prompt share theirs."""
+    try:
+        return str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return text
 
 
 # --------------------------------------------------------------------------- classification
@@ -100,7 +109,7 @@ def classify(msg: Message) -> Classification:
         return Classification("auto_reply", "read receipt (RFC 8098)")
     if content_type == "multipart/report":
         return Classification("bounce", "multipart/report (RFC 3464)")
-    sender = getaddresses([header_text(msg, "From")])
+    sender = addresses(header_text(msg, "From"))
     local = sender[0][1].partition("@")[0].lower() if sender else ""
     if local in _DAEMON_LOCALS:
         return Classification("bounce", f"From: {local}")
@@ -127,7 +136,10 @@ def classify(msg: Message) -> Classification:
 def _strip_prefixes(subject: str) -> str:
     # "SV: Automatiskt svar: ..." and "Re: Out of Office" never come from a person's reply
     # to us anyway; strip one level so the marker word is at the start.
-    return re.sub(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    return _REPLY_PREFIXES.sub("", subject)
+
+
+_REPLY_PREFIXES = re.compile(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", re.IGNORECASE)
 
 
 def _auto_reply_marker(msg: Message) -> tuple[str, bool] | None:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from mailer.parse.answers import SegmentLike
@@ -56,14 +57,24 @@ _SKIP_RE = re.compile(r"^(?:skip|skip (?:this|this week|this one|this time|the w
                       r"(?: (?:vecka|veckan|gång|gången))?|skippa(?: (?:denna|den här) veckan?)?)$",
                       re.IGNORECASE)
 MAX_PAUSE = timedelta(days=366)
+#: A word every command holds (of _RESUME_RE, _SKIP_RE, _BACK_RE, _PAUSE_RE and
+#: command_text's week pattern); none of them can match a line without one.
+_COMMAND_WORD = re.compile(
+    r"paus|resume|åter|fortsätt|starta|skip|hoppa|back|tillbaka|tjänst|plats|ledig|bort|"
+    r"frånvarande|semester|away|off|out|leave|vacation|holiday", re.IGNORECASE)
 
 
+@lru_cache(maxsize=32)
 def parse_command(text: str, *, today: date) -> Command | None:
     """The command at the start of the first non-empty line of ``text``, or None.
 
     The whole line, or its words up to a comma, full stop or dash, with "please"/"tack" left
-    out (:func:`mailer.parse.command_text.candidates`); the rest of that sentence is the reason."""
+    out (:func:`mailer.parse.command_text.candidates`); the rest of that sentence is the reason.
+    The last few results are kept: reading one reply asks twice (the machine score, then the
+    command itself), and a Command is frozen."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not _COMMAND_WORD.search(first):
+        return None  # most replies: no command word at all, so no candidate can match
     unclear: Command | None = None
     for head, reason in candidates(first):  # the shortest first: the rest is the reason
         command = _command_in(head, today, first)

@@ -106,6 +106,10 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str, float, bool], ...]] = {
 }
 _BODY = tuple((label, re.compile(pattern), weight, away)
               for label, rules in _BODY_BY_KIND.items() for pattern, weight, away in rules)
+#: Any of the body (subject) patterns: one search that finds nothing (most replies) spares
+#: the ~40 (6) separate ones.
+_ANY_BODY = re.compile("|".join(f"(?:{pattern})" for rules in _BODY_BY_KIND.values()
+                                for pattern, _, _ in rules))
 _SUBJECT = tuple((label, re.compile(pattern), weight, away) for label, pattern, weight, away in (
     ("a recall", r"^(?:återkalla|återkallning|recall)\s*:", 3.0, False),
     ("a ticket number", r"\[(?:ticket|ärende|case|request|incident)?\s*#?\s*\d{3,}\]", 2.0,
@@ -117,6 +121,8 @@ _SUBJECT = tuple((label, re.compile(pattern), weight, away) for label, pattern, 
     ("an autoresponse", r"\bautoresponse\b|\bauto-response\b|\bautomated response\b", 3.0,
      True),
 ))
+_ANY_SUBJECT = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern, _, _ in _SUBJECT))
+_REPLY_PREFIXES = re.compile(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+")
 _SENDER_LOCAL = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|noreply[-.+].*|.*[-.+]no-?reply|notifications?|"
     r"support|helpdesk|help-desk|servicedesk|service-desk|ticket|tickets|kundservice|"
@@ -141,12 +147,12 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
         found.append((weight, "sender: a no-reply or help-desk address", False))
     if _FILTER_NAME.search(display_name.casefold()):
         found.append((2.0, "sender: a challenge-response filter", False))
-    subject_cf = re.sub(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", "", subject.casefold())
-    for label, pattern, weight, away in _SUBJECT:
+    subject_cf = _REPLY_PREFIXES.sub("", subject.casefold())
+    for label, pattern, weight, away in _SUBJECT if _ANY_SUBJECT.search(subject_cf) else ():
         if pattern.search(subject_cf):
             found.append((weight, f"subject: {label}", away))
     head = " ".join(text[:_READ].casefold().split())
-    for label, pattern, weight, away in _BODY:
+    for label, pattern, weight, away in _BODY if _ANY_BODY.search(head) else ():
         if pattern.search(head):
             found.append((weight, f"text: {label}", away))
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:

@@ -19,7 +19,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from email.message import Message
-from email.policy import Compat32
+
+from mailer.parse.message import HEADER_POLICY, MAX_HEADER_CHARS, parse_message
 
 __all__ = [
     "HEADER_POLICY",
@@ -34,25 +35,6 @@ __all__ = [
 _DEEP = 30  # no client nests this deep: worth a problem line, but the text is still read
 _MAX_PARTS = 2000  # bounds the walk; the parser bounds the depth (about 1,000 levels)
 _DEEP_PROBLEM = f"MIME nested more than {_DEEP} levels deep"
-MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
-
-
-class _ClippedHeaders(Compat32):
-    """compat32, with each header field cut at :data:`MAX_HEADER_CHARS` as it is parsed.
-
-    The stdlib reads parameters (``email.message._parseparam``) and RFC 2047 words
-    (``email.header.decode_header``) in time quadratic in a field's length: 1 MB of
-    Content-Type parameters took 11 s, a 1 MB Subject of encoded words 3 s.
-    """
-
-    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
-        name, value = super().header_source_parse(sourcelines)
-        return name, value[:MAX_HEADER_CHARS]
-
-
-#: The policy every parse of received mail uses.
-HEADER_POLICY = _ClippedHeaders()
-
 # Names seen in the wild that Python does not know, or knows as a narrower charset.
 _CHARSET_ALIASES = {
     "utf8": "utf-8",
@@ -116,7 +98,7 @@ def decode_message(raw: bytes, /) -> Body:
         data = data.replace(b"\x00", b"")
         found.problems.append("NUL bytes removed")
     try:
-        msg = email.message_from_bytes(data, policy=HEADER_POLICY)
+        msg = parse_message(data)
     except (ValueError, TypeError, LookupError, IndexError) as exc:  # the parser is lenient
         return Body(None, None, (*found.problems, f"unparseable message: {exc!r}"))
     except RecursionError:  # the stdlib parser recurses per MIME level: ~1,000 is the end
@@ -217,7 +199,7 @@ def _first_text_part(data: bytes, found: _Found) -> Body:
             break
         found.parts += 1
         try:
-            part = email.message_from_bytes(piece, policy=HEADER_POLICY)
+            part = parse_message(piece)
             ctype = part.get_content_type()
             if not part.is_multipart() and ctype in ("text/plain", "text/html") \
                     and not _is_attachment(part):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from mailer.models import Question
 
@@ -84,13 +85,17 @@ def _norm(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
 
 
+#: A question's wording, normalised: the same few wordings for every answer.
+_wording_norm = lru_cache(maxsize=256)(_norm)
+
+
 def strip_restated(answer: str, question: Question) -> str:
     """``answer`` without the question's own wording in front of it ("Vilka hinder stöter du
     på? Inga" -> "Inga"), on the same line or alone on the line above."""
     head, sep, rest = answer.partition("\n")
     norm_head = _norm(head)
     for wording in question.wordings():
-        norm = _norm(wording)
+        norm = _wording_norm(wording)
         if not norm or not norm_head.startswith(norm):
             continue
         # Find where the wording ends in the raw line: as many word characters as it has.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from mailer.models import Question
 from mailer.parse.mime import decode_message
@@ -75,7 +75,13 @@ class PromptText:
             return False
         if norm in self.lines:
             return True
-        return len(norm) >= WRAPPED and any(norm in line for line in self.lines)
+        return len(norm) >= WRAPPED and norm in self._joined
+
+    @cached_property
+    def _joined(self) -> str:
+        """The lines joined by line breaks. A normalised line holds none, so it is in one of
+        the lines exactly when it is in this string: one search, not one per line."""
+        return "\n".join(self.lines)
 
     def question_number(self, line: str) -> int | None:
         """The number of the prompt's question ``line`` repeats, or None."""

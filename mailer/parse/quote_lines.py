@@ -6,6 +6,7 @@ Pure functions over a list of lines; :mod:`mailer.parse.extract` runs them in it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -22,6 +23,7 @@ from mailer.parse.quote_patterns import (
     FORWARD_PHRASES,
     GMAIL_GMT,
     HEADER,
+    HEADER_KEYS,
     INNER_ON,
     LINK_IN_ANGLES,
     MAX_ATTR,
@@ -45,7 +47,7 @@ SegmentKind = Literal["new", "quote", "attribution", "signature", "forward"]
 
 
 def is_quote(line: str) -> bool:
-    if not QUOTE.match(line):
+    if ">" not in line or not QUOTE.match(line):  # every QUOTE prefix ends in ">"
         return False
     stripped = line.strip()
     if len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
@@ -60,11 +62,15 @@ def quote_content(line: str) -> str:
 
 
 
+#: Any of FOOTER_WORDS as a substring: one search instead of a generator of ``in`` tests.
+_FOOTER_WORD = re.compile("|".join(re.escape(word) for word in FOOTER_WORDS))
+
+
 def is_footer(stripped: str) -> bool:
     if len(stripped) > 160:
         return False
     lowered = stripped.lower()
-    if not any(word in lowered for word in FOOTER_WORDS):
+    if not _FOOTER_WORD.search(lowered):
         return False
     text = MD_LINK.sub(r"\1", stripped)
     text = PAREN_URL.sub(" ", LINK_IN_ANGLES.sub(" ", text))
@@ -77,6 +83,9 @@ def marker_kind(stripped: str) -> SegmentKind | None:
     """'quote' for "-----Original Message-----", 'forward' for forward markers."""
     if len(stripped) > 120:
         return None
+    if stripped[:1] not in DECORATION and stripped[-1:] not in DECORATION and not \
+            stripped.endswith((":", "：")):
+        return None  # neither decorated (a first or last decoration character) nor a colon
     phrase = stripped.strip(DECORATION).lower().rstrip(":： ").strip(DECORATION)
     decorated = len(stripped) - len(stripped.strip(DECORATION)) >= 2
     if phrase in FORWARD_PHRASES and (decorated or stripped.endswith((":", "："))):
@@ -86,8 +95,16 @@ def marker_kind(stripped: str) -> SegmentKind | None:
     return None
 
 
+_LONGEST_KEY = max(len(key) for key in HEADER_KEYS.split("|"))
+
+
 def header_key(line: str) -> str | None:
     if len(line) > MAX_LINE:
+        return None
+    colons = [at for at in (line.find(":"), line.find("：")) if at >= 0]
+    # HEADER matches up to the first colon: a key between blanks and "*"s, no longer than
+    # the longest key (IGNORECASE matches character for character).
+    if not colons or len(line[:min(colons)].replace("*", " ").strip()) > _LONGEST_KEY:
         return None
     m = HEADER.match(line.strip())
     return m.group(1).lower() if m else None
@@ -180,10 +197,11 @@ def attribution_ending_at(
     stripped_j = lines[j].strip()
     if len(stripped_j) > MAX_ATTR:
         return None
+    # GMAIL_GMT and DATE_NAME_ADDR start with a digit, DASH_FRAMED with "--".
     if (
-        GMAIL_GMT.match(stripped_j)
-        or DATE_NAME_ADDR.fullmatch(stripped_j)
-        or DASH_FRAMED.fullmatch(stripped_j)
+        stripped_j[:1].isdigit() and (GMAIL_GMT.match(stripped_j)
+                                      or DATE_NAME_ADDR.fullmatch(stripped_j))
+        or stripped_j.startswith("--") and DASH_FRAMED.fullmatch(stripped_j)
     ):
         return j, 2
     if not _may_end_attribution(stripped_j):
@@ -233,11 +251,20 @@ def next_nonblank(lines: Sequence[str], i: int) -> int | None:
     return None
 
 
+#: What a signature delimiter, a marker (decorated) or a rule may start with.
+_CUT_FIRST = DECORATION + "+.·•"
+
+
 def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentKind | None:
     """Kind of the cut that starts at line ``i``, if one does."""
     stripped = lines[i].strip()
     if len(stripped) > MAX_LINE:
         return None
+    if stripped[:1] not in _CUT_FIRST and stripped[-1:] not in DECORATION and ":" not in \
+            stripped and "：" not in stripped:
+        # Prose: no delimiter, marker or rule can start it (each needs a decoration or rule
+        # character first, a decoration last, or a colon) and a header needs a colon.
+        return "signature" if is_footer(stripped) else None
     if SIG_DELIM.fullmatch(stripped):
         return "signature"
     marker = marker_kind(stripped)
@@ -262,6 +289,9 @@ def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentK
 
 def split_glued_attributions(lines: list[str]) -> list[str]:
     """Split "reply On <date>, <addr> wrote:" into the reply and the attribution."""
+    joined = "\n".join(lines)
+    if " On " not in joined and "-On " not in joined:
+        return list(lines)  # no line can hold a glued attribution: one test, not one a line
     out: list[str] = []
     for idx, line in enumerate(lines):
         stripped = line.strip()

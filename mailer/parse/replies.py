@@ -14,14 +14,13 @@ the default check-in questions, on files: no mailbox, no ledger, no secret.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from mailer.models import Question
 from mailer.parse.answers import map_answers
@@ -38,9 +37,8 @@ from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine
+from mailer.parse.message import MAX_HEADER_CHARS, addresses, parse_message
 from mailer.parse.mime import (
-    HEADER_POLICY,
-    MAX_HEADER_CHARS,
     decode_bytes,
     decode_header,
     decode_message,
@@ -124,7 +122,7 @@ def with_prompt(reply: Reply, prompt: PromptText | None) -> Reply:
 def _understand(raw: bytes, data: bytes, received_at: datetime,
                 problems: list[str], prompt: PromptText | None = None) -> Reply:
     """parse_reply on ``data`` (``raw`` itself, or only its headers); key and size of ``raw``."""
-    msg = email.message_from_bytes(data, policy=HEADER_POLICY)
+    msg = parse_message(data)
     # compat32 never raises on bad headers; defects are only noted.
     if msg.defects:
         names = ", ".join(type(defect).__name__ for defect in msg.defects[:3])
@@ -215,13 +213,13 @@ def _sender(msg: Message) -> tuple[str, str]:
     anna@example.com, while a DMARC check upstream judged evil.example.
     """
     fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
-    found = getaddresses(fields[:1])
+    found = addresses(*fields[:1])
     return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
 
 
 def _authors(msg: Message) -> set[str]:
     fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
-    return {address.lower() for _, address in getaddresses(fields) if address}
+    return {address.lower() for _, address in addresses(*fields) if address}
 
 
 def _first_msgid(value: str) -> str | None:
@@ -231,7 +229,7 @@ def _first_msgid(value: str) -> str | None:
 
 def _recipients(msg: Message) -> tuple[str, ...]:
     values = [header_text(msg, name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
-    return tuple(addr.lower() for _, addr in getaddresses([v for v in values if v]) if addr)
+    return tuple(addr.lower() for _, addr in addresses(*[v for v in values if v]) if addr)
 
 
 def _date(msg: Message, problems: list[str]) -> datetime | None:

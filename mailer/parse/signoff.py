@@ -38,6 +38,15 @@ from mailer.parse.quote_patterns import (
 __all__ = ["trim_signoff"]
 
 _SIGN_MARK = re.compile(r"[-–—/~]+\s*")  # what precedes a name in "/Erik", "– Kenji"
+_BOTH_LANGUAGES = re.compile(r"\s+[/|]\s+")  # "Med vänlig hälsning / Best regards"
+#: The words a DISCLAIMER match can start with (its optional label, then its opening phrase).
+_DISCLAIMER_START = re.compile(
+    r"confidentiality|disclaimer|sekretess|konfidentiellt|this|the|detta|denna|informationen|"
+    r"diese|ce|le|este|dit|tämä|denne", re.IGNORECASE)
+#: The words a DISCLAIMER match must end on: without one, its (long) match cannot succeed.
+_DISCLAIMER_WORD = re.compile(
+    r"confidential|konfidentiell|vertraulich|confidentiel|riservat|confidencial|vertrouwelijk|"
+    r"luottamuksellinen|fortrolig|intended|avsedd|privileged|sekretess", re.IGNORECASE)
 
 
 def trim_signoff(
@@ -108,8 +117,12 @@ def _signoff_cut(
     # Legal disclaimer: a paragraph near the end that says "confidential".
     paragraphs = _paragraph_starts(lines, body)
     for p in paragraphs[-3:]:
+        # The text starts with line p (joined by spaces): a word no DISCLAIMER starts with
+        # rules it out before the join.
+        if p == body[0] or (stripped[p] and not _DISCLAIMER_START.match(stripped[p])):
+            continue
         text = " ".join(stripped[i] for i in body if i >= p)[:600]
-        if p != body[0] and DISCLAIMER.match(text):
+        if _DISCLAIMER_WORD.search(text) and DISCLAIMER.match(text):
             body = [i for i in body if i < p]
             cut = p
             break
@@ -136,7 +149,7 @@ def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | N
     for pos, i in enumerate(window):
         line = stripped[i].rstrip(",.!:;- ").lower()
         # "Med vänlig hälsning / Best regards": a valediction in each language.
-        pieces = [p.strip(",.!:;- ") for p in re.split(r"\s+[/|]\s+", line)] if len(line) <= 80 \
+        pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)] if len(line) <= 80 \
             else [line]
         if all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces):
             after = window[pos + 1 :]

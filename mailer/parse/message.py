@@ -1,0 +1,294 @@
+"""Parsing received bytes into a compat32 ``Message``, the same one the stdlib builds, faster.
+
+This module owns the parse step under :mod:`mailer.parse.mime`: the policy every parse of
+received mail uses (:data:`HEADER_POLICY`: compat32, each header field clipped), the message
+class it builds (:class:`IndexedMessage`: header fields looked up by name through an index
+built once, not a scan of every field per lookup), :func:`parse_message` and
+:func:`addresses` (``getaddresses``, remembered).
+
+:func:`parse_message` is ``email.message_from_bytes(data, policy=HEADER_POLICY)``, to the
+field, payload and defect. A message whose top level is not ``multipart/*`` or ``message/*``
+(most replies: one text/plain body) is split here in one pass (the stdlib's feed parser
+spends most of its time handing the body over line by line); any other message, and one with
+a Unix ``From`` line among its headers, goes to the stdlib parser unchanged.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.utils
+import itertools
+import re
+from email import errors
+from email.message import Message
+from email.policy import Compat32
+from email.utils import getaddresses
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["HEADER_POLICY", "MAX_HEADER_CHARS", "IndexedMessage", "addresses", "parse_message"]
+
+MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
+
+
+_MISSING = object()
+
+
+class IndexedMessage(Message):
+    """compat32's ``Message`` whose header lookups go through an index by lower-cased name.
+
+    The stdlib scans every field (lower-casing each name) per ``get``; reading one reply
+    asks some 40 times (``get_content_type``, ``get_param``, the classification's markers).
+    The index is rebuilt whenever the field list changed (new list, other length, or
+    :meth:`replace_header`, the one in-place change); the parsed parameters of a field (by
+    name, for ``get_param``) and the content type (asked for some 7 times) are kept with it.
+    """
+
+    _index_of: list[tuple[str, Any]] | None = None
+    _index_len = -1
+    _index: dict[str, list[tuple[str, Any]]]
+    _params: dict[str, Any]
+    _by_param: dict[str, dict[str, Any]]
+    _ctype: tuple[str, str] | None = None  # (default type, content type)
+
+    def _fields(self) -> dict[str, list[tuple[str, Any]]]:
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
+        if self._index_of is not headers or self._index_len != len(headers):
+            index: dict[str, list[tuple[str, Any]]] = {}
+            for field in headers:
+                index.setdefault(field[0].lower(), []).append(field)
+            self._index, self._params, self._by_param, self._ctype = index, {}, {}, None
+            self._index_of, self._index_len = headers, len(headers)
+        return self._index
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        found = self._fields().get(name.lower())
+        if found is None:
+            return failobj
+        return self.policy.header_fetch_parse(*found[0])
+
+    def __getitem__(self, name: str) -> Any:
+        return self.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._fields()
+
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        found = self._fields().get(name.lower())
+        if not found:
+            return failobj
+        return [self.policy.header_fetch_parse(k, v) for k, v in found]
+
+    def get_content_type(self) -> str:
+        self._fields()
+        if self._ctype is None or self._ctype[0] != self.get_default_type():
+            self._ctype = (self.get_default_type(), super().get_content_type())
+        return self._ctype[1]
+
+    def get_param(self, param: str, failobj: Any = None, header: str = "content-type",
+                  unquote: bool = True) -> Any:
+        if header not in self:
+            return failobj
+        key = header.lower()
+        if key not in self._by_param:  # the first of each name, as the stdlib's loop finds it
+            by_param: dict[str, Any] = {}
+            for name, value in self._get_params_preserve(failobj, header):
+                by_param.setdefault(name.lower(), value)
+            self._by_param[key] = by_param
+        value = self._by_param[key].get(param.lower(), _MISSING)
+        if value is _MISSING:
+            return failobj
+        if not unquote:
+            return value
+        # email.message._unquotevalue
+        if isinstance(value, tuple):
+            return value[0], value[1], email.utils.unquote(value[2])
+        return email.utils.unquote(value)
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        super().replace_header(_name, _value)
+        self._index_of = None
+
+    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+        self._fields()
+        key = header.lower()
+        if key not in self._params:
+            missing = object()
+            params = super()._get_params_preserve(missing, header)  # type: ignore[misc]
+            self._params[key] = None if params is missing else params
+        params = self._params[key]
+        return failobj if params is None else list(params)
+
+
+class _ClippedHeaders(Compat32):
+    """compat32, with each header field cut at :data:`MAX_HEADER_CHARS` as it is parsed.
+
+    The stdlib reads parameters (``email.message._parseparam``) and RFC 2047 words
+    (``email.header.decode_header``) in time quadratic in a field's length: 1 MB of
+    Content-Type parameters took 11 s, a 1 MB Subject of encoded words 3 s.
+    """
+
+    message_factory = IndexedMessage
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        return name, value[:MAX_HEADER_CHARS]
+
+
+#: The policy every parse of received mail uses.
+HEADER_POLICY = _ClippedHeaders()
+
+_PARSER = email.parser.Parser(policy=HEADER_POLICY)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")  # the feed parser's lines (io newline="")
+# email.feedparser's headerRE and NLCRE: a header or continuation line; a line break.
+_HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+#: The header lines ending in a line break, from the start: one regex instead of a loop.
+_HEADER_BLOCK = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n))*")
+#: One field: its name, and the value with its continuation lines (line breaks kept).
+_FIELD = re.compile(r"([^:\r\n]*):([^\r\n]*(?:(?:\r\n|\r|\n)[ \t][^\r\n]*)*)(?:\r\n|\r|\n)?")
+
+
+def parse_message(data: bytes, /) -> Message:
+    """``email.message_from_bytes(data, policy=HEADER_POLICY)``, with the same result."""
+    text = data.decode("ascii", "surrogateescape")
+    return _one_pass(text) or _PARSER.parsestr(text)
+
+
+def _one_pass(text: str) -> Message | None:
+    """The stdlib feed parser's result (``email.feedparser.FeedParser._parsegen``, step for
+    step) for a single-part message, or a multipart one whose parts are single-part and
+    whose boundaries are in order; None for any other message."""
+    found = _part(text)
+    if found is None:
+        return None
+    msg, pos = found
+    if msg.get_content_maintype() != "multipart":
+        msg.set_payload(text[pos:])
+        return msg
+    return msg if _parts(msg, text, pos) else None
+
+
+def _part(text: str) -> tuple[Message, int] | None:
+    """The header fields of ``text`` (``_parse_headers``) and where its body starts; None
+    for message/* and a Unix From line."""
+    msg = IndexedMessage(policy=HEADER_POLICY)
+    pos = _HEADER_BLOCK.match(text).end()  # type: ignore[union-attr]
+    if pos < len(text):
+        if _HEADER_LINE.match(text, pos):
+            pos = len(text)  # the last header line, with no line break: no body
+        elif _NEWLINE.match(text, pos):
+            pos = _NEWLINE.match(text, pos).end()  # type: ignore[union-attr]
+        else:
+            HEADER_POLICY.handle_defect(msg, errors.MissingHeaderBodySeparatorDefect())
+    block = text[:pos]
+    if _odd(block):
+        if not _odd_fields(msg, _LINE.findall(block)):
+            return None
+    else:
+        # compat32's header_source_parse: the name as written; the value without the blanks
+        # after the colon and the line break at its end, folding kept; then clipped.
+        msg._headers = [  # type: ignore[attr-defined]
+            (name, value.lstrip(" \t").rstrip("\r\n")[:MAX_HEADER_CHARS])
+            for name, value in _FIELD.findall(block)]
+    if msg.get_content_maintype() == "message":
+        return None
+    return msg, pos
+
+
+def _parts(msg: Message, text: str, pos: int) -> bool:
+    """The parts of a multipart ``msg`` whose body starts at ``pos``: False unless it has a
+    boundary, a first and a closing boundary line, no two boundary lines in a row and only
+    single-part parts (the feed parser's other rules then apply)."""
+    boundary = msg.get_boundary()
+    if boundary is None or msg.get_content_type() == "multipart/digest":
+        return False
+    if str(msg.get("content-transfer-encoding", "8bit")).lower() not in ("7bit", "8bit",
+                                                                         "binary"):
+        HEADER_POLICY.handle_defect(msg, errors.InvalidMultipartContentTransferEncodingDefect())
+    lines = _boundary_lines(text, pos, "--" + boundary)
+    if len(lines) < 2 or not lines[-1][2] or any(end for _, _, end in lines[:-1]):
+        return False
+    if lines[0][0] > pos:  # RFC 2046: the last line break belongs to the boundary
+        msg.preamble = _without_last_break(text[pos:lines[0][0]])
+    for (_, start, _), (stop, _, _) in itertools.pairwise(lines):
+        if start == stop:
+            return False  # two boundary lines in a row: the stdlib skips both
+        found = _part(text[start:stop])
+        if found is None or found[0].get_content_maintype() == "multipart":
+            return False
+        part, at = found
+        part.set_payload(_without_last_break(text[start:stop][at:]))
+        msg.attach(part)
+    close = text[lines[-1][0]:lines[-1][1]]
+    msg.epilogue = text[lines[-1][1]:] if close.endswith(("\r", "\n")) else ""
+    return True
+
+
+def _without_last_break(text: str) -> str:
+    """``text`` without the line break it ends with (the feed parser's NLCRE_eol): a regex
+    anchored at the end still scans the whole part."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith(("\r", "\n")) else text
+
+
+def _boundary_lines(text: str, pos: int, separator: str) -> list[tuple[int, int, bool]]:
+    """(start, end, closing) of each line from ``pos`` on that the feed parser takes for a
+    boundary line of ``separator``, up to the closing one."""
+    boundary = re.compile(re.escape(separator) + r"(?P<end>--)?[ \t]*(?:\r\n|\r|\n)?\Z")
+    found: list[tuple[int, int, bool]] = []
+    at = text.find(separator, pos)
+    while at >= 0:
+        if at == 0 or text[at - 1] in "\r\n":
+            line = _LINE.match(text, at).group()  # type: ignore[union-attr]
+            match = boundary.match(line)
+            if match:
+                found.append((at, at + len(line), bool(match["end"])))
+                if match["end"]:
+                    break
+        at = text.find(separator, at + 1)
+    return found
+
+
+def _odd(block: str) -> bool:
+    """A block the feed parser has special rules for: a continuation line first, a line
+    with no field name, a Unix From line (substring tests: a regex search costs more)."""
+    return (block.startswith((" ", "\t", ":", "From ")) or "\n:" in block or "\r:" in block
+            or "\nFrom " in block or "\rFrom " in block)
+
+
+def _odd_fields(msg: Message, lines: list[str]) -> bool:
+    """``FeedParser._parse_headers`` on header lines with a defect; False for a Unix From
+    line (the stdlib parser's rules for it apply)."""
+    name, value = "", []
+    for line in lines:
+        if not line or _NEWLINE.match(line):
+            continue  # the blank line that ends the block
+        if line[0] in " \t":
+            if not name:
+                HEADER_POLICY.handle_defect(msg, errors.FirstHeaderLineIsContinuationDefect(line))
+            else:
+                value.append(line)
+            continue
+        if name:
+            msg.set_raw(*HEADER_POLICY.header_source_parse(value))
+            name, value = "", []
+        if line.startswith("From "):
+            return False
+        colon = line.find(":")
+        if colon == 0:
+            msg.defects.append(errors.InvalidHeaderDefect("Missing header name."))
+            continue
+        name, value = line[:colon], [line]
+    if name:
+        msg.set_raw(*HEADER_POLICY.header_source_parse(value))
+    return True
+
+
+@lru_cache(maxsize=256)
+def addresses(*fields: str) -> tuple[tuple[str, str], ...]:
+    """``email.utils.getaddresses(fields)``, kept for the next call with the same fields: one
+    reply's From is parsed three times (its kind, its sender, its authors), and the same
+    people and the service's own address come back in every poll."""
+    return tuple(getaddresses(list(fields)))
