@@ -1,13 +1,21 @@
-"""Every mail renders right where people read it: the rules the caniemail.com support data give
-for the clients our readers use, checked on the rendered HTML (there is no real client here).
+"""Every mail renders right where people read it, checked on the rendered HTML (there is no
+real client here).
+
+The client rules come from caniemail.com's support data (github.com/hteumeuleu/caniemail,
+commit 6b086a3 of 2026-06-29), by feature slug; test_mail_clients.py holds the table of every
+feature our mails use, the clients that lack it and the fallback, and checks it on every mail.
+The rules below are the ones that table does not cover:
 
 - classic Outlook for Windows (Word engine) does not inherit a font into table cells: every
-  cell with text sets its own font;
-- it ignores max-width: a fixed-width "ghost table" inside MSO conditional comments;
-- it drops list padding: margins on each li;
-- Word and Samsung Email ignore white-space: pre-line: line breaks are <br>;
-- Gmail clips a message over 102 KB: every mail stays under 60 KB, a digest of 50 people too;
-- screen readers: sparkline blocks are aria-hidden, quotes in the other language carry lang;
+  cell with text sets its own font (not in caniemail's data: kept from experience);
+- it ignores max-width (css-max-width: only on <table>): a fixed-width "ghost table" inside
+  MSO conditional comments;
+- it pads only table cells (css-padding, note 1), so list padding is lost: margins on each li;
+- Word and Samsung Email ignore white-space (css-white-space: n): line breaks are <br>;
+- Gmail clips a message over 102 KB (not in caniemail's data): every mail stays under 60 KB,
+  a digest of 50 people too;
+- screen readers: sparkline blocks are aria-hidden (html-aria-hidden; Thunderbird ignores it),
+  quotes in the other language carry lang (html-lang);
 - links look like links (colour and underline), and severity is a label and a shape, not only
   a colour.
 """
