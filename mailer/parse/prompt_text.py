@@ -123,18 +123,32 @@ def prompt_text_from_parts(text: str, html: str | None = None) -> PromptText:
         sources.append(html_lines(html))
     for source in sources:
         for raw in source:
-            number, rest = _split_number(raw)
-            norm = normalise_line(raw)
-            if not any(ch.isalpha() for ch in norm):
-                continue  # "1." alone in a table cell: a reply's "4" is an answer, not ours
+            norm, pieces, number = _line_facts(raw)
+            if not norm:
+                continue
             lines.add(norm)
-            for sentence in re.split(r"(?<=[.!?:])\s+", rest):
-                piece = normalise_line(sentence)
-                if len(piece) >= SHORT:
-                    lines.add(piece)
-            if number is not None and source is sources[0] and rest.rstrip().endswith("?"):
+            lines.update(pieces)
+            if number is not None and source is sources[0]:
                 questions.setdefault(norm, number)
     return PromptText(frozenset(lines), tuple(sorted(questions.items(), key=lambda q: q[1])))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
+
+
+@lru_cache(maxsize=8192)
+def _line_facts(raw: str) -> tuple[str, tuple[str, ...], int | None]:
+    """What one line of a prompt adds: its normalised form ("" when it holds no letter: "1."
+    alone in a table cell, so a reply's "4" stays an answer), its sentences long enough to
+    count on their own, and its number when it is a numbered question. Cached: a batch's
+    prompts share most of their lines (questions, headings, footer, the privacy notice)."""
+    number, rest = _split_number(raw)
+    norm = normalise_line(raw)
+    if not any(ch.isalpha() for ch in norm):
+        return "", (), None
+    pieces = tuple(piece for piece in map(normalise_line, _SENTENCE_END.split(rest))
+                   if len(piece) >= SHORT)
+    return norm, pieces, number if number is not None and rest.rstrip().endswith("?") else None
 
 
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|td|th|h[1-6]|table|ul|ol|blockquote)>")

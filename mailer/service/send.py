@@ -151,8 +151,34 @@ def _previous_answers(ctx: Context, team: Team, person: Person, kind: str,
     return {k: str(v) for k, v in best.answers.items()}, best.slot
 
 
-def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
-    """The rendered mail of a slot (digest and brief come from :mod:`mailer.service.digest`)."""
+@dataclass
+class Notices:
+    """A batch's privacy notices: who had a prompt before (asked of the ledger once per
+    chunk, :meth:`learn`), and each team's notice per language, rendered once."""
+
+    sent: set[tuple[str, str]] = field(default_factory=set)  # (team id, person id)
+    rendered: dict[tuple[str, str], Notice] = field(default_factory=dict)
+
+    def learn(self, ctx: Context, chunk: Sequence[Planned]) -> None:
+        self.sent |= ctx.ledger.sent_to((p.team.id, p.person.id) for p in chunk)
+
+    def first(self, ctx: Context, team: Team, person: Person) -> Notice | None:
+        """The notice when nothing was sent to the person in this team yet, else None."""
+        if (team.id, person.id) in self.sent:
+            return None
+        key = (team.id, person.language)
+        if key not in self.rendered:
+            self.rendered[key] = privacy_notice(ctx, team, person.language)
+        return self.rendered[key]
+
+
+def content(ctx: Context, planned: Planned, now: datetime, *,
+            notices: Notices | None = None) -> RenderedMail:
+    """The rendered mail of a slot (digest and brief come from :mod:`mailer.service.digest`).
+
+    :param notices: a batch's (:meth:`Notices.learn` called for this slot); by default the
+        ledger is asked about this one person.
+    """
     kind, team, person = planned.slot.kind, planned.team, planned.person
     if kind == "digest":
         return digest.digest_mail(ctx, team, planned.slot, now)
@@ -166,16 +192,14 @@ def content(ctx: Context, planned: Planned, now: datetime) -> RenderedMail:
         kind, team=team, person=person, questions=questions_for(team, kind, ctx.questions),
         due_at=planned.due_at, period=planned.slot.period, previous=previous,
         previous_period=previous_period)
-    if kind in MEMBER_KINDS and _first_prompt(ctx, team, person):
-        context["privacy_notice"] = privacy_notice(ctx, team, person.language)
+    if kind in MEMBER_KINDS:
+        # GDPR art. 13: the notice comes when the data is first asked for.
+        if notices is None:
+            notices = Notices()
+            notices.learn(ctx, [planned])
+        if (notice := notices.first(ctx, team, person)) is not None:
+            context["privacy_notice"] = notice
     return compose.render(ctx.env, kind, person.language, context)
-
-
-def _first_prompt(ctx: Context, team: Team, person: Person) -> bool:
-    """Whether nothing has been sent to the person in this team yet (GDPR art. 13: the notice
-    comes when the data is first asked for)."""
-    sent = ctx.ledger.prompts(team=team.id, email=person.id)
-    return not any(p.state == "sent" for p in sent)
 
 
 def privacy_notice(ctx: Context, team: Team, language: str) -> Notice:
@@ -224,13 +248,14 @@ def _known(ctx: Context, planned: list[Planned]) -> dict[str, Prompt]:
         return {}
     known = ctx.ledger.get_many(p.slot.key for p in planned)
     ids = {team.id for team in ctx.config.teams}
-    for plan in planned:
-        if plan.slot.key not in known and plan.skip_reason is None:
-            gone = [row for row in ctx.ledger.sent_as(plan.slot) if row.slot.team not in ids]
-            if gone:
-                log.info("%s was sent under team id %r, no longer in the config (renamed "
-                         "without id?): not sent again", plan.slot.key, gone[0].slot.team)
-                known[plan.slot.key] = gone[0]
+    new = [plan for plan in planned if plan.slot.key not in known and plan.skip_reason is None]
+    sent_as = ctx.ledger.sent_as(plan.slot for plan in new) if new else {}
+    for plan in new:
+        gone = [row for row in sent_as.get(plan.slot.key, ()) if row.slot.team not in ids]
+        if gone:
+            log.info("%s was sent under team id %r, no longer in the config (renamed without"
+                     " id?): not sent again", plan.slot.key, gone[0].slot.team)
+            known[plan.slot.key] = gone[0]
     return known
 
 
@@ -335,25 +360,32 @@ def pending_plans(ctx: Context, *, now: datetime) -> list[Planned]:
 RENDER_CHUNK = 32
 
 
-def _render(ctx: Context, prompt: Prompt, planned: Planned, now: datetime,
-            clock: Callable[[], datetime]) -> outbox.Outgoing | str:
-    """One message, or the line saying why it could not be rendered (its row stays due)."""
-    try:
-        mail = content(ctx, planned, now)
-        if KINDS[prompt.slot.kind].answered and prompt.slot.kind != "feedback":
-            # Written before it is sent: a reply can only come after (prompt-aware reading).
-            # Not for anonymous feedback: a row per person in send order is one more thing
-            # to hold against the records (tests/service/linking_attack.py).
-            ctx.ledger.save_prompt_lines(
-                prompt, prompt_text_from_parts(mail.text, mail.html).to_lines())
-        return _message(ctx, prompt, planned, mail, clock())
-    except (MailerError, ValueError) as exc:
-        return f"not rendered {_who(planned)}: {exc}"
-
-
 def _render_all(ctx: Context, chunk: list[tuple[Prompt, Planned]], now: datetime,
-                clock: Callable[[], datetime]) -> list[outbox.Outgoing | str]:
-    return [_render(ctx, prompt, planned, now, clock) for prompt, planned in chunk]
+                clock: Callable[[], datetime], notices: Notices) -> list[outbox.Outgoing | str]:
+    """Each message of the chunk, or the line saying why it could not be rendered (its row
+    stays due). What each prompt said is written, for the chunk in one transaction, before
+    any of them is sent: a reply can only come after (prompt-aware reading)."""
+    results: list[outbox.Outgoing | str] = []
+    said: list[tuple[Prompt, list[str]]] = []
+    try:
+        notices.learn(ctx, [planned for _, planned in chunk])
+    except MailerError as exc:
+        return [f"not rendered {_who(planned)}: {exc}" for _, planned in chunk]
+    for prompt, planned in chunk:
+        try:
+            mail = content(ctx, planned, now, notices=notices)
+            if KINDS[prompt.slot.kind].answered and prompt.slot.kind != "feedback":
+                # Not for anonymous feedback: a row per person in send order is one more
+                # thing to hold against the records (tests/service/linking_attack.py).
+                said.append((prompt, prompt_text_from_parts(mail.text, mail.html).to_lines()))
+            results.append(_message(ctx, prompt, planned, mail, clock()))
+        except (MailerError, ValueError) as exc:
+            results.append(f"not rendered {_who(planned)}: {exc}")
+    try:
+        ctx.ledger.save_many_prompt_lines(said)
+    except MailerError as exc:
+        return [f"not rendered {_who(planned)}: {exc}" for _, planned in chunk]
+    return results
 
 
 async def _rendered(ctx: Context, due: list[tuple[Prompt, Planned]], now: datetime,
@@ -362,9 +394,10 @@ async def _rendered(ctx: Context, due: list[tuple[Prompt, Planned]], now: dateti
     """Render lazily, a chunk at a time in a worker thread, so that templates and the record
     reads of reviews never hold the event loop (the poller and the SMTP sessions share it).
     Failures come back as data and are counted here, on the loop: the tally has one writer."""
+    notices = Notices()
     for start in range(0, len(due), RENDER_CHUNK):
         chunk = due[start:start + RENDER_CHUNK]
-        results = await asyncio.to_thread(_render_all, ctx, chunk, now, clock)
+        results = await asyncio.to_thread(_render_all, ctx, chunk, now, clock, notices)
         for result in results:
             if isinstance(result, str):
                 tally.failed_temporary += 1

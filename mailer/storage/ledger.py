@@ -473,12 +473,26 @@ class Ledger:
         except sqlite3.Error as exc:
             raise RecordError(f"ledger update failed: {exc}") from exc
 
-    def sent_as(self, slot: Slot) -> list[Prompt]:
-        """Rows sent for the same person, kind and period as ``slot``, under any team id."""
-        rows = self._query(
-            "SELECT * FROM prompts WHERE email = ? AND kind = ? AND period = ? AND state = 'sent'",
-            (slot.email, slot.kind, slot.period))
-        return [_row_to_prompt(r) for r in rows]
+    def sent_as(self, slots: Iterable[Slot]) -> dict[str, list[Prompt]]:
+        """Per slot key: the rows sent for the same person, kind and period, under any team
+        id (a few queries for a whole batch, not one per slot)."""
+        wanted: dict[tuple[str, str, str], list[str]] = {}
+        for slot in slots:
+            wanted.setdefault((slot.email, slot.kind, slot.period), []).append(slot.key)
+        by_period: dict[tuple[str, str], list[str]] = {}
+        for email, kind, period in wanted:
+            by_period.setdefault((kind, period), []).append(email)
+        found: dict[str, list[Prompt]] = {}
+        for (kind, period), emails in by_period.items():
+            for start in range(0, len(emails), 500):  # SQLite's limit on parameters
+                part = emails[start:start + 500]
+                rows = self._query(
+                    f"SELECT * FROM prompts WHERE state = 'sent' AND kind = ? AND period = ?"
+                    f" AND email IN ({','.join('?' * len(part))})", [kind, period, *part])
+                for row in rows:
+                    for key in wanted[(row["email"], kind, period)]:
+                        found.setdefault(key, []).append(_row_to_prompt(row))
+        return found
 
     def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
         """When the team's most recent prompt (of ``kind``) was delivered."""
@@ -582,12 +596,34 @@ class Ledger:
 
     def save_prompt_lines(self, prompt: Prompt, lines: Sequence[str]) -> None:
         """Keep what ``prompt`` said (its normalised lines) for reading replies to it."""
-        self._query(
-            "INSERT OR REPLACE INTO prompt_lines (message_id, email, due_at, lines)"
-            " VALUES (?,?,?,?)",
-            (prompt.message_id, prompt.slot.email, _iso(prompt.due_at),
-             json.dumps(list(lines), ensure_ascii=False)),
-        )
+        self.save_many_prompt_lines([(prompt, lines)])
+
+    def save_many_prompt_lines(self, said: Sequence[tuple[Prompt, Sequence[str]]]) -> None:
+        """:meth:`save_prompt_lines` for a chunk of a batch, in one transaction."""
+        if not said:
+            return
+        try:
+            with self._connect() as db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO prompt_lines (message_id, email, due_at, lines)"
+                    " VALUES (?,?,?,?)",
+                    [(prompt.message_id, prompt.slot.email, _iso(prompt.due_at),
+                      json.dumps(list(lines), ensure_ascii=False)) for prompt, lines in said])
+        except sqlite3.Error as exc:
+            raise RecordError(f"ledger insert failed: {exc}") from exc
+
+    def sent_to(self, people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (team, email) pairs have been sent a prompt (any kind) already."""
+        wanted = set(people)
+        emails = sorted({email for _, email in wanted})
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(emails), 500):  # SQLite's limit on parameters
+            part = emails[start:start + 500]
+            rows = self._query(
+                f"SELECT DISTINCT team, email FROM prompts WHERE state = 'sent'"
+                f" AND email IN ({','.join('?' * len(part))})", part)
+            found.update((r["team"], r["email"]) for r in rows)
+        return found & wanted
 
     def prompt_lines(self, message_id: str) -> tuple[str, ...] | None:
         """The lines :meth:`save_prompt_lines` kept for a prompt, or None (sent before they
