@@ -253,6 +253,7 @@ class _Simulation:
         self.order = 0
         self.seen: dict[str, int] = {}
         self.replies_sent = 0
+        self.answered = 0  # messages the poller handled and sent the receipts of
         self.sent: list[tuple[str, bytes, str]] = []  # (sender, raw, note) as submitted
         self.forged = False
         self.tls = ssl.create_default_context(cafile=str(server.ca_file))
@@ -269,7 +270,8 @@ class _Simulation:
             if first is not None:
                 self.push(_Event(first, 0, "job", spec=spec))
         stop = asyncio.Event()
-        polling = asyncio.create_task(poller.poll_forever(self.ctx, stop, now_fn=self.clock))
+        polling = asyncio.create_task(poller.poll_forever(
+            self.ctx, stop, now_fn=self.clock, on_answered=self._answered))
         try:
             for kind in KIND_NAMES:  # mailer run's catch-up pass at start
                 await service.send(kind)
@@ -359,12 +361,18 @@ class _Simulation:
         await self._drain()
         await self._read_mailboxes()
 
+    def _answered(self, report: poller.PollReport) -> None:
+        self.answered += report.seen
+
     async def _drain(self) -> None:
         """Wait until the poller has filed everything in the service's inbox (it moves each
-        message to the processed or quarantine folder once its record is on disk)."""
+        message to the processed or quarantine folder once its record is on disk) and sent
+        the receipts, before the clock moves on: a receipt is dated when the reply came, as
+        with ``mailer run``, where it follows within a minute."""
         imap = self.ctx.config.imap
         deadline = time.monotonic() + DRAIN_SECONDS
-        while await self.server.messages(imap.username, imap.folder):
+        while (self.answered < self.replies_sent
+               or await self.server.messages(imap.username, imap.folder)):
             if time.monotonic() > deadline:
                 log.warning("the poller left mail in %s for %.0f s", imap.folder, DRAIN_SECONDS)
                 return

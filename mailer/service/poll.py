@@ -471,11 +471,14 @@ class _Session:
 async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
                        now_fn: Clock = utcnow, health: Health | None = None,
                        context_fn: Callable[[], Context] | None = None,
-                       speed: float = 1.0) -> None:
+                       speed: float = 1.0,
+                       on_answered: Callable[[PollReport], object] | None = None) -> None:
     """Poll until ``stop_event`` is set: IDLE in a worker thread, receipts on this loop.
 
     :param context_fn: the current context (the service's, after a config reload).
     :param speed: how much faster than real time ``now_fn`` runs (tests only): waits shrink.
+    :param on_answered: called with each pass's report once its receipts went out (the demo
+        holds its simulated clock until then, so a receipt is dated when the reply came).
     """
     loop = asyncio.get_running_loop()
     reports: asyncio.Queue[PollReport] = asyncio.Queue()
@@ -493,6 +496,8 @@ async def poll_forever(ctx: Context, stop_event: asyncio.Event, *,
                 await send_receipts(current(), report.receipts, now_fn)
             except Exception:
                 log.exception("receipts of one poll pass could not be sent")
+            if on_answered is not None:
+                on_answered(report)
 
     sender = asyncio.create_task(deliver())
     try:
