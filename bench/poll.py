@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import statistics
@@ -35,6 +34,7 @@ from mailer.config.load import parse_config  # noqa: E402 (after the sys.path li
 from mailer.config.questions import load_default_questions  # noqa: E402 (after the sys.path line above)
 from mailer.models import Prompt, Slot  # noqa: E402 (after the sys.path line above)
 from mailer.outbound.compose import build_environment  # noqa: E402 (after the sys.path line above)
+from mailer.parse.replies import parse_reply  # noqa: E402 (after the sys.path line above)
 from mailer.service.context import Context  # noqa: E402 (after the sys.path line above)
 from mailer.service.poll import poll_forever, poll_once  # noqa: E402 (after the sys.path line above)
 from mailer.storage.ledger import Ledger  # noqa: E402 (after the sys.path line above)
@@ -94,9 +94,11 @@ def add_prompt(ctx: Context) -> Prompt:
 
 
 def reply(prompt: Prompt, tag: str) -> tuple[bytes, str]:
+    """A reply's bytes and the id its record gets (the service's own key of the message)."""
     message_id = f"<{tag}@bench.example>"
     raw = REPLY.format(token=prompt.token, message_id=message_id, prompt_id=prompt.message_id)
-    return raw.replace("\n", "\r\n").encode("utf-8"), hashlib.sha1(message_id.encode()).hexdigest()
+    data = raw.replace("\n", "\r\n").encode("utf-8")
+    return data, parse_reply(data, received_at=datetime.now(UTC)).key
 
 
 def on_disk(ctx: Context, record_id: str) -> bool:
