@@ -105,7 +105,8 @@ class DemoReport:
         def show(path: Path) -> str:
             return os.path.relpath(path, cwd) if cwd and path.is_relative_to(cwd) else str(path)
 
-        out = [f"mailer demo: {self.weeks} simulated weeks, {self.started:%a} "
+        weeks = "1 simulated week" if self.weeks == 1 else f"{self.weeks} simulated weeks"
+        out = [f"mailer demo: {weeks}, {self.started:%a} "
                f"{self.started.day} {self.started:%b} to {self.ended:%a} {self.ended.day} "
                f"{self.ended:%b %Y}, {len(self.teams)} teams, in {self.seconds:.1f} s"]
         for team in self.teams:

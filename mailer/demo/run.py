@@ -441,7 +441,8 @@ async def _keep_mailboxes(server: EmbeddedMailServer, people: dict[str, Owner], 
 
 
 def _write_index(report: DemoReport) -> None:
-    title = f"mailer demo: {report.weeks} simulated weeks, {len(report.teams)} teams"
+    weeks = "1 simulated week" if report.weeks == 1 else f"{report.weeks} simulated weeks"
+    title = f"mailer demo: {weeks}, {len(report.teams)} teams"
     intro = (f"Every message the demo's people received and sent, {report.started:%d %b} to "
              f"{report.ended:%d %b %Y}. Each link opens the message as its reader sees it.")
     present = {k.owner for k in report.kept}
