@@ -101,24 +101,7 @@ timezone = "Europe/Stockholm"
 language = "en"
 secret_env = "MAILER_SOAK_SECRET"
 
-[smtp]
-host = "127.0.0.1"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "MAILER_SOAK_SMTP_PASSWORD"
-from = "Team check-in <{service.email}>"
-ca_file = "{stack.ca_file}"
-max_attempts = 1
-
-[imap]
-host = "127.0.0.1"
-port = {stack.imaps_port}
-security = "tls"
-username = "{service.email}"
-password_env = "MAILER_SOAK_IMAP_PASSWORD"
-ca_file = "{stack.ca_file}"
-
+{stack.servers_toml(service, env_prefix="MAILER_SOAK")}
 [[teams]]
 name = "platform"
 manager = {{ name = "Maria Lind", email = "{stack.new_user("maria").email}" }}

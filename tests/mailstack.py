@@ -881,6 +881,29 @@ class MailStack:
     def smtp_faults(self) -> SmtpFaults:
         return self.relay.faults
 
+    def servers_toml(self, service: MailUser, *, env_prefix: str) -> str:
+        """The ``[smtp]`` and ``[imap]`` sections of a config for a ``mailer`` process: STARTTLS
+        submission as the relay's service login, IMAPS as ``service``; the passwords in
+        ``{env_prefix}_SMTP_PASSWORD`` and ``{env_prefix}_IMAP_PASSWORD``."""
+        return f'''[smtp]
+host = "127.0.0.1"
+port = {self.submission_port}
+security = "starttls"
+username = "{self.smtp_user}"
+password_env = "{env_prefix}_SMTP_PASSWORD"
+from = "Team check-in <{service.email}>"
+ca_file = "{self.ca_file}"
+max_attempts = 1
+
+[imap]
+host = "127.0.0.1"
+port = {self.imaps_port}
+security = "tls"
+username = "{service.email}"
+password_env = "{env_prefix}_IMAP_PASSWORD"
+ca_file = "{self.ca_file}"
+'''
+
     def reset(self) -> None:
         """Forget injected faults and recorded messages (users and mail stay)."""
         self.smtp_faults.clear()

@@ -35,11 +35,4 @@ async def submit(message: EmailMessage, *, hostname: str, port: int,
             await client.login(username, password or "")
         return await client.send_message(message, recipients=recipients)
     finally:
-        if client.is_connected:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
-        else:
-            client.close()
-        await sockets.closed()
+        await sockets.end(client)

@@ -348,14 +348,13 @@ class _Simulation:
                                  tls_context=self.tls, timeout=30)
         sockets = Sockets()
         try:
-            async with client:  # STARTTLS on connect: the server offers it
-                sockets.track(client)
-                await client.login(event.sender, self.passwords[event.sender])
-                # An auto-reply goes out with a null reverse-path (RFC 3834 3.3, RFC 5321
-                # 4.5.5).
-                await client.sendmail(event.envelope_from, to, event.mail.raw)
+            await client.connect()  # STARTTLS on connect: the server offers it
+            sockets.track(client)
+            await client.login(event.sender, self.passwords[event.sender])
+            # An auto-reply goes out with a null reverse-path (RFC 3834 3.3, RFC 5321 4.5.5).
+            await client.sendmail(event.envelope_from, to, event.mail.raw)
         finally:
-            await sockets.closed()
+            await sockets.end(client)
         self.replies_sent += 1
         self.sent.append((event.sender, event.mail.raw, event.mail.note))
         await self._drain()

@@ -313,17 +313,8 @@ class _Connection:
     async def close(self) -> None:
         """QUIT the current session, and return once the socket of every session this
         connection opened (dropped ones too) is closed."""
-        if self.smtp is not None and self.smtp.is_connected:
-            try:
-                await self.smtp.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                self.smtp.close()
-        elif self.smtp is not None:
-            # Not connected as aiosmtplib sees it (a sign-in refused mid-handshake), but the
-            # socket may still be open: close it, or it lingers until garbage collection.
-            self.smtp.close()
-        self.smtp = None
-        await self.sockets.closed()
+        smtp, self.smtp = self.smtp, None
+        await self.sockets.end(smtp)
 
 
 # --------------------------------------------------------------------------- the batch

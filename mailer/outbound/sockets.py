@@ -36,6 +36,20 @@ class Sockets:
         if isinstance(transport, asyncio.WriteTransport):  # TCP and TLS transports both are
             self._open.append((transport, transport.get_extra_info("socket")))
 
+    async def end(self, smtp: aiosmtplib.SMTP | None) -> None:
+        """QUIT ``smtp``'s session (or close it when it is not up, or the QUIT fails), then
+        :meth:`closed`."""
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
+        elif smtp is not None:
+            # Not connected as aiosmtplib sees it (a sign-in refused mid-handshake), but the
+            # socket may still be open: close it, or it lingers until garbage collection.
+            smtp.close()
+        await self.closed()
+
     async def closed(self, bound: float = CLOSE_WAIT) -> None:
         """Return once every tracked socket is closed: wait up to ``bound`` seconds for the
         sessions to end on their own, then abort the rest (which closes them at once)."""

@@ -236,9 +236,10 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
                    report: PollReport) -> str:
     """Steps 2-4 for one message; returns "processed", "quarantine", "review" or "delete"."""
     reply = parse_reply(raw, received_at=received_at)
+    legacy = legacy_key(reply, raw) if reply.message_id else None
     prior = ctx.ledger.inbound_outcome(reply.key)
-    if prior is None and reply.message_id:
-        prior = ctx.ledger.inbound_outcome(legacy_key(reply, raw))
+    if prior is None and legacy is not None:
+        prior = ctx.ledger.inbound_outcome(legacy)
     if prior is not None:
         report.duplicates += 1
         log.info("message %s was already handled (%s): filing it", reply.key[:12], prior)
@@ -247,8 +248,7 @@ def handle_message(ctx: Context, raw: bytes, received_at: datetime, now: datetim
                       secret=ctx.secret, now=now, prompt_lines=ctx.ledger.prompt_lines,
                       tests=ctx.ledger)
     if decision.answered_by is not None:
-        return record_feedback(ctx, reply.key, decision, report,
-                               legacy=legacy_key(reply, raw) if reply.message_id else None)
+        return record_feedback(ctx, reply.key, decision, report, legacy=legacy)
     carry_out(ctx, reply.key, decision, now)
     (log.warning if decision.outcome == "quarantine" else log.info)(decision.log_line())
     if decision.record is not None:  # never feedback's: that took its own path above

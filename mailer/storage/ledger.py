@@ -484,15 +484,23 @@ class Ledger:
             by_period.setdefault((kind, period), []).append(email)
         found: dict[str, list[Prompt]] = {}
         for (kind, period), emails in by_period.items():
-            for start in range(0, len(emails), 500):  # SQLite's limit on parameters
-                part = emails[start:start + 500]
-                rows = self._query(
-                    f"SELECT * FROM prompts WHERE state = 'sent' AND kind = ? AND period = ?"
-                    f" AND email IN ({','.join('?' * len(part))})", [kind, period, *part])
-                for row in rows:
-                    for key in wanted[(row["email"], kind, period)]:
-                        found.setdefault(key, []).append(_row_to_prompt(row))
+            rows = self._for_emails("SELECT * FROM prompts WHERE state = 'sent' AND kind = ?"
+                                    " AND period = ?", [kind, period], emails)
+            for row in rows:
+                for key in wanted[(row["email"], kind, period)]:
+                    found.setdefault(key, []).append(_row_to_prompt(row))
         return found
+
+    def _for_emails(self, sql: str, params: Sequence[Any], emails: Sequence[str]
+                    ) -> list[sqlite3.Row]:
+        """The rows of ``sql`` (a SELECT with a WHERE) for each of ``emails``: it is run with
+        ``AND email IN (...)`` for 500 at a time, SQLite's limit on parameters in mind."""
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(emails), 500):
+            part = emails[start:start + 500]
+            rows += self._query(f"{sql} AND email IN ({','.join('?' * len(part))})",
+                                [*params, *part])
+        return rows
 
     def last_sent_at(self, *, team: str, kind: str | None = None) -> datetime | None:
         """When the team's most recent prompt (of ``kind``) was delivered."""
@@ -615,15 +623,9 @@ class Ledger:
     def sent_to(self, people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of the (team, email) pairs have been sent a prompt (any kind) already."""
         wanted = set(people)
-        emails = sorted({email for _, email in wanted})
-        found: set[tuple[str, str]] = set()
-        for start in range(0, len(emails), 500):  # SQLite's limit on parameters
-            part = emails[start:start + 500]
-            rows = self._query(
-                f"SELECT DISTINCT team, email FROM prompts WHERE state = 'sent'"
-                f" AND email IN ({','.join('?' * len(part))})", part)
-            found.update((r["team"], r["email"]) for r in rows)
-        return found & wanted
+        rows = self._for_emails("SELECT DISTINCT team, email FROM prompts WHERE state = 'sent'",
+                                [], sorted({email for _, email in wanted}))
+        return {(r["team"], r["email"]) for r in rows} & wanted
 
     def prompt_lines(self, message_id: str) -> tuple[str, ...] | None:
         """The lines :meth:`save_prompt_lines` kept for a prompt, or None (sent before they

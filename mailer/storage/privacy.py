@@ -167,14 +167,7 @@ def export_person(
     addresses = known_addresses(config, email)
     data_dir = store.root.parent
     rows = ledger.person_rows(addresses) if ledger else {t: [] for t in LEDGER_TABLES}
-    prompts = [{k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
-                if k != "token"} for row in rows["prompts"]]
-    # A test prompt went to the manager: their address is not this person's data (and the
-    # reply token, as for prompts, is a key, not data about anyone).
     own = {a.lower() for a in addresses}
-    tests = [{k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
-              if k != "token" and (k != "sent_to" or v in own)}
-             for row in rows["test_sends"]]
     return {
         "export": {
             "email": email,
@@ -187,8 +180,7 @@ def export_person(
         "records": _records_of(store, addresses, data_dir),
         "mentions": _mention_items(store, _needles(config, email, addresses), addresses,
                                    data_dir),
-        "ledger": {"prompts": prompts, **{t: rows[t] for t in LEDGER_TABLES[1:-1]},
-                   "test_sends": tests},
+        "ledger": {t: [_shown(row, own) for row in rows[t]] for t in LEDGER_TABLES},
     }
 
 
@@ -222,14 +214,22 @@ class ForgetReport:
             return [f"nothing stored about {who}: nothing removed"]
         rows = ", ".join(f"{self.ledger_rows.get(t, 0)} {t}" for t in LEDGER_TABLES)
         lines = [f"removed {len(self.files)} file(s) about {who}", f"removed ledger rows: {rows}"]
-        lines += [f"  {_shown(path, data_dir)}" for path in self.files]
+        lines += [f"  {_relative(path, data_dir)}" for path in self.files]
         if self.blanked:
             lines.append(f"blanked the name in {len(self.blanked)} record(s) of other people")
-            lines += [f"  {_shown(path, data_dir)}" for path in self.blanked]
+            lines += [f"  {_relative(path, data_dir)}" for path in self.blanked]
         return lines
 
 
-def _shown(path: Path, data_dir: Path) -> str:
+def _shown(row: dict[str, Any], own: set[str]) -> dict[str, Any]:
+    """A ledger row as the export shows it: question ids as a list; without the reply token
+    (a key, not data about anyone) nor a test prompt's ``sent_to`` when that is the manager's
+    address, not the person's."""
+    return {k: json.loads(v) if k == "question_ids" else v for k, v in row.items()
+            if k != "token" and (k != "sent_to" or v in own)}
+
+
+def _relative(path: Path, data_dir: Path) -> str:
     try:
         return path.relative_to(data_dir).as_posix()
     except ValueError:

@@ -16,7 +16,7 @@ from mailer.outbound.sockets import Sockets
 from tests.mailstack import MailStack, make_certificate
 
 
-def _fileno(client: aiosmtplib.SMTP) -> object:
+def _socket_of(client: aiosmtplib.SMTP) -> object:
     assert client.transport is not None
     return client.transport.get_extra_info("socket")
 
@@ -29,7 +29,7 @@ async def test_a_quit_session_over_starttls_is_closed_on_return(stack: MailStack
     await client.login(stack.smtp_user, stack.smtp_password)
     sockets = Sockets()
     sockets.track(client)
-    sock = _fileno(client)
+    sock = _socket_of(client)
 
     await client.quit()  # aiosmtplib only starts the TLS shutdown here
     await sockets.closed()
@@ -72,7 +72,7 @@ async def test_a_server_that_never_ends_its_tls_is_cut_after_the_bound(
     await client.connect()
     sockets = Sockets()
     sockets.track(client)
-    sock = _fileno(client)
+    sock = _socket_of(client)
 
     client.close()  # close_notify goes out; no answer ever comes
     await asyncio.sleep(0.05)

@@ -65,24 +65,7 @@ language = "en"
 secret_env = "MAILER_TEST_SECRET"
 catch_up = "10m"
 
-[smtp]
-host = "127.0.0.1"
-port = {stack.submission_port}
-security = "starttls"
-username = "{stack.smtp_user}"
-password_env = "MAILER_TEST_SMTP_PASSWORD"
-from = "Team check-in <{self.service_user.email}>"
-ca_file = "{stack.ca_file}"
-max_attempts = 1
-
-[imap]
-host = "127.0.0.1"
-port = {stack.imaps_port}
-security = "tls"
-username = "{self.service_user.email}"
-password_env = "MAILER_TEST_IMAP_PASSWORD"
-ca_file = "{stack.ca_file}"
-'''
+{stack.servers_toml(self.service_user, env_prefix="MAILER_TEST")}'''
 
     def write(self, teams: str) -> None:
         self.config.write_text(self.header() + teams, encoding="utf-8")
