@@ -100,12 +100,13 @@ class PromptText:
         lines: set[str] = set()
         questions: list[tuple[str, int]] = []
         for line in stored:
-            question = _STORED_QUESTION.match(line)
-            norm = question[2] if question else line
+            # "3. wording" has its full stop at index 1 or 2; a normalised line has none.
+            question = _STORED_QUESTION.match(line) if "." in line[1:3] else None
             if question:
-                questions.append((norm, int(question[1])))
-            if norm:
-                lines.add(norm)
+                questions.append((question[2], int(question[1])))
+                line = question[2]
+            if line:
+                lines.add(line)
         return cls(frozenset(lines), tuple(questions))
 
 
