@@ -23,7 +23,10 @@ The rules, in order:
    is only a courtesy ("Tack!", "God jul!"): see :func:`_command` for how the two go together;
 6. mail that may or may not come from a machine (``kind == "unsure"``, see
    :mod:`mailer.parse.machine`) gets no record and no receipt: it goes to the review folder
-   for a person to look at, and counts in ``mailer status`` and the digest.
+   for a person to look at, and counts in ``mailer status`` and the digest. Except an answer
+   to anonymous feedback from the prompt's own recipient: the digest asks the manager to look
+   in the review folder, and there the message would show who wrote the feedback. It is
+   recorded anonymously like any feedback, without a receipt (it may come from a machine).
 
 A reply is read knowing what its prompt said when the ledger kept the prompt's lines at send
 time (``prompt_lines``): those lines are quoted material wherever the client put them
@@ -84,7 +87,11 @@ def decide(
     if reply.kind == "bounce":
         return bounce(reply, config)
     if reply.kind == "unsure":
-        return _review(reply, config=config, lookups=lookups, secret=secret, now=now)
+        if not _answers_own_feedback(reply, config=config, lookups=lookups, secret=secret,
+                                     now=now):
+            return _review(reply, config=config, lookups=lookups, secret=secret, now=now)
+        # Read as a person's reply; auto_submitted stays set, so no receipt goes back.
+        reply = replace(reply, kind="reply")
     test = match_test_send(reply, lookups=tests, secret=secret) if tests is not None else None
     if test is not None:
         return _test_reply(reply, test, config, questions)
@@ -117,6 +124,17 @@ def _said(prompt: Prompt, prompt_lines: PromptLines | None) -> PromptText | None
     """What the prompt said, when the ledger kept its lines."""
     lines = prompt_lines(prompt.message_id) if prompt_lines is not None else None
     return PromptText.from_lines(lines) if lines else None
+
+
+def _answers_own_feedback(reply: Reply, *, config: Config, lookups: Lookups,
+                          secret: bytes | None, now: datetime) -> bool:
+    """True when ``reply`` answers an anonymous feedback prompt and comes from its recipient."""
+    match = match_prompt(reply, config=config, lookups=lookups, secret=secret, now=now)
+    if isinstance(match, str) or match[0].slot.kind != "feedback":
+        return False
+    team = config.team_by_id(match[0].slot.team)
+    person = recipient(team, match[0].slot.email) if team else None
+    return person is not None and reply.from_address in person.addresses
 
 
 def _review(reply: Reply, *, config: Config, lookups: Lookups, secret: bytes | None,

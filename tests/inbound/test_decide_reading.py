@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from mailer.inbound.decide import decide
+from mailer.inbound.decide import Decision, decide
 from mailer.parse.prompt_text import prompt_text_of
 from mailer.parse.replies import Reply, parse_reply
 from tests.inbound.test_inbound import CONFIG, NOW, QUESTIONS, SECRET, FakeLedger, prompt, reply
@@ -85,3 +85,30 @@ def test_an_out_of_office_by_a_client_rule_pauses_its_verified_sender_until_retu
                secret=SECRET, now=NOW)
     assert d.outcome == "out_of_office" and d.record is None and d.receipt is None
     assert [(p.email, p.until) for p in d.pauses] == [("anna@example.com", date(2027, 1, 15))]
+
+
+
+def _unsure_feedback(**fields: object) -> Decision:
+    """decide() on an unsure message answering Anna's feedback prompt."""
+    p = prompt(kind="feedback", period="2026-Q4")
+    unsure = replace(reply(), in_reply_to=(p.message_id,), kind="unsure",
+                     kind_reason="content: automated", auto_submitted=True,
+                     **fields)  # type: ignore[arg-type]
+    return decide(unsure, config=CONFIG, questions=QUESTIONS, lookups=FakeLedger(p),
+                  secret=SECRET, now=NOW)
+
+
+def test_unsure_feedback_from_its_recipient_is_recorded_anonymously_not_left_for_review() -> None:
+    # The digest asks the manager to look in the review folder: anonymous feedback left there
+    # would show who wrote it. It is recorded like any feedback; no receipt (maybe a machine).
+    d = _unsure_feedback(text="Works: clear goals\nBetter: fewer meetings")
+    assert (d.outcome, d.folder) == ("record", "delete")
+    assert d.record is not None and d.record.member is None and d.email is None
+    assert d.record.answers == {"works": "clear goals", "better": "fewer meetings"}
+    assert d.receipt is None and "anna" not in d.log_line()
+
+
+def test_unsure_feedback_from_somebody_else_is_left_for_review_naming_nobody() -> None:
+    d = _unsure_feedback(from_address="someone@elsewhere.example")
+    assert (d.outcome, d.folder, d.email) == ("review", "review", None)
+    assert d.record is None and d.receipt is None
