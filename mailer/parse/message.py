@@ -19,6 +19,7 @@ import email.parser
 import email.utils
 import itertools
 import re
+from collections.abc import Collection
 from email import errors
 from email.message import Message
 from email.policy import Compat32
@@ -26,12 +27,17 @@ from email.utils import getaddresses
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["HEADER_POLICY", "MAX_HEADER_CHARS", "IndexedMessage", "addresses", "parse_message"]
+__all__ = [
+    "HEADER_POLICY",
+    "MAX_HEADER_CHARS",
+    "IndexedMessage",
+    "addresses",
+    "field_names",
+    "parse_message",
+]
 
 MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
 
-
-_MISSING = object()
 
 
 class IndexedMessage(Message):
@@ -40,16 +46,17 @@ class IndexedMessage(Message):
     The stdlib scans every field (lower-casing each name) per ``get``; reading one reply
     asks some 40 times (``get_content_type``, ``get_param``, the classification's markers).
     The index is rebuilt whenever the field list changed (new list, other length, or
-    :meth:`replace_header`, the one in-place change); the parsed parameters of a field (by
-    name, for ``get_param``) and the content type (asked for some 7 times) are kept with it.
+    :meth:`replace_header`, the one in-place change); the parameters of a field (by name,
+    as written and unquoted, for ``get_param``) and the content type (asked for some 7
+    times, its main and sub type as often) are kept with it.
     """
 
     _index_of: list[tuple[str, Any]] | None = None
     _index_len = -1
     _index: dict[str, list[tuple[str, Any]]]
     _params: dict[str, Any]
-    _by_param: dict[str, dict[str, Any]]
-    _ctype: tuple[str, str] | None = None  # (default type, content type)
+    _by_param: dict[str, dict[str, tuple[Any, Any]]]
+    _ctype: tuple[str, str, str, str] | None = None  # default type, content type, main, sub
 
     def _fields(self) -> dict[str, list[tuple[str, Any]]]:
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
@@ -65,6 +72,9 @@ class IndexedMessage(Message):
         found = self._fields().get(name.lower())
         if found is None:
             return failobj
+        value = found[0][1]
+        if type(value) is str and value.isascii() and self.policy is HEADER_POLICY:
+            return value  # compat32's header_fetch_parse changes only values with surrogates
         return self.policy.header_fetch_parse(*found[0])
 
     def __getitem__(self, name: str) -> Any:
@@ -79,31 +89,39 @@ class IndexedMessage(Message):
             return failobj
         return [self.policy.header_fetch_parse(k, v) for k, v in found]
 
-    def get_content_type(self) -> str:
+    def _content_type(self) -> tuple[str, str, str, str]:
         self._fields()
-        if self._ctype is None or self._ctype[0] != self.get_default_type():
-            self._ctype = (self.get_default_type(), super().get_content_type())
-        return self._ctype[1]
+        default = self.get_default_type()
+        if self._ctype is None or self._ctype[0] != default:
+            ctype = super().get_content_type()
+            main, _, sub = ctype.partition("/")  # the stdlib splits on "/": there is one
+            self._ctype = (default, ctype, main, sub)
+        return self._ctype
+
+    def get_content_type(self) -> str:
+        return self._content_type()[1]
+
+    def get_content_maintype(self) -> str:
+        return self._content_type()[2]
+
+    def get_content_subtype(self) -> str:
+        return self._content_type()[3]
 
     def get_param(self, param: str, failobj: Any = None, header: str = "content-type",
                   unquote: bool = True) -> Any:
-        if header not in self:
-            return failobj
         key = header.lower()
-        if key not in self._by_param:  # the first of each name, as the stdlib's loop finds it
-            by_param: dict[str, Any] = {}
-            for name, value in self._get_params_preserve(failobj, header):
-                by_param.setdefault(name.lower(), value)
-            self._by_param[key] = by_param
-        value = self._by_param[key].get(param.lower(), _MISSING)
-        if value is _MISSING:
+        if key not in self._fields():
             return failobj
-        if not unquote:
-            return value
-        # email.message._unquotevalue
-        if isinstance(value, tuple):
-            return value[0], value[1], email.utils.unquote(value[2])
-        return email.utils.unquote(value)
+        by_param = self._by_param.get(key)
+        if by_param is None:  # the first of each name, as the stdlib's loop finds it
+            by_param = {}
+            for name, value in self._get_params_preserve(failobj, header):
+                by_param.setdefault(name.lower(), (value, _unquoted(value)))
+            self._by_param[key] = by_param
+        found = by_param.get(param.lower())
+        if found is None:
+            return failobj
+        return found[1] if unquote else found[0]
 
     def replace_header(self, _name: str, _value: Any) -> None:
         super().replace_header(_name, _value)
@@ -118,6 +136,13 @@ class IndexedMessage(Message):
             self._params[key] = None if params is missing else params
         params = self._params[key]
         return failobj if params is None else list(params)
+
+
+def _unquoted(value: Any) -> Any:
+    """A parameter value as ``get_param`` returns it by default (email.message._unquotevalue)."""
+    if isinstance(value, tuple):
+        return value[0], value[1], email.utils.unquote(value[2])
+    return email.utils.unquote(value)
 
 
 class _ClippedHeaders(Compat32):
@@ -284,6 +309,13 @@ def _odd_fields(msg: Message, lines: list[str]) -> bool:
     if name:
         msg.set_raw(*HEADER_POLICY.header_source_parse(value))
     return True
+
+
+def field_names(msg: Message, /) -> Collection[str]:
+    """The lower-cased names of the header fields of ``msg``: its index when it has one."""
+    if isinstance(msg, IndexedMessage):
+        return msg._fields().keys()
+    return {name.lower() for name in msg.keys()}
 
 
 @lru_cache(maxsize=256)
