@@ -242,23 +242,40 @@ _MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.
 _YEAR = r"(?:,?\s+(?P<year>20\d\d))?"
 _ORD = r"(?::?e|:?a|st|nd|rd|th)?"
 _WEEKDAY_RE = "(?P<weekday>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b"
+_WEEKDAY_LEAD = ("on", "på", "nästa", "next")
+
+
+def _first_letter_of(*words: str) -> str:
+    """A lookahead for the first letters of ``words``: under IGNORECASE, sre tries every
+    alternative of an alternation at each word start (no prefix scan for cased letters);
+    one character-set test first rules out most positions. It accepts what the first
+    letter of an alternative accepts (tests/parse/test_classify.py checks every code point)."""
+    return "(?=[" + re.escape("".join(sorted({word[0] for word in words}))) + "])"
+
+
 _DATE_FORMS = (
     re.compile(r"\b(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
     re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
-    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b", re.IGNORECASE),
+    re.compile(rf"\b{_first_letter_of(*_MONTHS)}{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b",
+               re.IGNORECASE),
     # 7/1, 7/1/2027, 07.01.2027, 7.1. -- but not a time such as 10.30
     re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>(?:20)?\d\d))?\b"),
     re.compile(r"\b(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
-    re.compile(rf"\b(?:on\s+|på\s+|nästa\s+|next\s+)?{_WEEKDAY_RE}", re.IGNORECASE),
+    re.compile(r"\b" + _first_letter_of(*_WEEKDAYS, *_WEEKDAY_LEAD)
+               + "(?:" + "|".join(word + r"\s+" for word in _WEEKDAY_LEAD) + ")?" + _WEEKDAY_RE,
+               re.IGNORECASE),
 )
 # Words right before a date that make it the return day ...
+_RETURN = ("back", "return", "returning", "returns", "available again", "in the office", "åter",
+           "tillbaka", "på plats", "i tjänst", "nås igen", "anträffbar")
 _RETURN_WORDS = re.compile(
-    r"(back|return|returning|returns|available again|in the office|åter|tillbaka|"
-    r"på plats|i tjänst|nås igen|anträffbar)\b[^.\n]{0,40}$", re.IGNORECASE)
-# ... or the last day away, so the return is the day after.
+    _first_letter_of(*_RETURN) + "(" + "|".join(_RETURN) + r")\b[^.\n]{0,40}$", re.IGNORECASE)
+# ... or the last day away, so the return is the day after (alternatives: each starts with a
+# literal character).
+_LAST_DAY = ("till och med", r"t\.\s?o\.\s?m\.?", "tom", "through", "thru", "to and including",
+             "up to and including", "until", "till", "untill", "to", "–", "-")
 _LAST_DAY_WORDS = re.compile(
-    r"(till och med|t\.\s?o\.\s?m\.?|tom|through|thru|to and including|up to and including|"
-    r"until|till|untill|to|–|-)\s*(?:den\s+|the\s+|on\s+)?"
+    _first_letter_of(*_LAST_DAY) + "(" + "|".join(_LAST_DAY) + r")\s*(?:den\s+|the\s+|on\s+)?"
     + "(?:" + _WEEKDAY_RE + r",?\s+(?:den\s+|the\s+)?)?$", re.IGNORECASE)
 _INCLUSIVE_UNTIL = re.compile(r"(till och med|t\.\s?o\.\s?m|\btom|through|thru|including)",
                               re.IGNORECASE)
