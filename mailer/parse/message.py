@@ -128,14 +128,32 @@ class IndexedMessage(Message):
         self._index_of = None
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:
-        self._fields()
         key = header.lower()
+        if key not in self._fields():
+            return failobj
         if key not in self._params:
-            missing = object()
-            params = super()._get_params_preserve(missing, header)  # type: ignore[misc]
-            self._params[key] = None if params is missing else params
-        params = self._params[key]
-        return failobj if params is None else list(params)
+            value = self.get(header)
+            params = _plain_params(value) if type(value) is str else None
+            if params is None:
+                params = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
+            self._params[key] = params
+        return list(self._params[key])
+
+
+def _plain_params(value: str) -> list[tuple[str, str]] | None:
+    """``Message._get_params_preserve`` (``_parseparam`` and ``decode_params``) for a field
+    with no backslash, no RFC 2231 star and no ";" between quotes, the usual one: a split on
+    ";" instead of a quote count per ";". None for any other field."""
+    if "\\" in value or "*" in value:
+        return None
+    params: list[tuple[str, str]] = []
+    for piece in value.split(";"):
+        if piece.count('"') % 2:
+            return None  # a ";" between quotes: _parseparam joins the pieces
+        name, equals, rest = piece.partition("=")
+        params.append((name.strip().lower(), rest.strip()) if equals else (piece.strip(), ""))
+    return params[:1] + [(name, f'"{email.utils.quote(email.utils.unquote(rest))}"')
+                         for name, rest in params[1:]]
 
 
 def _unquoted(value: Any) -> Any:
