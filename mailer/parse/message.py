@@ -34,6 +34,7 @@ __all__ = [
     "addresses",
     "field_names",
     "parse_message",
+    "raw_values",
 ]
 
 MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
@@ -69,7 +70,12 @@ class IndexedMessage(Message):
         return self._index
 
     def get(self, name: str, failobj: Any = None) -> Any:
-        found = self._fields().get(name.lower())
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
+        # _fields inlined: this is the most frequent call of a reading
+        if self._index_of is headers and self._index_len == len(headers):
+            found = self._index.get(name.lower())
+        else:
+            found = self._fields().get(name.lower())
         if found is None:
             return failobj
         value = found[0][1]
@@ -368,6 +374,14 @@ def field_names(msg: Message, /) -> Collection[str]:
     if isinstance(msg, IndexedMessage):
         return msg._fields().keys()
     return {name.lower() for name in msg.keys()}
+
+
+def raw_values(msg: Message, name: str, /) -> list[Any]:
+    """The values of the fields of ``msg`` named ``name`` (lower-cased), as parsed: what
+    ``raw_items`` holds, no policy applied; from the index when ``msg`` has one."""
+    if isinstance(msg, IndexedMessage):
+        return [value for _, value in msg._fields().get(name, ())]
+    return [value for field, value in msg.raw_items() if field.lower() == name]
 
 
 @lru_cache(maxsize=256)

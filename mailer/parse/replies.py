@@ -37,7 +37,7 @@ from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine
-from mailer.parse.message import MAX_HEADER_CHARS, addresses, parse_message
+from mailer.parse.message import MAX_HEADER_CHARS, addresses, parse_message, raw_values
 from mailer.parse.mime import (
     decode_bytes,
     decode_header,
@@ -212,14 +212,17 @@ def _sender(msg: Message) -> tuple[str, str]:
     field first made ``=?utf-8?q?anna=40example.com?= <mallory@evil.example>`` the address
     anna@example.com, while a DMARC check upstream judged evil.example.
     """
-    fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
-    found = addresses(*fields[:1])
+    found = addresses(*_from_fields(msg)[:1])
     return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
 
 
 def _authors(msg: Message) -> set[str]:
-    fields = [" ".join(value.split()) for name, value in msg.raw_items() if name.lower() == "from"]
-    return {address.lower() for _, address in addresses(*fields) if address}
+    return {address.lower() for _, address in addresses(*_from_fields(msg)) if address}
+
+
+def _from_fields(msg: Message) -> list[str]:
+    """The From fields as written, each on one line."""
+    return [" ".join(value.split()) for value in raw_values(msg, "from")]
 
 
 def _first_msgid(value: str) -> str | None:
