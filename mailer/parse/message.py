@@ -49,7 +49,7 @@ class IndexedMessage(Message):
     The index is rebuilt whenever the field list changed (new list, other length, or
     :meth:`replace_header`, the one in-place change); the parameters of a field (by name,
     as written and unquoted, for ``get_param``) and the content type (asked for some 7
-    times, its main and sub type as often) are kept with it.
+    times, its main type as often) are kept with it.
     """
 
     _index_of: list[tuple[str, Any]] | None = None
@@ -57,7 +57,7 @@ class IndexedMessage(Message):
     _index: dict[str, list[tuple[str, Any]]]
     _params: dict[str, Any]
     _by_param: dict[str, dict[str, tuple[Any, Any]]]
-    _ctype: tuple[str, str, str, str] | None = None  # default type, content type, main, sub
+    _ctype: tuple[str, str, str] | None = None  # default type, content type, main type
 
     def _fields(self) -> dict[str, list[tuple[str, Any]]]:
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
@@ -95,13 +95,12 @@ class IndexedMessage(Message):
             return failobj
         return [self.policy.header_fetch_parse(k, v) for k, v in found]
 
-    def _content_type(self) -> tuple[str, str, str, str]:
+    def _content_type(self) -> tuple[str, str, str]:
         self._fields()
         default = self.get_default_type()
         if self._ctype is None or self._ctype[0] != default:
             ctype = super().get_content_type()
-            main, _, sub = ctype.partition("/")  # the stdlib splits on "/": there is one
-            self._ctype = (default, ctype, main, sub)
+            self._ctype = (default, ctype, ctype.split("/")[0])  # as get_content_maintype splits
         return self._ctype
 
     def get_content_type(self) -> str:
@@ -109,9 +108,6 @@ class IndexedMessage(Message):
 
     def get_content_maintype(self) -> str:
         return self._content_type()[2]
-
-    def get_content_subtype(self) -> str:
-        return self._content_type()[3]
 
     def get_param(self, param: str, failobj: Any = None, header: str = "content-type",
                   unquote: bool = True) -> Any:

@@ -123,6 +123,8 @@ def test_lookups_follow_every_change_to_the_fields() -> None:
     del msg["Content-Type"]
     msg.set_default_type("message/rfc822")
     assert msg.get_content_type() == "message/rfc822"
+    msg.set_default_type("//")  # the stdlib splits any default type on "/"
+    assert (msg.get_content_maintype(), msg.get_content_subtype()) == ("", "")
     plain = Message()
     for name, value in msg.raw_items():
         plain[name] = value
