@@ -178,6 +178,10 @@ def _evidence(rules: tuple[_Compiled, ...], needles: _Needles, text: str, where:
             if pattern.search(text)]
 
 
+#: The score of a message with no evidence either way (the sum of no weights is 0).
+_NO_EVIDENCE = MachineScore(0, ())
+
+
 def score_machine(*, sender: str, display_name: str, subject: str, text: str,
                   command: bool = False) -> MachineScore:
     """Weigh the evidence that a message without RFC 3834 headers is machine mail.
@@ -202,6 +206,8 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
         found.append((-2.0, "numbered answers", False))
     if command:
         found.append((-5.0, "a reply command", False))
+    if not found:
+        return _NO_EVIDENCE  # most replies
     found.sort(key=lambda item: -item[0])
     score = sum(weight for weight, _, _ in found)
     away = any(a for _, _, a in found) and score >= CONFIDENT
