@@ -19,6 +19,7 @@ import email.parser
 import email.utils
 import itertools
 import re
+from collections.abc import Collection
 from email import errors
 from email.message import Message
 from email.policy import Compat32
@@ -26,12 +27,18 @@ from email.utils import getaddresses
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["HEADER_POLICY", "MAX_HEADER_CHARS", "IndexedMessage", "addresses", "parse_message"]
+__all__ = [
+    "HEADER_POLICY",
+    "MAX_HEADER_CHARS",
+    "IndexedMessage",
+    "addresses",
+    "field_names",
+    "parse_message",
+    "raw_values",
+]
 
 MAX_HEADER_CHARS = 16 * 1024  # per header field; no real field comes near it
 
-
-_MISSING = object()
 
 
 class IndexedMessage(Message):
@@ -40,16 +47,17 @@ class IndexedMessage(Message):
     The stdlib scans every field (lower-casing each name) per ``get``; reading one reply
     asks some 40 times (``get_content_type``, ``get_param``, the classification's markers).
     The index is rebuilt whenever the field list changed (new list, other length, or
-    :meth:`replace_header`, the one in-place change); the parsed parameters of a field (by
-    name, for ``get_param``) and the content type (asked for some 7 times) are kept with it.
+    :meth:`replace_header`, the one in-place change); the parameters of a field (by name,
+    as written and unquoted, for ``get_param``) and the content type (asked for some 7
+    times, its main type as often) are kept with it.
     """
 
     _index_of: list[tuple[str, Any]] | None = None
     _index_len = -1
     _index: dict[str, list[tuple[str, Any]]]
     _params: dict[str, Any]
-    _by_param: dict[str, dict[str, Any]]
-    _ctype: tuple[str, str] | None = None  # (default type, content type)
+    _by_param: dict[str, dict[str, tuple[Any, Any]]]
+    _ctype: tuple[str, str, str] | None = None  # default type, content type, main type
 
     def _fields(self) -> dict[str, list[tuple[str, Any]]]:
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
@@ -62,9 +70,17 @@ class IndexedMessage(Message):
         return self._index
 
     def get(self, name: str, failobj: Any = None) -> Any:
-        found = self._fields().get(name.lower())
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
+        # _fields inlined: this is the most frequent call of a reading
+        if self._index_of is headers and self._index_len == len(headers):
+            found = self._index.get(name.lower())
+        else:
+            found = self._fields().get(name.lower())
         if found is None:
             return failobj
+        value = found[0][1]
+        if type(value) is str and value.isascii() and self.policy is HEADER_POLICY:
+            return value  # compat32's header_fetch_parse changes only values with surrogates
         return self.policy.header_fetch_parse(*found[0])
 
     def __getitem__(self, name: str) -> Any:
@@ -79,45 +95,74 @@ class IndexedMessage(Message):
             return failobj
         return [self.policy.header_fetch_parse(k, v) for k, v in found]
 
-    def get_content_type(self) -> str:
+    def _content_type(self) -> tuple[str, str, str]:
         self._fields()
-        if self._ctype is None or self._ctype[0] != self.get_default_type():
-            self._ctype = (self.get_default_type(), super().get_content_type())
-        return self._ctype[1]
+        default = self.get_default_type()
+        if self._ctype is None or self._ctype[0] != default:
+            ctype = super().get_content_type()
+            self._ctype = (default, ctype, ctype.split("/")[0])  # as get_content_maintype splits
+        return self._ctype
+
+    def get_content_type(self) -> str:
+        return self._content_type()[1]
+
+    def get_content_maintype(self) -> str:
+        return self._content_type()[2]
 
     def get_param(self, param: str, failobj: Any = None, header: str = "content-type",
                   unquote: bool = True) -> Any:
-        if header not in self:
-            return failobj
         key = header.lower()
-        if key not in self._by_param:  # the first of each name, as the stdlib's loop finds it
-            by_param: dict[str, Any] = {}
-            for name, value in self._get_params_preserve(failobj, header):
-                by_param.setdefault(name.lower(), value)
-            self._by_param[key] = by_param
-        value = self._by_param[key].get(param.lower(), _MISSING)
-        if value is _MISSING:
+        if key not in self._fields():
             return failobj
-        if not unquote:
-            return value
-        # email.message._unquotevalue
-        if isinstance(value, tuple):
-            return value[0], value[1], email.utils.unquote(value[2])
-        return email.utils.unquote(value)
+        by_param = self._by_param.get(key)
+        if by_param is None:  # the first of each name, as the stdlib's loop finds it
+            by_param = {}
+            for name, value in self._get_params_preserve(failobj, header):
+                by_param.setdefault(name.lower(), (value, _unquoted(value)))
+            self._by_param[key] = by_param
+        found = by_param.get(param.lower())
+        if found is None:
+            return failobj
+        return found[1] if unquote else found[0]
 
     def replace_header(self, _name: str, _value: Any) -> None:
         super().replace_header(_name, _value)
         self._index_of = None
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:
-        self._fields()
         key = header.lower()
+        if key not in self._fields():
+            return failobj
         if key not in self._params:
-            missing = object()
-            params = super()._get_params_preserve(missing, header)  # type: ignore[misc]
-            self._params[key] = None if params is missing else params
-        params = self._params[key]
-        return failobj if params is None else list(params)
+            value = self.get(header)
+            params = _plain_params(value) if type(value) is str else None
+            if params is None:
+                params = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
+            self._params[key] = params
+        return list(self._params[key])
+
+
+def _plain_params(value: str) -> list[tuple[str, str]] | None:
+    """``Message._get_params_preserve`` (``_parseparam`` and ``decode_params``) for a field
+    with no backslash, no RFC 2231 star and no ";" between quotes, the usual one: a split on
+    ";" instead of a quote count per ";". None for any other field."""
+    if "\\" in value or "*" in value:
+        return None
+    params: list[tuple[str, str]] = []
+    for piece in value.split(";"):
+        if piece.count('"') % 2:
+            return None  # a ";" between quotes: _parseparam joins the pieces
+        name, equals, rest = piece.partition("=")
+        params.append((name.strip().lower(), rest.strip()) if equals else (piece.strip(), ""))
+    return params[:1] + [(name, f'"{email.utils.quote(email.utils.unquote(rest))}"')
+                         for name, rest in params[1:]]
+
+
+def _unquoted(value: Any) -> Any:
+    """A parameter value as ``get_param`` returns it by default (email.message._unquotevalue)."""
+    if isinstance(value, tuple):
+        return value[0], value[1], email.utils.unquote(value[2])
+    return email.utils.unquote(value)
 
 
 class _ClippedHeaders(Compat32):
@@ -147,6 +192,10 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _HEADER_BLOCK = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n))*")
 #: One field: its name, and the value with its continuation lines (line breaks kept).
 _FIELD = re.compile(r"([^:\r\n]*):([^\r\n]*(?:(?:\r\n|\r|\n)[ \t][^\r\n]*)*)(?:\r\n|\r|\n)?")
+#: A plain field: a name of printable characters but the colon, the value after the blanks
+#: that follow the colon, with its continuation lines, and the line break that ends it.
+_PLAIN_FIELD = re.compile(
+    r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:(?:\r\n|\r|\n)[ \t][^\r\n]*)*)(?:\r\n|\r|\n)")
 
 
 def parse_message(data: bytes, /) -> Message:
@@ -173,6 +222,39 @@ def _part(text: str) -> tuple[Message, int] | None:
     """The header fields of ``text`` (``_parse_headers``) and where its body starts; None
     for message/* and a Unix From line."""
     msg = IndexedMessage(policy=HEADER_POLICY)
+    plain = _plain_fields(text)
+    if plain is not None:
+        msg._headers, pos = plain  # type: ignore[attr-defined]
+    else:
+        found = _fields_of(msg, text)
+        if found is None:
+            return None
+        pos = found
+    if msg.get_content_maintype() == "message":
+        return None
+    return msg, pos
+
+
+def _plain_fields(text: str) -> tuple[list[tuple[str, str]], int] | None:
+    """The fields of a header block of plain fields only, ended by a blank line, and where
+    the body starts; None for any other block (:func:`_fields_of` reads it).
+
+    Most mail: one match per field, where the general path scans the block three times.
+    compat32's header_source_parse: the name as written; the value without the blanks after
+    the colon and the line break at its end, folding kept; then clipped.
+    """
+    fields: list[tuple[str, str]] = []
+    pos = 0
+    while field := _PLAIN_FIELD.match(text, pos):
+        fields.append((field[1], field[2][:MAX_HEADER_CHARS]))
+        pos = field.end()
+    blank = _NEWLINE.match(text, pos)
+    return None if blank is None else (fields, blank.end())
+
+
+def _fields_of(msg: Message, text: str) -> int | None:
+    """Any header block: its fields and defects set on ``msg``, and where the body starts;
+    None for a Unix From line."""
     pos = _HEADER_BLOCK.match(text).end()  # type: ignore[union-attr]
     if pos < len(text):
         if _HEADER_LINE.match(text, pos):
@@ -186,14 +268,11 @@ def _part(text: str) -> tuple[Message, int] | None:
         if not _odd_fields(msg, _LINE.findall(block)):
             return None
     else:
-        # compat32's header_source_parse: the name as written; the value without the blanks
-        # after the colon and the line break at its end, folding kept; then clipped.
+        # compat32's header_source_parse, as in _plain_fields
         msg._headers = [  # type: ignore[attr-defined]
             (name, value.lstrip(" \t").rstrip("\r\n")[:MAX_HEADER_CHARS])
             for name, value in _FIELD.findall(block)]
-    if msg.get_content_maintype() == "message":
-        return None
-    return msg, pos
+    return pos
 
 
 def _parts(msg: Message, text: str, pos: int) -> bool:
@@ -284,6 +363,21 @@ def _odd_fields(msg: Message, lines: list[str]) -> bool:
     if name:
         msg.set_raw(*HEADER_POLICY.header_source_parse(value))
     return True
+
+
+def field_names(msg: Message, /) -> Collection[str]:
+    """The lower-cased names of the header fields of ``msg``: its index when it has one."""
+    if isinstance(msg, IndexedMessage):
+        return msg._fields().keys()
+    return {name.lower() for name in msg.keys()}
+
+
+def raw_values(msg: Message, name: str, /) -> list[Any]:
+    """The values of the fields of ``msg`` named ``name`` (lower-cased), as parsed: what
+    ``raw_items`` holds, no policy applied; from the index when ``msg`` has one."""
+    if isinstance(msg, IndexedMessage):
+        return [value for _, value in msg._fields().get(name, ())]
+    return [value for field, value in msg.raw_items() if field.lower() == name]
 
 
 @lru_cache(maxsize=256)

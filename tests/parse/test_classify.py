@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date
 from email import message_from_bytes, message_from_string
 
@@ -9,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailer.parse import classify as classify_module
 from mailer.parse.classify import classify, failed_recipients, find_return_date
 
 TODAY = date(2026, 12, 18)  # a Friday
@@ -160,3 +163,17 @@ def test_a_report_type_in_rfc_2231_form_is_still_a_read_receipt() -> None:
     )
     result = classify(message_from_bytes(raw))
     assert (result.kind, result.reason) == ("auto_reply", "read receipt (RFC 8098)")
+
+
+def test_each_lookahead_accepts_what_a_word_it_guards_can_start_with() -> None:
+    # The first-letter lookaheads only spare work: under IGNORECASE a letter also matches
+    # its other cases and sre's equivalents (the long s, the Kelvin and Angstrom signs...);
+    # the lookahead must accept every one of them, and nothing more.
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    for words in (tuple(classify_module._MONTHS),
+                  (*classify_module._WEEKDAYS, *classify_module._WEEKDAY_LEAD),
+                  classify_module._RETURN, classify_module._LAST_DAY):
+        ahead = re.compile(classify_module._first_letter_of(*words), re.IGNORECASE)
+        starts = {m.start() for m in ahead.finditer(every)}
+        assert starts == {m.start() for letter in {word[0] for word in words}
+                          for m in re.finditer(re.escape(letter), every, re.IGNORECASE)}

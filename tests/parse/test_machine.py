@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mailer.parse import machine
 from mailer.parse.machine import CONFIDENT, UNSURE, score_machine
 
 
@@ -55,3 +58,21 @@ def test_a_reply_command_is_a_person_whatever_else_the_text_says() -> None:
                          text=text).verdict == "machine"
     assert score_machine(sender="anna@example.com", display_name="", subject="SV: Avstämning",
                          text=text, command=True).verdict == "person"
+
+
+
+def _holds_a_needle(pattern: str, needles: str | tuple[str, ...]) -> None:
+    some = (needles,) if isinstance(needles, str) else needles
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.from_regex(pattern))
+    def holds(text: str) -> None:
+        assert any(needle in text for needle in some), (pattern, text)
+
+    holds()
+
+
+def test_every_match_of_a_rule_holds_one_of_its_needles() -> None:
+    # The needles are what spares the searches: a match without one would be missed.
+    for _, needles, pattern, _, _ in [*machine._BODY_RULES, *machine._SUBJECT_RULES]:
+        _holds_a_needle(pattern, needles)

@@ -3,8 +3,10 @@ plus the never-raises property and the parse-reply command."""
 
 from __future__ import annotations
 
+import calendar
 import json
 from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 
 from mailer.cli.main import main as cli
 from mailer.config.questions import load_default_questions
+from mailer.parse import replies
 from mailer.parse.answers import map_answers
 from mailer.parse.commands import parse_command
 from mailer.parse.replies import parse_reply
@@ -169,6 +172,26 @@ def test_a_date_header_with_an_absurd_year_is_a_problem_not_a_crash() -> None:
     )
     reply = parse_reply(raw, received_at=datetime(2026, 11, 30, 10, tzinfo=UTC))
     assert reply.date is None and any("Date" in p for p in reply.problems)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["", *(f"{day}, " for day in calendar.day_abbr)]), st.integers(0, 99),
+       st.sampled_from(calendar.month_abbr[1:]), st.integers(0, 9999), st.integers(0, 99),
+       st.integers(0, 99), st.integers(0, 99), st.sampled_from("+-"), st.integers(0, 9999))
+def test_a_date_header_in_the_usual_form_reads_as_the_stdlib_reads_it(
+        weekday: str, day: int, month: str, year: int, hour: int, minute: int, second: int,
+        sign: str, zone: int) -> None:
+    # The fast path of the usual form: the same datetime (offset, "-0000" naive) or the
+    # same exception as the stdlib, absurd fields included.
+    value = f"{weekday}{day:02} {month} {year:04} {hour:02}:{minute:02}:{second:02} {sign}{zone:04}"
+
+    def read(parse: object) -> object:
+        try:
+            return repr(parse(value))  # type: ignore[operator]
+        except Exception as exc:  # the exception is the outcome compared
+            return type(exc)
+
+    assert read(replies._parse_date) == read(parsedate_to_datetime)
 
 
 def test_an_out_of_office_quoting_our_prompt_takes_no_date_from_the_prompt() -> None:
