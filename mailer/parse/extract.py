@@ -53,6 +53,8 @@ from mailer.parse.quote_lines import (
     attribution_ending_at,
     hard_marker,
     is_quote,
+    marker_kind,
+    may_end_attribution,
     next_nonblank,
     quote_content,
     split_glued_attributions,
@@ -89,74 +91,76 @@ class ReplyParts:
     segments: tuple[Segment, ...]
 
 
-def _classify(lines: Sequence[str]) -> list[SegmentKind | None]:
-    """Kind of every line (None for blank lines)."""
+def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind | None]:
+    """Kind of every line (None for blank lines); ``stripped`` holds the lines stripped."""
     n = len(lines)
-    quote = [is_quote(line) for line in lines]
+    quote = [is_quote(line, bare) for line, bare in zip(lines, stripped, strict=True)]
     kinds: list[SegmentKind | None] = [None] * n
     mode: SegmentKind | None = None  # None while we are still in new text
-    i = 0
-    while i < n:
-        stripped = lines[i].strip()
-        if not stripped:
-            i += 1
+    for i in range(n):
+        bare = stripped[i]
+        if not bare:
             continue
         if quote[i]:
             kinds[i] = "forward" if mode == "forward" else "quote"
             # A signature ends at the quote (iOS Mail puts "Sent from my iPhone" above it):
             # unquoted text between quoted lines further down is an inline answer again.
             mode = None if mode == "signature" else mode
-            i += 1
             continue
         if mode == "forward":
             kinds[i] = "forward"
-            i += 1
             continue
-        marker = hard_marker(lines, quote, i)
+        if mode == "quote" and not may_end_attribution(bare):
+            # Inside an unquoted original only a forward marker changes anything: any other
+            # cut keeps the line quote, and an attribution (which could relabel it) cannot
+            # end here.  One cheap test instead of every cut test on each line of it.
+            if marker_kind(bare) == "forward":
+                mode = "forward"
+            kinds[i] = mode
+            continue
+        marker = hard_marker(lines, stripped, quote, i)
         if marker is not None:
             if mode is None:
-                for t in range(_cut_start(lines, kinds, i), i):
-                    kinds[t] = marker if lines[t].strip() else None
+                for t in range(_cut_start(stripped, kinds, i), i):
+                    kinds[t] = marker if stripped[t] else None
             # A signature may be followed by the quoted original; inside the original, its
             # own signature or separators stay part of the quote.  A forward wins.
             mode = marker if mode in (None, "signature") or marker == "forward" else mode
             kinds[i] = mode
-            i += 1
             continue
-        attr = attribution_ending_at(lines, quote, i) if len(stripped) <= MAX_ATTR else None
+        attr = attribution_ending_at(stripped, quote, i) if len(bare) <= MAX_ATTR else None
         if attr is not None:
             k, strength = attr
-            nxt = next_nonblank(lines, i + 1)
+            nxt = next_nonblank(stripped, i + 1)
             followed_by_quote = nxt is not None and quote[nxt]
             if followed_by_quote or strength == 2:
                 for t in range(k, i + 1):
-                    kinds[t] = "attribution" if lines[t].strip() else None
+                    kinds[t] = "attribution" if stripped[t] else None
                 if not followed_by_quote and mode in (None, "signature"):
                     mode = "quote"  # the original follows unquoted
-                i += 1
                 continue
         kinds[i] = "new" if mode is None else mode
-        i += 1
-    _fold_broken_quote_lines(lines, quote, kinds)
+    _fold_broken_quote_lines(lines, stripped, quote, kinds)
     return kinds
 
 
-def _cut_start(lines: Sequence[str], kinds: Sequence[SegmentKind | None], i: int) -> int:
+def _cut_start(stripped: Sequence[str], kinds: Sequence[SegmentKind | None], i: int) -> int:
     """Pull blank lines and a rule right above a cut into it (Outlook's "_____" line)."""
     start = i
     t = i - 1
     while t >= 0 and kinds[t] in (None, "new"):
-        stripped = lines[t].strip()
-        if stripped and not (RULE.fullmatch(stripped) and i - t <= 3):
+        bare = stripped[t]
+        if bare and not (RULE.fullmatch(bare) and i - t <= 3):
             break
-        if stripped:
+        if bare:
             start = t
         t -= 1
     return start
 
 
 def _fold_broken_quote_lines(
-    lines: Sequence[str], quote: Sequence[bool], kinds: list[SegmentKind | None]
+    lines: Sequence[str], stripped: Sequence[str], quote: Sequence[bool],
+    kinds: list[SegmentKind | None],
 ) -> None:
     """Treat an unquoted line squeezed between two quote lines as quote when it is the
     tail of a wrapped quoted line (a client re-wrapped after quoting) or a bare link that
@@ -164,17 +168,17 @@ def _fold_broken_quote_lines(
     for i in range(1, len(lines) - 1):
         if kinds[i] != "new" or not (quote[i - 1] and quote[i + 1]):
             continue
-        stripped = lines[i].strip()
-        if len(stripped) > MAX_LINE:
+        bare = stripped[i]
+        if len(bare) > MAX_LINE:
             continue
         prev = quote_content(lines[i - 1])
-        no_links = BARE_URL.sub("", LINK_IN_ANGLES.sub("", PAREN_URL.sub("", stripped)))
+        no_links = BARE_URL.sub("", LINK_IN_ANGLES.sub("", PAREN_URL.sub("", bare)))
         if (
             not no_links.strip(" <>()[]")
-            or " " not in stripped
+            or " " not in bare
             and (prev.count("(") > prev.count(")") or "://" in prev[-40:])
             or len(prev) >= 60
-            and stripped[0].islower()
+            and bare[0].islower()
             and not prev.endswith(("?", ":"))
         ):
             kinds[i] = "quote"
@@ -255,7 +259,8 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     if not isinstance(text, str) or not text.strip():
         return ReplyParts("", ())
     lines = split_glued_attributions(_normalise(text))
-    kinds = _classify(lines)
+    stripped = [line.strip() for line in lines]
+    kinds = _classify(lines, stripped)
     marker = comment_marker(sender_name)
     if marker is not None:
         _mark_outlook_comments(lines, kinds, marker)

@@ -46,11 +46,12 @@ from mailer.parse.quote_patterns import (
 SegmentKind = Literal["new", "quote", "attribution", "signature", "forward"]
 
 
-def is_quote(line: str) -> bool:
+def is_quote(line: str, stripped: str) -> bool:
+    """``line`` (``stripped`` is ``line.strip()``) is a quote line."""
     if ">" not in line or not QUOTE.match(line):  # every QUOTE prefix ends in ">"
         return False
-    stripped = line.strip()
-    if len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
+    # ATTR_TAIL ends in a colon: the test on the last character skips most regex calls.
+    if stripped[-1:] in ":：" and len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
         return False
     # ">>> Click here <<<" is a banner (emphasis), not a quote: quotes are never closed.
     return not (stripped.startswith(">>") and stripped.endswith("<<"))
@@ -159,6 +160,13 @@ def attr_strength(text: str, *, strong_start: bool) -> int:
 
 
 
+def may_end_attribution(stripped: str) -> bool:
+    """Cheap test that :func:`attribution_ending_at` needs to pass to find one at a line."""
+    return len(stripped) <= MAX_ATTR and (
+        stripped[:1].isdigit() or stripped.startswith("--") or _may_end_attribution(stripped)
+    )
+
+
 def _may_end_attribution(stripped: str) -> bool:
     tail = stripped.rstrip(" -*")[-60:]
     if tail.endswith((":", "：")):
@@ -186,15 +194,16 @@ def _may_start(stripped: str) -> bool:
 
 
 def attribution_ending_at(
-    lines: Sequence[str], quote: Sequence[bool], j: int
+    stripped_lines: Sequence[str], quote: Sequence[bool], j: int
 ) -> tuple[int, int] | None:
     """Find an attribution whose last line is ``j``; return (first line, strength).
 
     Gmail wraps long attributions over two or three lines ("On Mon, ... The Hiring Engine
     <\\naddr> wrote:"), Polymail even puts a blank line inside, so we walk back from the
-    line that ends like an attribution, up to six lines.
+    line that ends like an attribution, up to six lines.  ``stripped_lines`` are the lines
+    of the body, stripped.
     """
-    stripped_j = lines[j].strip()
+    stripped_j = stripped_lines[j]
     if len(stripped_j) > MAX_ATTR:
         return None
     # GMAIL_GMT and DATE_NAME_ADDR start with a digit, DASH_FRAMED with "--".
@@ -210,11 +219,11 @@ def attribution_ending_at(
     parts: list[str] = []
     k = j
     while k >= 0 and j - k < 7:
-        stripped = lines[k].strip()
+        stripped = stripped_lines[k]
         if k < j:
             if not stripped:
                 # Polymail: "On <date> Name\n\n<\nmailto:Name <addr>\n> wrote:"
-                if lines[k + 1].strip().startswith("<") and k > 0 and lines[k - 1].strip():
+                if stripped_lines[k + 1].startswith("<") and k > 0 and stripped_lines[k - 1]:
                     k -= 1
                     continue
                 break
@@ -228,25 +237,26 @@ def attribution_ending_at(
             strength = attr_strength(joined, strong_start=ATTR_START.match(stripped) is not None)
             if strength:
                 best = (k, strength)
-                if not _is_continuation(stripped) and not _opens_above(lines, quote, k):
+                if not _is_continuation(stripped) and not _opens_above(stripped_lines, quote, k):
                     break
         k -= 1
     return best
 
 
-def _opens_above(lines: Sequence[str], quote: Sequence[bool], k: int) -> bool:
+def _opens_above(stripped_lines: Sequence[str], quote: Sequence[bool], k: int) -> bool:
     """The line above ``k`` opens an attribution that wrapped ("On <date>, Somebody <")."""
     if k == 0 or quote[k - 1]:
         return False
-    above = lines[k - 1].strip()
+    above = stripped_lines[k - 1]
     return bool(above) and ATTR_START.match(above) is not None and not above.endswith(
         (".", "!", "?")
     )
 
 
-def next_nonblank(lines: Sequence[str], i: int) -> int | None:
-    for j in range(i, len(lines)):
-        if lines[j].strip():
+def next_nonblank(stripped_lines: Sequence[str], i: int) -> int | None:
+    """Index of the first non-blank line from ``i`` on, given the lines stripped."""
+    for j in range(i, len(stripped_lines)):
+        if stripped_lines[j]:
             return j
     return None
 
@@ -255,9 +265,11 @@ def next_nonblank(lines: Sequence[str], i: int) -> int | None:
 _CUT_FIRST = DECORATION + "+.·•"
 
 
-def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentKind | None:
-    """Kind of the cut that starts at line ``i``, if one does."""
-    stripped = lines[i].strip()
+def hard_marker(
+    lines: Sequence[str], stripped_lines: Sequence[str], quote: Sequence[bool], i: int
+) -> SegmentKind | None:
+    """Kind of the cut that starts at line ``i``, if one does (``stripped_lines``: stripped)."""
+    stripped = stripped_lines[i]
     if len(stripped) > MAX_LINE:
         return None
     if stripped[:1] not in _CUT_FIRST and stripped[-1:] not in DECORATION and ":" not in \
@@ -274,9 +286,9 @@ def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentK
         # A rule is a cut only when a header block or an original-message marker follows
         # (Outlook's "____" line, Yahoo's and French webmails' "====").  A "_____" rule on
         # its own starts a mailing-list footer (Mailman) or a disclaimer.
-        nxt = next_nonblank(lines, i + 1)
+        nxt = next_nonblank(stripped_lines, i + 1)
         if nxt is not None and nxt - i <= 3 and not quote[nxt]:
-            if header_block_at(lines, nxt) or marker_kind(lines[nxt].strip()):
+            if header_block_at(lines, nxt) or marker_kind(stripped_lines[nxt]):
                 return "quote"
         return "signature" if UNDERSCORE_RULE.fullmatch(stripped) else None
     if header_key(stripped) and header_block_at(lines, i):
@@ -302,7 +314,7 @@ def split_glued_attributions(lines: list[str]) -> list[str]:
             and not QUOTE.match(line)
         ):
             m = INNER_ON.search(stripped)
-            nxt = next_nonblank(lines, idx + 1)
+            nxt = next((k for k in range(idx + 1, len(lines)) if lines[k].strip()), None)
             if m and nxt is not None and QUOTE.match(lines[nxt]):
                 if attr_strength(m.group(1), strong_start=True):
                     out.append(stripped[: m.start()].rstrip(" -"))
