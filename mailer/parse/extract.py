@@ -62,7 +62,6 @@ from mailer.parse.quote_lines import (
 from mailer.parse.quote_patterns import (
     BARE_URL,
     LINK_IN_ANGLES,
-    MAX_ATTR,
     MAX_LINE,
     PAREN_URL,
     RULE,
@@ -110,13 +109,20 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
         if mode == "forward":
             kinds[i] = "forward"
             continue
-        if mode == "quote" and not may_end_attribution(bare):
-            # Inside an unquoted original only a forward marker changes anything: any other
-            # cut keeps the line quote, and an attribution (which could relabel it) cannot
-            # end here.  One cheap test instead of every cut test on each line of it.
+        may_attribute = may_end_attribution(bare)
+        if mode == "quote":
+            # Inside an unquoted original only a forward marker changes the mode, any other cut
+            # leaves the line quote, and so does anything but an attribution.  Attributions
+            # are rare, so look for one first and for a cut (which wins over it) only then.
             if marker_kind(bare) == "forward":
-                mode = "forward"
-            kinds[i] = mode
+                mode = kinds[i] = "forward"
+                continue
+            attr = _attribution_at(stripped, quote, i) if may_attribute else None
+            if attr is None or hard_marker(lines, stripped, quote, i) is not None:
+                kinds[i] = "quote"
+                continue
+            for t in range(attr[0], i + 1):
+                kinds[t] = "attribution" if stripped[t] else None
             continue
         marker = hard_marker(lines, stripped, quote, i)
         if marker is not None:
@@ -128,20 +134,31 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
             mode = marker if mode in (None, "signature") or marker == "forward" else mode
             kinds[i] = mode
             continue
-        attr = attribution_ending_at(stripped, quote, i) if len(bare) <= MAX_ATTR else None
+        attr = _attribution_at(stripped, quote, i) if may_attribute else None
         if attr is not None:
-            k, strength = attr
-            nxt = next_nonblank(stripped, i + 1)
-            followed_by_quote = nxt is not None and quote[nxt]
-            if followed_by_quote or strength == 2:
-                for t in range(k, i + 1):
-                    kinds[t] = "attribution" if stripped[t] else None
-                if not followed_by_quote and mode in (None, "signature"):
-                    mode = "quote"  # the original follows unquoted
-                continue
+            k, followed_by_quote = attr
+            for t in range(k, i + 1):
+                kinds[t] = "attribution" if stripped[t] else None
+            if not followed_by_quote and mode in (None, "signature"):
+                mode = "quote"  # the original follows unquoted
+            continue
         kinds[i] = "new" if mode is None else mode
     _fold_broken_quote_lines(lines, stripped, quote, kinds)
     return kinds
+
+
+def _attribution_at(
+    stripped: Sequence[str], quote: Sequence[bool], i: int
+) -> tuple[int, bool] | None:
+    """(first line, followed by a quote) of an attribution that ends at line ``i`` and counts
+    there: above a ``>`` quote, or strong enough to cut the unquoted original it opens."""
+    attr = attribution_ending_at(stripped, quote, i)
+    if attr is None:
+        return None
+    k, strength = attr
+    nxt = next_nonblank(stripped, i + 1)
+    followed_by_quote = nxt is not None and quote[nxt]
+    return (k, followed_by_quote) if followed_by_quote or strength == 2 else None
 
 
 def _cut_start(stripped: Sequence[str], kinds: Sequence[SegmentKind | None], i: int) -> int:

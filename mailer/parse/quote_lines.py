@@ -48,7 +48,8 @@ SegmentKind = Literal["new", "quote", "attribution", "signature", "forward"]
 
 def is_quote(line: str, stripped: str) -> bool:
     """``line`` (``stripped`` is ``line.strip()``) is a quote line."""
-    if ">" not in line or not QUOTE.match(line):  # every QUOTE prefix ends in ">"
+    # Every QUOTE prefix ends in ">", and a line that starts with one is a QUOTE prefix.
+    if line[:1] != ">" and (">" not in line or not QUOTE.match(line)):
         return False
     # ATTR_TAIL ends in a colon: the test on the last character skips most regex calls.
     if stripped[-1:] in ":：" and len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
@@ -160,10 +161,23 @@ def attr_strength(text: str, *, strong_start: bool) -> int:
 
 
 
+#: What the last character of an attribution's last line can be, lower-cased: a colon, the
+#: last letter of a verb, or a blank, dash or star that :func:`_may_end_attribution` strips.
+_ATTR_LAST = frozenset(suffix[-1] for suffix in VERB_SUFFIXES) | frozenset(":： -*")
+
+
 def may_end_attribution(stripped: str) -> bool:
-    """Cheap test that :func:`attribution_ending_at` needs to pass to find one at a line."""
-    return len(stripped) <= MAX_ATTR and (
-        stripped[:1].isdigit() or stripped.startswith("--") or _may_end_attribution(stripped)
+    """False when :func:`attribution_ending_at` cannot find an attribution ending at this
+    (stripped, non-blank) line: a test on its first four and its last character.
+
+    GMAIL_GMT and DATE_NAME_ADDR start with four digits (``\\d`` is a subset of
+    ``str.isdigit``), DASH_FRAMED with "--", and any other attribution ends in a colon or a
+    verb (the lower-cased line ends like its last character lower-cased).
+    """
+    return (
+        stripped[-1].lower()[-1] in _ATTR_LAST
+        or stripped[:4].isdigit()
+        or stripped.startswith("--")
     )
 
 
