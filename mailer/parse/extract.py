@@ -93,9 +93,13 @@ class ReplyParts:
 def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind | None]:
     """Kind of every line (None for blank lines); ``stripped`` holds the lines stripped."""
     n = len(lines)
-    quote = [is_quote(line, bare) for line, bare in zip(lines, stripped, strict=True)]
+    # Most lines hold no ">" at all: the substring test saves a call on each.
+    quote = [
+        ">" in line and is_quote(line, bare) for line, bare in zip(lines, stripped, strict=True)
+    ]
     kinds: list[SegmentKind | None] = [None] * n
     mode: SegmentKind | None = None  # None while we are still in new text
+    squeezed: list[int] = []  # new lines between two quote lines
     for i in range(n):
         bare = stripped[i]
         if not bare:
@@ -142,8 +146,13 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
             if not followed_by_quote and mode in (None, "signature"):
                 mode = "quote"  # the original follows unquoted
             continue
-        kinds[i] = "new" if mode is None else mode
-    _fold_broken_quote_lines(lines, stripped, quote, kinds)
+        if mode is None:
+            kinds[i] = "new"
+            if 0 < i < n - 1 and quote[i - 1] and quote[i + 1]:
+                squeezed.append(i)
+        else:
+            kinds[i] = mode
+    _fold_broken_quote_lines(lines, stripped, squeezed, kinds)
     return kinds
 
 
@@ -176,14 +185,17 @@ def _cut_start(stripped: Sequence[str], kinds: Sequence[SegmentKind | None], i: 
 
 
 def _fold_broken_quote_lines(
-    lines: Sequence[str], stripped: Sequence[str], quote: Sequence[bool],
+    lines: Sequence[str], stripped: Sequence[str], squeezed: Sequence[int],
     kinds: list[SegmentKind | None],
 ) -> None:
     """Treat an unquoted line squeezed between two quote lines as quote when it is the
     tail of a wrapped quoted line (a client re-wrapped after quoting) or a bare link that
-    broke out of the quote (talon's "links break quotation markers" cases)."""
-    for i in range(1, len(lines) - 1):
-        if kinds[i] != "new" or not (quote[i - 1] and quote[i + 1]):
+    broke out of the quote (talon's "links break quotation markers" cases).
+
+    ``squeezed`` lists the lines that were new text between two quote lines when classified
+    (the only ones that can be; a later attribution may have taken some)."""
+    for i in squeezed:
+        if kinds[i] != "new":
             continue
         bare = stripped[i]
         if len(bare) > MAX_LINE:
@@ -216,7 +228,8 @@ def _mark_outlook_comments(
     """
     i, n = 0, len(lines)
     while i < n:
-        if kinds[i] != "quote" or not marker.match(lines[i]):
+        # The marker starts with "[": the substring test skips the regex on most lines.
+        if kinds[i] != "quote" or "[" not in lines[i] or not marker.match(lines[i]):
             i += 1
             continue
         lines[i] = marker.sub("", lines[i], count=1)
@@ -230,33 +243,36 @@ def _mark_outlook_comments(
             i += 1
 
 
-def _normalise(text: str) -> list[str]:
-    # "\r\r\n" comes from gateways that convert line endings twice.
-    text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\x00", "")
-    text = text.removeprefix("\ufeff")
-    return [line.rstrip() for line in text.split("\n")]
+def _lines(text: str) -> list[str]:
+    """The lines of a body, right-stripped, with attributions glued to a reply split off."""
+    if "\r" in text:
+        # "\r\r\n" comes from gateways that convert line endings twice.
+        text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\x00", "").removeprefix("\ufeff")
+    lines = list(map(str.rstrip, text.split("\n")))
+    # A glued attribution holds " On " or "-On ", within one line: a substring of the text.
+    return split_glued_attributions(lines) if " On " in text or "-On " in text else lines
 
 
 def _segments(lines: Sequence[str], kinds: Sequence[SegmentKind | None]) -> tuple[Segment, ...]:
+    """Runs of lines of one kind; blank lines (kind None) inside a run stay in its text.
+
+    A blank line is empty (every line is right-stripped), so a run's text is the lines from
+    its first to its last line joined.
+    """
     segments: list[Segment] = []
     current: SegmentKind | None = None
-    buf: list[str] = []
-    pending_blank = 0
-    for line, kind in zip(lines, kinds, strict=True):
+    start = last = 0
+    for i, kind in enumerate(kinds):
         if kind is None:
-            pending_blank += 1
             continue
         if kind != current:
-            if buf and current is not None:
-                segments.append(Segment(current, "\n".join(buf)))
-            current, buf = kind, [line]
-        else:
-            buf.extend([""] * pending_blank)
-            buf.append(line)
-        pending_blank = 0
-    if buf and current is not None:
-        segments.append(Segment(current, "\n".join(buf)))
+            if current is not None:
+                segments.append(Segment(current, "\n".join(lines[start:last + 1])))
+            current, start = kind, i
+        last = i
+    if current is not None:
+        segments.append(Segment(current, "\n".join(lines[start:last + 1])))
     return tuple(segments)
 
 
@@ -275,11 +291,11 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     """
     if not isinstance(text, str) or not text.strip():
         return ReplyParts("", ())
-    lines = split_glued_attributions(_normalise(text))
-    stripped = [line.strip() for line in lines]
+    lines = _lines(text)
+    stripped = list(map(str.strip, lines))
     kinds = _classify(lines, stripped)
     marker = comment_marker(sender_name)
-    if marker is not None:
+    if marker is not None and "[" in text:
         _mark_outlook_comments(lines, kinds, marker)
     if prompt is not None:
         mark_prompt_lines(lines, kinds, prompt)
