@@ -217,7 +217,8 @@ _NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s")  # "2. Next question" of the or
 
 
 def _mark_outlook_comments(
-    lines: list[str], kinds: list[SegmentKind | None], marker: re.Pattern[str]
+    lines: list[str], stripped: list[str], kinds: list[SegmentKind | None],
+    marker: re.Pattern[str],
 ) -> None:
     """Answers typed into an unquoted original are new text, without their "[Name]" marker.
 
@@ -233,9 +234,10 @@ def _mark_outlook_comments(
             i += 1
             continue
         lines[i] = marker.sub("", lines[i], count=1)
-        kinds[i] = "new" if lines[i].strip() else None
+        stripped[i] = lines[i].strip()
+        kinds[i] = "new" if stripped[i] else None
         i += 1
-        while i < n and kinds[i] == "quote" and lines[i].strip():
+        while i < n and kinds[i] == "quote" and stripped[i]:
             # A ">" line is quoted even inside Outlook's original (it quoted an older mail).
             if _NUMBERED_ITEM.match(lines[i]) or marker.match(lines[i]) or lines[i].startswith(">"):
                 break
@@ -296,10 +298,10 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     kinds = _classify(lines, stripped)
     marker = comment_marker(sender_name)
     if marker is not None and "[" in text:
-        _mark_outlook_comments(lines, kinds, marker)
+        _mark_outlook_comments(lines, stripped, kinds, marker)
     if prompt is not None:
-        mark_prompt_lines(lines, kinds, prompt)
-    trim_signoff(lines, kinds, names=name_forms(sender_name))
+        mark_prompt_lines(lines, stripped, kinds, prompt)
+    trim_signoff(stripped, kinds, names=name_forms(sender_name))
     segments = _segments(lines, kinds)
     new_text = "\n\n".join(s.text.strip("\n") for s in segments if s.kind == "new").strip()
     return ReplyParts(new_text, segments)

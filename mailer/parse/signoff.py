@@ -50,10 +50,12 @@ _DISCLAIMER_WORD = re.compile(
 
 
 def trim_signoff(
-    lines: Sequence[str], kinds: list[SegmentKind | None], *, names: frozenset[str] = frozenset()
+    stripped: Sequence[str], kinds: list[SegmentKind | None], *,
+    names: frozenset[str] = frozenset(),
 ) -> None:
     """Mark trailing sign-offs of new text as ``signature`` (see the module docstring).
 
+    :param stripped: the lines of the body, stripped.
     :param names: :func:`mailer.parse.sender_name.name_forms` of the sender, or empty when unknown.
     """
     blocks = _new_blocks(kinds)
@@ -68,7 +70,7 @@ def trim_signoff(
     ]
     for start, end in targets:
         idx = [i for i in range(start, end + 1) if kinds[i] == "new"]
-        cut = _signoff_cut(lines, idx, names=names, more_text=len(blocks) > 1)
+        cut = _signoff_cut(stripped, idx, names=names, more_text=len(blocks) > 1)
         for i in idx:
             if i >= cut:
                 kinds[i] = "signature"
@@ -103,10 +105,9 @@ def _signature_follows(kinds: Sequence[SegmentKind | None], end: int) -> bool:
 
 
 def _signoff_cut(
-    lines: Sequence[str], idx: Sequence[int], *, names: frozenset[str], more_text: bool
+    stripped: Sequence[str], idx: Sequence[int], *, names: frozenset[str], more_text: bool
 ) -> int:
     """First line index of the trailing sign-off within ``idx`` (lines of new text)."""
-    stripped = {i: lines[i].strip() for i in idx}
     body = list(idx)
     # Trailing rules and tracking marks.
     while body and JUNK_LINE.fullmatch(stripped[body[-1]]):
@@ -115,7 +116,7 @@ def _signoff_cut(
     if not body:
         return cut
     # Legal disclaimer: a paragraph near the end that says "confidential".
-    paragraphs = _paragraph_starts(lines, body)
+    paragraphs = _paragraph_starts(stripped, body)
     for p in paragraphs[-3:]:
         # The text starts with line p (joined by spaces): a word no DISCLAIMER starts with
         # rules it out before the join.
@@ -139,18 +140,20 @@ def _signoff_cut(
         if len(above) <= 30 and THANKS_LINE.fullmatch(above) and (len(body) > 1 or more_text):
             cut = body.pop()
     # Contact block: the last paragraph is a name with a phone number under it.
-    contact = _contact_block_start(lines, body)
+    contact = _contact_block_start(stripped, body)
     return contact if contact is not None else cut
 
 
-def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | None:
+def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | None:
     """A valediction ("Mvh", "Best regards,") followed by at most a short name block."""
     window = body[-7:]
     for pos, i in enumerate(window):
         line = stripped[i].rstrip(",.!:;- ").lower()
+        if len(line) > 80:
+            continue  # longer than two valedictions
         # "Med vänlig hälsning / Best regards": a valediction in each language.
-        pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)] if len(line) <= 80 \
-            else [line]
+        pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)] \
+            if "/" in line or "|" in line else [line.strip(",.!:;- ")]
         if all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces):
             after = window[pos + 1 :]
             if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
@@ -159,7 +162,7 @@ def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | N
     return None
 
 
-def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: frozenset[str]) -> bool:
+def _is_name_signoff(stripped: Sequence[str], body: Sequence[int], names: frozenset[str]) -> bool:
     """The last line of ``body`` is a name sign-off ("/Erik", "– Kenji", "Mvh Erik", "Erik")."""
     line = stripped[body[-1]]
     if len(line) > 40:
@@ -173,11 +176,11 @@ def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: froze
         return not (above[:1] == line[:1] and not above[:1].isalnum())
     # "Mvh Erik", "Best, Kenji", "Thanks, Kenji": only with the sender's own name, because
     # "Regards, Roman" under a quote is kept by peers' corpora (talon) when nothing is known.
-    words = line.split()
+    words = line.split() if names else []
     for k in range(1, min(len(words), 4)):
         lead, name = " ".join(words[:k]).rstrip(",.!/ "), " ".join(words[k:])
-        if (VALEDICTION.fullmatch(lead.lower()) or THANKS_LINE.fullmatch(lead)) and _is_sender(
-            name, names
+        if _is_sender(name, names) and (
+            VALEDICTION.fullmatch(lead.lower()) or THANKS_LINE.fullmatch(lead)
         ):
             return True
     return False
@@ -200,19 +203,19 @@ def _is_sender(text: str, names: frozenset[str]) -> bool:
     return bool(names) and " ".join(text.strip(" ,.!/").casefold().split()) in names
 
 
-def _paragraph_starts(lines: Sequence[str], body: Sequence[int]) -> list[int]:
+def _paragraph_starts(stripped: Sequence[str], body: Sequence[int]) -> list[int]:
     starts = [body[0]]
     for a, b in itertools.pairwise(body):
-        if b - a > 1 or not lines[a].strip():
+        if b - a > 1 or not stripped[a]:
             starts.append(b)
     return starts
 
 
-def _contact_block_start(lines: Sequence[str], body: Sequence[int]) -> int | None:
+def _contact_block_start(stripped: Sequence[str], body: Sequence[int]) -> int | None:
     if not body:
         return None
-    start = _paragraph_starts(lines, body)[-1]
-    block = [lines[i].strip() for i in body if i >= start]
+    start = _paragraph_starts(stripped, body)[-1]
+    block = [stripped[i] for i in body if i >= start]
     if start == body[0] or not 2 <= len(block) <= 7:
         return None
     if any(len(line) > 60 or line.endswith("?") for line in block):
