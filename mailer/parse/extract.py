@@ -51,7 +51,10 @@ from mailer.parse.prompt_text import PromptText, mark_prompt_lines
 from mailer.parse.quote_lines import (
     SegmentKind,
     attribution_ending_at,
+    ends_like_attribution,
     hard_marker,
+    is_footer,
+    is_prose,
     is_quote,
     marker_kind,
     may_end_attribution,
@@ -113,39 +116,46 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
         if mode == "forward":
             kinds[i] = "forward"
             continue
-        may_attribute = may_end_attribution(bare)
-        if mode == "quote":
-            # Inside an unquoted original only a forward marker changes the mode, any other cut
-            # leaves the line quote, and so does anything but an attribution.  Attributions
-            # are rare, so look for one first and for a cut (which wins over it) only then.
-            if marker_kind(bare) == "forward":
-                mode = kinds[i] = "forward"
+        # Most unquoted lines are prose: no cut can start there but a client footer (which
+        # changes nothing outside new text, as no attribution can end there either).
+        if not (
+            is_prose(bare)
+            and not ends_like_attribution(bare)
+            and (mode is not None or not is_footer(bare))
+        ):
+            may_attribute = may_end_attribution(bare)
+            if mode == "quote":
+                # Inside an unquoted original only a forward marker changes the mode, any
+                # other cut leaves the line quote, and so does anything but an attribution.
+                # Attributions are rare: look for one first, for a cut (which wins) only then.
+                if marker_kind(bare) == "forward":
+                    mode = kinds[i] = "forward"
+                    continue
+                attr = _attribution_at(stripped, quote, i) if may_attribute else None
+                if attr is None or hard_marker(lines, stripped, quote, i) is not None:
+                    kinds[i] = "quote"
+                    continue
+                for t in range(attr[0], i + 1):
+                    kinds[t] = "attribution" if stripped[t] else None
+                continue
+            marker = hard_marker(lines, stripped, quote, i)
+            if marker is not None:
+                if mode is None:
+                    for t in range(_cut_start(stripped, kinds, i), i):
+                        kinds[t] = marker if stripped[t] else None
+                # A signature may be followed by the quoted original; inside the original,
+                # its own signature or separators stay part of the quote.  A forward wins.
+                mode = marker if mode in (None, "signature") or marker == "forward" else mode
+                kinds[i] = mode
                 continue
             attr = _attribution_at(stripped, quote, i) if may_attribute else None
-            if attr is None or hard_marker(lines, stripped, quote, i) is not None:
-                kinds[i] = "quote"
+            if attr is not None:
+                k, followed_by_quote = attr
+                for t in range(k, i + 1):
+                    kinds[t] = "attribution" if stripped[t] else None
+                if not followed_by_quote and mode in (None, "signature"):
+                    mode = "quote"  # the original follows unquoted
                 continue
-            for t in range(attr[0], i + 1):
-                kinds[t] = "attribution" if stripped[t] else None
-            continue
-        marker = hard_marker(lines, stripped, quote, i)
-        if marker is not None:
-            if mode is None:
-                for t in range(_cut_start(stripped, kinds, i), i):
-                    kinds[t] = marker if stripped[t] else None
-            # A signature may be followed by the quoted original; inside the original, its
-            # own signature or separators stay part of the quote.  A forward wins.
-            mode = marker if mode in (None, "signature") or marker == "forward" else mode
-            kinds[i] = mode
-            continue
-        attr = _attribution_at(stripped, quote, i) if may_attribute else None
-        if attr is not None:
-            k, followed_by_quote = attr
-            for t in range(k, i + 1):
-                kinds[t] = "attribution" if stripped[t] else None
-            if not followed_by_quote and mode in (None, "signature"):
-                mode = "quote"  # the original follows unquoted
-            continue
         if mode is None:
             kinds[i] = "new"
             if 0 < i < n - 1 and quote[i - 1] and quote[i + 1]:

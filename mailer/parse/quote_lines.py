@@ -137,22 +137,28 @@ def attr_strength(text: str, *, strong_start: bool) -> int:
     text = text.strip(" \t-*_")
     if len(text) > MAX_ATTR or len(text) < 6:
         return 0
-    if GMAIL_GMT.match(text) or DATE_NAME_ADDR.fullmatch(text):
+    # Both start with four digits (``\d`` is a subset of ``str.isdigit``).
+    if text[:4].isdigit() and (GMAIL_GMT.match(text) or DATE_NAME_ADDR.fullmatch(text)):
         return 2
-    has_email = EMAIL.search(text) is not None
-    precise_date = TIME_OR_NUMDATE.search(text) is not None
-    any_date = precise_date or YEAR.search(text) is not None
+    # Each search runs only when its answer is needed (EMAIL needs an "@").
     verb = VERB_END.search(text[-60:])
     if verb:
+        has_email = "@" in text and EMAIL.search(text) is not None
         if verb.group("verb").lower() == "sent" and not has_email:
             return 0  # "sent" ends too many sentences; talon's "<addr> sent:" has an address
-        if has_email or (any_date and strong_start):
+        if has_email:
+            return 2
+        any_date = TIME_OR_NUMDATE.search(text) is not None or YEAR.search(text) is not None
+        if any_date and strong_start:
             return 2
         # A date alone ("pe 20. lokakuuta 2017 klo 17.50 X kirjoitti:") is enough above a
         # quote, but an unquoted cut on it could eat a real answer ("Meeting 10:00 ... wrote").
         return 1 if any_date else 0
-    if text.endswith((":", "：")) and any_date:
-        if has_email:
+    if text.endswith((":", "：")):
+        precise_date = TIME_OR_NUMDATE.search(text) is not None
+        if not (precise_date or YEAR.search(text)):
+            return 0
+        if "@" in text and EMAIL.search(text):
             return 2
         # Apple Mail de/sv/da: "Am 25.06.2015 um 10:55 schrieb Test user:" (verb mid-line)
         if precise_date and VERB_ANYWHERE.search(text):
@@ -168,17 +174,23 @@ _ATTR_LAST = frozenset(suffix[-1] for suffix in VERB_SUFFIXES) | frozenset(":：
 
 def may_end_attribution(stripped: str) -> bool:
     """False when :func:`attribution_ending_at` cannot find an attribution ending at this
-    (stripped, non-blank) line: a test on its first four and its last character.
+    (stripped, non-blank) line.
 
     GMAIL_GMT and DATE_NAME_ADDR start with four digits (``\\d`` is a subset of
-    ``str.isdigit``), DASH_FRAMED with "--", and any other attribution ends in a colon or a
-    verb (the lower-cased line ends like its last character lower-cased).
+    ``str.isdigit``), DASH_FRAMED with "--", and any other attribution passes
+    :func:`ends_like_attribution`.
     """
-    return (
-        stripped[-1].lower()[-1] in _ATTR_LAST
-        or stripped[:4].isdigit()
-        or stripped.startswith("--")
-    )
+    return stripped[:4].isdigit() or stripped.startswith("--") or ends_like_attribution(stripped)
+
+
+def ends_like_attribution(stripped: str) -> bool:
+    """The (stripped, non-blank) line ends in a colon or a verb of VERBS, as the last line of
+    an attribution other than GMAIL_GMT, DATE_NAME_ADDR and DASH_FRAMED must.
+
+    A test on the last character comes first: the lower-cased line ends like its last
+    character lower-cased.
+    """
+    return stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
 
 
 def _may_end_attribution(stripped: str) -> bool:
@@ -200,10 +212,10 @@ def _is_continuation(stripped: str) -> bool:
 
 def _may_start(stripped: str) -> bool:
     return (
-        ATTR_START.match(stripped) is not None
-        or "@" in stripped
+        "@" in stripped
         or "<" in stripped
-        or any(ch.isdigit() for ch in stripped[:80])
+        or ATTR_START.match(stripped) is not None
+        or any(map(str.isdigit, stripped[:80]))
     )
 
 
@@ -277,6 +289,22 @@ def next_nonblank(stripped_lines: Sequence[str], i: int) -> int | None:
 
 #: What a signature delimiter, a marker (decorated) or a rule may start with.
 _CUT_FIRST = DECORATION + "+.·•"
+
+
+
+def is_prose(stripped: str) -> bool:
+    """True for a (stripped, non-blank) line where :func:`hard_marker` finds no cut but a
+    client footer (its prose test: no cut character first, no decoration last, no colon),
+    which :func:`marker_kind` does not take for a marker, and where an attribution can end
+    only if it passes :func:`ends_like_attribution` (GMAIL_GMT and DATE_NAME_ADDR start with
+    four digits, DASH_FRAMED with "-").  Most lines are; the tests are cheap."""
+    return (
+        stripped[0] not in _CUT_FIRST
+        and stripped[-1] not in DECORATION
+        and ":" not in stripped
+        and "：" not in stripped
+        and not stripped[:4].isdigit()
+    )
 
 
 def hard_marker(
