@@ -38,6 +38,9 @@ from mailer.parse.quote_patterns import (
 __all__ = ["trim_signoff"]
 
 _SIGN_MARK = re.compile(r"[-–—/~]+\s*")  # what precedes a name in "/Erik", "– Kenji"
+_SIGN_FIRST = "-–—/~"
+#: What a JUNK_LINE can start with, but a blank.
+_JUNK_FIRST = "-_=*~#+.|/\\<>\u1427\u200b"
 _BOTH_LANGUAGES = re.compile(r"\s+[/|]\s+")  # "Med vänlig hälsning / Best regards"
 #: The words a DISCLAIMER match can start with (its optional label, then its opening phrase).
 _DISCLAIMER_START = re.compile(
@@ -79,16 +82,18 @@ def trim_signoff(
 def _new_blocks(kinds: Sequence[SegmentKind | None]) -> list[tuple[int, int]]:
     """First and last line of every run of new text (blank lines inside allowed)."""
     blocks: list[tuple[int, int]] = []
-    start: int | None = None
-    last = -1
-    for i, kind in enumerate(kinds):
-        if kind == "new":
-            start = i if start is None else start
-            last = i
-        elif kind is not None and start is not None:
-            blocks.append((start, last))
-            start = None
-    if start is not None:
+    n = len(kinds)
+    i = 0
+    while i < n:
+        try:
+            start = i = kinds.index("new", i)  # a scan in C: most lines are not new text
+        except ValueError:
+            break
+        last = start
+        while i < n and (kinds[i] is None or kinds[i] == "new"):
+            if kinds[i] == "new":
+                last = i
+            i += 1
         blocks.append((start, last))
     return blocks
 
@@ -109,8 +114,10 @@ def _signoff_cut(
 ) -> int:
     """First line index of the trailing sign-off within ``idx`` (lines of new text)."""
     body = list(idx)
-    # Trailing rules and tracking marks.
-    while body and JUNK_LINE.fullmatch(stripped[body[-1]]):
+    # Trailing rules and tracking marks (a stripped line starts with no blank).
+    while body and stripped[body[-1]][:1] in _JUNK_FIRST and JUNK_LINE.fullmatch(
+        stripped[body[-1]]
+    ):
         body.pop()
     cut = body[-1] + 1 if body else (idx[0] if idx else 0)
     if not body:
@@ -151,10 +158,14 @@ def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | No
         line = stripped[i].rstrip(",.!:;- ").lower()
         if len(line) > 80:
             continue  # longer than two valedictions
-        # "Med vänlig hälsning / Best regards": a valediction in each language.
-        pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)] \
-            if "/" in line or "|" in line else [line.strip(",.!:;- ")]
-        if all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces):
+        if "/" in line or "|" in line:
+            # "Med vänlig hälsning / Best regards": a valediction in each language.
+            pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)]
+            valediction = all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces)
+        else:
+            piece = line.strip(",.!:;- ")
+            valediction = len(piece) <= 40 and VALEDICTION.fullmatch(piece) is not None
+        if valediction:
             after = window[pos + 1 :]
             if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
                 return i
@@ -167,10 +178,12 @@ def _is_name_signoff(stripped: Sequence[str], body: Sequence[int], names: frozen
     line = stripped[body[-1]]
     if len(line) > 40:
         return False
-    bare = _SIGN_MARK.sub("", line, count=1) if _SIGN_MARK.match(line) else line
+    # _SIGN_MARK and DASH_NAME start with one of _SIGN_FIRST.
+    signed = line[:1] in _SIGN_FIRST
+    bare = _SIGN_MARK.sub("", line, count=1) if signed and _SIGN_MARK.match(line) else line
     if _is_sender(bare, names):
         return True
-    if DASH_NAME.fullmatch(line) and _name_cased(bare):
+    if signed and DASH_NAME.fullmatch(line) and _name_cased(bare):
         # "– Fixed" under "– Wrote docs" is a list item, not a signature.
         above = stripped[body[-2]] if len(body) > 1 else ""
         return not (above[:1] == line[:1] and not above[:1].isalnum())
