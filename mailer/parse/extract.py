@@ -257,10 +257,13 @@ def _mark_outlook_comments(
 
 def _lines(text: str) -> list[str]:
     """The lines of a body, right-stripped, with attributions glued to a reply split off."""
-    if "\r" in text:
+    # With every CR in a CRLF (the usual case), right-stripping the lines drops the CRs.
+    if text.count("\r") != text.count("\r\n"):
         # "\r\r\n" comes from gateways that convert line endings twice.
         text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\x00", "").removeprefix("\ufeff")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = text.removeprefix("\ufeff")
     lines = list(map(str.rstrip, text.split("\n")))
     # A glued attribution holds " On " or "-On ", within one line: a substring of the text.
     return split_glued_attributions(lines) if " On " in text or "-On " in text else lines
