@@ -116,28 +116,27 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
         if mode == "forward":
             kinds[i] = "forward"
             continue
-        # Most unquoted lines are prose: no cut can start there but a client footer (which
-        # changes nothing outside new text, as no attribution can end there either).
+        if mode == "quote":
+            # Inside an unquoted original only a forward marker changes the mode, any other
+            # cut leaves the line quote, and so does anything but an attribution.  Attributions
+            # are rare: look for one first, for a cut (which wins over it) only then.
+            if marker_kind(bare) == "forward":
+                mode = kinds[i] = "forward"
+                continue
+            attr = _attribution_at(stripped, quote, i) if may_end_attribution(bare) else None
+            if attr is None or hard_marker(lines, stripped, quote, i) is not None:
+                kinds[i] = "quote"
+            else:
+                for t in range(attr[0], i + 1):
+                    kinds[t] = "attribution" if stripped[t] else None
+            continue
+        # Most lines are prose: no cut can start there but a client footer (which changes
+        # nothing in a signature, as no attribution can end there either).
         if not (
             is_prose(bare)
             and not ends_like_attribution(bare)
             and (mode is not None or not is_footer(bare))
         ):
-            may_attribute = may_end_attribution(bare)
-            if mode == "quote":
-                # Inside an unquoted original only a forward marker changes the mode, any
-                # other cut leaves the line quote, and so does anything but an attribution.
-                # Attributions are rare: look for one first, for a cut (which wins) only then.
-                if marker_kind(bare) == "forward":
-                    mode = kinds[i] = "forward"
-                    continue
-                attr = _attribution_at(stripped, quote, i) if may_attribute else None
-                if attr is None or hard_marker(lines, stripped, quote, i) is not None:
-                    kinds[i] = "quote"
-                    continue
-                for t in range(attr[0], i + 1):
-                    kinds[t] = "attribution" if stripped[t] else None
-                continue
             marker = hard_marker(lines, stripped, quote, i)
             if marker is not None:
                 if mode is None:
@@ -148,7 +147,7 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
                 mode = marker if mode in (None, "signature") or marker == "forward" else mode
                 kinds[i] = mode
                 continue
-            attr = _attribution_at(stripped, quote, i) if may_attribute else None
+            attr = _attribution_at(stripped, quote, i) if may_end_attribution(bare) else None
             if attr is not None:
                 k, followed_by_quote = attr
                 for t in range(k, i + 1):

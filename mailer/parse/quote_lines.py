@@ -180,7 +180,11 @@ def may_end_attribution(stripped: str) -> bool:
     ``str.isdigit``), DASH_FRAMED with "--", and any other attribution passes
     :func:`ends_like_attribution`.
     """
-    return stripped[:4].isdigit() or stripped.startswith("--") or ends_like_attribution(stripped)
+    return (
+        stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
+        or stripped[:4].isdigit()
+        or stripped.startswith("--")
+    )
 
 
 def ends_like_attribution(stripped: str) -> bool:
