@@ -293,6 +293,7 @@ def next_nonblank(stripped_lines: Sequence[str], i: int) -> int | None:
 
 #: What a signature delimiter, a marker (decorated) or a rule may start with.
 _CUT_FIRST = DECORATION + "+.·•"
+_RULE_FIRST = "-_=*~#+.·•"  # RULE's characters
 
 
 
@@ -323,12 +324,13 @@ def hard_marker(
         # Prose: no delimiter, marker or rule can start it (each needs a decoration or rule
         # character first, a decoration last, or a colon) and a header needs a colon.
         return "signature" if is_footer(stripped) else None
-    if SIG_DELIM.fullmatch(stripped):
+    # SIG_DELIM starts with "--", RULE with one of _RULE_FIRST: no regex on other lines.
+    if stripped[:2] == "--" and SIG_DELIM.fullmatch(stripped):
         return "signature"
     marker = marker_kind(stripped)
     if marker:
         return marker
-    if RULE.fullmatch(stripped):
+    if stripped[:1] in _RULE_FIRST and RULE.fullmatch(stripped):
         # A rule is a cut only when a header block or an original-message marker follows
         # (Outlook's "____" line, Yahoo's and French webmails' "====").  A "_____" rule on
         # its own starts a mailing-list footer (Mailman) or a disclaimer.
