@@ -164,7 +164,9 @@ def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | No
             valediction = all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces)
         else:
             piece = line.strip(",.!:;- ")
-            valediction = len(piece) <= 40 and VALEDICTION.fullmatch(piece) is not None
+            # No valediction starts with a digit: numbered answers ("2. Inga") skip the regex.
+            valediction = (len(piece) <= 40 and not piece[:1].isdigit()
+                           and VALEDICTION.fullmatch(piece) is not None)
         if valediction:
             after = window[pos + 1 :]
             if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
@@ -227,13 +229,17 @@ def _paragraph_starts(stripped: Sequence[str], body: Sequence[int]) -> list[int]
 def _contact_block_start(stripped: Sequence[str], body: Sequence[int]) -> int | None:
     if not body:
         return None
-    start = _paragraph_starts(stripped, body)[-1]
-    block = [stripped[i] for i in body if i >= start]
-    if start == body[0] or not 2 <= len(block) <= 7:
+    # The last paragraph starts after a gap in the line numbers or a blank line.
+    k = len(body) - 1
+    while k > 0 and body[k] - body[k - 1] == 1 and stripped[body[k - 1]]:
+        k -= 1
+    if k == 0 or not 2 <= len(body) - k <= 7:
         return None
+    start = body[k]
+    block = [stripped[i] for i in body[k:]]
     if any(len(line) > 60 or line.endswith("?") for line in block):
         return None
-    if not NAME_LINE.fullmatch(block[0]) or any(ch.isdigit() for ch in block[0]):
+    if not NAME_LINE.fullmatch(block[0]) or any(map(str.isdigit, block[0])):
         return None
     has_phone = any(
         PHONE.search(line) and sum(ch.isalpha() for ch in line) <= 15 for line in block[1:]
