@@ -49,6 +49,7 @@ from mailer.parse.extract_html import html_to_text
 from mailer.parse.mime import decode_bytes, decode_message
 from mailer.parse.prompt_text import PromptText, mark_prompt_lines
 from mailer.parse.quote_lines import (
+    MARKER_EDGE,
     SegmentKind,
     attribution_ending_at,
     ends_like_attribution,
@@ -120,7 +121,9 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
             # Inside an unquoted original only a forward marker changes the mode, any other
             # cut leaves the line quote, and so does anything but an attribution.  Attributions
             # are rare: look for one first, for a cut (which wins over it) only then.
-            if marker_kind(bare) == "forward":
+            if (bare[0] in MARKER_EDGE or bare[-1] in MARKER_EDGE) and marker_kind(
+                bare
+            ) == "forward":
                 mode = kinds[i] = "forward"
                 continue
             attr = _attribution_at(stripped, quote, i) if may_end_attribution(bare) else None
@@ -303,7 +306,7 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     :returns: the new text (top-posted text and inline answers, joined by a blank line)
         and every segment in document order.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():
         return ReplyParts("", ())
     lines = _lines(text)
     stripped = list(map(str.strip, lines))

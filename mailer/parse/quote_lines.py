@@ -81,6 +81,11 @@ def is_footer(stripped: str) -> bool:
     return bool(text) and FOOTER.fullmatch(text) is not None
 
 
+#: What a marker starts or ends with: :func:`marker_kind` finds none on a line that neither
+#: starts nor ends with one of these.
+MARKER_EDGE = frozenset(DECORATION + ":：")
+
+
 def marker_kind(stripped: str) -> SegmentKind | None:
     """'quote' for "-----Original Message-----", 'forward' for forward markers."""
     if len(stripped) > 120:
