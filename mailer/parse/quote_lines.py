@@ -171,7 +171,6 @@ def attr_strength(text: str, *, strong_start: bool) -> int:
     return 0
 
 
-
 #: What the last character of an attribution's last line can be, lower-cased: a colon, the
 #: last letter of a verb, or a blank, dash or star that :func:`_may_end_attribution` strips.
 _ATTR_LAST = frozenset(suffix[-1] for suffix in VERB_SUFFIXES) | frozenset(":： -*")
@@ -299,7 +298,6 @@ def next_nonblank(stripped_lines: Sequence[str], i: int) -> int | None:
 #: What a signature delimiter, a marker (decorated) or a rule may start with.
 _CUT_FIRST = DECORATION + "+.·•"
 _RULE_FIRST = "-_=*~#+.·•"  # RULE's characters
-
 
 
 def is_prose(stripped: str) -> bool:
