@@ -137,6 +137,20 @@ def header_block_at(lines: Sequence[str], i: int) -> bool:
     return len(keys) >= 2 and any(len(k) > 2 for k in keys)
 
 
+#: The last character of every verb of VERBS, matched as VERB_END matches it (ignoring case).
+_VERB_LAST = re.compile(r"[estvrbóofniłl)лавеuaı道ジ성]", re.IGNORECASE)
+
+
+def _may_end_with_verb(text: str) -> bool:
+    """False when VERB_END cannot match ``text``: what it matches ends with a verb, then
+    blanks, a colon and a line break, each optional.  One character instead of the search."""
+    text = text.removesuffix("\n")
+    if text.endswith((":", "：")):
+        text = text[:-1]
+    text = text.rstrip()
+    return bool(text) and _VERB_LAST.fullmatch(text[-1]) is not None
+
+
 def attr_strength(text: str, *, strong_start: bool) -> int:
     """0: not an attribution; 1: only before a ``>`` quote; 2: also as an unquoted cut."""
     text = text.strip(" \t-*_")
@@ -146,7 +160,8 @@ def attr_strength(text: str, *, strong_start: bool) -> int:
     if text[:4].isdigit() and (GMAIL_GMT.match(text) or DATE_NAME_ADDR.fullmatch(text)):
         return 2
     # Each search runs only when its answer is needed (EMAIL needs an "@").
-    verb = VERB_END.search(text[-60:])
+    tail = text[-60:]
+    verb = VERB_END.search(tail) if _may_end_with_verb(tail) else None
     if verb:
         has_email = "@" in text and EMAIL.search(text) is not None
         if verb.group("verb").lower() == "sent" and not has_email:
