@@ -195,15 +195,20 @@ def may_end_attribution(stripped: str) -> bool:
     """False when :func:`attribution_ending_at` cannot find an attribution ending at this
     (stripped, non-blank) line.
 
-    GMAIL_GMT and DATE_NAME_ADDR start with four digits (``\\d`` is a subset of
-    ``str.isdigit``), DASH_FRAMED with "--", and any other attribution passes
-    :func:`ends_like_attribution`.
+    GMAIL_GMT and DATE_NAME_ADDR start with a numeric date (:func:`_numeric_date_first`),
+    DASH_FRAMED with "--", and any other attribution passes :func:`ends_like_attribution`.
     """
     return (
         stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
-        or stripped[:4].isdigit()
+        or _numeric_date_first(stripped)
         or stripped.startswith("--")
     )
+
+
+def _numeric_date_first(stripped: str) -> bool:
+    """The line starts like GMAIL_GMT and DATE_NAME_ADDR: four digits and a separator
+    (``\\d`` is a subset of ``str.isdigit``)."""
+    return stripped[:4].isdigit() and stripped[4:5] in ("-", "/", ".")
 
 
 def ends_like_attribution(stripped: str) -> bool:
@@ -320,13 +325,13 @@ def is_prose(stripped: str) -> bool:
     client footer (its prose test: no cut character first, no decoration last, no colon),
     which :func:`marker_kind` does not take for a marker, and where an attribution can end
     only if it passes :func:`ends_like_attribution` (GMAIL_GMT and DATE_NAME_ADDR start with
-    four digits, DASH_FRAMED with "-").  Most lines are; the tests are cheap."""
+    a numeric date, DASH_FRAMED with "-").  Most lines are; the tests are cheap."""
     return (
         stripped[0] not in _CUT_FIRST
         and stripped[-1] not in DECORATION
         and ":" not in stripped
         and "：" not in stripped
-        and not stripped[:4].isdigit()
+        and not _numeric_date_first(stripped)
     )
 
 
