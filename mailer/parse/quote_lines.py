@@ -260,10 +260,10 @@ def attribution_ending_at(
     stripped_j = stripped_lines[j]
     if len(stripped_j) > MAX_ATTR:
         return None
-    # GMAIL_GMT and DATE_NAME_ADDR start with a digit, DASH_FRAMED with "--".
+    # GMAIL_GMT and DATE_NAME_ADDR start with a numeric date, DASH_FRAMED with "--".
     if (
-        stripped_j[:1].isdigit() and (GMAIL_GMT.match(stripped_j)
-                                      or DATE_NAME_ADDR.fullmatch(stripped_j))
+        _numeric_date_first(stripped_j) and (GMAIL_GMT.match(stripped_j)
+                                             or DATE_NAME_ADDR.fullmatch(stripped_j))
         or stripped_j.startswith("--") and DASH_FRAMED.fullmatch(stripped_j)
     ):
         return j, 2
