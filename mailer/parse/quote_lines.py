@@ -108,10 +108,12 @@ _LONGEST_KEY = max(len(key) for key in HEADER_KEYS.split("|"))
 def header_key(line: str) -> str | None:
     if len(line) > MAX_LINE:
         return None
-    colons = [at for at in (line.find(":"), line.find("：")) if at >= 0]
+    colon, wide = line.find(":"), line.find("：")
+    if wide >= 0 and (colon < 0 or wide < colon):
+        colon = wide
     # HEADER matches up to the first colon: a key between blanks and "*"s, no longer than
     # the longest key (IGNORECASE matches character for character).
-    if not colons or len(line[:min(colons)].replace("*", " ").strip()) > _LONGEST_KEY:
+    if colon < 0 or len(line[:colon].replace("*", " ").strip()) > _LONGEST_KEY:
         return None
     m = HEADER.match(line.strip())
     return m.group(1).lower() if m else None
