@@ -49,10 +49,16 @@ from mailer.parse.extract_html import html_to_text
 from mailer.parse.mime import decode_bytes, decode_message
 from mailer.parse.prompt_text import PromptText, mark_prompt_lines
 from mailer.parse.quote_lines import (
+    MARKER_EDGE,
     SegmentKind,
     attribution_ending_at,
+    ends_like_attribution,
     hard_marker,
+    is_footer,
+    is_prose,
     is_quote,
+    marker_kind,
+    may_end_attribution,
     next_nonblank,
     quote_content,
     split_glued_attributions,
@@ -60,7 +66,6 @@ from mailer.parse.quote_lines import (
 from mailer.parse.quote_patterns import (
     BARE_URL,
     LINK_IN_ANGLES,
-    MAX_ATTR,
     MAX_LINE,
     PAREN_URL,
     RULE,
@@ -89,92 +94,132 @@ class ReplyParts:
     segments: tuple[Segment, ...]
 
 
-def _classify(lines: Sequence[str]) -> list[SegmentKind | None]:
-    """Kind of every line (None for blank lines)."""
+def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind | None]:
+    """Kind of every line (None for blank lines); ``stripped`` holds the lines stripped."""
     n = len(lines)
-    quote = [is_quote(line) for line in lines]
+    # Most lines hold no ">" at all: the substring test saves a call on each.
+    quote = [
+        ">" in line and is_quote(line, bare) for line, bare in zip(lines, stripped, strict=True)
+    ]
     kinds: list[SegmentKind | None] = [None] * n
     mode: SegmentKind | None = None  # None while we are still in new text
-    i = 0
-    while i < n:
-        stripped = lines[i].strip()
-        if not stripped:
-            i += 1
+    squeezed: list[int] = []  # new lines between two quote lines
+    for i in range(n):
+        bare = stripped[i]
+        if not bare:
             continue
         if quote[i]:
             kinds[i] = "forward" if mode == "forward" else "quote"
             # A signature ends at the quote (iOS Mail puts "Sent from my iPhone" above it):
             # unquoted text between quoted lines further down is an inline answer again.
             mode = None if mode == "signature" else mode
-            i += 1
             continue
         if mode == "forward":
             kinds[i] = "forward"
-            i += 1
             continue
-        marker = hard_marker(lines, quote, i)
-        if marker is not None:
-            if mode is None:
-                for t in range(_cut_start(lines, kinds, i), i):
-                    kinds[t] = marker if lines[t].strip() else None
-            # A signature may be followed by the quoted original; inside the original, its
-            # own signature or separators stay part of the quote.  A forward wins.
-            mode = marker if mode in (None, "signature") or marker == "forward" else mode
-            kinds[i] = mode
-            i += 1
+        if mode == "quote":
+            # Inside an unquoted original only a forward marker changes the mode, any other
+            # cut leaves the line quote, and so does anything but an attribution.  Attributions
+            # are rare: look for one first, for a cut (which wins over it) only then.
+            if (bare[0] in MARKER_EDGE or bare[-1] in MARKER_EDGE) and marker_kind(
+                bare
+            ) == "forward":
+                mode = kinds[i] = "forward"
+                continue
+            attr = _attribution_at(stripped, quote, i) if may_end_attribution(bare) else None
+            if attr is None or hard_marker(lines, stripped, quote, i) is not None:
+                kinds[i] = "quote"
+            else:
+                for t in range(attr[0], i + 1):
+                    kinds[t] = "attribution" if stripped[t] else None
             continue
-        attr = attribution_ending_at(lines, quote, i) if len(stripped) <= MAX_ATTR else None
-        if attr is not None:
-            k, strength = attr
-            nxt = next_nonblank(lines, i + 1)
-            followed_by_quote = nxt is not None and quote[nxt]
-            if followed_by_quote or strength == 2:
+        # Most lines are prose: no cut can start there but a client footer (which changes
+        # nothing in a signature, as no attribution can end there either).
+        if not (
+            is_prose(bare)
+            and not ends_like_attribution(bare)
+            and (mode is not None or not is_footer(bare))
+        ):
+            marker = hard_marker(lines, stripped, quote, i)
+            if marker is not None:
+                if mode is None:
+                    for t in range(_cut_start(stripped, kinds, i), i):
+                        kinds[t] = marker if stripped[t] else None
+                # A signature may be followed by the quoted original; inside the original,
+                # its own signature or separators stay part of the quote.  A forward wins.
+                mode = marker if mode in (None, "signature") or marker == "forward" else mode
+                kinds[i] = mode
+                continue
+            attr = _attribution_at(stripped, quote, i) if may_end_attribution(bare) else None
+            if attr is not None:
+                k, followed_by_quote = attr
                 for t in range(k, i + 1):
-                    kinds[t] = "attribution" if lines[t].strip() else None
+                    kinds[t] = "attribution" if stripped[t] else None
                 if not followed_by_quote and mode in (None, "signature"):
                     mode = "quote"  # the original follows unquoted
-                i += 1
                 continue
-        kinds[i] = "new" if mode is None else mode
-        i += 1
-    _fold_broken_quote_lines(lines, quote, kinds)
+        if mode is None:
+            kinds[i] = "new"
+            if 0 < i < n - 1 and quote[i - 1] and quote[i + 1]:
+                squeezed.append(i)
+        else:
+            kinds[i] = mode
+    _fold_broken_quote_lines(lines, stripped, squeezed, kinds)
     return kinds
 
 
-def _cut_start(lines: Sequence[str], kinds: Sequence[SegmentKind | None], i: int) -> int:
+def _attribution_at(
+    stripped: Sequence[str], quote: Sequence[bool], i: int
+) -> tuple[int, bool] | None:
+    """(first line, followed by a quote) of an attribution that ends at line ``i`` and counts
+    there: above a ``>`` quote, or strong enough to cut the unquoted original it opens."""
+    attr = attribution_ending_at(stripped, quote, i)
+    if attr is None:
+        return None
+    k, strength = attr
+    nxt = next_nonblank(stripped, i + 1)
+    followed_by_quote = nxt is not None and quote[nxt]
+    return (k, followed_by_quote) if followed_by_quote or strength == 2 else None
+
+
+def _cut_start(stripped: Sequence[str], kinds: Sequence[SegmentKind | None], i: int) -> int:
     """Pull blank lines and a rule right above a cut into it (Outlook's "_____" line)."""
     start = i
     t = i - 1
     while t >= 0 and kinds[t] in (None, "new"):
-        stripped = lines[t].strip()
-        if stripped and not (RULE.fullmatch(stripped) and i - t <= 3):
+        bare = stripped[t]
+        if bare and not (RULE.fullmatch(bare) and i - t <= 3):
             break
-        if stripped:
+        if bare:
             start = t
         t -= 1
     return start
 
 
 def _fold_broken_quote_lines(
-    lines: Sequence[str], quote: Sequence[bool], kinds: list[SegmentKind | None]
+    lines: Sequence[str], stripped: Sequence[str], squeezed: Sequence[int],
+    kinds: list[SegmentKind | None],
 ) -> None:
     """Treat an unquoted line squeezed between two quote lines as quote when it is the
     tail of a wrapped quoted line (a client re-wrapped after quoting) or a bare link that
-    broke out of the quote (talon's "links break quotation markers" cases)."""
-    for i in range(1, len(lines) - 1):
-        if kinds[i] != "new" or not (quote[i - 1] and quote[i + 1]):
+    broke out of the quote (talon's "links break quotation markers" cases).
+
+    ``squeezed`` lists the lines that were new text between two quote lines when classified
+    (the only ones that can be; a later attribution may have taken some)."""
+    for i in squeezed:
+        if kinds[i] != "new":
             continue
-        stripped = lines[i].strip()
-        if len(stripped) > MAX_LINE:
+        bare = stripped[i]
+        if len(bare) > MAX_LINE:
             continue
         prev = quote_content(lines[i - 1])
-        no_links = BARE_URL.sub("", LINK_IN_ANGLES.sub("", PAREN_URL.sub("", stripped)))
+        no_links = BARE_URL.sub("", LINK_IN_ANGLES.sub("", PAREN_URL.sub("", bare)))
         if (
             not no_links.strip(" <>()[]")
-            or " " not in stripped
+            or " " not in bare
             and (prev.count("(") > prev.count(")") or "://" in prev[-40:])
             or len(prev) >= 60
-            and stripped[0].islower()
+            and bare[0].islower()
             and not prev.endswith(("?", ":"))
         ):
             kinds[i] = "quote"
@@ -184,7 +229,8 @@ _NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s")  # "2. Next question" of the or
 
 
 def _mark_outlook_comments(
-    lines: list[str], kinds: list[SegmentKind | None], marker: re.Pattern[str]
+    lines: list[str], stripped: list[str], kinds: list[SegmentKind | None],
+    marker: re.Pattern[str],
 ) -> None:
     """Answers typed into an unquoted original are new text, without their "[Name]" marker.
 
@@ -195,13 +241,15 @@ def _mark_outlook_comments(
     """
     i, n = 0, len(lines)
     while i < n:
-        if kinds[i] != "quote" or not marker.match(lines[i]):
+        # The marker starts with "[": the substring test skips the regex on most lines.
+        if kinds[i] != "quote" or "[" not in lines[i] or not marker.match(lines[i]):
             i += 1
             continue
         lines[i] = marker.sub("", lines[i], count=1)
-        kinds[i] = "new" if lines[i].strip() else None
+        stripped[i] = lines[i].strip()
+        kinds[i] = "new" if stripped[i] else None
         i += 1
-        while i < n and kinds[i] == "quote" and lines[i].strip():
+        while i < n and kinds[i] == "quote" and stripped[i]:
             # A ">" line is quoted even inside Outlook's original (it quoted an older mail).
             if _NUMBERED_ITEM.match(lines[i]) or marker.match(lines[i]) or lines[i].startswith(">"):
                 break
@@ -209,33 +257,39 @@ def _mark_outlook_comments(
             i += 1
 
 
-def _normalise(text: str) -> list[str]:
-    # "\r\r\n" comes from gateways that convert line endings twice.
-    text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\x00", "")
+def _lines(text: str) -> list[str]:
+    """The lines of a body, right-stripped, with attributions glued to a reply split off."""
+    # With every CR in a CRLF (the usual case), right-stripping the lines drops the CRs.
+    if text.count("\r") != text.count("\r\n"):
+        # "\r\r\n" comes from gateways that convert line endings twice.
+        text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     text = text.removeprefix("\ufeff")
-    return [line.rstrip() for line in text.split("\n")]
+    lines = list(map(str.rstrip, text.split("\n")))
+    # A glued attribution holds " On " or "-On ", within one line: a substring of the text.
+    return split_glued_attributions(lines) if " On " in text or "-On " in text else lines
 
 
 def _segments(lines: Sequence[str], kinds: Sequence[SegmentKind | None]) -> tuple[Segment, ...]:
+    """Runs of lines of one kind; blank lines (kind None) inside a run stay in its text.
+
+    A blank line is empty (every line is right-stripped), so a run's text is the lines from
+    its first to its last line joined.
+    """
     segments: list[Segment] = []
     current: SegmentKind | None = None
-    buf: list[str] = []
-    pending_blank = 0
-    for line, kind in zip(lines, kinds, strict=True):
+    start = last = 0
+    for i, kind in enumerate(kinds):
         if kind is None:
-            pending_blank += 1
             continue
         if kind != current:
-            if buf and current is not None:
-                segments.append(Segment(current, "\n".join(buf)))
-            current, buf = kind, [line]
-        else:
-            buf.extend([""] * pending_blank)
-            buf.append(line)
-        pending_blank = 0
-    if buf and current is not None:
-        segments.append(Segment(current, "\n".join(buf)))
+            if current is not None:
+                segments.append(Segment(current, "\n".join(lines[start:last + 1])))
+            current, start = kind, i
+        last = i
+    if current is not None:
+        segments.append(Segment(current, "\n".join(lines[start:last + 1])))
     return tuple(segments)
 
 
@@ -252,16 +306,17 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     :returns: the new text (top-posted text and inline answers, joined by a blank line)
         and every segment in document order.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():
         return ReplyParts("", ())
-    lines = split_glued_attributions(_normalise(text))
-    kinds = _classify(lines)
+    lines = _lines(text)
+    stripped = list(map(str.strip, lines))
+    kinds = _classify(lines, stripped)
     marker = comment_marker(sender_name)
-    if marker is not None:
-        _mark_outlook_comments(lines, kinds, marker)
+    if marker is not None and "[" in text:
+        _mark_outlook_comments(lines, stripped, kinds, marker)
     if prompt is not None:
-        mark_prompt_lines(lines, kinds, prompt)
-    trim_signoff(lines, kinds, names=name_forms(sender_name))
+        mark_prompt_lines(lines, stripped, kinds, prompt)
+    trim_signoff(stripped, kinds, names=name_forms(sender_name))
     segments = _segments(lines, kinds)
     new_text = "\n\n".join(s.text.strip("\n") for s in segments if s.kind == "new").strip()
     return ReplyParts(new_text, segments)

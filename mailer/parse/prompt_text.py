@@ -173,9 +173,11 @@ def prompt_text_of(raw: bytes) -> PromptText:
     return prompt_text_from_parts(body.text or "", body.html)
 
 
-def mark_prompt_lines(lines: list[str], kinds: list[SegmentKind | None],
-                      prompt: PromptText) -> None:
+def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
+                      kinds: list[SegmentKind | None], prompt: PromptText) -> None:
     """Re-mark the lines of a split body with what the prompt said (in place).
+
+    ``stripped`` holds the lines stripped.
 
     * A run of new text that is all the prompt's lines (two or more, or one long line that
       is neither a question nor numbered) is quote: a client pasted the prompt without any
@@ -185,17 +187,18 @@ def mark_prompt_lines(lines: list[str], kinds: list[SegmentKind | None],
       line that are not the prompt's are new text: the sender bottom-posted under it.
     """
     _quote_pasted_runs(lines, kinds, prompt)
-    last_prompt = -1
-    first_prompt = -1
-    for i, kind in enumerate(kinds):
-        if kind == "quote" and not lines[i].lstrip().startswith(">") and prompt.has(lines[i]):
-            last_prompt = i
-            first_prompt = i if first_prompt < 0 else first_prompt
-    if last_prompt < 0 or sum(1 for i in range(first_prompt, last_prompt + 1)
-                              if kinds[i] == "quote" and prompt.has(lines[i])) < 3:
+    unquoted = [i for i, kind in enumerate(kinds) if kind == "quote"
+                and not stripped[i].startswith(">") and prompt.has(lines[i])]
+    if not unquoted:
+        return
+    first_prompt, last_prompt = unquoted[0], unquoted[-1]
+    # Three of the prompt's lines, ">"-quoted or not, from the first to the last unquoted one
+    # (those are three when there are three of them).
+    if len(unquoted) < 3 and sum(1 for i in range(first_prompt, last_prompt + 1)
+                                 if kinds[i] == "quote" and prompt.has(lines[i])) < 3:
         return
     for i in range(last_prompt + 1, len(lines)):
-        if kinds[i] != "quote" or lines[i].lstrip().startswith(">"):
+        if kinds[i] != "quote" or stripped[i].startswith(">"):
             if kinds[i] is not None:
                 return  # another quote, a forward or a signature follows: stop there
             continue
@@ -203,11 +206,15 @@ def mark_prompt_lines(lines: list[str], kinds: list[SegmentKind | None],
             kinds[i] = "new"
 
 
-def _quote_pasted_runs(lines: list[str], kinds: list[SegmentKind | None],
+def _quote_pasted_runs(lines: Sequence[str], kinds: list[SegmentKind | None],
                        prompt: PromptText) -> None:
     i, n = 0, len(lines)
     while i < n:
-        if kinds[i] != "new" or not prompt.has(lines[i]):
+        try:
+            i = kinds.index("new", i)  # a scan in C: most lines are not new text
+        except ValueError:
+            return
+        if not prompt.has(lines[i]):
             i += 1
             continue
         run = [i]

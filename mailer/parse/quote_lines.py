@@ -46,11 +46,13 @@ from mailer.parse.quote_patterns import (
 SegmentKind = Literal["new", "quote", "attribution", "signature", "forward"]
 
 
-def is_quote(line: str) -> bool:
-    if ">" not in line or not QUOTE.match(line):  # every QUOTE prefix ends in ">"
+def is_quote(line: str, stripped: str) -> bool:
+    """``line`` (``stripped`` is ``line.strip()``) is a quote line."""
+    # Every QUOTE prefix ends in ">", and a line that starts with one is a QUOTE prefix.
+    if line[:1] != ">" and (">" not in line or not QUOTE.match(line)):
         return False
-    stripped = line.strip()
-    if len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
+    # ATTR_TAIL ends in a colon: the test on the last character skips most regex calls.
+    if stripped[-1:] in ":：" and len(stripped) < 40 and ATTR_TAIL.fullmatch(stripped):
         return False
     # ">>> Click here <<<" is a banner (emphasis), not a quote: quotes are never closed.
     return not (stripped.startswith(">>") and stripped.endswith("<<"))
@@ -79,6 +81,11 @@ def is_footer(stripped: str) -> bool:
     return bool(text) and FOOTER.fullmatch(text) is not None
 
 
+#: What a marker starts or ends with: :func:`marker_kind` finds none on a line that neither
+#: starts nor ends with one of these.
+MARKER_EDGE = frozenset(DECORATION + ":：")
+
+
 def marker_kind(stripped: str) -> SegmentKind | None:
     """'quote' for "-----Original Message-----", 'forward' for forward markers."""
     if len(stripped) > 120:
@@ -101,10 +108,12 @@ _LONGEST_KEY = max(len(key) for key in HEADER_KEYS.split("|"))
 def header_key(line: str) -> str | None:
     if len(line) > MAX_LINE:
         return None
-    colons = [at for at in (line.find(":"), line.find("：")) if at >= 0]
+    colon, wide = line.find(":"), line.find("：")
+    if wide >= 0 and (colon < 0 or wide < colon):
+        colon = wide
     # HEADER matches up to the first colon: a key between blanks and "*"s, no longer than
     # the longest key (IGNORECASE matches character for character).
-    if not colons or len(line[:min(colons)].replace("*", " ").strip()) > _LONGEST_KEY:
+    if colon < 0 or len(line[:colon].replace("*", " ").strip()) > _LONGEST_KEY:
         return None
     m = HEADER.match(line.strip())
     return m.group(1).lower() if m else None
@@ -130,33 +139,88 @@ def header_block_at(lines: Sequence[str], i: int) -> bool:
     return len(keys) >= 2 and any(len(k) > 2 for k in keys)
 
 
+#: The last character of every verb of VERBS, matched as VERB_END matches it (ignoring case).
+_VERB_LAST = re.compile(r"[estvrbóofniłl)лавеuaı道ジ성]", re.IGNORECASE)
+
+
+def _may_end_with_verb(text: str) -> bool:
+    """False when VERB_END cannot match ``text``: what it matches ends with a verb, then
+    blanks, a colon and a line break, each optional.  One character instead of the search."""
+    text = text.removesuffix("\n")
+    if text.endswith((":", "：")):
+        text = text[:-1]
+    text = text.rstrip()
+    return bool(text) and _VERB_LAST.fullmatch(text[-1]) is not None
+
+
 def attr_strength(text: str, *, strong_start: bool) -> int:
     """0: not an attribution; 1: only before a ``>`` quote; 2: also as an unquoted cut."""
     text = text.strip(" \t-*_")
     if len(text) > MAX_ATTR or len(text) < 6:
         return 0
-    if GMAIL_GMT.match(text) or DATE_NAME_ADDR.fullmatch(text):
+    # Both start with four digits (``\d`` is a subset of ``str.isdigit``).
+    if text[:4].isdigit() and (GMAIL_GMT.match(text) or DATE_NAME_ADDR.fullmatch(text)):
         return 2
-    has_email = EMAIL.search(text) is not None
-    precise_date = TIME_OR_NUMDATE.search(text) is not None
-    any_date = precise_date or YEAR.search(text) is not None
-    verb = VERB_END.search(text[-60:])
+    # Each search runs only when its answer is needed (EMAIL needs an "@").
+    tail = text[-60:]
+    verb = VERB_END.search(tail) if _may_end_with_verb(tail) else None
     if verb:
+        has_email = "@" in text and EMAIL.search(text) is not None
         if verb.group("verb").lower() == "sent" and not has_email:
             return 0  # "sent" ends too many sentences; talon's "<addr> sent:" has an address
-        if has_email or (any_date and strong_start):
+        if has_email:
+            return 2
+        any_date = TIME_OR_NUMDATE.search(text) is not None or YEAR.search(text) is not None
+        if any_date and strong_start:
             return 2
         # A date alone ("pe 20. lokakuuta 2017 klo 17.50 X kirjoitti:") is enough above a
         # quote, but an unquoted cut on it could eat a real answer ("Meeting 10:00 ... wrote").
         return 1 if any_date else 0
-    if text.endswith((":", "：")) and any_date:
-        if has_email:
+    if text.endswith((":", "：")):
+        precise_date = TIME_OR_NUMDATE.search(text) is not None
+        if not (precise_date or YEAR.search(text)):
+            return 0
+        if "@" in text and EMAIL.search(text):
             return 2
         # Apple Mail de/sv/da: "Am 25.06.2015 um 10:55 schrieb Test user:" (verb mid-line)
         if precise_date and VERB_ANYWHERE.search(text):
             return 2 if strong_start else 1
     return 0
 
+
+#: What the last character of an attribution's last line can be, lower-cased: a colon, the
+#: last letter of a verb, or a blank, dash or star that :func:`_may_end_attribution` strips.
+_ATTR_LAST = frozenset(suffix[-1] for suffix in VERB_SUFFIXES) | frozenset(":： -*")
+
+
+def may_end_attribution(stripped: str) -> bool:
+    """False when :func:`attribution_ending_at` cannot find an attribution ending at this
+    (stripped, non-blank) line.
+
+    GMAIL_GMT and DATE_NAME_ADDR start with a numeric date (:func:`_numeric_date_first`),
+    DASH_FRAMED with "--", and any other attribution passes :func:`ends_like_attribution`.
+    """
+    return (
+        stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
+        or _numeric_date_first(stripped)
+        or stripped.startswith("--")
+    )
+
+
+def _numeric_date_first(stripped: str) -> bool:
+    """The line starts like GMAIL_GMT and DATE_NAME_ADDR: four digits and a separator
+    (``\\d`` is a subset of ``str.isdigit``)."""
+    return stripped[:4].isdigit() and stripped[4:5] in ("-", "/", ".")
+
+
+def ends_like_attribution(stripped: str) -> bool:
+    """The (stripped, non-blank) line ends in a colon or a verb of VERBS, as the last line of
+    an attribution other than GMAIL_GMT, DATE_NAME_ADDR and DASH_FRAMED must.
+
+    A test on the last character comes first: the lower-cased line ends like its last
+    character lower-cased.
+    """
+    return stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
 
 
 def _may_end_attribution(stripped: str) -> bool:
@@ -178,29 +242,30 @@ def _is_continuation(stripped: str) -> bool:
 
 def _may_start(stripped: str) -> bool:
     return (
-        ATTR_START.match(stripped) is not None
-        or "@" in stripped
+        "@" in stripped
         or "<" in stripped
-        or any(ch.isdigit() for ch in stripped[:80])
+        or ATTR_START.match(stripped) is not None
+        or any(map(str.isdigit, stripped[:80]))
     )
 
 
 def attribution_ending_at(
-    lines: Sequence[str], quote: Sequence[bool], j: int
+    stripped_lines: Sequence[str], quote: Sequence[bool], j: int
 ) -> tuple[int, int] | None:
     """Find an attribution whose last line is ``j``; return (first line, strength).
 
     Gmail wraps long attributions over two or three lines ("On Mon, ... The Hiring Engine
     <\\naddr> wrote:"), Polymail even puts a blank line inside, so we walk back from the
-    line that ends like an attribution, up to six lines.
+    line that ends like an attribution, up to six lines.  ``stripped_lines`` are the lines
+    of the body, stripped.
     """
-    stripped_j = lines[j].strip()
+    stripped_j = stripped_lines[j]
     if len(stripped_j) > MAX_ATTR:
         return None
-    # GMAIL_GMT and DATE_NAME_ADDR start with a digit, DASH_FRAMED with "--".
+    # GMAIL_GMT and DATE_NAME_ADDR start with a numeric date, DASH_FRAMED with "--".
     if (
-        stripped_j[:1].isdigit() and (GMAIL_GMT.match(stripped_j)
-                                      or DATE_NAME_ADDR.fullmatch(stripped_j))
+        _numeric_date_first(stripped_j) and (GMAIL_GMT.match(stripped_j)
+                                             or DATE_NAME_ADDR.fullmatch(stripped_j))
         or stripped_j.startswith("--") and DASH_FRAMED.fullmatch(stripped_j)
     ):
         return j, 2
@@ -210,11 +275,11 @@ def attribution_ending_at(
     parts: list[str] = []
     k = j
     while k >= 0 and j - k < 7:
-        stripped = lines[k].strip()
+        stripped = stripped_lines[k]
         if k < j:
             if not stripped:
                 # Polymail: "On <date> Name\n\n<\nmailto:Name <addr>\n> wrote:"
-                if lines[k + 1].strip().startswith("<") and k > 0 and lines[k - 1].strip():
+                if stripped_lines[k + 1].startswith("<") and k > 0 and stripped_lines[k - 1]:
                     k -= 1
                     continue
                 break
@@ -228,36 +293,55 @@ def attribution_ending_at(
             strength = attr_strength(joined, strong_start=ATTR_START.match(stripped) is not None)
             if strength:
                 best = (k, strength)
-                if not _is_continuation(stripped) and not _opens_above(lines, quote, k):
+                if not _is_continuation(stripped) and not _opens_above(stripped_lines, quote, k):
                     break
         k -= 1
     return best
 
 
-def _opens_above(lines: Sequence[str], quote: Sequence[bool], k: int) -> bool:
+def _opens_above(stripped_lines: Sequence[str], quote: Sequence[bool], k: int) -> bool:
     """The line above ``k`` opens an attribution that wrapped ("On <date>, Somebody <")."""
     if k == 0 or quote[k - 1]:
         return False
-    above = lines[k - 1].strip()
+    above = stripped_lines[k - 1]
     return bool(above) and ATTR_START.match(above) is not None and not above.endswith(
         (".", "!", "?")
     )
 
 
-def next_nonblank(lines: Sequence[str], i: int) -> int | None:
-    for j in range(i, len(lines)):
-        if lines[j].strip():
+def next_nonblank(stripped_lines: Sequence[str], i: int) -> int | None:
+    """Index of the first non-blank line from ``i`` on, given the lines stripped."""
+    for j in range(i, len(stripped_lines)):
+        if stripped_lines[j]:
             return j
     return None
 
 
 #: What a signature delimiter, a marker (decorated) or a rule may start with.
 _CUT_FIRST = DECORATION + "+.·•"
+_RULE_FIRST = "-_=*~#+.·•"  # RULE's characters
 
 
-def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentKind | None:
-    """Kind of the cut that starts at line ``i``, if one does."""
-    stripped = lines[i].strip()
+def is_prose(stripped: str) -> bool:
+    """True for a (stripped, non-blank) line where :func:`hard_marker` finds no cut but a
+    client footer (its prose test: no cut character first, no decoration last, no colon),
+    which :func:`marker_kind` does not take for a marker, and where an attribution can end
+    only if it passes :func:`ends_like_attribution` (GMAIL_GMT and DATE_NAME_ADDR start with
+    a numeric date, DASH_FRAMED with "-").  Most lines are; the tests are cheap."""
+    return (
+        stripped[0] not in _CUT_FIRST
+        and stripped[-1] not in DECORATION
+        and ":" not in stripped
+        and "：" not in stripped
+        and not _numeric_date_first(stripped)
+    )
+
+
+def hard_marker(
+    lines: Sequence[str], stripped_lines: Sequence[str], quote: Sequence[bool], i: int
+) -> SegmentKind | None:
+    """Kind of the cut that starts at line ``i``, if one does (``stripped_lines``: stripped)."""
+    stripped = stripped_lines[i]
     if len(stripped) > MAX_LINE:
         return None
     if stripped[:1] not in _CUT_FIRST and stripped[-1:] not in DECORATION and ":" not in \
@@ -265,18 +349,19 @@ def hard_marker(lines: Sequence[str], quote: Sequence[bool], i: int) -> SegmentK
         # Prose: no delimiter, marker or rule can start it (each needs a decoration or rule
         # character first, a decoration last, or a colon) and a header needs a colon.
         return "signature" if is_footer(stripped) else None
-    if SIG_DELIM.fullmatch(stripped):
+    # SIG_DELIM starts with "--", RULE with one of _RULE_FIRST: no regex on other lines.
+    if stripped[:2] == "--" and SIG_DELIM.fullmatch(stripped):
         return "signature"
     marker = marker_kind(stripped)
     if marker:
         return marker
-    if RULE.fullmatch(stripped):
+    if stripped[:1] in _RULE_FIRST and RULE.fullmatch(stripped):
         # A rule is a cut only when a header block or an original-message marker follows
         # (Outlook's "____" line, Yahoo's and French webmails' "====").  A "_____" rule on
         # its own starts a mailing-list footer (Mailman) or a disclaimer.
-        nxt = next_nonblank(lines, i + 1)
+        nxt = next_nonblank(stripped_lines, i + 1)
         if nxt is not None and nxt - i <= 3 and not quote[nxt]:
-            if header_block_at(lines, nxt) or marker_kind(lines[nxt].strip()):
+            if header_block_at(lines, nxt) or marker_kind(stripped_lines[nxt]):
                 return "quote"
         return "signature" if UNDERSCORE_RULE.fullmatch(stripped) else None
     if header_key(stripped) and header_block_at(lines, i):
@@ -302,7 +387,7 @@ def split_glued_attributions(lines: list[str]) -> list[str]:
             and not QUOTE.match(line)
         ):
             m = INNER_ON.search(stripped)
-            nxt = next_nonblank(lines, idx + 1)
+            nxt = next((k for k in range(idx + 1, len(lines)) if lines[k].strip()), None)
             if m and nxt is not None and QUOTE.match(lines[nxt]):
                 if attr_strength(m.group(1), strong_start=True):
                     out.append(stripped[: m.start()].rstrip(" -"))

@@ -38,6 +38,9 @@ from mailer.parse.quote_patterns import (
 __all__ = ["trim_signoff"]
 
 _SIGN_MARK = re.compile(r"[-–—/~]+\s*")  # what precedes a name in "/Erik", "– Kenji"
+_SIGN_FIRST = "-–—/~"
+#: What a JUNK_LINE can start with, but a blank.
+_JUNK_FIRST = "-_=*~#+.|/\\<>\u1427\u200b"
 _BOTH_LANGUAGES = re.compile(r"\s+[/|]\s+")  # "Med vänlig hälsning / Best regards"
 #: The words a DISCLAIMER match can start with (its optional label, then its opening phrase).
 _DISCLAIMER_START = re.compile(
@@ -50,10 +53,12 @@ _DISCLAIMER_WORD = re.compile(
 
 
 def trim_signoff(
-    lines: Sequence[str], kinds: list[SegmentKind | None], *, names: frozenset[str] = frozenset()
+    stripped: Sequence[str], kinds: list[SegmentKind | None], *,
+    names: frozenset[str] = frozenset(),
 ) -> None:
     """Mark trailing sign-offs of new text as ``signature`` (see the module docstring).
 
+    :param stripped: the lines of the body, stripped.
     :param names: :func:`mailer.parse.sender_name.name_forms` of the sender, or empty when unknown.
     """
     blocks = _new_blocks(kinds)
@@ -68,7 +73,7 @@ def trim_signoff(
     ]
     for start, end in targets:
         idx = [i for i in range(start, end + 1) if kinds[i] == "new"]
-        cut = _signoff_cut(lines, idx, names=names, more_text=len(blocks) > 1)
+        cut = _signoff_cut(stripped, idx, names=names, more_text=len(blocks) > 1)
         for i in idx:
             if i >= cut:
                 kinds[i] = "signature"
@@ -77,16 +82,18 @@ def trim_signoff(
 def _new_blocks(kinds: Sequence[SegmentKind | None]) -> list[tuple[int, int]]:
     """First and last line of every run of new text (blank lines inside allowed)."""
     blocks: list[tuple[int, int]] = []
-    start: int | None = None
-    last = -1
-    for i, kind in enumerate(kinds):
-        if kind == "new":
-            start = i if start is None else start
-            last = i
-        elif kind is not None and start is not None:
-            blocks.append((start, last))
-            start = None
-    if start is not None:
+    n = len(kinds)
+    i = 0
+    while i < n:
+        try:
+            start = i = kinds.index("new", i)  # a scan in C: most lines are not new text
+        except ValueError:
+            break
+        last = start
+        while i < n and (kinds[i] is None or kinds[i] == "new"):
+            if kinds[i] == "new":
+                last = i
+            i += 1
         blocks.append((start, last))
     return blocks
 
@@ -103,19 +110,20 @@ def _signature_follows(kinds: Sequence[SegmentKind | None], end: int) -> bool:
 
 
 def _signoff_cut(
-    lines: Sequence[str], idx: Sequence[int], *, names: frozenset[str], more_text: bool
+    stripped: Sequence[str], idx: Sequence[int], *, names: frozenset[str], more_text: bool
 ) -> int:
     """First line index of the trailing sign-off within ``idx`` (lines of new text)."""
-    stripped = {i: lines[i].strip() for i in idx}
     body = list(idx)
-    # Trailing rules and tracking marks.
-    while body and JUNK_LINE.fullmatch(stripped[body[-1]]):
+    # Trailing rules and tracking marks (a stripped line starts with no blank).
+    while body and stripped[body[-1]][:1] in _JUNK_FIRST and JUNK_LINE.fullmatch(
+        stripped[body[-1]]
+    ):
         body.pop()
     cut = body[-1] + 1 if body else (idx[0] if idx else 0)
     if not body:
         return cut
     # Legal disclaimer: a paragraph near the end that says "confidential".
-    paragraphs = _paragraph_starts(lines, body)
+    paragraphs = _paragraph_starts(stripped, body)
     for p in paragraphs[-3:]:
         # The text starts with line p (joined by spaces): a word no DISCLAIMER starts with
         # rules it out before the join.
@@ -139,19 +147,27 @@ def _signoff_cut(
         if len(above) <= 30 and THANKS_LINE.fullmatch(above) and (len(body) > 1 or more_text):
             cut = body.pop()
     # Contact block: the last paragraph is a name with a phone number under it.
-    contact = _contact_block_start(lines, body)
+    contact = _contact_block_start(stripped, body)
     return contact if contact is not None else cut
 
 
-def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | None:
+def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | None:
     """A valediction ("Mvh", "Best regards,") followed by at most a short name block."""
     window = body[-7:]
     for pos, i in enumerate(window):
         line = stripped[i].rstrip(",.!:;- ").lower()
-        # "Med vänlig hälsning / Best regards": a valediction in each language.
-        pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)] if len(line) <= 80 \
-            else [line]
-        if all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces):
+        if len(line) > 80:
+            continue  # longer than two valedictions
+        if "/" in line or "|" in line:
+            # "Med vänlig hälsning / Best regards": a valediction in each language.
+            pieces = [p.strip(",.!:;- ") for p in _BOTH_LANGUAGES.split(line)]
+            valediction = all(len(p) <= 40 and VALEDICTION.fullmatch(p) for p in pieces)
+        else:
+            piece = line.strip(",.!:;- ")
+            # No valediction starts with a digit: numbered answers ("2. Inga") skip the regex.
+            valediction = (len(piece) <= 40 and not piece[:1].isdigit()
+                           and VALEDICTION.fullmatch(piece) is not None)
+        if valediction:
             after = window[pos + 1 :]
             if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
                 return i
@@ -159,25 +175,27 @@ def _valediction_start(stripped: dict[int, str], body: Sequence[int]) -> int | N
     return None
 
 
-def _is_name_signoff(stripped: dict[int, str], body: Sequence[int], names: frozenset[str]) -> bool:
+def _is_name_signoff(stripped: Sequence[str], body: Sequence[int], names: frozenset[str]) -> bool:
     """The last line of ``body`` is a name sign-off ("/Erik", "– Kenji", "Mvh Erik", "Erik")."""
     line = stripped[body[-1]]
     if len(line) > 40:
         return False
-    bare = _SIGN_MARK.sub("", line, count=1) if _SIGN_MARK.match(line) else line
+    # _SIGN_MARK and DASH_NAME start with one of _SIGN_FIRST.
+    signed = line[:1] in _SIGN_FIRST
+    bare = _SIGN_MARK.sub("", line, count=1) if signed and _SIGN_MARK.match(line) else line
     if _is_sender(bare, names):
         return True
-    if DASH_NAME.fullmatch(line) and _name_cased(bare):
+    if signed and DASH_NAME.fullmatch(line) and _name_cased(bare):
         # "– Fixed" under "– Wrote docs" is a list item, not a signature.
         above = stripped[body[-2]] if len(body) > 1 else ""
         return not (above[:1] == line[:1] and not above[:1].isalnum())
     # "Mvh Erik", "Best, Kenji", "Thanks, Kenji": only with the sender's own name, because
     # "Regards, Roman" under a quote is kept by peers' corpora (talon) when nothing is known.
-    words = line.split()
+    words = line.split() if names else []
     for k in range(1, min(len(words), 4)):
         lead, name = " ".join(words[:k]).rstrip(",.!/ "), " ".join(words[k:])
-        if (VALEDICTION.fullmatch(lead.lower()) or THANKS_LINE.fullmatch(lead)) and _is_sender(
-            name, names
+        if _is_sender(name, names) and (
+            VALEDICTION.fullmatch(lead.lower()) or THANKS_LINE.fullmatch(lead)
         ):
             return True
     return False
@@ -200,24 +218,28 @@ def _is_sender(text: str, names: frozenset[str]) -> bool:
     return bool(names) and " ".join(text.strip(" ,.!/").casefold().split()) in names
 
 
-def _paragraph_starts(lines: Sequence[str], body: Sequence[int]) -> list[int]:
+def _paragraph_starts(stripped: Sequence[str], body: Sequence[int]) -> list[int]:
     starts = [body[0]]
     for a, b in itertools.pairwise(body):
-        if b - a > 1 or not lines[a].strip():
+        if b - a > 1 or not stripped[a]:
             starts.append(b)
     return starts
 
 
-def _contact_block_start(lines: Sequence[str], body: Sequence[int]) -> int | None:
+def _contact_block_start(stripped: Sequence[str], body: Sequence[int]) -> int | None:
     if not body:
         return None
-    start = _paragraph_starts(lines, body)[-1]
-    block = [lines[i].strip() for i in body if i >= start]
-    if start == body[0] or not 2 <= len(block) <= 7:
+    # The last paragraph starts after a gap in the line numbers or a blank line.
+    k = len(body) - 1
+    while k > 0 and body[k] - body[k - 1] == 1 and stripped[body[k - 1]]:
+        k -= 1
+    if k == 0 or not 2 <= len(body) - k <= 7:
         return None
+    start = body[k]
+    block = [stripped[i] for i in body[k:]]
     if any(len(line) > 60 or line.endswith("?") for line in block):
         return None
-    if not NAME_LINE.fullmatch(block[0]) or any(ch.isdigit() for ch in block[0]):
+    if not NAME_LINE.fullmatch(block[0]) or any(map(str.isdigit, block[0])):
         return None
     has_phone = any(
         PHONE.search(line) and sum(ch.isalpha() for ch in line) <= 15 for line in block[1:]
