@@ -109,7 +109,6 @@ def read_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH
                ) -> tuple[int | None, ScaleIssue | None]:
     """(value, None) for a clear scale answer, else (None, the issue as data)."""
     stripped = text.strip()
-    first_line = _quote(stripped.split(chr(10))[0][:30])
     word = stripped.lower().rstrip(".!")
     if word in _NUMBER_WORDS:
         return _in_range(_NUMBER_WORDS[word], low, high)
@@ -120,12 +119,19 @@ def read_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH
     if not number.isdigit():
         return None, ScaleIssue("not_whole", _quote(number), low, high)
     if denominator is not None and int(denominator) != high:
-        return None, ScaleIssue("other_scale", first_line, low, high)
-    if re.match(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", rest[:12], re.IGNORECASE):
-        return None, ScaleIssue("several", first_line, low, high)
+        return None, ScaleIssue("other_scale", _first_line(stripped), low, high)
+    if _SECOND_NUMBER.match(rest[:12]):
+        return None, ScaleIssue("several", _first_line(stripped), low, high)
     if rest and rest[0].isalnum():  # "4x", "42" cannot happen (\d+); "4st" is not a scale
         return None, ScaleIssue("no_number", _quote(stripped[:30]), low, high)
     return _in_range(int(number), low, high)
+
+
+_SECOND_NUMBER = re.compile(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", re.IGNORECASE)
+
+
+def _first_line(text: str) -> str:
+    return _quote(text.split("\n")[0][:30])
 
 
 def _in_range(value: int, low: int, high: int) -> tuple[int | None, ScaleIssue | None]:
@@ -236,7 +242,18 @@ _QuestionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # id, type, la
 
 
 def _asked(questions: Sequence[Question]) -> _Asked:
-    return _asked_of(tuple((q.id, q.type, q.labels, q.wordings()) for q in questions))
+    """The question set as the mapping reads it. Worked out from the questions' content, and
+    looked up by identity first: a service passes the same tuple of questions every time."""
+    last = _last_asked[0]
+    if last is not None and last[0] is questions:
+        return last[1]
+    asked = _asked_of(tuple((q.id, q.type, q.labels, q.wordings()) for q in questions))
+    if isinstance(questions, tuple):  # a list may change under the same identity
+        _last_asked[0] = (questions, asked)
+    return asked
+
+
+_last_asked: list[tuple[Sequence[Question], _Asked] | None] = [None]
 
 
 @lru_cache(maxsize=64)
@@ -331,13 +348,12 @@ def _last_question(quoted: str, asked: _Asked) -> str | None:
         at = padded.rfind(spaced) if wording else -1
         if at >= 0:
             spans.append((at + 1, at + 1 + len(wording), qid, numbered_))
-    best: tuple[int, bool, int, str] | None = None
-    for start, end, qid, numbered_ in spans:
-        if any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start for o in spans):
-            continue  # inside a longer wording found at the same place
-        rank = (end, padded.endswith(numbered_, 0, start), end - start, qid)
-        best = rank if best is None or rank[:3] > best[:3] else best
-    return best[3] if best else None
+    ranked = sorted(spans, reverse=True,  # stable: of equal ranks, the first asked wins
+                    key=lambda s: (s[1], padded.endswith(s[3], 0, s[0]), s[1] - s[0]))
+    for start, end, qid, _ in ranked:  # the best that is not inside a longer wording
+        if not any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start for o in spans):
+            return qid
+    return None
 
 
 # --------------------------------------------------------------------------- in the original
@@ -387,21 +403,18 @@ def _in_original(segments: Sequence[SegmentLike], asked: _Asked,
 def _question_lines(lines: Sequence[str], asked: _Asked) -> list[tuple[int, int, int]]:
     """(first line, line after it, number) of each question line, numbers rising."""
     marks: list[tuple[int, int, int]] = []
-    last, i = 0, 0
-    while i < len(lines):
-        start = _QUESTION_START.match(lines[i])
-        number = int(start[1]) if start else 0
-        width = 0
-        if last < number <= len(asked.lines):
-            wordings = asked.lines[number - 1]
-            width = next((w for w in range(1, _WRAP + 1) if i + w <= len(lines)
-                          and _norm("\n".join(lines[i:i + w])) in wordings), 0)
+    last, after = 0, 0  # the last number found, the line after its question line
+    numbered_ = [(i, int(m[1])) for i, line in enumerate(lines)
+                 if (m := _QUESTION_START.match(line))]
+    for i, number in numbered_:
+        if i < after or not last < number <= len(asked.lines):
+            continue
+        wordings = asked.lines[number - 1]
+        width = next((w for w in range(1, _WRAP + 1) if i + w <= len(lines)
+                      and _norm("\n".join(lines[i:i + w])) in wordings), 0)
         if width:
             marks.append((i, i + width, number))
-            last = number
-            i += width
-        else:
-            i += 1
+            last, after = number, i + width
     return marks
 
 
