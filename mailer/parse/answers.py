@@ -186,7 +186,7 @@ def _finish(raw: dict[str, str], asked: _Asked, method: Method) -> Mapped:
         if not text:
             continue
         if qid in asked.scales:
-            value, problem = parse_scale(text)
+            value, issue = read_scale(text)
             # People write "ca 3", "Fyra, lite trött", "3-4": read when the strict rule finds
             # no value (mailer.parse.scales); still nothing -> text with the strict problem.
             number = value if value is not None else loose_scale(
@@ -194,13 +194,16 @@ def _finish(raw: dict[str, str], asked: _Asked, method: Method) -> Mapped:
             if number is not None:
                 answers[qid] = number
                 continue
-            problems.append(f"{qid}: {problem}{KEPT_AS_TEXT}")
+            problems.append(f"{qid}: {issue.english() if issue else None}{KEPT_AS_TEXT}")
         answers[qid] = text
     return Mapped(answers=answers, method=method, problems=tuple(problems))
 
 
 def _tidy(text: str) -> str:
-    tidy = "\n".join([line.rstrip() for line in text.strip().splitlines()])
+    text = text.strip()
+    if not text:  # most lines under a quoted question: the prompt's next line follows
+        return text
+    tidy = "\n".join([line.rstrip() for line in text.splitlines()])
     return _BLANK_LINES.sub("\n\n", tidy).strip() if "\n\n\n" in tidy else tidy.strip()
 
 
@@ -384,7 +387,8 @@ def _in_original(segments: Sequence[SegmentLike], asked: _Asked,
         if segment.kind != "quote":
             continue
         lines = segment.text.splitlines()
-        if ">" in segment.text and any(line.lstrip().startswith(">") for line in lines):
+        if ">" in segment.text and any(line.lstrip().startswith(">") for line in lines
+                                       if ">" in line):  # most hold none, or in "<a@b>"
             continue
         marks = _question_lines(lines, asked)
         for at, (start, end, number) in enumerate(marks):
