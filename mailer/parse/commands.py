@@ -77,7 +77,7 @@ def parse_command(text: str, *, today: date) -> Command | None:
     out (:func:`mailer.parse.command_text.candidates`); the rest of that sentence is the reason.
     The last few results are kept: reading one reply asks twice (the machine score, then the
     command itself), and a Command is frozen."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     if not _has_command_word(first):
         return None  # most replies: no command word at all, so no candidate can match
     unclear: Command | None = None
@@ -87,6 +87,13 @@ def parse_command(text: str, *, today: date) -> Command | None:
             return replace(command, reason=reason or None)
         unclear = unclear or (replace(command, reason=reason or None) if command else None)
     return unclear
+
+
+def _first_line(text: str) -> str:
+    """The first non-empty line of ``text``, stripped, without splitting all of ``text``: the
+    blank lines above it are whitespace, and every line break is whitespace."""
+    start = text.lstrip()
+    return (start.partition("\n")[0].splitlines() or [""])[0].strip()
 
 
 def _has_command_word(line: str) -> bool:
