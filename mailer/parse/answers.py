@@ -233,8 +233,9 @@ class _Asked:
     types: tuple[str, ...]  # per question, in order
     scales: frozenset[str]  # the ids of the scale questions
     wordings: Mapping[str, tuple[str, ...]]  # per id, as written (Question.wordings)
-    #: (id, normalised wording, the same with a space either side, " N " of its number).
-    quoted: tuple[tuple[str, str, str, str], ...]
+    #: (id, normalised wording, the same with a space either side, " N " of its number, whether
+    #: a longer wording holds it), for the non-empty normalised wordings.
+    quoted: tuple[tuple[str, str, str, str, bool], ...]
     norms: Mapping[str, tuple[str, ...]]  # per id, the non-empty normalised wordings
     lines: tuple[frozenset[str], ...]  # per question, "N wording" normalised (question lines)
     labels: re.Pattern[str]
@@ -266,9 +267,11 @@ def _asked_of(questions: tuple[_QuestionKey, ...]) -> _Asked:
     norms: dict[str, tuple[str, ...]] = {}
     for qid, _, _, texts in questions:
         norms[qid] = (*norms.get(qid, ()), *(w for t in texts if (w := _norm(t))))
-    quoted = tuple((qid, norm, f" {norm} ", f" {n} ")
-                   for n, (qid, _, _, texts) in enumerate(questions, 1)
-                   for norm in map(_norm, texts))
+    found = [(n, qid, norm) for n, (qid, _, _, texts) in enumerate(questions, 1)
+             for norm in map(_norm, texts) if norm]
+    quoted = tuple((qid, norm, f" {norm} ", f" {n} ",
+                    any(norm in other and len(other) > len(norm) for _, _, other in found))
+                   for n, qid, norm in found)
     labels, by_label = _label_pattern(tuple(
         (*labels, qid.replace("_", " "), *(t.lower().rstrip("?") for t in texts))
         for qid, _, labels, texts in questions))
@@ -346,17 +349,22 @@ def _last_question(quoted: str, asked: _Asked) -> str | None:
     one whose number ("4." before it in the prompt) agrees, then the longer.
     """
     padded = f" {quoted} "
-    spans: list[tuple[int, int, str, str]] = []  # start, end, id, " N " (its number)
-    for qid, wording, spaced, numbered_ in asked.quoted:
-        at = padded.rfind(spaced) if wording else -1
+    spans: list[tuple[int, int, str, str, bool]] = []  # start, end, and asked.quoted's rest
+    for qid, wording, spaced, numbered_, held in asked.quoted:
+        at = padded.rfind(spaced)
         if at >= 0:
-            spans.append((at + 1, at + 1 + len(wording), qid, numbered_))
-    ranked = sorted(spans, reverse=True,  # stable: of equal ranks, the first asked wins
-                    key=lambda s: (s[1], padded.endswith(s[3], 0, s[0]), s[1] - s[0]))
-    for start, end, qid, _ in ranked:  # the best that is not inside a longer wording
-        if not any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start for o in spans):
-            return qid
-    return None
+            spans.append((at + 1, at + 1 + len(wording), qid, numbered_, held))
+    best: tuple[int, bool, int] | None = None  # of equal ranks, the first asked wins
+    found: str | None = None
+    for start, end, qid, numbered_, held in spans:
+        rank = (end, padded.endswith(numbered_, 0, start), end - start)
+        if best is not None and rank <= best:
+            continue
+        if held and any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start
+                        for o in spans):
+            continue  # inside a longer wording found at the same place
+        best, found = rank, qid
+    return found
 
 
 # --------------------------------------------------------------------------- in the original
