@@ -3,10 +3,10 @@
 People write commands the way they talk: "Skip this week please, I'm at a conference.",
 "Pausa två veckor, tack!", "Pause until the 14th, moving house", "Ledig v. 52", "Back on
 Monday, out sick today". :func:`candidates` cuts the first line of a reply into (the words
-that may be a command, the rest of the sentence kept as the reason):
-the line up to each comma, full stop, exclamation or dash (shortest first), then the whole
-line, politeness words ("please", "tack", "gärna") left out.
-:mod:`mailer.parse.commands` tries each in turn.
+that may be a command, the rest of the line): the line up to each comma, full stop,
+exclamation or dash (shortest first), then the whole line, politeness words ("please",
+"tack", "gärna") left out. :mod:`mailer.parse.commands` tries each in turn, and keeps the
+rest of the sentence after the one that is a command as its reason (:func:`reason_of`).
 
 :func:`iso_week` and :func:`day_of_month` read "v. 52" and "the 14th".
 """
@@ -30,14 +30,15 @@ MAX_HEAD = 60
 
 
 def candidates(line: str) -> Iterator[tuple[str, str]]:
-    """(head, reason) pairs for the first line of a reply: the line up to each cut, the
-    shortest first, then the whole line."""
+    """(head, tail) pairs for the first line of a reply: the line up to each cut, the
+    shortest first, then the whole line; the tail is the rest of the line, which
+    :func:`reason_of` reads when the head is a command (most heads are not)."""
     stripped = line.strip()
     for cut in _CUT.finditer(stripped):
         head = stripped[:cut.start()]
         if not head.strip() or len(head) > MAX_HEAD:
             continue
-        yield _polite_off(head), _reason(stripped[cut.start():])
+        yield _polite_off(head), stripped[cut.start():]
     yield _polite_off(stripped), ""
 
 
@@ -45,7 +46,7 @@ def _polite_off(text: str) -> str:
     return " ".join(_POLITE.sub(" ", text).split()).strip(" ,.!;:-–—")
 
 
-def _reason(tail: str) -> str:
+def reason_of(tail: str) -> str:
     """The rest of the line without the punctuation that cut it and without leading
     courtesies ("tack! Jag är på kurs" -> "Jag är på kurs")."""
     text = tail.lstrip(" ,;:!?.-–—")

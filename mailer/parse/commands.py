@@ -19,7 +19,7 @@ from typing import Literal
 
 from mailer.parse.answers import SegmentLike
 from mailer.parse.classify import first_date
-from mailer.parse.command_text import candidates, day_before, day_of_month, iso_week
+from mailer.parse.command_text import candidates, day_before, day_of_month, iso_week, reason_of
 from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
 from mailer.parse.scales import NUMBER_WORDS
 
@@ -81,11 +81,11 @@ def parse_command(text: str, *, today: date) -> Command | None:
     if not _has_command_word(first):
         return None  # most replies: no command word at all, so no candidate can match
     unclear: Command | None = None
-    for head, reason in candidates(first):  # the shortest first: the rest is the reason
+    for head, tail in candidates(first):  # the shortest first: the rest is the reason
         command = _command_in(head, today, first)
         if command is not None and command.problem is None:
-            return replace(command, reason=reason or None)
-        unclear = unclear or (replace(command, reason=reason or None) if command else None)
+            return replace(command, reason=reason_of(tail) or None)
+        unclear = unclear or (replace(command, reason=reason_of(tail) or None) if command else None)
     return unclear
 
 
