@@ -17,9 +17,10 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-_POLITE = re.compile(
-    r"\b(?:please|pls|plz|thanks|thank you|thx|tack|tack så mycket|gärna|snälla|vänligen|"
-    r"kindly)\b", re.IGNORECASE)
+_POLITE_WORDS = (r"\b(?:please|pls|plz|thanks|thank you|thx|tack|tack så mycket|gärna|snälla|"
+                 r"vänligen|kindly)\b")
+_POLITE = re.compile(_POLITE_WORDS, re.IGNORECASE)
+_POLITE_LOWER = re.compile(_POLITE_WORDS)
 # A cut after punctuation, or before " - ": not inside "v. 52", "7.1." or "2027-01-07".
 _CUT = re.compile(r"[,;:!?]+\s*|\.(?!\s*\d)\s*|\s+[-–—]\s+")
 _COURTESY_PIECE = re.compile(
@@ -43,7 +44,26 @@ def candidates(line: str) -> Iterator[tuple[str, str]]:
 
 
 def _polite_off(text: str) -> str:
-    return " ".join(_POLITE.sub(" ", text).split()).strip(" ,.!;:-–—")
+    if found_in_any_case(_POLITE_LOWER, text):  # most heads have none: no substitution
+        text = _POLITE.sub(" ", text)
+    return " ".join(text.split()).strip(" ,.!;:-–—")
+
+
+#: The characters IGNORECASE matches to a lowercase letter other than by ``str.lower()``: "İ"
+#: lowers to two characters, "ı" and "ſ" match "i" and "s" (sre's case equivalences).
+#: Checked over all of Unicode: no other character lowers to more than one, or from a word
+#: character to a non-word one or back.
+_ODD_CASE = re.compile("[İıſ]")
+
+
+def found_in_any_case(lowercase: re.Pattern[str], text: str) -> bool:
+    """Whether ``lowercase`` (lowercase words, compiled without IGNORECASE) is found in ``text``
+    in any case: what a search under IGNORECASE finds, which sre runs many times slower on
+    an alternation of words. Without the few :data:`_ODD_CASE` characters the lowered text
+    holds the words exactly where ``text`` does in some case."""
+    if _ODD_CASE.search(text):
+        return re.search(lowercase.pattern, text, re.IGNORECASE) is not None
+    return lowercase.search(text.lower()) is not None
 
 
 def reason_of(tail: str) -> str:

@@ -19,7 +19,14 @@ from typing import Literal
 
 from mailer.parse.answers import SegmentLike
 from mailer.parse.classify import first_date
-from mailer.parse.command_text import candidates, day_before, day_of_month, iso_week, reason_of
+from mailer.parse.command_text import (
+    candidates,
+    day_before,
+    day_of_month,
+    found_in_any_case,
+    iso_week,
+    reason_of,
+)
 from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
 from mailer.parse.scales import NUMBER_WORDS
 
@@ -58,15 +65,11 @@ _SKIP_RE = re.compile(r"^(?:skip|skip (?:this|this week|this one|this time|the w
                       re.IGNORECASE)
 MAX_PAUSE = timedelta(days=366)
 #: A word every command holds (of _RESUME_RE, _SKIP_RE, _BACK_RE, _PAUSE_RE and
-#: command_text's week pattern); none of them can match a line without one.
+#: command_text's week pattern); none of them can match a line without one. Lowercase, found
+#: in any case by :func:`mailer.parse.command_text.found_in_any_case`.
 _COMMAND_WORD = re.compile(
     r"paus|resume|åter|fortsätt|starta|skip|hoppa|back|tillbaka|tjänst|plats|ledig|bort|"
     r"frånvarande|semester|away|off|out|leave|vacation|holiday")
-#: The characters IGNORECASE matches to a letter of those words other than by ``str.lower()``:
-#: "İ" lowers to two characters, "ı" and "ſ" match "i" and "s" (sre's case equivalences).
-#: Without them, the lowered line holds a command word exactly when the line does under
-#: IGNORECASE, which sre runs many times slower on an alternation of words.
-_ODD_CASE = re.compile("[İıſ]")
 
 
 @lru_cache(maxsize=32)
@@ -78,7 +81,7 @@ def parse_command(text: str, *, today: date) -> Command | None:
     The last few results are kept: reading one reply asks twice (the machine score, then the
     command itself), and a Command is frozen."""
     first = _first_line(text)
-    if not _has_command_word(first):
+    if not found_in_any_case(_COMMAND_WORD, first):
         return None  # most replies: no command word at all, so no candidate can match
     unclear: Command | None = None
     for head, tail in candidates(first):  # the shortest first: the rest is the reason
@@ -94,12 +97,6 @@ def _first_line(text: str) -> str:
     blank lines above it are whitespace, and every line break is whitespace."""
     start = text.lstrip()
     return (start.partition("\n")[0].splitlines() or [""])[0].strip()
-
-
-def _has_command_word(line: str) -> bool:
-    if _ODD_CASE.search(line):
-        return re.search(_COMMAND_WORD.pattern, line, re.IGNORECASE) is not None
-    return _COMMAND_WORD.search(line.lower()) is not None
 
 
 _BACK_RE = re.compile(r"^(?:back|tillbaka|åter|i tjänst igen|på plats igen)\s+(?:on\s+|den\s+|"
