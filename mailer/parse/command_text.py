@@ -66,12 +66,15 @@ def found_in_any_case(lowercase: re.Pattern[str], text: str) -> bool:
     return lowercase.search(text.lower()) is not None
 
 
+_PIECE = re.compile(r"^([^.!?,]*[.!?,]+)\s*")  # up to the next punctuation
+
+
 def reason_of(tail: str) -> str:
     """The rest of the line without the punctuation that cut it and without leading
     courtesies ("tack! Jag är på kurs" -> "Jag är på kurs")."""
     text = tail.lstrip(" ,;:!?.-–—")
     while True:
-        match = re.match(r"^([^.!?,]*[.!?,]+)\s*", text)
+        match = _PIECE.match(text)
         if match is None or not _COURTESY_PIECE.match(match.group(1).strip()):
             break
         text = text[match.end():]

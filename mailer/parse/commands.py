@@ -87,9 +87,14 @@ def parse_command(text: str, *, today: date) -> Command | None:
     for head, tail in candidates(first):  # the shortest first: the rest is the reason
         command = _command_in(head, today, first)
         if command is not None and command.problem is None:
-            return replace(command, reason=reason_of(tail) or None)
-        unclear = unclear or (replace(command, reason=reason_of(tail) or None) if command else None)
+            return _with_reason(command, tail)
+        unclear = unclear or (_with_reason(command, tail) if command else None)
     return unclear
+
+
+def _with_reason(command: Command, tail: str) -> Command:
+    reason = reason_of(tail)
+    return replace(command, reason=reason) if reason else command  # replace() is slow
 
 
 def _first_line(text: str) -> str:
