@@ -185,11 +185,12 @@ def after_command(text: str, segments: Sequence[SegmentLike], reason: str | None
     pieces: list[SegmentLike] = []
     cut = False
     for segment in segments:
-        seg_lines = segment.text.splitlines()
-        first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
-        if not cut and segment.kind == "new" and first is not None:
-            cut = True
-            segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
+        if not cut and segment.kind == "new":  # only the first new segment with text is cut
+            seg_lines = segment.text.splitlines()
+            first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
+            if first is not None:
+                cut = True
+                segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
         pieces.append(segment)
     return rest, tuple(pieces)
 
