@@ -396,7 +396,7 @@ def _in_original(segments: Sequence[SegmentLike], asked: _Asked,
             continue
         lines = segment.text.splitlines()
         if ">" in segment.text and any(line.lstrip().startswith(">") for line in lines
-                                       if ">" in line):  # most hold none, or in "<a@b>"
+                                       if ">" in line):  # Outlook's only in "<a@b>"
             continue
         marks = _question_lines(lines, asked)
         for at, (start, end, number) in enumerate(marks):
