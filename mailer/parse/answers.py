@@ -109,7 +109,6 @@ def read_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH
                ) -> tuple[int | None, ScaleIssue | None]:
     """(value, None) for a clear scale answer, else (None, the issue as data)."""
     stripped = text.strip()
-    first_line = _quote(stripped.split(chr(10))[0][:30])
     word = stripped.lower().rstrip(".!")
     if word in _NUMBER_WORDS:
         return _in_range(_NUMBER_WORDS[word], low, high)
@@ -120,12 +119,19 @@ def read_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH
     if not number.isdigit():
         return None, ScaleIssue("not_whole", _quote(number), low, high)
     if denominator is not None and int(denominator) != high:
-        return None, ScaleIssue("other_scale", first_line, low, high)
-    if re.match(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", rest[:12], re.IGNORECASE):
-        return None, ScaleIssue("several", first_line, low, high)
+        return None, ScaleIssue("other_scale", _first_line(stripped), low, high)
+    if _SECOND_NUMBER.match(rest[:12]):
+        return None, ScaleIssue("several", _first_line(stripped), low, high)
     if rest and rest[0].isalnum():  # "4x", "42" cannot happen (\d+); "4st" is not a scale
         return None, ScaleIssue("no_number", _quote(stripped[:30]), low, high)
     return _in_range(int(number), low, high)
+
+
+_SECOND_NUMBER = re.compile(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", re.IGNORECASE)
+
+
+def _first_line(text: str) -> str:
+    return _quote(text.split("\n")[0][:30])
 
 
 def _in_range(value: int, low: int, high: int) -> tuple[int | None, ScaleIssue | None]:
@@ -150,68 +156,139 @@ def map_answers(
     Answers typed into an unquoted original under its question lines (:func:`_in_original`,
     Outlook) are inline answers too; they only fill questions the new text left open. With
     the ``prompt`` known, only lines that are not the prompt's count as typed there."""
-    typed = _in_original(segments, questions, prompt)
+    asked = _asked(questions)
+    typed = _in_original(segments, asked, prompt)
     in_original = {qid: text for qid, (text, _) in typed.items()}
     if not new_text.strip():
         if in_original:
-            return _with_typed(_finish(in_original, questions, "inline"), typed, in_original)
+            return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
         return Mapped(method="empty", problems=("the reply has no new text",))
     steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
-        ("inline", lambda: _inline(segments, questions)),
+        ("inline", lambda: _inline(segments, asked)),
         ("numbered", lambda: numbered(new_text, questions)),
-        ("labelled", lambda: _labelled(new_text, questions)),
+        ("labelled", lambda: _labelled(new_text, asked)),
     )
     for method, find in steps:  # the first way that finds answers wins; later ones never run
         found = find()
         if found:
             filled = {q: t for q, t in in_original.items() if q not in found}
-            return _with_typed(_finish({**filled, **found}, questions, method), typed, filled)
+            return _with_typed(_finish({**filled, **found}, asked, method), typed, filled)
     if in_original:
-        return _with_typed(_finish(in_original, questions, "inline"), typed, in_original)
+        return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
 
 
-def _finish(raw: dict[str, str], questions: Sequence[Question], method: Method) -> Mapped:
+def _finish(raw: dict[str, str], asked: _Asked, method: Method) -> Mapped:
     answers: dict[str, AnswerValue] = {}
     problems: list[str] = []
-    by_id = {q.id: q for q in questions}
     for qid, text in raw.items():
         text = _tidy(text)
         if not text:
             continue
-        if by_id[qid].type == "scale":
-            value, problem = parse_scale(text)
+        if qid in asked.scales:
+            value, issue = read_scale(text)
             # People write "ca 3", "Fyra, lite trött", "3-4": read when the strict rule finds
             # no value (mailer.parse.scales); still nothing -> text with the strict problem.
             number = value if value is not None else loose_scale(
-                text, wordings=tuple(by_id[qid].wordings()))
+                text, wordings=asked.wordings[qid])
             if number is not None:
                 answers[qid] = number
                 continue
-            problems.append(f"{qid}: {problem}{KEPT_AS_TEXT}")
+            problems.append(f"{qid}: {issue.english() if issue else None}{KEPT_AS_TEXT}")
         answers[qid] = text
     return Mapped(answers=answers, method=method, problems=tuple(problems))
 
 
 def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = text.strip()
+    if not text:  # most lines under a quoted question: the prompt's next line follows
+        return text
+    tidy = "\n".join([line.rstrip() for line in text.splitlines()])
+    return _BLANK_LINES.sub("\n\n", tidy).strip() if "\n\n\n" in tidy else tidy.strip()
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 @lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
     """Lowercase letters and digits only, quote markers gone: for finding a question's
-    wording in a quote however the client wrapped or decorated it. Cached: every reply to a
-    prompt quotes the same lines."""
-    text = _QUOTE_MARKS.sub("", text)
-    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+    wording in a quote however the client wrapped or decorated it ("> " markers are not
+    letters either). Cached: every reply to a prompt quotes the same lines."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
-_QUOTE_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]*)+")
-_NOT_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"\w+")
 
 
-def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> dict[str, str]:
+# --------------------------------------------------------------------------- the question set
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the mapping looks for of a question set, worked out once per set (every reply to a
+    prompt is read against the same set): ids, wordings normalised, the label pattern."""
+
+    ids: tuple[str, ...]  # per question, in order
+    types: tuple[str, ...]  # per question, in order
+    scales: frozenset[str]  # the ids of the scale questions
+    wordings: Mapping[str, tuple[str, ...]]  # per id, as written (Question.wordings)
+    #: (id, normalised wording, the same with a space either side, " N " of its number, whether
+    #: a longer wording holds it), for the non-empty normalised wordings.
+    quoted: tuple[tuple[str, str, str, str, bool], ...]
+    norms: Mapping[str, tuple[str, ...]]  # per id, the non-empty normalised wordings
+    lines: tuple[frozenset[str], ...]  # per question, "N wording" normalised (question lines)
+    labels: re.Pattern[str]
+    by_label: Mapping[str, int]  # the question (by index) of each lowercased label
+
+
+_QuestionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # id, type, labels, wordings
+
+
+def _asked(questions: Sequence[Question]) -> _Asked:
+    """The question set as the mapping reads it. Worked out from the questions' content, and
+    looked up by identity first: a service passes the same tuple of questions every time."""
+    last = _last_asked[0]
+    if last is not None and last[0] is questions:
+        return last[1]
+    asked = _asked_of(tuple((q.id, q.type, q.labels, q.wordings()) for q in questions))
+    if isinstance(questions, tuple):  # a list may change under the same identity
+        _last_asked[0] = (questions, asked)
+    return asked
+
+
+_last_asked: list[tuple[Sequence[Question], _Asked] | None] = [None]
+
+
+@lru_cache(maxsize=64)
+def _asked_of(questions: tuple[_QuestionKey, ...]) -> _Asked:
+    wordings = {qid: texts for qid, _, _, texts in questions}
+    types = {qid: kind for qid, kind, _, _ in questions}
+    norms: dict[str, tuple[str, ...]] = {}
+    for qid, _, _, texts in questions:
+        norms[qid] = (*norms.get(qid, ()), *(w for t in texts if (w := _norm(t))))
+    found = [(n, qid, norm) for n, (qid, _, _, texts) in enumerate(questions, 1)
+             for norm in map(_norm, texts) if norm]
+    quoted = tuple((qid, norm, f" {norm} ", f" {n} ",
+                    any(norm in other and len(other) > len(norm) for _, _, other in found))
+                   for n, qid, norm in found)
+    labels, by_label = _label_pattern(tuple(
+        (*labels, qid.replace("_", " "), *(t.lower().rstrip("?") for t in texts))
+        for qid, _, labels, texts in questions))
+    return _Asked(
+        ids=tuple(qid for qid, _, _, _ in questions),
+        types=tuple(kind for _, kind, _, _ in questions),
+        scales=frozenset(qid for qid, kind in types.items() if kind == "scale"),
+        wordings=wordings, quoted=quoted, norms=norms,
+        lines=tuple(frozenset(f"{n} {_norm(t)}" for t in texts)
+                    for n, (_, _, _, texts) in enumerate(questions, 1)),
+        labels=labels, by_label=by_label)
+
+
+# --------------------------------------------------------------------------- inline
+
+
+def _inline(segments: Sequence[SegmentLike], asked: _Asked) -> dict[str, str]:
     """Answers written under the quoted questions: the new text after a quote segment belongs
     to the last question that quote contains, when the quote ends there.
 
@@ -219,14 +296,13 @@ def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> d
     footer: the whole prompt) is bottom-posted, not written under a question: alone it is
     read like a top post (numbered, labelled or free text); after inline answers it answers
     nothing (the record's text keeps it)."""
-    wordings = [(n, q.id, _norm(text)) for n, q in enumerate(questions, 1)
-                for text in q.wordings()]
     current: str | None = None
     found: dict[str, str] = {}
     for segment in segments:
         if segment.kind == "quote":
-            last = _last_question(_norm(segment.text), wordings)
-            if last is not None and not _ends_at_question(segment.text, last, questions):
+            quoted = _norm(segment.text)
+            last = _last_question(quoted, asked)
+            if last is not None and not _ends_at_question(segment.text, quoted, last, asked):
                 if not found:
                     return {}
                 current = None
@@ -243,23 +319,28 @@ def _inline(segments: Sequence[SegmentLike], questions: Sequence[Question]) -> d
 _AFTER_QUESTION = 2
 
 
-def _ends_at_question(quoted: str, qid: str, questions: Sequence[Question]) -> bool:
+def _ends_at_question(text: str, full: str, qid: str, asked: _Asked) -> bool:
     """At most :data:`_AFTER_QUESTION` quoted lines follow the question's wording (which may
-    wrap over lines)."""
-    norms = [norm for norm in map(_norm, quoted.splitlines()) if norm]
-    full = " ".join(norms)
-    ends = [at + len(w) for q in questions if q.id == qid for t in q.wordings()
-            if (w := _norm(t)) and (at := full.rfind(w)) >= 0]
+    wrap over lines). ``full`` is the quoted ``text`` normalised: its lines' non-empty normalised
+    forms joined by spaces, so the lines are counted from the end, and only until too many."""
+    ends = [at + len(w) for w in asked.norms[qid] if (at := full.rfind(w)) >= 0]
     if not ends:
         return True
-    end, start, after = max(ends), 0, 0
-    for norm in norms:
-        after += start >= end
-        start += len(norm) + 1
-    return after <= _AFTER_QUESTION
+    end, start, after = max(ends), len(full) + 1, 0
+    for line in reversed(text.splitlines()):
+        norm = _norm(line)
+        if not norm:
+            continue
+        start -= len(norm) + 1
+        if start < end:
+            break
+        after += 1
+        if after > _AFTER_QUESTION:
+            return False
+    return True
 
 
-def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str | None:
+def _last_question(quoted: str, asked: _Asked) -> str | None:
     """The id of the question a (normalised) quote ends with, or None.
 
     A wording counts as whole words only, and not where it lies inside a longer wording
@@ -268,21 +349,22 @@ def _last_question(quoted: str, wordings: Sequence[tuple[int, str, str]]) -> str
     one whose number ("4." before it in the prompt) agrees, then the longer.
     """
     padded = f" {quoted} "
-    spans: list[tuple[int, int, int, str]] = []  # start, end, number, id
-    for number, qid, wording in wordings:
-        at = padded.rfind(f" {wording} ") if wording else -1
+    spans: list[tuple[int, int, str, str, bool]] = []  # start, end, and asked.quoted's rest
+    for qid, wording, spaced, numbered_, held in asked.quoted:
+        at = padded.rfind(spaced)
         if at >= 0:
-            spans.append((at + 1, at + 1 + len(wording), number, qid))
-    inside = {s for s in spans for o in spans
-              if o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]}
-    best: tuple[int, bool, int, str] | None = None
-    for start, end, number, qid in spans:
-        if (start, end, number, qid) in inside:
+            spans.append((at + 1, at + 1 + len(wording), qid, numbered_, held))
+    best: tuple[int, bool, int] | None = None  # of equal ranks, the first asked wins
+    found: str | None = None
+    for start, end, qid, numbered_, held in spans:
+        rank = (end, padded.endswith(numbered_, 0, start), end - start)
+        if best is not None and rank <= best:
             continue
-        agrees = padded[:start].endswith(f" {number} ")
-        rank = (end, agrees, end - start, qid)
-        best = rank if best is None or rank[:3] > best[:3] else best
-    return best[3] if best else None
+        if held and any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start
+                        for o in spans):
+            continue  # inside a longer wording found at the same place
+        best, found = rank, qid
+    return found
 
 
 # --------------------------------------------------------------------------- in the original
@@ -298,7 +380,7 @@ _QUESTION_START = re.compile(r"^\s*(\d{1,2})\s*[.)]")
 _WRAP = 3  # a question line may be wrapped (or its number in a cell of its own): up to 3 lines
 
 
-def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
+def _in_original(segments: Sequence[SegmentLike], asked: _Asked,
                  prompt: PromptText | None = None) -> dict[str, tuple[str, str]]:
     """Answers typed into an original quoted without ``>`` (Outlook cannot ``>``-quote):
     the lines under our numbered question line "N. <wording>" up to the next question line
@@ -313,9 +395,10 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
         if segment.kind != "quote":
             continue
         lines = segment.text.splitlines()
-        if any(line.lstrip().startswith(">") for line in lines):
+        if ">" in segment.text and any(line.lstrip().startswith(">") for line in lines
+                                       if ">" in line):  # Outlook's only in "<a@b>"
             continue
-        marks = _question_lines(lines, questions)
+        marks = _question_lines(lines, asked)
         for at, (start, end, number) in enumerate(marks):
             stop = marks[at + 1][0] if at + 1 < len(marks) else len(lines)
             if prompt is not None:  # the prompt's next line ends the answer
@@ -323,33 +406,27 @@ def _in_original(segments: Sequence[SegmentLike], questions: Sequence[Question],
             elif at + 1 == len(marks):
                 stop = _tail(lines, end)
             answer = _tidy("\n".join(lines[end:stop]))
-            qid = questions[number - 1].id
+            qid = asked.ids[number - 1]
             if answer and qid not in found:
                 found[qid] = (answer, " ".join(" ".join(lines[start:end]).split()))
     return found
 
 
-def _question_lines(lines: Sequence[str], questions: Sequence[Question]
-                    ) -> list[tuple[int, int, int]]:
+def _question_lines(lines: Sequence[str], asked: _Asked) -> list[tuple[int, int, int]]:
     """(first line, line after it, number) of each question line, numbers rising."""
-    wordings_of = [{f"{n} {_norm(text)}" for text in q.wordings()}
-                   for n, q in enumerate(questions, 1)]
     marks: list[tuple[int, int, int]] = []
-    last, i = 0, 0
-    while i < len(lines):
-        start = _QUESTION_START.match(lines[i])
-        number = int(start[1]) if start else 0
-        width = 0
-        if last < number <= len(questions):
-            wordings = wordings_of[number - 1]
-            width = next((w for w in range(1, _WRAP + 1) if i + w <= len(lines)
-                          and _norm("\n".join(lines[i:i + w])) in wordings), 0)
+    last, after = 0, 0  # the last number found, the line after its question line
+    numbered_ = [(i, int(m[1])) for i, line in enumerate(lines)
+                 if (m := _QUESTION_START.match(line))]
+    for i, number in numbered_:
+        if i < after or not last < number <= len(asked.lines):
+            continue
+        wordings = asked.lines[number - 1]
+        width = next((w for w in range(1, _WRAP + 1) if i + w <= len(lines)
+                      and _norm("\n".join(lines[i:i + w])) in wordings), 0)
         if width:
             marks.append((i, i + width, number))
-            last = number
-            i += width
-        else:
-            i += 1
+            last, after = number, i + width
     return marks
 
 
@@ -377,29 +454,24 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
     return replace(mapped, quoted_text="\n\n".join(kept)) if kept else mapped
 
 
-def _labelled(text: str, questions: Sequence[Question]) -> dict[str, str]:
+def _labelled(text: str, asked: _Asked) -> dict[str, str]:
     """``Label: answer`` lines.  The label must start the line and be followed by ":" (or "=",
     or " - " / " – "), so "Energy-wise a 3." and "Problem är att ..." are prose; a scale
     label may also be followed by its number alone ("Energi 4")."""
-    pattern, by_label = _label_pattern(tuple(_labels_of(q) for q in questions))
     found: dict[str, str] = {}
-    current: Question | None = None
+    current: str | None = None
     for line in text.splitlines():
-        match = pattern.match(line)
+        match = asked.labels.match(line)
         if match:
-            current = questions[by_label[match["label"].lower()]]
-            if not match["sep"] and current.type != "scale":
+            index = asked.by_label[match["label"].lower()]
+            current = asked.ids[index]
+            if not match["sep"] and asked.types[index] != "scale":
                 current = None  # "Problem 2 är ...": a number after a text label is prose
             if current is not None:
-                found[current.id] = (found.get(current.id, "") + "\n" + match["rest"]).strip()
+                found[current] = (found.get(current, "") + "\n" + match["rest"]).strip()
         elif current is not None:
-            found[current.id] += "\n" + line
+            found[current] += "\n" + line
     return found
-
-
-def _labels_of(question: Question) -> tuple[str, ...]:
-    return (*question.labels, question.id.replace("_", " "),
-            *(t.lower().rstrip("?") for t in question.wordings()))
 
 
 @lru_cache(maxsize=64)

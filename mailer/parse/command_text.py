@@ -3,10 +3,10 @@
 People write commands the way they talk: "Skip this week please, I'm at a conference.",
 "Pausa två veckor, tack!", "Pause until the 14th, moving house", "Ledig v. 52", "Back on
 Monday, out sick today". :func:`candidates` cuts the first line of a reply into (the words
-that may be a command, the rest of the sentence kept as the reason):
-the line up to each comma, full stop, exclamation or dash (shortest first), then the whole
-line, politeness words ("please", "tack", "gärna") left out.
-:mod:`mailer.parse.commands` tries each in turn.
+that may be a command, the rest of the line): the line up to each comma, full stop,
+exclamation or dash (shortest first), then the whole line, politeness words ("please",
+"tack", "gärna") left out. :mod:`mailer.parse.commands` tries each in turn, and keeps the
+rest of the sentence after the one that is a command as its reason (:func:`reason_of`).
 
 :func:`iso_week` and :func:`day_of_month` read "v. 52" and "the 14th".
 """
@@ -17,9 +17,10 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-_POLITE = re.compile(
-    r"\b(?:please|pls|plz|thanks|thank you|thx|tack|tack så mycket|gärna|snälla|vänligen|"
-    r"kindly)\b", re.IGNORECASE)
+_POLITE_WORDS = (r"\b(?:please|pls|plz|thanks|thank you|thx|tack|tack så mycket|gärna|snälla|"
+                 r"vänligen|kindly)\b")
+_POLITE = re.compile(_POLITE_WORDS, re.IGNORECASE)
+_POLITE_LOWER = re.compile(_POLITE_WORDS)
 # A cut after punctuation, or before " - ": not inside "v. 52", "7.1." or "2027-01-07".
 _CUT = re.compile(r"[,;:!?]+\s*|\.(?!\s*\d)\s*|\s+[-–—]\s+")
 _COURTESY_PIECE = re.compile(
@@ -30,27 +31,50 @@ MAX_HEAD = 60
 
 
 def candidates(line: str) -> Iterator[tuple[str, str]]:
-    """(head, reason) pairs for the first line of a reply: the line up to each cut, the
-    shortest first, then the whole line."""
+    """(head, tail) pairs for the first line of a reply: the line up to each cut, the
+    shortest first, then the whole line; the tail is the rest of the line, which
+    :func:`reason_of` reads when the head is a command (most heads are not)."""
     stripped = line.strip()
     for cut in _CUT.finditer(stripped):
         head = stripped[:cut.start()]
         if not head.strip() or len(head) > MAX_HEAD:
             continue
-        yield _polite_off(head), _reason(stripped[cut.start():])
+        yield _polite_off(head), stripped[cut.start():]
     yield _polite_off(stripped), ""
 
 
 def _polite_off(text: str) -> str:
-    return " ".join(_POLITE.sub(" ", text).split()).strip(" ,.!;:-–—")
+    if found_in_any_case(_POLITE_LOWER, text):  # most heads have none: no substitution
+        text = _POLITE.sub(" ", text)
+    return " ".join(text.split()).strip(" ,.!;:-–—")
 
 
-def _reason(tail: str) -> str:
+#: The characters IGNORECASE matches to a lowercase letter other than by ``str.lower()``: "İ"
+#: lowers to two characters, "ı" and "ſ" match "i" and "s" (sre's case equivalences).
+#: Checked over all of Unicode: no other character lowers to more than one, or from a word
+#: character to a non-word one or back.
+_ODD_CASE = re.compile("[İıſ]")
+
+
+def found_in_any_case(lowercase: re.Pattern[str], text: str) -> bool:
+    """Whether ``lowercase`` (lowercase words, compiled without IGNORECASE) is found in ``text``
+    in any case: what a search under IGNORECASE finds, which sre runs many times slower on
+    an alternation of words. Without the few :data:`_ODD_CASE` characters the lowered text
+    holds the words exactly where ``text`` does in some case."""
+    if _ODD_CASE.search(text):
+        return re.search(lowercase.pattern, text, re.IGNORECASE) is not None
+    return lowercase.search(text.lower()) is not None
+
+
+_PIECE = re.compile(r"^([^.!?,]*[.!?,]+)\s*")  # up to the next punctuation
+
+
+def reason_of(tail: str) -> str:
     """The rest of the line without the punctuation that cut it and without leading
     courtesies ("tack! Jag är på kurs" -> "Jag är på kurs")."""
     text = tail.lstrip(" ,;:!?.-–—")
     while True:
-        match = re.match(r"^([^.!?,]*[.!?,]+)\s*", text)
+        match = _PIECE.match(text)
         if match is None or not _COURTESY_PIECE.match(match.group(1).strip()):
             break
         text = text[match.end():]

@@ -19,7 +19,14 @@ from typing import Literal
 
 from mailer.parse.answers import SegmentLike
 from mailer.parse.classify import first_date
-from mailer.parse.command_text import candidates, day_before, day_of_month, iso_week
+from mailer.parse.command_text import (
+    candidates,
+    day_before,
+    day_of_month,
+    found_in_any_case,
+    iso_week,
+    reason_of,
+)
 from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
 from mailer.parse.scales import NUMBER_WORDS
 
@@ -58,10 +65,11 @@ _SKIP_RE = re.compile(r"^(?:skip|skip (?:this|this week|this one|this time|the w
                       re.IGNORECASE)
 MAX_PAUSE = timedelta(days=366)
 #: A word every command holds (of _RESUME_RE, _SKIP_RE, _BACK_RE, _PAUSE_RE and
-#: command_text's week pattern); none of them can match a line without one.
+#: command_text's week pattern); none of them can match a line without one. Lowercase, found
+#: in any case by :func:`mailer.parse.command_text.found_in_any_case`.
 _COMMAND_WORD = re.compile(
     r"paus|resume|åter|fortsätt|starta|skip|hoppa|back|tillbaka|tjänst|plats|ledig|bort|"
-    r"frånvarande|semester|away|off|out|leave|vacation|holiday", re.IGNORECASE)
+    r"frånvarande|semester|away|off|out|leave|vacation|holiday")
 
 
 @lru_cache(maxsize=32)
@@ -72,16 +80,28 @@ def parse_command(text: str, *, today: date) -> Command | None:
     out (:func:`mailer.parse.command_text.candidates`); the rest of that sentence is the reason.
     The last few results are kept: reading one reply asks twice (the machine score, then the
     command itself), and a Command is frozen."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if not _COMMAND_WORD.search(first):
+    first = _first_line(text)
+    if not found_in_any_case(_COMMAND_WORD, first):
         return None  # most replies: no command word at all, so no candidate can match
     unclear: Command | None = None
-    for head, reason in candidates(first):  # the shortest first: the rest is the reason
+    for head, tail in candidates(first):  # the shortest first: the rest is the reason
         command = _command_in(head, today, first)
         if command is not None and command.problem is None:
-            return replace(command, reason=reason or None)
-        unclear = unclear or (replace(command, reason=reason or None) if command else None)
+            return _with_reason(command, tail)
+        unclear = unclear or (_with_reason(command, tail) if command else None)
     return unclear
+
+
+def _with_reason(command: Command, tail: str) -> Command:
+    reason = reason_of(tail)
+    return replace(command, reason=reason) if reason else command  # replace() is slow
+
+
+def _first_line(text: str) -> str:
+    """The first non-empty line of ``text``, stripped, without splitting all of ``text``: the
+    blank lines above it are whitespace, and every line break is whitespace."""
+    start = text.lstrip()
+    return (start.partition("\n")[0].splitlines() or [""])[0].strip()
 
 
 _BACK_RE = re.compile(r"^(?:back|tillbaka|åter|i tjänst igen|på plats igen)\s+(?:on\s+|den\s+|"
@@ -165,11 +185,12 @@ def after_command(text: str, segments: Sequence[SegmentLike], reason: str | None
     pieces: list[SegmentLike] = []
     cut = False
     for segment in segments:
-        seg_lines = segment.text.splitlines()
-        first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
-        if not cut and segment.kind == "new" and first is not None:
-            cut = True
-            segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
+        if not cut and segment.kind == "new":  # only the first new segment with text is cut
+            seg_lines = segment.text.splitlines()
+            first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
+            if first is not None:
+                cut = True
+                segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
         pieces.append(segment)
     return rest, tuple(pieces)
 

@@ -22,7 +22,7 @@ from mailer.models import Question
 _MARKED = re.compile(r"^(?P<indent>\s*)(?:\*\*)?(?P<n>\d{1,2})\s*(?P<mark>[.):])\s*(?:\*\*)?\s*"
                      r"(?P<text>.*)$")
 _BARE = re.compile(r"^(?P<indent>)(?P<n>\d)(?P<mark>\s)\s*(?P<text>\S.*)$")
-_NOT_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"\w+")
 
 
 def numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
@@ -31,12 +31,10 @@ def numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
     found = _read(lines, questions, _MARKED)
     if not found and _bare_in_order(lines):
         found = _read(lines, questions, _BARE)
-    return {qid: strip_restated(answer, questions[_index(questions, qid)])
-            for qid, answer in found.items()}
-
-
-def _index(questions: Sequence[Question], qid: str) -> int:
-    return next(i for i, q in enumerate(questions) if q.id == qid)
+    if not found:
+        return found
+    by_id = {q.id: q for q in reversed(questions)}  # the first question of an id
+    return {qid: strip_restated(answer, by_id[qid]) for qid, answer in found.items()}
 
 
 def _read(lines: Sequence[str], questions: Sequence[Question], pattern: re.Pattern[str]
@@ -82,11 +80,14 @@ def _bare_in_order(lines: Sequence[str]) -> bool:
 
 
 def _norm(text: str) -> str:
-    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
+    return " ".join(_WORD.findall(text.casefold()))
 
 
-#: A question's wording, normalised: the same few wordings for every answer.
-_wording_norm = lru_cache(maxsize=256)(_norm)
+@lru_cache(maxsize=256)
+def _wording_norms(wordings: tuple[str, ...]) -> tuple[str, ...]:
+    """A question's wordings normalised, the empty ones left out: the same few for every
+    answer."""
+    return tuple(norm for norm in map(_norm, wordings) if norm)
 
 
 def strip_restated(answer: str, question: Question) -> str:
@@ -94,9 +95,11 @@ def strip_restated(answer: str, question: Question) -> str:
     på? Inga" -> "Inga"), on the same line or alone on the line above."""
     head, sep, rest = answer.partition("\n")
     norm_head = _norm(head)
-    for wording in question.wordings():
-        norm = _wording_norm(wording)
-        if not norm or not norm_head.startswith(norm):
+    norms = _wording_norms(question.wordings())
+    if not norm_head.startswith(norms):  # most answers: no wording at all, one test for all
+        return answer
+    for norm in norms:
+        if not norm_head.startswith(norm):
             continue
         # Find where the wording ends in the raw line: as many word characters as it has.
         wanted, at = len(norm.replace(" ", "")), 0
