@@ -246,18 +246,9 @@ _QuestionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # id, type, la
 
 
 def _asked(questions: Sequence[Question]) -> _Asked:
-    """The question set as the mapping reads it. Worked out from the questions' content, and
-    looked up by identity first: a service passes the same tuple of questions every time."""
-    last = _last_asked[0]
-    if last is not None and last[0] is questions:
-        return last[1]
-    asked = _asked_of(tuple((q.id, q.type, q.labels, q.wordings()) for q in questions))
-    if isinstance(questions, tuple):  # a list may change under the same identity
-        _last_asked[0] = (questions, asked)
-    return asked
-
-
-_last_asked: list[tuple[Sequence[Question], _Asked] | None] = [None]
+    """The question set as the mapping reads it, worked out once per set's content (a service
+    asks the same few sets every time)."""
+    return _asked_of(tuple((q.id, q.type, q.labels, q.wordings()) for q in questions))
 
 
 @lru_cache(maxsize=64)
