@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from random import Random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mailer.parse import command_text, commands
+from mailer.parse.command_text import found_in_any_case
 from mailer.parse.commands import parse_command
 
 MONDAY = date(2026, 12, 7)
@@ -42,3 +48,32 @@ def test_a_week_off_starts_later() -> None:
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
+
+
+# The gate and the lowered search that spare most replies the command patterns: a command
+# they let through unseen would silently stop working, so both are checked against the
+# patterns themselves, not against examples.
+
+@pytest.mark.parametrize("pattern", [commands._RESUME_RE, commands._SKIP_RE, command_text._WEEK,
+                                     commands._BACK_RE, commands._PAUSE_RE],
+                         ids=["resume", "skip", "week", "back", "pause"])
+def test_every_command_holds_a_command_word(pattern: re.Pattern[str]) -> None:
+    @settings(max_examples=200, deadline=None)
+    @given(st.from_regex(pattern))
+    def holds(text: str) -> None:
+        assert found_in_any_case(commands._COMMAND_WORD, text), text
+
+    holds()
+
+
+_WORDS = ["pause", "Paus", "SKIP", "tillbaka", "Återuppta", "please", "TACK", "gärna", "snälla"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=4)), max_size=8),
+       st.randoms(use_true_random=False))
+def test_the_lowered_search_finds_what_ignorecase_finds(pieces: list[str], rnd: Random) -> None:
+    text = "".join(rnd.choice([c.upper(), c.lower(), c]) for c in " ".join(pieces))
+    for lowercase in (commands._COMMAND_WORD, command_text._POLITE_LOWER):
+        expected = re.search(lowercase.pattern, text, re.IGNORECASE) is not None
+        assert found_in_any_case(lowercase, text) == expected, text
