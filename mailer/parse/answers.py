@@ -214,11 +214,22 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 def _norm(text: str) -> str:
     """Lowercase letters and digits only, quote markers gone: for finding a question's
     wording in a quote however the client wrapped or decorated it ("> " markers are not
-    letters either). Cached: every reply to a prompt quotes the same lines."""
-    return " ".join(_WORD.findall(text.lower()))
+    letters either): the words (``\\w+``) of the lowercased text, joined by single spaces.
+    Cached: every reply to a prompt quotes the same lines."""
+    lowered = text.lower()
+    try:
+        latin = lowered.encode("latin-1")
+    except UnicodeEncodeError:  # a curly quote, a dash, an emoji: the regex reads any text
+        return " ".join(_WORD.findall(lowered))
+    # Swedish and English quotes are Latin-1: a table per byte (in C) finds the same words
+    # as the regex in under half the time, and a whole quote is normalised for every reply.
+    return b" ".join(latin.translate(_LATIN_WORD).split()).decode("latin-1")
 
 
 _WORD = re.compile(r"\w+")
+#: Per Latin-1 byte: the byte when its character is a word character (``\w``), else a
+#: space (an ASCII space: the only separator left for ``bytes.split``).
+_LATIN_WORD = bytes(c if _WORD.match(chr(c)) else 0x20 for c in range(256))
 
 
 # --------------------------------------------------------------------------- the question set

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -490,3 +491,15 @@ def test_a_command_on_top_of_outlook_typed_answers_keeps_the_answers() -> None:
     bare = run(reply(in_reply_to=(p.message_id,), text=new_text, segments=_outlook(
         top="pause 2 weeks")[1]), p)
     assert bare.outcome == "command" and bare.record is None and bare.pauses
+
+
+_LATIN_1 = st.characters(max_codepoint=0xFF)
+
+
+@given(st.one_of(st.text(_LATIN_1), st.text()))
+def test_norm_finds_the_words_the_regex_finds(text: str) -> None:
+    """answers._norm reads Latin-1 text with a byte table, other text with the regex: the
+    words must be the regex's either way (lowercased, joined by single spaces)."""
+    from mailer.parse.answers import _norm
+
+    assert _norm.__wrapped__(text) == " ".join(re.findall(r"\w+", text.lower()))
