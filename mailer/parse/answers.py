@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
-from mailer.parse.numbered import numbered
+from mailer.parse.numbered import joined_words, numbered
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
@@ -214,31 +214,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 def _norm(text: str) -> str:
     """Lowercase letters and digits only, quote markers gone: for finding a question's
     wording in a quote however the client wrapped or decorated it ("> " markers are not
-    letters either): the words (``\\w+``) of the lowercased text, joined by single spaces.
-    Cached: every reply to a prompt quotes the same lines."""
-    lowered = text.lower()
-    try:
-        latin = lowered.encode("latin-1")
-    except UnicodeEncodeError:
-        # Bullets, dashes and curly quotes (Outlook types them) are not words: spaces in
-        # their place leave the same words, and most such text is Latin-1 after that.
-        for mark in _PUNCTUATION:
-            lowered = lowered.replace(mark, " ")
-        try:
-            latin = lowered.encode("latin-1")
-        except UnicodeEncodeError:  # another script, an emoji: the regex reads any text
-            return " ".join(_WORD.findall(lowered))
-    # Swedish and English quotes are Latin-1: a table per byte (in C) finds the same words
-    # as the regex in under half the time, and a whole quote is normalised for every reply.
-    return b" ".join(latin.translate(_LATIN_WORD).split()).decode("latin-1")
-
-
-_WORD = re.compile(r"\w+")
-#: Per Latin-1 byte: the byte when its character is a word character (``\w``), else a
-#: space (an ASCII space: the only separator left for ``bytes.split``).
-_LATIN_WORD = bytes(c if _WORD.match(chr(c)) else 0x20 for c in range(256))
-#: Punctuation outside Latin-1 that mail text often holds; none of it a word character.
-_PUNCTUATION = ("\u2022", "\u2013", "\u2014", "\u2018", "\u2019", "\u201c", "\u201d", "\u2026")
+    letters either). Cached: every reply to a prompt quotes the same lines."""
+    return joined_words(text.lower())
 
 
 # --------------------------------------------------------------------------- the question set

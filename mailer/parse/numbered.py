@@ -80,7 +80,33 @@ def _bare_in_order(lines: Sequence[str]) -> bool:
 
 
 def _norm(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    return joined_words(text.casefold())
+
+
+def joined_words(folded: str) -> str:
+    """The words (``\\w+``) of ``folded`` (text in lower case) joined by single spaces: how
+    :mod:`mailer.parse.answers` and this module compare a reply's text with a question."""
+    try:
+        latin = folded.encode("latin-1")
+    except UnicodeEncodeError:
+        # Bullets, dashes and curly quotes (Outlook types them) are not words: spaces in
+        # their place leave the same words, and most such text is Latin-1 after that.
+        for mark in _PUNCTUATION:
+            folded = folded.replace(mark, " ")
+        try:
+            latin = folded.encode("latin-1")
+        except UnicodeEncodeError:  # another script, an emoji: the regex reads any text
+            return " ".join(_WORD.findall(folded))
+    # Swedish and English text is Latin-1: a table per byte (in C) finds the same words as
+    # the regex in under half the time; a whole quote is normalised for every reply.
+    return b" ".join(latin.translate(_LATIN_WORD).split()).decode("latin-1")
+
+
+#: Per Latin-1 byte: the byte when its character is a word character (``\w``), else a
+#: space (an ASCII space: the only separator left for ``bytes.split``).
+_LATIN_WORD = bytes(c if _WORD.match(chr(c)) else 0x20 for c in range(256))
+#: Punctuation outside Latin-1 that mail text often holds; none of it a word character.
+_PUNCTUATION = ("\u2022", "\u2013", "\u2014", "\u2018", "\u2019", "\u201c", "\u201d", "\u2026")
 
 
 @lru_cache(maxsize=256)

@@ -499,14 +499,16 @@ _LATIN_1 = st.characters(max_codepoint=0xFF)
 @given(st.one_of(st.text(_LATIN_1), st.text(st.one_of(_LATIN_1, st.sampled_from("•–—‘’“”…"))),
                  st.text()))
 def test_norm_finds_the_words_the_regex_finds(text: str) -> None:
-    """answers._norm reads Latin-1 text with a byte table, other text with the regex: the
-    words must be the regex's either way (lowercased, joined by single spaces)."""
+    """joined_words reads Latin-1 text with a byte table, other text with the regex: the
+    words must be the regex's either way (lowercased or casefolded, joined by spaces)."""
     from mailer.parse.answers import _norm
+    from mailer.parse.numbered import _norm as numbered_norm
 
     assert _norm.__wrapped__(text) == " ".join(re.findall(r"\w+", text.lower()))
+    assert numbered_norm(text) == " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def test_norm_punctuation_is_no_word() -> None:
-    from mailer.parse.answers import _PUNCTUATION
+    from mailer.parse.numbered import _PUNCTUATION
 
     assert not any(re.match(r"\w", mark) for mark in _PUNCTUATION)
