@@ -380,8 +380,8 @@ def _in_original(segments: Sequence[SegmentLike], asked: _Asked,
     our prompt is never read as answers."""
     found: dict[str, tuple[str, str]] = {}
     for segment in segments:
-        if segment.kind != "quote":
-            continue
+        if segment.kind != "quote" or segment.text.lstrip().startswith(">"):
+            continue  # ">"-quoted (most such quotes start so): not even split into lines
         lines = segment.text.splitlines()
         if ">" in segment.text and any(line.lstrip().startswith(">") for line in lines
                                        if ">" in line):  # Outlook's only in "<a@b>"
@@ -410,8 +410,15 @@ def _question_lines(lines: Sequence[str], asked: _Asked) -> list[tuple[int, int,
         if i < after or not last < number <= len(asked.lines):
             continue
         wordings = asked.lines[number - 1]
-        width = next((w for w in range(1, _WRAP + 1) if i + w <= len(lines)
-                      and _norm("\n".join(lines[i:i + w])) in wordings), 0)
+        # Lines joined by "\n" (no word character) normalise to their forms joined by " ":
+        # each line is normalised once, not once for every width tried.
+        joined, width = "", 0
+        for w, line in enumerate(lines[i:i + _WRAP], 1):
+            part = _norm(line)
+            joined = f"{joined} {part}" if joined and part else joined or part
+            if joined in wordings:
+                width = w
+                break
         if width:
             marks.append((i, i + width, number))
             last, after = number, i + width
