@@ -141,7 +141,8 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         problems.append("no Message-ID: the record is keyed on the content")
     if any(len(value) >= MAX_HEADER_CHARS for _, value in msg.raw_items()):
         problems.append(f"a header field over {MAX_HEADER_CHARS} characters was cut")
-    kind = classify(msg)
+    subject = header_text(msg, "Subject")
+    kind = classify(msg, subject=subject)
     # Parsed once: decode_message would parse the bytes again (NUL bytes it removes first).
     body = decode_parsed(msg) if b"\x00" not in data else decode_message(data)
     problems += body.problems
@@ -153,7 +154,6 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     from_name, from_address = _sender(msg)
     parts = split_reply(full_text, sender_name=from_name or from_address,  # "/Erik" sign-offs
                         prompt=prompt)
-    subject = header_text(msg, "Subject")
     command: Command | None = None
     if kind.kind == "reply":
         # No header says "machine" (RFC 3834): weigh what the sender wrote (mailer.machine).
