@@ -96,11 +96,17 @@ class IndexedMessage(Message):
         return [self.policy.header_fetch_parse(k, v) for k, v in found]
 
     def _content_type(self) -> tuple[str, str, str]:
+        ctype = self._ctype
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
+        # the checks of _fields inlined, as in get: asked ~6 times per part
+        if (ctype is not None and self._index_of is headers and self._index_len == len(headers)
+                and ctype[0] == self._default_type):  # type: ignore[attr-defined]
+            return ctype
         self._fields()
         default = self.get_default_type()
         if self._ctype is None or self._ctype[0] != default:
-            ctype = super().get_content_type()
-            self._ctype = (default, ctype, ctype.split("/")[0])  # as get_content_maintype splits
+            full = super().get_content_type()
+            self._ctype = (default, full, full.split("/")[0])  # as get_content_maintype splits
         return self._ctype
 
     def get_content_type(self) -> str:
@@ -112,9 +118,14 @@ class IndexedMessage(Message):
     def get_param(self, param: str, failobj: Any = None, header: str = "content-type",
                   unquote: bool = True) -> Any:
         key = header.lower()
-        if key not in self._fields():
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
+        # the checks of _fields inlined, as in get: asked ~5 times per part
+        if self._index_of is headers and self._index_len == len(headers):
+            by_param = self._by_param.get(key)
+        else:
+            by_param = None
+        if by_param is None and key not in self._fields():
             return failobj
-        by_param = self._by_param.get(key)
         if by_param is None:  # the first of each name, as the stdlib's loop finds it
             by_param = {}
             for name, value in self._get_params_preserve(failobj, header):
@@ -380,9 +391,31 @@ def raw_values(msg: Message, name: str, /) -> list[Any]:
     return [value for field, value in msg.raw_items() if field.lower() == name]
 
 
+#: An atom of email._parseaddr (RFC 5322 3.2.3): no special, no control, no whitespace (the
+#: stdlib drops an atom of Unicode whitespace alone, by str.strip); the dot left out too (the
+#: stdlib keeps it inside a display-name word, we need not).
+_ATOM = r'[^\s\x00-\x1f\x7f()<>@,:;."\[\]\\]+'
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+#: One address as nearly every field holds it: ``Anna Lind <anna@example.com>`` (words
+#: of a display name between single spaces) or a bare ``anna@example.com``; no comment,
+#: no quoted string, no group, no route, no domain literal, no blank to skip.
+_SIMPLE_ADDRESS = re.compile(rf"(?:({_ATOM}(?: {_ATOM})*) )?<({_ADDR_SPEC})>|({_ADDR_SPEC})")
+
+
 @lru_cache(maxsize=256)
 def addresses(*fields: str) -> tuple[tuple[str, str], ...]:
     """``email.utils.getaddresses(fields)``, kept for the next call with the same fields: one
     reply's From is parsed three times (its kind, its sender, its authors), and the same
-    people and the service's own address come back in every poll."""
-    return tuple(getaddresses(list(fields)))
+    people and the service's own address come back in every poll.
+
+    A field of one simple address (:data:`_SIMPLE_ADDRESS`) is read by one match (~1 us),
+    where the stdlib's tokenizer takes ~13 us; any other field list goes to the stdlib.
+    """
+    found: list[tuple[str, str]] = []
+    for field in fields:
+        simple = _SIMPLE_ADDRESS.fullmatch(field)
+        if simple is None:
+            return tuple(getaddresses(list(fields)))
+        name, address, bare = simple.groups()
+        found.append((name or "", address) if bare is None else ("", bare))
+    return tuple(found)

@@ -393,6 +393,15 @@ def decode_header(value: object, /) -> str:
     """
     if value is None:
         return ""
+    if type(value) is str and value.isascii() and "=?" not in value:
+        # No encoded-word can start (RFC 2047 2: "=?"), so the stdlib returns the value as
+        # one chunk; ASCII holds no surrogate of an undecodable byte. The usual display name.
+        return " ".join(value.split())
+    return _decoded_words(value)
+
+
+def _decoded_words(value: object) -> str:
+    """:func:`decode_header` through ``email.header.decode_header``, for any value."""
     try:
         chunks = email.header.decode_header(value)  # type: ignore[arg-type]
     except (email.errors.HeaderParseError, ValueError, TypeError, LookupError):

@@ -98,6 +98,13 @@ def parse_reply(raw: bytes, *, received_at: datetime, prompt: PromptText | None 
     :param prompt: what the prompt it answers said, when known (:func:`with_prompt` does the
         same after the prompt is found).
     """
+    return _read(raw, received_at, prompt)[0]
+
+
+def _read(raw: bytes, received_at: datetime,
+          prompt: PromptText | None) -> tuple[Reply, Command | None]:
+    """:func:`parse_reply`, and the reply command of a person's reply (None for any other
+    kind): its kind is weighed with it, and ``parse_file`` prints it."""
     try:
         return _understand(raw, raw, received_at, [], prompt)
     except RecursionError:
@@ -120,8 +127,10 @@ def with_prompt(reply: Reply, prompt: PromptText | None) -> Reply:
 
 
 def _understand(raw: bytes, data: bytes, received_at: datetime,
-                problems: list[str], prompt: PromptText | None = None) -> Reply:
-    """parse_reply on ``data`` (``raw`` itself, or only its headers); key and size of ``raw``."""
+                problems: list[str], prompt: PromptText | None = None
+                ) -> tuple[Reply, Command | None]:
+    """:func:`_read` on ``data`` (``raw`` itself, or only its headers); key and size of
+    ``raw``."""
     msg = parse_message(data)
     # compat32 never raises on bad headers; defects are only noted.
     if msg.defects:
@@ -132,7 +141,8 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         problems.append("no Message-ID: the record is keyed on the content")
     if any(len(value) >= MAX_HEADER_CHARS for _, value in msg.raw_items()):
         problems.append(f"a header field over {MAX_HEADER_CHARS} characters was cut")
-    kind = classify(msg)
+    subject = header_text(msg, "Subject")
+    kind = classify(msg, subject=subject)
     # Parsed once: decode_message would parse the bytes again (NUL bytes it removes first).
     body = decode_parsed(msg) if b"\x00" not in data else decode_message(data)
     problems += body.problems
@@ -144,13 +154,13 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     from_name, from_address = _sender(msg)
     parts = split_reply(full_text, sender_name=from_name or from_address,  # "/Erik" sign-offs
                         prompt=prompt)
-    subject = header_text(msg, "Subject")
+    command: Command | None = None
     if kind.kind == "reply":
         # No header says "machine" (RFC 3834): weigh what the sender wrote (mailer.machine).
-        command = parse_command(parts.new_text, today=received_at.date()) is not None
+        command = parse_command(parts.new_text, today=received_at.date())
         kind = _by_content(kind, score_machine(sender=from_address, display_name=from_name,
                                                subject=subject, text=parts.new_text,
-                                               command=command))
+                                               command=command is not None))
     if not from_address:
         problems.append("no From address")
     elif len(_authors(msg)) > 1:
@@ -158,7 +168,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         # a DMARC check upstream may have judged the other one: trust neither.
         problems.append("more than one From address: the sender is unknown")
         from_address = ""
-    return Reply(
+    reply = Reply(
         key=reply_key(message_id, full_text, raw),
         message_id=message_id,
         in_reply_to=_msgids(msg, "In-Reply-To", _MAX_IN_REPLY_TO, 0, problems),
@@ -184,6 +194,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         size=len(raw),
         problems=tuple(problems),
     )
+    return reply, command if reply.kind == "reply" else None
 
 
 def _by_content(kind: Classification, score: MachineScore) -> Classification:
@@ -328,8 +339,9 @@ def parse_file(data: bytes, *, as_kind: str, questions: Sequence[Question],
     """
     return_date: dt.date | None = None
     reason, away = "", False
+    command: Command | None  # read with the reply's kind (_read), or here for a bare text
     if as_kind == "eml":
-        reply = parse_reply(data, received_at=received_at, prompt=prompt)
+        reply, command = _read(data, received_at, prompt)
         kind, text, segments = reply.kind, reply.text, reply.segments
         problems = list(reply.problems)
         reason, away, return_date = reply.kind_reason, reply.out_of_office, reply.return_date
@@ -337,10 +349,9 @@ def parse_file(data: bytes, *, as_kind: str, questions: Sequence[Question],
         body, decoded = decode_bytes(data, None, html=as_kind == "html")
         parts = (split_html_reply if as_kind == "html" else split_reply)(body, prompt=prompt)
         kind, text, problems, segments = "reply", parts.new_text, list(decoded), parts.segments
-    answers: dict[str, object] = {}
-    command: Command | None = None
-    if kind == "reply":  # auto-replies, bounces and unsure mail answer nothing
         command = parse_command(text, today=received_at.date())
+    answers: dict[str, object] = {}
+    if kind == "reply":  # auto-replies, bounces and unsure mail answer nothing
         rest, pieces = after_command(text, segments, command.reason) if command else (
             text, segments)
         mapped = map_answers(rest, pieces, questions, prompt=prompt)

@@ -4,6 +4,7 @@ that follow every change to the header fields."""
 from __future__ import annotations
 
 import email
+import email.utils
 from email.message import Message
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.parse import message
 from mailer.parse.message import HEADER_POLICY, IndexedMessage, parse_message
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -173,3 +175,36 @@ def test_any_parameters_read_as_the_stdlib_reads_them(pieces: list[str]) -> None
     assert ours.get_params(unquote=False) == theirs.get_params(unquote=False)
     for name in ("a", "b", "x/y", ""):
         assert ours.get_param(name) == theirs.get_param(name)
+
+
+_ADDRESS_PIECES = st.sampled_from(["a", "Anna", "Å", "=?utf-8?q?=C3=85?=", "@", ".", " ", "  ",
+                                   "\t", "<", ">", ",", '"', "(", ")", ":", ";", "[", "]",
+                                   "\\", "\u2003", "\x00", "\x7f", "\r\n", "example.com"])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.lists(_ADDRESS_PIECES, max_size=12).map("".join), max_size=3))
+def test_addresses_read_as_getaddresses_reads_them(fields: list[str]) -> None:
+    # A field of one simple address takes a regex (_SIMPLE_ADDRESS); any other the stdlib.
+    expected = tuple(email.utils.getaddresses(fields))
+    assert message.addresses.__wrapped__(*fields) == expected
+
+
+@pytest.mark.parametrize("field", ["Anna Lind <anna@example.com>", "anna@example.com",
+                                   "=?utf-8?q?=C3=85sa?= <a.b@c.example>"])
+def test_usual_addresses_take_the_simple_way(field: str) -> None:
+    assert message._SIMPLE_ADDRESS.fullmatch(field)
+    assert message.addresses.__wrapped__(field) == tuple(email.utils.getaddresses([field]))
+
+
+_ATOMS = st.lists(_ADDRESS_PIECES, min_size=1, max_size=4).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_ATOMS, max_size=3), _ATOMS, _ATOMS, st.sampled_from(["{n} <{a}>", "{a}",
+                                                                      "{n}<{a}>", "<{a}>"]))
+def test_address_like_fields_read_as_getaddresses_reads_them(
+        words: list[str], local: str, domain: str, form: str) -> None:
+    field = form.format(n=" ".join(words), a=f"{local}@{domain}")
+    expected = tuple(email.utils.getaddresses([field]))
+    assert message.addresses.__wrapped__(field) == expected

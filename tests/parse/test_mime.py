@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.parse import mime
 from mailer.parse.mime import Body, decode_bytes, decode_header, decode_message, unflow
 
 HEAD = b"From: Anna <anna@x.se>\nTo: checkin@team.example\nSubject: Re: x\nMIME-Version: 1.0\n"
@@ -349,3 +350,13 @@ def test_flowed_parameter_in_rfc2231_form_is_understood() -> None:
 )
 def test_decode_header(value: str | None, expected: str) -> None:
     assert decode_header(value) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["=", "?", "=?", "?=", "utf-8", "q", "b", "Q", "_", "=C3=A5",
+                                 " ", "\t", "\r\n ", "\x1c", "Anna", "<", ">",
+                                 "\udcc3"]), max_size=16))
+def test_a_plain_header_decodes_as_through_the_stdlib(pieces: list[str]) -> None:
+    # ASCII without "=?" skips email.header.decode_header; any other value takes it.
+    value = "".join(pieces)
+    assert decode_header(value) == mime._decoded_words(value)
