@@ -410,7 +410,9 @@ def _decoded_words(value: object) -> str:
     for chunk, label in chunks:
         if isinstance(chunk, str):
             if any("\udc80" <= ch <= "\udcff" for ch in chunk):
-                chunk = decode_bytes(chunk.encode("ascii", "surrogateescape"), None)[0]
+                # UTF-8, not ASCII: a value may mix real characters with the surrogates of
+                # undecodable bytes (a str header), and ASCII could not encode the former.
+                chunk = decode_bytes(chunk.encode("utf-8", "surrogateescape"), None)[0]
             out.append(chunk)
         else:
             out.append(decode_bytes(chunk, label)[0])

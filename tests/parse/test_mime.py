@@ -345,6 +345,7 @@ def test_flowed_parameter_in_rfc2231_form_is_understood() -> None:
         ("=?x-unknown?q?Hej_d=E5?=", "Hej då"),
         ("=?utf-8?q?broken", "=?utf-8?q?broken"),
         ("Raw \udcc3\udca5", "Raw å"),  # 8-bit header as compat32 hands it over
+        ("Åsa \udcc3\udca5", "Åsa å"),  # a str value: real characters beside raw bytes
         (None, ""),
     ],
 )
