@@ -14,6 +14,7 @@ questions (:meth:`PromptText.question_number`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -187,23 +188,30 @@ def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
       line that are not the prompt's are new text: the sender bottom-posted under it.
     """
     _quote_pasted_runs(lines, kinds, prompt)
-    unquoted = [i for i, kind in enumerate(kinds) if kind == "quote"
-                and not stripped[i].startswith(">") and prompt.has(lines[i])]
-    if not unquoted:
+
+    def unquoted_prompt_line(i: int) -> bool:
+        return kinds[i] == "quote" and not stripped[i].startswith(">") and prompt.has(lines[i])
+
+    # The first and the last of the prompt's lines quoted without ">": each looked for from
+    # its end of the body, so the lines between them are read only until three are found.
+    n = len(lines)
+    first_prompt = next((i for i in range(n) if unquoted_prompt_line(i)), None)
+    if first_prompt is None:
         return
-    first_prompt, last_prompt = unquoted[0], unquoted[-1]
+    last_prompt = next(i for i in range(n - 1, first_prompt - 1, -1) if unquoted_prompt_line(i))
     # Three of the prompt's lines, ">"-quoted or not, from the first to the last unquoted one
-    # (those are three when there are three of them).
-    if len(unquoted) < 3 and sum(1 for i in range(first_prompt, last_prompt + 1)
-                                 if kinds[i] == "quote" and prompt.has(lines[i])) < 3:
+    # (which counts every unquoted one: three of those are three of these).
+    found = (i for i in range(first_prompt, last_prompt + 1)
+             if kinds[i] == "quote" and prompt.has(lines[i]))
+    if next(itertools.islice(found, 2, None), None) is None:
         return
-    for i in range(last_prompt + 1, len(lines)):
+    for i in range(last_prompt + 1, n):
         if kinds[i] != "quote" or stripped[i].startswith(">"):
             if kinds[i] is not None:
                 return  # another quote, a forward or a signature follows: stop there
             continue
-        if not prompt.has(lines[i]):
-            kinds[i] = "new"
+        # Not the prompt's: an unquoted line of the prompt after the last one is none.
+        kinds[i] = "new"
 
 
 def _quote_pasted_runs(lines: Sequence[str], kinds: list[SegmentKind | None],
