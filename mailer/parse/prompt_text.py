@@ -189,23 +189,21 @@ def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
     """
     _quote_pasted_runs(lines, kinds, prompt)
 
-    def unquoted_prompt_line(i: int) -> bool:
-        return kinds[i] == "quote" and not stripped[i].startswith(">") and prompt.has(lines[i])
-
     # The first and the last of the prompt's lines quoted without ">": each looked for from
     # its end of the body, so the lines between them are read only until three are found.
-    n = len(lines)
-    first_prompt = next((i for i in range(n) if unquoted_prompt_line(i)), None)
+    unquoted = [i for i, (kind, bare) in enumerate(zip(kinds, stripped, strict=True))
+                if kind == "quote" and not bare.startswith(">")]
+    first_prompt = next((i for i in unquoted if prompt.has(lines[i])), None)
     if first_prompt is None:
         return
-    last_prompt = next(i for i in range(n - 1, first_prompt - 1, -1) if unquoted_prompt_line(i))
+    last_prompt = next(i for i in reversed(unquoted) if prompt.has(lines[i]))
     # Three of the prompt's lines, ">"-quoted or not, from the first to the last unquoted one
     # (which counts every unquoted one: three of those are three of these).
     found = (i for i in range(first_prompt, last_prompt + 1)
              if kinds[i] == "quote" and prompt.has(lines[i]))
     if next(itertools.islice(found, 2, None), None) is None:
         return
-    for i in range(last_prompt + 1, n):
+    for i in range(last_prompt + 1, len(lines)):
         if kinds[i] != "quote" or stripped[i].startswith(">"):
             if kinds[i] is not None:
                 return  # another quote, a forward or a signature follows: stop there
