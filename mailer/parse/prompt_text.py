@@ -31,7 +31,7 @@ __all__ = ["PromptText", "asked_in", "mark_prompt_lines", "normalise_line",
 # question ("3." / "3)" / "3<TAB>") is kept apart by :func:`_split_number`.
 _LEAD = re.compile(r"^[\s>*•·\-–—◦▪■□●○]+")
 _NUMBER = re.compile(r"^(\d{1,2})(?:\s*[.):]\s*|\s+)(?=\S)")
-_NOT_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"\w+")
 #: Lines shorter than this (normalised) are too common to be told apart from an answer
 #: ("Tack!", "Bra"): they only count as the prompt's next to other prompt lines.
 SHORT = 12
@@ -55,7 +55,23 @@ def normalise_line(line: str) -> str:
     quotes, punctuation, tabs and case gone ("> 3.\\tHur är din energi, 1-5?" ->
     "hur är din energi 1 5"). Cached: every reply to a prompt quotes the same lines."""
     _, text = _split_number(line)
-    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split()).replace("_", " ").strip()
+    return " ".join(_words(text.casefold())).replace("_", " ").strip()
+
+
+def _words(text: str) -> list[str]:
+    """The runs of word characters (``\\w``) of ``text``, in order.
+
+    Most pieces between blanks are one: ``\\w`` is what ``str.isalnum`` accepts, and "_", and
+    no blank is either, so only a piece with punctuation in it goes through the regex (which
+    costs about 70 ns a character where ``isalnum`` costs a few).
+    """
+    found: list[str] = []
+    for piece in text.split():
+        if piece.isalnum():
+            found.append(piece)
+        else:
+            found.extend(_WORD.findall(piece))
+    return found
 
 
 @dataclass(frozen=True)
