@@ -311,8 +311,9 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     lines = _lines(text)
     stripped = list(map(str.strip, lines))
     kinds = _classify(lines, stripped)
-    marker = comment_marker(sender_name)
-    if marker is not None and "[" in text:
+    # Outlook's marker starts with "[": without one in the body, no marker to build.
+    marker = comment_marker(sender_name) if "[" in text else None
+    if marker is not None:
         _mark_outlook_comments(lines, stripped, kinds, marker)
     if prompt is not None:
         mark_prompt_lines(lines, stripped, kinds, prompt)
