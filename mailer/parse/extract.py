@@ -97,9 +97,12 @@ class ReplyParts:
 def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind | None]:
     """Kind of every line (None for blank lines); ``stripped`` holds the lines stripped."""
     n = len(lines)
-    # Most lines hold no ">" at all: the substring test saves a call on each.
+    # Most lines hold no ">" at all: the substring test saves a call on each.  Most quote
+    # lines start with ">" and end in neither a colon (an attribution's tail) nor "<" (a
+    # ">>> banner <<<"): is_quote would say yes to those without a look further.
     quote = [
-        ">" in line and is_quote(line, bare) for line, bare in zip(lines, stripped, strict=True)
+        ">" in line and (line[0] == ">" and bare[-1] not in ":：<" or is_quote(line, bare))
+        for line, bare in zip(lines, stripped, strict=True)
     ]
     kinds: list[SegmentKind | None] = [None] * n
     mode: SegmentKind | None = None  # None while we are still in new text
@@ -311,8 +314,9 @@ def split_reply(text: str, /, *, sender_name: str | None = None,
     lines = _lines(text)
     stripped = list(map(str.strip, lines))
     kinds = _classify(lines, stripped)
-    marker = comment_marker(sender_name)
-    if marker is not None and "[" in text:
+    # Outlook's marker starts with "[": without one in the body, no marker to build.
+    marker = comment_marker(sender_name) if "[" in text else None
+    if marker is not None:
         _mark_outlook_comments(lines, stripped, kinds, marker)
     if prompt is not None:
         mark_prompt_lines(lines, stripped, kinds, prompt)

@@ -135,8 +135,12 @@ def header_block_at(lines: Sequence[str], i: int) -> bool:
             continue
         wrapped = 0
         keys.add(key)
-    # "A:" (To) and "De:" (From) alone are too common in prose to count on their own.
-    return len(keys) >= 2 and any(len(k) > 2 for k in keys)
+        # "A:" (To) and "De:" (From) alone are too common in prose to count on their own.
+        # More lines only add keys: the block is one as soon as its first keys make it one
+        # (Outlook's From:/Sent: do), and the lines under them need no header test.
+        if len(keys) >= 2 and any(len(k) > 2 for k in keys):
+            return True
+    return False
 
 
 #: The last character of every verb of VERBS, matched as VERB_END matches it (ignoring case).

@@ -155,6 +155,10 @@ def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | No
     """A valediction ("Mvh", "Best regards,") followed by at most a short name block."""
     window = body[-7:]
     for pos, i in enumerate(window):
+        # No valediction starts with a digit: a numbered answer ("2. Inga") is none, nor is a
+        # "/" line that starts with one (its first piece does), so no need to clean it up.
+        if stripped[i][:1].isdigit():
+            continue
         line = stripped[i].rstrip(",.!:;- ").lower()
         if len(line) > 80:
             continue  # longer than two valedictions

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.parse import prompt_text
 from mailer.parse.extract import split_reply
 from mailer.parse.prompt_text import PromptText, normalise_line, prompt_text_from_parts
 
@@ -53,3 +60,20 @@ def test_a_stored_line_that_starts_with_a_digit_keeps_it() -> None:
     """A wrapped notice line such as "1 f och intresseavvägningen" is no question."""
     said = prompt_text_from_parts("1. Vad fungerar bra?\nartikel 6.\n1 f och intresseavvägningen\n")
     assert PromptText.from_lines(said.to_lines()) == said
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_words_are_the_word_runs_of_the_regex(text: str) -> None:
+    # _words spares the regex on pieces that str.isalnum accepts: it must find what it finds.
+    assert prompt_text._words(text) == _WORD_RUN.findall(text)
+
+
+def test_every_character_is_a_word_character_exactly_when_the_regex_says_so() -> None:
+    # Between two letters, each character either joins them or splits them, as for \w.
+    for code in range(sys.maxunicode + 1):
+        text = f"a{chr(code)}b"
+        assert prompt_text._words(text) == _WORD_RUN.findall(text), hex(code)
