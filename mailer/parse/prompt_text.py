@@ -22,6 +22,7 @@ from functools import cached_property, lru_cache
 
 from mailer.models import Question
 from mailer.parse.mime import decode_message
+from mailer.parse.numbered import joined_words
 from mailer.parse.quote_lines import SegmentKind
 
 __all__ = ["PromptText", "asked_in", "mark_prompt_lines", "normalise_line",
@@ -31,7 +32,6 @@ __all__ = ["PromptText", "asked_in", "mark_prompt_lines", "normalise_line",
 # question ("3." / "3)" / "3<TAB>") is kept apart by :func:`_split_number`.
 _LEAD = re.compile(r"^[\s>*•·\-–—◦▪■□●○]+")
 _NUMBER = re.compile(r"^(\d{1,2})(?:\s*[.):]\s*|\s+)(?=\S)")
-_WORD = re.compile(r"\w+")
 #: Lines shorter than this (normalised) are too common to be told apart from an answer
 #: ("Tack!", "Bra"): they only count as the prompt's next to other prompt lines.
 SHORT = 12
@@ -55,23 +55,7 @@ def normalise_line(line: str) -> str:
     quotes, punctuation, tabs and case gone ("> 3.\\tHur är din energi, 1-5?" ->
     "hur är din energi 1 5"). Cached: every reply to a prompt quotes the same lines."""
     _, text = _split_number(line)
-    return " ".join(_words(text.casefold())).replace("_", " ").strip()
-
-
-def _words(text: str) -> list[str]:
-    """The runs of word characters (``\\w``) of ``text``, in order.
-
-    Most pieces between blanks are one: ``\\w`` is what ``str.isalnum`` accepts, and "_", and
-    no blank is either, so only a piece with punctuation in it goes through the regex (which
-    costs about 70 ns a character where ``isalnum`` costs a few).
-    """
-    found: list[str] = []
-    for piece in text.split():
-        if piece.isalnum():
-            found.append(piece)
-        else:
-            found.extend(_WORD.findall(piece))
-    return found
+    return joined_words(text.casefold()).replace("_", " ").strip()
 
 
 @dataclass(frozen=True)
