@@ -20,8 +20,11 @@ from mailer.models import Pause, Person, Team
 
 AbsenceReason = Literal["away", "command", "out_of_office"]
 
-#: The holidays package names holidays in these locales (where a country has them).
-_HOLIDAY_LANGUAGES = {"sv": "sv", "en": "en_US"}
+#: The locales the holidays package may name a country's holidays in, per digest language,
+#: best first. Finland names its holidays in Swedish as "sv_FI", not "sv" (Finland-Swedish);
+#: without one of these the package names them in English (the US's Thanksgiving has no
+#: Swedish name there, so a Swedish digest shows it in English).
+_HOLIDAY_LANGUAGES = {"sv": ("sv", "sv_FI"), "en": ("en_US",)}
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,9 @@ def absences(team: Team, pauses: Sequence[Pause], *, first: date, last: date,
 def _calendar(country: str, year: int, language: str) -> dict[date, str]:
     try:
         calendar = holidays.country_holidays(country, years=year)
-        wanted = _HOLIDAY_LANGUAGES.get(language)
-        if wanted in calendar.supported_languages:
+        wanted = next((locale for locale in _HOLIDAY_LANGUAGES.get(language, ())
+                       if locale in calendar.supported_languages), None)
+        if wanted is not None:
             calendar = holidays.country_holidays(country, years=year, language=wanted)
     except NotImplementedError:  # the package does not know this country: no holidays
         return {}
