@@ -100,10 +100,15 @@ class Person:
 
     def goals_in(self, language: str) -> tuple[str, ...]:
         """The goals as a reader of ``language`` should see them (the manager's digest)."""
-        if not self.goal_texts:
-            return self.goals
-        return tuple(texts.get(language) or goal
-                     for texts, goal in zip(self.goal_texts, self.goals, strict=True))
+        return tuple(text for text, _ in self.goals_for(language))
+
+    def goals_for(self, language: str) -> tuple[tuple[str, str], ...]:
+        """(text, the language it is in) of each goal for a reader of ``language``: in that
+        language where the config gives it, else in the person's own."""
+        texts = self.goal_texts or tuple({} for _ in self.goals)
+        return tuple((found, language) if (found := per_language.get(language)) else
+                     (goal, self.language)
+                     for per_language, goal in zip(texts, self.goals, strict=True))
 
     #: The stable id in slot keys, the ledger and record folders (config ``id``, default the
     #: email): a new address with the old one as id keeps the person's history.

@@ -42,6 +42,15 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """One of a person's goals as the digest shows it, and the language it is written in
+    (the templates mark a goal in the other language, as they mark quotes)."""
+
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What a claim rests on: who said it, their words, and the words the claim is about (each
     of them occurs in ``quote.text``)."""
@@ -107,7 +116,7 @@ class PersonSummary:
     working_well: Quote | None
     obstacles: Quote | None
     progress: Quote | None
-    goals: tuple[str, ...]  # in the manager's language where the config has it
+    goals: tuple[Goal, ...]  # in the manager's language where the config has it
     commitment: Quote | None  # "next month" of their latest review
     replied_this_week: bool
     last_reply: date | None

@@ -13,7 +13,7 @@ import pytest
 
 from mailer.digest import similarity
 from mailer.digest.build import build_digest, read_window
-from mailer.digest.model import Digest, last_complete_week, week_bounds, week_monday
+from mailer.digest.model import Digest, Goal, last_complete_week, week_bounds, week_monday
 from mailer.digest.sections import sparkline
 from mailer.kinds import PromptKind
 from mailer.models import (
@@ -356,7 +356,8 @@ def test_per_person_goals_pause_and_silence():
                                               ERIK, LENA))
     pause = Pause("core", ERIK.email, date(2026, 11, 20), date(2026, 12, 2), "command", at())
     anna, erik, lena = build([record(ERIK, at(-2), mood=3)], pauses=[pause], team=team).people
-    assert anna.goals == ("Ship v2",) and anna.last_reply is None and anna.asked == 0
+    assert anna.goals == (Goal("Ship v2", ANNA.language),) and anna.last_reply is None
+    assert anna.asked == 0
     assert erik.away_until == date(2026, 12, 2) and not erik.replied_this_week
     assert lena.working_well is None and lena.anchor == "p3"
 

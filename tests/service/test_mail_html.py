@@ -197,3 +197,22 @@ def test_the_words_a_theme_rests_on_are_marked_inside_the_quote(config: Config) 
     assert "Too many <strong>meetings</strong>, hard to get <strong>focus</strong> " in mail.html
     assert 'lang="en"' in mail.html  # Anna wrote in English, Maria reads Swedish
     assert "mailto:anna@example.com,erik@example.se?subject=" in mail.html
+
+
+def test_a_goal_only_in_the_persons_own_language_is_marked_as_such(config: Config) -> None:
+    import dataclasses
+
+    from tests.digest.test_digest import ANNA, ERIK, NOW, TEAM, WEEK, at, prompt
+
+    anna = dataclasses.replace(ANNA, language="en", goals=("Ship the importer",))
+    erik = dataclasses.replace(ERIK, language="en", goals=("Ship v2",),
+                               goal_texts=({"sv": "Släpp v2", "en": "Ship v2"},))
+    team = dataclasses.replace(TEAM, members=(anna, erik),
+                               manager=dataclasses.replace(TEAM.manager, language="sv"))
+    digest = build_digest(team, [], [prompt(anna, at(0)), prompt(erik, at(0))], week=WEEK, now=NOW)
+    html = compose.render(compose.build_environment(config), "digest", "sv",
+                          digest_context(team, digest, questions=load_default_questions())).html
+    tree = lxml.html.fromstring(html)
+    tagged = [(s.get("lang"), s.text_content()) for s in tree.iter("span") if s.get("lang")]
+    assert ("en", "Ship the importer") in tagged  # Anna's goal exists in English only
+    assert "Släpp v2" in html and ("en", "Ship v2") not in tagged  # Erik's, in Swedish
