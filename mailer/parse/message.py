@@ -127,9 +127,12 @@ class IndexedMessage(Message):
         if by_param is None and key not in self._fields():
             return failobj
         if by_param is None:  # the first of each name, as the stdlib's loop finds it
-            by_param = {}
-            for name, value in self._get_params_preserve(failobj, header):
-                by_param.setdefault(name.lower(), (value, _unquoted(value)))
+            value = self.get(header)
+            by_param = _plain_table(value) if type(value) is str else None
+            if by_param is None:
+                by_param = {}
+                for name, value in self._get_params_preserve(failobj, header):
+                    by_param.setdefault(name.lower(), (value, _unquoted(value)))
             self._by_param[key] = by_param
         found = by_param.get(param.lower())
         if found is None:
@@ -167,6 +170,31 @@ def _plain_params(value: str) -> list[tuple[str, str]] | None:
         params.append((name.strip().lower(), rest.strip()) if equals else (piece.strip(), ""))
     return params[:1] + [(name, f'"{email.utils.quote(email.utils.unquote(rest))}"')
                          for name, rest in params[1:]]
+
+
+def _plain_table(value: str) -> dict[str, tuple[str, str]] | None:
+    """``get_param``'s table for a field :func:`_plain_params` reads (lower-cased name ->
+    (value as written, unquoted), the first of each name), built in the same pass; None for
+    any other field. A parameter after the first is written ``'"' + quote(u) + '"'`` with
+    ``u`` its unquoted value: with no backslash in the field, unquoting that gives ``u``."""
+    if "\\" in value or "*" in value:
+        return None
+    pieces = value.split(";")
+    table: dict[str, tuple[str, str]] = {}
+    for at, piece in enumerate(pieces):
+        if piece.count('"') % 2:
+            return None  # a ";" between quotes: _parseparam joins the pieces
+        name, equals, rest = piece.partition("=")
+        name = name.strip().lower()  # the whole piece when it has no "="
+        if name in table:
+            continue
+        if at == 0:
+            written = rest.strip() if equals else ""
+            table[name] = (written, email.utils.unquote(written))
+        else:
+            plain = email.utils.unquote(rest.strip())
+            table[name] = (f'"{email.utils.quote(plain)}"', plain)
+    return table
 
 
 def _unquoted(value: Any) -> Any:

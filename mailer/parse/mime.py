@@ -140,13 +140,14 @@ def _visit(part: Message, depth: int, found: _Found,
            parent: Message | None) -> list[tuple[Message, int, Message | None]]:
     """Read one part; return its children (parent and depth attached) to visit next."""
     ctype = part.get_content_type()
-    if part.get_content_maintype() == "message":
+    maintype = ctype.split("/")[0]  # get_content_maintype, without asking again
+    if maintype == "message":
         # A forwarded or bounced message: its body is not what the sender wrote here.
         found.problems.append(f"{ctype} part skipped")
         return []
     if part.is_multipart():
         return [(sub, depth + 1, part) for sub in part.get_payload() if isinstance(sub, Message)]
-    if part.get_content_maintype() == "multipart":
+    if maintype == "multipart":
         return [(sub, depth + 1, None) for sub in _broken_multipart(part, found)]
     if _is_attachment(part) or ctype not in ("text/plain", "text/html"):
         return []
@@ -232,10 +233,14 @@ def content_param(part: Message, name: str) -> str:
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
-    if disposition == "attachment":
-        return True
+    field = part.get("Content-Disposition")
     try:
+        if field is None:
+            # get_filename reads Content-Disposition's filename, else Content-Type's name
+            # (never None when present): the usual body part has neither.
+            return part.get_param("name") is not None and part.get_filename() is not None
+        if field.split(";", 1)[0].strip().lower() == "attachment":
+            return True
         return part.get_filename() is not None
     except (ValueError, TypeError, LookupError):
         return True

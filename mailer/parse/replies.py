@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
+from operator import itemgetter
 
 from mailer.models import Question
 from mailer.parse.answers import map_answers
@@ -37,7 +38,13 @@ from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine
-from mailer.parse.message import MAX_HEADER_CHARS, addresses, parse_message, raw_values
+from mailer.parse.message import (
+    MAX_HEADER_CHARS,
+    addresses,
+    field_names,
+    parse_message,
+    raw_values,
+)
 from mailer.parse.mime import (
     decode_bytes,
     decode_header,
@@ -139,7 +146,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     message_id = _first_msgid(header_text(msg, "Message-ID"))
     if message_id is None:
         problems.append("no Message-ID: the record is keyed on the content")
-    if any(len(value) >= MAX_HEADER_CHARS for _, value in msg.raw_items()):
+    if max(map(len, map(itemgetter(1), msg.raw_items())), default=0) >= MAX_HEADER_CHARS:
         problems.append(f"a header field over {MAX_HEADER_CHARS} characters was cut")
     subject = header_text(msg, "Subject")
     kind = classify(msg, subject=subject)
@@ -151,7 +158,8 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         full_text = html_to_text(body.html)  # HTML-only mail (Outlook on the web, some phones)
     if not full_text.strip():
         problems.append("no readable text in the message")
-    from_name, from_address = _sender(msg)
+    from_fields = _from_fields(msg)
+    from_name, from_address = _sender(from_fields)
     parts = split_reply(full_text, sender_name=from_name or from_address,  # "/Erik" sign-offs
                         prompt=prompt)
     command: Command | None = None
@@ -163,7 +171,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
                                                command=command is not None))
     if not from_address:
         problems.append("no From address")
-    elif len(_authors(msg)) > 1:
+    elif len(_authors(from_fields)) > 1:
         # RFC 5322 3.6.2: more than one author needs a Sender; a reply has one. With two,
         # a DMARC check upstream may have judged the other one: trust neither.
         problems.append("more than one From address: the sender is unknown")
@@ -216,19 +224,21 @@ def _msgids(msg: Message, name: str, first: int, last: int,
     return tuple(found[:first] + found[len(found) - last:])
 
 
-def _sender(msg: Message) -> tuple[str, str]:
-    """The first author: the address as written in the field, only the display name decoded.
+def _sender(from_fields: list[str]) -> tuple[str, str]:
+    """The first author (of :func:`_from_fields`): the address as written in the field, only
+    the display name decoded.
 
     RFC 2047 5: encoded-words may stand in a display name, never in an address. Decoding the
     field first made ``=?utf-8?q?anna=40example.com?= <mallory@evil.example>`` the address
     anna@example.com, while a DMARC check upstream judged evil.example.
     """
-    found = addresses(*_from_fields(msg)[:1])
+    found = addresses(*from_fields[:1])
     return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
 
 
-def _authors(msg: Message) -> set[str]:
-    return {address.lower() for _, address in addresses(*_from_fields(msg)) if address}
+def _authors(from_fields: list[str]) -> set[str]:
+    """The addresses of the From fields (of :func:`_from_fields`), lower-cased."""
+    return {address.lower() for _, address in addresses(*from_fields) if address}
 
 
 def _from_fields(msg: Message) -> list[str]:
@@ -286,8 +296,11 @@ def _parse_date(value: str) -> datetime:
 
 
 def _auto_submitted(msg: Message, kind: Classification) -> bool:
-    return kind.kind != "reply" or any(
-        msg.get(name) is not None for name in ("X-Autoreply", "X-Autorespond"))
+    return kind.kind != "reply" or not _AUTO_FIELDS.isdisjoint(field_names(msg))
+
+
+#: The vendor markers of machine mail a reply can still carry (lower-cased field names).
+_AUTO_FIELDS = frozenset(("x-autoreply", "x-autorespond"))
 
 
 def _auth_results(msg: Message) -> list[AuthResult]:

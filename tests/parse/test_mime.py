@@ -173,6 +173,27 @@ def test_text_part_with_a_filename_is_an_attachment() -> None:
     assert decode_message(raw).text == "The reply"
 
 
+_NAME_PIECES = st.sampled_from([";", "=", '"', "'", "*", "name", "NAME", "Name", "name*",
+                                "name*0", "name*1*", "filename", "utf-8", "%C3%85", " ", "x"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_NAME_PIECES, max_size=16), st.booleans())
+def test_a_part_without_disposition_or_name_parameter_has_no_filename(
+        pieces: list[str], disposition: bool) -> None:
+    # _is_attachment asks get_filename only when the part has one of the two.
+    data = (b"Content-Type: text/plain" + "".join(pieces).encode()
+            + (b"\nContent-Disposition: inline" + "".join(pieces).encode() if disposition
+               else b"") + b"\n\nx")
+    part = mime.parse_message(data)
+    try:
+        expected = part.get_filename() is not None or (disposition and part.get(
+            "Content-Disposition").split(";", 1)[0].strip().lower() == "attachment")
+    except (ValueError, TypeError, LookupError):
+        expected = True
+    assert mime._is_attachment(mime.parse_message(data)) == expected
+
+
 def test_text_split_around_an_inline_image_is_joined() -> None:
     # Apple Mail: multipart/mixed with text/plain, image/png (inline), text/plain.
     raw = _multipart(
