@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
-from mailer.parse.numbered import joined_words, numbered
+from mailer.parse.numbered import joined_words, numbered, without_closing
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
@@ -452,7 +452,8 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
 def _labelled(text: str, asked: _Asked) -> dict[str, str]:
     """``Label: answer`` lines.  The label must start the line and be followed by ":" (or "=",
     or " - " / " – "), so "Energy-wise a 3." and "Problem är att ..." are prose; a scale
-    label may also be followed by its number alone ("Energi 4")."""
+    label may also be followed by its number alone ("Energi 4"). The last answer stops at a
+    closing remark, as a numbered one does (:func:`mailer.parse.numbered.without_closing`)."""
     found: dict[str, str] = {}
     current: str | None = None
     for line in text.splitlines():
@@ -466,6 +467,8 @@ def _labelled(text: str, asked: _Asked) -> dict[str, str]:
                 found[current] = (found.get(current, "") + "\n" + match["rest"]).strip()
         elif current is not None:
             found[current] += "\n" + line
+    if current is not None:  # the answer that runs to the end stops at a closing remark
+        found[current] = without_closing(found[current])
     return found
 
 

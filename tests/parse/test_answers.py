@@ -168,6 +168,18 @@ def test_last_numbered_answer_loses_the_sign_off() -> None:
     assert mapped.answers["progress"] == "Klar med X"
 
 
+def test_labelled_scales_in_words_and_the_end_of_the_last_answer() -> None:
+    text = ("Funkar bra: standupen\nEnergi: fyra av fem\nFramsteg: klar med planen\n\n"
+            "Hör av dig om du vill prata mer.")
+    assert map_answers(text, [], QUESTIONS).answers == {
+        "working_well": "standupen", "mood": 4, "progress": "klar med planen"}
+    text = "Energy: somewhere between 3 and 4\nProgress: shipped it\n\nPS: back on Monday"
+    assert map_answers(text, [], QUESTIONS).answers == {"mood": 3.5, "progress": "shipped it"}
+    text = "Energi: en stark trea\nFramsteg: klar\n\nSen tog jag tag i testerna."
+    assert map_answers(text, [], QUESTIONS).answers == {
+        "mood": 3, "progress": "klar\n\nSen tog jag tag i testerna."}
+
+
 @pytest.mark.parametrize(
     "text",
     ["Energy-wise a 3.", "Quick update. Energy-wise a 3.\nNothing blocking.",
