@@ -283,8 +283,10 @@ def _inline(segments: Sequence[SegmentLike], asked: _Asked) -> dict[str, str]:
     Text after a quote that goes on past its last question (the prompt's goals, sign-off and
     footer: the whole prompt) is bottom-posted, not written under a question: alone it is
     read like a top post (numbered, labelled or free text); after inline answers it answers
-    nothing (the record's text keeps it)."""
+    nothing (the record's text keeps it). The last answer stops at a closing remark, as a
+    numbered one does (:func:`mailer.parse.numbered.without_closing`)."""
     current: str | None = None
+    ended: str | None = None  # the question the text ends with an answer to
     found: dict[str, str] = {}
     for segment in segments:
         if segment.kind == "quote":
@@ -298,8 +300,11 @@ def _inline(segments: Sequence[SegmentLike], asked: _Asked) -> dict[str, str]:
             current = last or current
         elif segment.kind == "new" and current is not None and segment.text.strip():
             found[current] = (found.get(current, "") + "\n" + segment.text).strip()
+            ended = current
         elif segment.kind in ("signature", "forward"):
             current = None
+    if ended is not None:  # the last answer stops at a closing remark ("PS: ...")
+        found[ended] = without_closing(found[ended])
     return found
 
 

@@ -59,17 +59,21 @@ _HEDGES = (
 )
 _LEAD = re.compile(r"^(?:(?:" + "|".join(_HEDGES) + r")(?![\w])|~|≈)[\s,:;.!?]*",
                    re.IGNORECASE)
-# "en stark trea", "a solid 4", "a pretty weak two": the article goes only before a number.
+#: Hedges of one word: they may also stand before a number later in the line ("Okej, typ 3").
+_HEDGE_WORDS = frozenset({"ca", *(h for h in _HEDGES if h.isalpha())})
+# "en stark trea", "a solid 4", "mellan en trea och en fyra": the article (with its adjectives)
+# goes wherever a number follows it.
 _ADJECTIVES = ("stark", "starkt", "svag", "svagt", "klar", "klart", "ren", "stabil", "stabilt",
-               "bra", "god", "gott", "hög", "högt", "låg", "lågt", "solid", "strong", "weak",
-               "clear", "good", "decent", "high", "low", "firm", "steady", "pretty", "fairly",
-               "very", "rätt", "ganska")
-_ARTICLE = re.compile(r"^(?:en|ett|an?)\s+(?:(?:" + "|".join(_ADJECTIVES) + r")\s+){0,2}(?="
-                      + _NUM + ")", re.IGNORECASE)
-_RANGE_OPS = frozenset({"-", "–", "to", "till", "or", "eller", "and", "och"})
+               "bra", "god", "gott", "hög", "högt", "låg", "lågt", "dryg", "knapp", "hyfsad",
+               "solid", "strong", "weak", "clear", "good", "decent", "high", "low", "firm",
+               "steady", "shaky", "bare", "pretty", "fairly", "very", "rätt", "ganska")
+_ARTICLE = re.compile(r"(?<![\w'])(?:en|ett|an?)\s+(?:(?:" + "|".join(_ADJECTIVES)
+                      + r")\s+){0,2}(?=" + _NUM + ")", re.IGNORECASE)
+_BEFORE_WORDS = frozenset({*_HEDGE_WORDS, *_ADJECTIVES})
+_RANGE_OPS = frozenset({"-", "–", "to", "till", "or", "eller", "and", "och", "à"})
 _TOKEN = re.compile(
     rf"(?<![\w.,])(?:(?P<between>between|mellan)\s+)?(?P<a>{_NUM})"
-    rf"(?:\s*(?P<op>/|-|–|(?:out\s+of|utav|av|of|to|till|or|eller|and|och)(?!\w))\s*"
+    rf"(?:\s*(?P<op>/|-|–|(?:out\s+of|utav|av|of|to|till|or|eller|and|och|à)(?!\w))\s*"
     rf"(?P<b>{_NUM}))?(?![.,/]\d)", re.IGNORECASE)
 # What may follow a value in words: the end, punctuation or an emoji, or a word about the value
 # ("fyra idag", "three I think"), not a word it counts ("Två möten för mycket").
@@ -100,7 +104,8 @@ def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high
         return loose_scale("\n".join(text.splitlines()[1:]), low=low, high=high)
     if len(line) > _MAX_LINE:
         return None
-    return _value(_lead_dropped(_NAMED_SCALE.sub(" ", line).strip()), low, high)
+    line = _NAMED_SCALE.sub(" ", line).replace("(", " ").replace(")", " ")
+    return _value(_lead_dropped(line.strip()), low, high)
 
 
 def _lead_dropped(line: str) -> str:
@@ -110,8 +115,7 @@ def _lead_dropped(line: str) -> str:
         if not match or not match.end():
             break
         line = line[match.end():]
-    match = _ARTICLE.match(line)
-    return line[match.end():] if match else line
+    return _ARTICLE.sub("", line)
 
 
 def _value(line: str, low: int, high: int) -> int | float | None:
@@ -123,7 +127,7 @@ def _value(line: str, low: int, high: int) -> int | float | None:
     a = _number(match["a"])
     b = _number(match["b"]) if match["b"] else None
     worded = not match["a"][0].isdigit() or not (match["b"] or "0")[0].isdigit()
-    if a is None or (worded and (match.start() != 0
+    if a is None or (worded and (not _opens_clause(line[:match.start()])
                                  or not _AFTER_WORDS.match(line, match.end()))):
         return None
     if match["a"].casefold() == "en" and not match["op"]:
@@ -140,6 +144,15 @@ def _value(line: str, low: int, high: int) -> int | float | None:
     else:  # "/", "av", "of", "out of": the scale's own top must follow
         value = a if b == high and not match["between"] else None
     return value if value is not None and low <= value <= high else None
+
+
+def _opens_clause(before: str) -> bool:
+    """A value in words counts where it opens the line or a clause ("Hyfsat, typ trea"),
+    hedges and adjectives aside, not inside a sentence ("Laget kom trea")."""
+    words = before.split()
+    while words and words[-1].casefold() in _BEFORE_WORDS:
+        words.pop()
+    return not words or words[-1][-1] in ",;:.!?–—-"
 
 
 def _number(token: str) -> int | None:

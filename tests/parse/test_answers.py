@@ -123,6 +123,19 @@ def test_inline_answers_under_quoted_questions() -> None:
                               "mood": 4}
 
 
+def test_the_last_inline_answer_stops_at_a_closing_remark() -> None:
+    segments = [
+        Seg("quote", "> 3. How is your energy, 1-5?"),
+        Seg("new", "Somewhere between 3 and 4\n\nThanks for asking, by the way."),
+        Seg("quote", "> 4. Progress on your goals, even a small step?"),
+        Seg("new", "Shipped the importer.\n\nIt took two tries.\n\nPS: I'm off on Friday."),
+        Seg("signature", "-- \nAnna"),
+    ]
+    mapped = map_answers("(the new text)", segments, QUESTIONS)
+    assert mapped.answers == {  # only the last answer ends early: a remark on 3 stays with 3
+        "mood": 3.5, "progress": "Shipped the importer.\n\nIt took two tries."}
+
+
 REVIEW = load_default_questions()["review"]  # planned, happened, worked, improve, next_month
 
 

@@ -34,6 +34,10 @@ def test_reads_scales_as_people_write_them(text: str, value: float) -> None:
     # ranges of two neighbours in words are kept as their middle, like "3-4"
     ("mellan 2 och 3", 2.5), ("Somewhere between 2 and 3", 2.5), ("2 eller 3", 2.5),
     ("2 or 3", 2.5), ("tre eller fyra", 3.5), ("between four and five", 4.5), ("3 till 4", 3.5),
+    ("between a 3 and a 4", 3.5), ("mellan en trea och en fyra", 3.5), ("3 à 4", 3.5),
+    # a value in words opening a clause, not only the line; "(av fem)"
+    ("Hyfsat, en trea", 3), ("Okej, typ fyra", 4), ("Pretty good, a solid four", 4),
+    ("En dryg trea", 3), ("fyra (av fem)", 4),
     # an emoji or a remark after it
     ("fyra 💪", 4), ("3 😴 long week", 3),
 ])
@@ -50,7 +54,8 @@ def test_reads_the_grammar_of_scale_answers(text: str, value: float) -> None:
     # two competing numbers, or a number word inside a sentence
     "3 now, 4 yesterday", "3 och teamet 4", "jag är trea i kön, 4", "Laget kom trea",
     "two meetings too many", "We were three in the room", "between 3", "en",
-    "About two weeks of 3 meetings a day", "Två möten för mycket", "4:a gången i år, 2",
+    "About two weeks of 3 meetings a day", "Ganska trött, tre möten idag",
+    "Jag pratade med en trea i kön", "Två möten för mycket", "4:a gången i år, 2",
 ])
 def test_stays_text_when_unclear_or_off_the_scale(text: str) -> None:
     assert loose_scale(text, wordings=WORDINGS) is None
