@@ -52,21 +52,31 @@ _POSTSCRIPT = re.compile(r"^\s*(?:p\.?\s?){1,2}s(?!\w)", re.IGNORECASE)
 # A paragraph addressed to the reader about the reply, not about the question: an offer to
 # talk, thanks for the check-in, a wish or an apology, or a note on another answer by number.
 # Anchored at the paragraph's start, so "I let the team know" or "Call me crazy" stay answers.
+_WISHED = r"(?:dag|vecka|helg|kväll|jul|ledighet|day|week|weekend|evening|one|break|holiday)"
 _CLOSING = re.compile(
     r"^\s*(?:(?:och|men|annars|så|and|but|also|otherwise|anyway|btw|oh)[\s,]+)?"
+    # Swedish: an offer to talk, thanks, a wish, an apology
     r"(?:(?:hör|höra)\s+(?:gärna\s+)?av\s+(?:dig|er)|säg\s+(?:gärna\s+)?till|"
-    r"ping(?:a)?\s+mig|tveka\s+inte|(?:vi|jag)\s+kan\s+(?:gärna\s+)?(?:prata|ta|höras|ses)|"
-    r"kan\s+vi\s+(?:prata|ta|höras|ses)|om\s+du\s+vill\s+(?:prata|veta|höras|ses)|"
+    r"ping(?:a)?\s+mig|ring\s+gärna|återkom(?:mer)?\b|tveka\s+inte|"
+    r"(?:vi|jag)\s+kan\s+(?:gärna\s+)?(?:prata|ta|höras|ses)|"
+    r"(?:kan|skulle)\s+vi\s+(?:kunna\s+)?(?:prata|ta|höras|ses)|"
+    r"om\s+du\s+(?:vill\s+(?:prata|veta|höras|ses)|undrar|har\s+(?:några\s+)?frågor)|"
     r"tack\s+för\s+(?:att\s+du|frågan|frågorna|mejlet|checken|avstämningen)|"
-    r"ha\s+en\s+(?:bra|fin|trevlig|skön)|trevlig\s+(?:helg|kväll|vecka)|"
-    r"(?:ursäkta|förlåt)\s+(?:sent|det\s+sena|att|för)|"
+    r"ha\s+(?:en\s+(?:bra|fin|trevlig|skön)\s+" + _WISHED + r"|det\s+(?:gott|bra|fint))|"
+    r"trevlig\s+(?:helg|kväll|vecka)|vi\s+ses\b|hoppas\s+(?:du|ni|allt|att\s+du|att\s+ni)\b|"
+    r"(?:ursäkta|förlåt)\s+(?:sent|det\s+sena|att|för)|ber\s+om\s+ursäkt|"
+    # English: the same
     r"let\s+me\s+know|let['’]s\s+(?:talk|chat|discuss|sync)|feel\s+free|"
     r"happy\s+to\s+(?:talk|chat|discuss|explain)|(?:just\s+)?ping\s+me|"
     r"give\s+me\s+a\s+(?:call|shout|ring)|reach\s+out|get\s+in\s+touch|"
     r"don['’]t\s+hesitate|(?:we|i)\s+can\s+(?:talk|chat|discuss|sync)|"
-    r"can\s+we\s+(?:talk|chat|discuss|sync)|if\s+you\s+want\s+to\s+(?:talk|chat|discuss)|"
+    r"(?:can|could)\s+we\s+(?:talk|chat|discuss|sync)|"
+    r"if\s+you\s+(?:want\s+to\s+(?:talk|chat|discuss)|have\s+(?:any\s+)?questions)|"
     r"thanks?\s+(?:you\s+)?for\s+(?:asking|checking|the\s+check)|"
-    r"have\s+a\s+(?:good|great|nice|lovely)|(?:sorry|apologies)\s+(?:for|about|if)|"
+    r"have\s+a\s+(?:good|great|nice|lovely)\s+" + _WISHED + r"|"
+    r"see\s+you\b|talk\s+soon|speak\s+soon|hope\s+(?:you|all|your)\b|"
+    r"(?:sorry|apologies)\s+(?:for|about|if)|"
+    # a note on another answer by its number
     r"(?:om|angående|ang\.|gällande|vad\s+gäller|re:?|about|regarding|as\s+for|on)\s+"
     r"(?:punkt|fråga|svar|point|question|answer|item|nr\.?|#)\s?\d\b)",
     re.IGNORECASE)

@@ -53,6 +53,12 @@ def test_bare_numbers_only_in_order_from_one() -> None:
     ("Shipped\n\nThanks for asking!", "Shipped"),
     ("Shipped\n\nRe question 2: solved it.", "Shipped"),
     ("Shipped\n\nHappy to talk more about point 2 if useful.\n\nMore text", "Shipped"),
+    ("Klar\n\nHa det gott!", "Klar"), ("Klar\n\nVi ses på retron.", "Klar"),
+    ("Klar\n\nHoppas allt är bra med dig!", "Klar"), ("Klar\n\nÅterkom gärna.", "Klar"),
+    ("Klar\n\nOm du har frågor, ring gärna.", "Klar"),
+    ("Shipped\n\nHave a great weekend!", "Shipped"), ("Shipped\n\nSee you Thursday", "Shipped"),
+    ("Shipped\n\nCould we talk about point 2 on Friday?", "Shipped"),
+    ("Shipped\n\nHope you had a good trip!", "Shipped"),
 ])
 def test_the_last_answer_stops_at_a_closing_remark(last: str, answer: str) -> None:
     found = numbered(f"1. Bra\n2. Inga\n3. 4\n4. {last}", QUESTIONS)
@@ -71,6 +77,9 @@ def test_the_last_answer_stops_at_a_closing_remark(last: str, answer: str) -> No
     "Finished the PS5 port.\nPS5 certification next.",
     "Skrev klart planen.\n\nJag pratade med teamet om punkt 2 i planen.",
     "Klar. Hör av dig om du vill se den.",  # on the answer's own line: part of it
+    "Shipped the beta.\n\nHave a good feeling about the launch.",
+    "Klar med första delen.\n\nHoppas det blir klart nästa vecka.",
+    "Klar med planen.\n\nVi sesade inte med kunden än.",
 ])
 def test_a_multi_paragraph_last_answer_stays_whole(last: str) -> None:
     assert numbered(f"1. Bra\n2. Inga\n3. 4\n4. {last}", QUESTIONS)["progress"] == last
