@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
-from mailer.parse.numbered import joined_words, numbered
+from mailer.parse.numbered import joined_words, numbered, without_closing
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
@@ -283,8 +283,10 @@ def _inline(segments: Sequence[SegmentLike], asked: _Asked) -> dict[str, str]:
     Text after a quote that goes on past its last question (the prompt's goals, sign-off and
     footer: the whole prompt) is bottom-posted, not written under a question: alone it is
     read like a top post (numbered, labelled or free text); after inline answers it answers
-    nothing (the record's text keeps it)."""
+    nothing (the record's text keeps it). The last answer stops at a closing remark, as a
+    numbered one does (:func:`mailer.parse.numbered.without_closing`)."""
     current: str | None = None
+    ended: str | None = None  # the question the text ends with an answer to
     found: dict[str, str] = {}
     for segment in segments:
         if segment.kind == "quote":
@@ -298,8 +300,11 @@ def _inline(segments: Sequence[SegmentLike], asked: _Asked) -> dict[str, str]:
             current = last or current
         elif segment.kind == "new" and current is not None and segment.text.strip():
             found[current] = (found.get(current, "") + "\n" + segment.text).strip()
+            ended = current
         elif segment.kind in ("signature", "forward"):
             current = None
+    if ended is not None:  # the last answer stops at a closing remark ("PS: ...")
+        found[ended] = without_closing(found[ended])
     return found
 
 
@@ -452,7 +457,8 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
 def _labelled(text: str, asked: _Asked) -> dict[str, str]:
     """``Label: answer`` lines.  The label must start the line and be followed by ":" (or "=",
     or " - " / " – "), so "Energy-wise a 3." and "Problem är att ..." are prose; a scale
-    label may also be followed by its number alone ("Energi 4")."""
+    label may also be followed by its number alone ("Energi 4"). The last answer stops at a
+    closing remark, as a numbered one does (:func:`mailer.parse.numbered.without_closing`)."""
     found: dict[str, str] = {}
     current: str | None = None
     for line in text.splitlines():
@@ -466,6 +472,8 @@ def _labelled(text: str, asked: _Asked) -> dict[str, str]:
                 found[current] = (found.get(current, "") + "\n" + match["rest"]).strip()
         elif current is not None:
             found[current] += "\n" + line
+    if current is not None:  # the answer that runs to the end stops at a closing remark
+        found[current] = without_closing(found[current])
     return found
 
 

@@ -9,6 +9,13 @@ only when the text starts with 1 and each next one follows in order.
 
 A question restated on its answer line ("Hur är din energi, 1-5? 3") or on the line above the
 answer is removed from the answer (:func:`strip_restated`).
+
+The last answer runs to the end of the text, but a careful reader stops it at a closing
+remark (:func:`without_closing`): a postscript ("PS: ...", "P.S."), a paragraph addressed to
+the reader about the reply ("Hör av dig om du vill prata", "Let me know if ...", "Thanks for
+asking", "Ha en bra helg") or one that goes back to another answer ("Om punkt 2: ...", "Re
+question 2"). Any other paragraph stays part of the answer: people write answers over several
+paragraphs.
 """
 
 from __future__ import annotations
@@ -34,7 +41,58 @@ def numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
     if not found:
         return found
     by_id = {q.id: q for q in reversed(questions)}  # the first question of an id
-    return {qid: strip_restated(answer, by_id[qid]) for qid, answer in found.items()}
+    found = {qid: strip_restated(answer, by_id[qid]) for qid, answer in found.items()}
+    last = next(reversed(found))  # our numbers rise: the answer that runs to the end
+    found[last] = without_closing(found[last])
+    return found
+
+
+# A postscript: "PS", "P.S.", "PS:", "P.P.S." (not "Psykiskt", "Pss").
+_POSTSCRIPT = re.compile(r"^\s*(?:p\.?\s?){1,2}s(?!\w)", re.IGNORECASE)
+# A paragraph addressed to the reader about the reply, not about the question: an offer to
+# talk, thanks for the check-in, a wish or an apology, or a note on another answer by number.
+# Anchored at the paragraph's start, so "I let the team know" or "Call me crazy" stay answers.
+_WISHED = r"(?:dag|vecka|helg|kväll|jul|ledighet|day|week|weekend|evening|one|break|holiday)"
+_CLOSING = re.compile(
+    r"^\s*(?:(?:och|men|annars|så|and|but|also|otherwise|anyway|btw|oh)[\s,]+)?"
+    # Swedish: an offer to talk, thanks, a wish, an apology
+    r"(?:(?:hör|höra)\s+(?:gärna\s+)?av\s+(?:dig|er)|säg\s+(?:gärna\s+)?till|"
+    r"ping(?:a)?\s+mig|ring\s+gärna|återkom(?:mer)?\b|tveka\s+inte|"
+    r"(?:vi|jag)\s+kan\s+(?:gärna\s+)?(?:prata|ta|höras|ses)|"
+    r"(?:kan|skulle)\s+vi\s+(?:kunna\s+)?(?:prata|ta|höras|ses)|"
+    r"om\s+du\s+(?:vill\s+(?:prata|veta|höras|ses)|undrar|har\s+(?:några\s+)?frågor)|"
+    r"tack\s+för\s+(?:att\s+du|frågan|frågorna|mejlet|checken|avstämningen)|"
+    r"ha\s+(?:en\s+(?:bra|fin|trevlig|skön)\s+" + _WISHED + r"|det\s+(?:gott|bra|fint))|"
+    r"trevlig\s+(?:helg|kväll|vecka)|vi\s+ses\b|hoppas\s+(?:du|ni|allt|att\s+du|att\s+ni)\b|"
+    r"(?:ursäkta|förlåt)\s+(?:sent|det\s+sena|att|för)|ber\s+om\s+ursäkt|"
+    # English: the same
+    r"let\s+me\s+know|let['’]s\s+(?:talk|chat|discuss|sync)|feel\s+free|"
+    r"happy\s+to\s+(?:talk|chat|discuss|explain)|(?:just\s+)?ping\s+me|"
+    r"give\s+me\s+a\s+(?:call|shout|ring)|reach\s+out|get\s+in\s+touch|"
+    r"don['’]t\s+hesitate|(?:we|i)\s+can\s+(?:talk|chat|discuss|sync)|"
+    r"(?:can|could)\s+we\s+(?:talk|chat|discuss|sync)|"
+    r"if\s+you\s+(?:want\s+to\s+(?:talk|chat|discuss)|have\s+(?:any\s+)?questions)|"
+    r"thanks?\s+(?:you\s+)?for\s+(?:asking|checking|the\s+check)|"
+    r"have\s+a\s+(?:good|great|nice|lovely)\s+" + _WISHED + r"|"
+    r"see\s+you\b|talk\s+soon|speak\s+soon|hope\s+(?:you|all|your)\b|"
+    r"(?:sorry|apologies)\s+(?:for|about|if)|"
+    # a note on another answer by its number
+    r"(?:om|angående|ang\.|gällande|vad\s+gäller|re:?|about|regarding|as\s+for|on)\s+"
+    r"(?:punkt|fråga|svar|point|question|answer|item|nr\.?|#)\s?\d\b)",
+    re.IGNORECASE)
+
+
+def without_closing(answer: str) -> str:
+    """``answer`` up to a closing remark after it (see the module): a postscript line, or a
+    paragraph after a blank line that speaks to the reader about the reply."""
+    lines = answer.splitlines()
+    said = bool(lines) and bool(lines[0].strip())  # a remark can only close an answer given
+    for at in range(1, len(lines)):
+        paragraph = not lines[at - 1].strip()
+        if said and (_POSTSCRIPT.match(lines[at]) or (paragraph and _CLOSING.match(lines[at]))):
+            return "\n".join(lines[:at]).rstrip()
+        said = said or bool(lines[at].strip())
+    return answer
 
 
 def _read(lines: Sequence[str], questions: Sequence[Question], pattern: re.Pattern[str]

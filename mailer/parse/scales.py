@@ -1,32 +1,87 @@
 """Scale answers as people write them, when the strict reading finds none. Pure.
 
 :func:`mailer.parse.answers.read_scale` accepts one number on the scale ("4", "4/5", "4 av 5").
-People also write "ca 3", "Fyra, lite trött efter releasen", "3/5 idag", "4 🙂",
-"How is your energy, 1-5? 3 out of 5", "3-4". :func:`loose_scale` reads those: the question's
-own wording and the scale it names ("1-5") are removed, approximations ("ca", "about",
-"typ") are dropped, and then exactly one number (digits or a Swedish or English number word)
-must be left, or two neighbours joined by a dash ("3-4" is 3.5). Anything else is no value:
-the answer stays text with its problem, as before.
+People also write "ca 3", "Fyra, lite trött efter releasen", "3/5 idag", "4 🙂", "fyra av fem",
+"En stark trea", "a solid 4", "Somewhere between 2 and 3", "3-4". :func:`loose_scale` reads the
+first line of such an answer with a small grammar, the same in Swedish and English:
+
+* the question's own wording and the scale it names ("1-5") are removed;
+* a lead is dropped: hedges ("ca", "typ", "ungefär", "runt", "about", "around", "somewhere",
+  "I'd say", "idag") and an article with its adjectives before the number ("en stark",
+  "a solid", "a weak");
+* a number is digits, a cardinal ("fyra", "four") or a Swedish grade noun ("trea", "femma",
+  "4:a");
+* a value is one number, a number of the scale ("4/5", "fyra av fem", "3 out of 5"), or a
+  range of two neighbours, which is kept as its middle like "3-4" (3.5): "3-4", "3 till 4",
+  "3 eller 4", "3 or 4", "mellan 3 och 4", "between 3 and 4".
+
+Exactly one value must be on the line, and a value in words only counts where the line starts
+with it and it is not counting something ("Tre saker stör mig", "Two meetings too many" say
+nothing about energy). Anything else (off the scale, another
+scale, two competing numbers, a range wider than two neighbours, "3,5") is no value: the answer
+stays text with its problem, as before.
 """
 
 from __future__ import annotations
 
 import re
 
+#: Cardinals on the scale, as :mod:`mailer.parse.commands` also reads them ("paus två veckor").
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "ett": 1, "en": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5,
 }
-_WORD_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+#: Every number word the grammar knows: cardinals to ten (a "sju" or "out of ten" is a number
+#: too, so it competes or names another scale) and the Swedish grades ("en stark trea").
+_ALL_WORDS = {
+    **NUMBER_WORDS,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
+    "etta": 1, "tvåa": 2, "trea": 3, "femma": 5, "sexa": 6, "sjua": 7, "nia": 9, "tia": 10,
+}
+#: Words that are as often an article or a pronoun as a number: a value only as the whole lead
+#: ("Ett, helt slut"), never a competitor inside a sentence ("4, one of those weeks").
+_AMBIGUOUS = frozenset({"en", "ett", "one"})
+_NUM = (r"(?:\d+(?::a(?!\w)|[.,]\d+)?|"
+        + "|".join(sorted(_ALL_WORDS, key=len, reverse=True)) + r")(?![\w])")
 # The scale as the question names it: "1-5", "1–5", "(1-5)", "1 till 5", "1 to 5".
 _NAMED_SCALE = re.compile(r"\(?\b1\s*(?:-|–|till|to)\s*5\b\)?\??", re.IGNORECASE)
-_APPROX = re.compile(
-    r"^(?:ca\.?|cirka|c:a|runt|kring|typ|kanske|nog|ungefär|about|around|approx\.?|"
-    r"approximately|maybe|probably|roughly|like|~|≈)\s*", re.IGNORECASE)
+# Words before the number that do not change it: approximations, "I'd say", "today".
+_HEDGES = (
+    "ca\\.?", "cirka", "c:a", "runt", "kring", "omkring", "typ", "kanske", "nog", "väl",
+    "ungefär", "någonstans", "nästan", "snarare", "jag skulle säga", "skulle säga",
+    "jag säger", "jag tror", "jag ligger på", "ligger på", "jag är på", "jag är", "det är",
+    "känns som", "ärligt talat", "ärligt", "idag", "i dag", "just nu", "denna vecka",
+    "den här veckan", "about", "around", "approx\\.?", "approximately", "maybe", "probably",
+    "perhaps", "roughly", "like", "somewhere", "almost", "nearly", "i'd say", "i would say",
+    "i guess", "i think", "i'm at", "i am at", "i'm", "i am", "it's", "it is", "feels like",
+    "feeling", "honestly", "today", "right now", "this week",
+)
+_LEAD = re.compile(r"^(?:(?:" + "|".join(_HEDGES) + r")(?![\w])|~|≈)[\s,:;.!?]*",
+                   re.IGNORECASE)
+#: Hedges of one word: they may also stand before a number later in the line ("Okej, typ 3").
+_HEDGE_WORDS = frozenset({"ca", *(h for h in _HEDGES if h.isalpha())})
+# "en stark trea", "a solid 4", "mellan en trea och en fyra": the article (with its adjectives)
+# goes wherever a number follows it.
+_ADJECTIVES = ("stark", "starkt", "svag", "svagt", "klar", "klart", "ren", "stabil", "stabilt",
+               "bra", "god", "gott", "hög", "högt", "låg", "lågt", "dryg", "knapp", "hyfsad",
+               "solid", "strong", "weak", "clear", "good", "decent", "high", "low", "firm",
+               "steady", "shaky", "bare", "pretty", "fairly", "very", "rätt", "ganska")
+_ARTICLE = re.compile(r"(?<![\w'])(?:en|ett|an?)\s+(?:(?:" + "|".join(_ADJECTIVES)
+                      + r")\s+){0,2}(?=" + _NUM + ")", re.IGNORECASE)
+_BEFORE_WORDS = frozenset({*_HEDGE_WORDS, *_ADJECTIVES})
+_RANGE_OPS = frozenset({"-", "–", "to", "till", "or", "eller", "and", "och", "à"})
 _TOKEN = re.compile(
-    rf"(?<![\w.,])(?:(?P<a>\d+)\s*(?:-|–|till|to)\s*(?P<b>\d+)(?![\w.,/])"
-    rf"|(?P<n>\d+(?:[.,]\d+)?)(?:\s*(?:/|av|utav|of|out of)\s*(?P<d>\d+))?"
-    rf"|(?P<w>{_WORD_RE}))(?!\w)", re.IGNORECASE)
+    rf"(?<![\w.,])(?:(?P<between>between|mellan)\s+)?(?P<a>{_NUM})"
+    rf"(?:\s*(?P<op>/|-|–|(?:out\s+of|utav|av|of|to|till|or|eller|and|och|à)(?!\w))\s*"
+    rf"(?P<b>{_NUM}))?(?![.,/]\d)", re.IGNORECASE)
+# What may follow a value in words: the end, punctuation or an emoji, or a word about the value
+# ("fyra idag", "three I think"), not a word it counts ("Två möten för mycket").
+_AFTER_WORDS = re.compile(
+    r"\s*(?:$|[^\w\s]|(?:idag|i dag|nu|just nu|tror jag|kanske|eller så|denna vecka|"
+    r"den här veckan|today|now|right now|i think|i guess|maybe|or so|ish|this week)(?!\w))",
+    re.IGNORECASE)
+_MAX_LINE = 200  # an answer's first line; longer is prose, and the regexes stay cheap
 
 
 def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high: int = 5
@@ -37,6 +92,7 @@ def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high
         removed first.
     """
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    line = line.replace("\u2019", "'")  # "I’d say": phones type the curly apostrophe
     lowered = line.casefold()
     for wording in sorted(wordings, key=len, reverse=True):
         stem = wording.casefold().rstrip("?").strip()
@@ -46,28 +102,62 @@ def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high
             break
     if not line and len(text.splitlines()) > 1:
         return loose_scale("\n".join(text.splitlines()[1:]), low=low, high=high)
-    line = _NAMED_SCALE.sub(" ", line).strip()
-    line = _APPROX.sub("", line)
-    found = list(_TOKEN.finditer(line))
+    if len(line) > _MAX_LINE:
+        return None
+    line = _NAMED_SCALE.sub(" ", line).replace("(", " ").replace(")", " ")
+    return _value(_lead_dropped(line.strip()), low, high)
+
+
+def _lead_dropped(line: str) -> str:
+    """``line`` without the hedges and the article in front of its number."""
+    for _ in range(4):  # "ungefär runt", "I'd say about": a few hedges, never a loop
+        match = _LEAD.match(line)
+        if not match or not match.end():
+            break
+        line = line[match.end():]
+    return _ARTICLE.sub("", line)
+
+
+def _value(line: str, low: int, high: int) -> int | float | None:
+    found = [m for m in _TOKEN.finditer(line)
+             if m.start() == 0 or m["b"] or m["a"].casefold() not in _AMBIGUOUS]
     if len(found) != 1:
         return None
     match = found[0]
-    if match["a"]:
-        a, b = int(match["a"]), int(match["b"])
-        if b - a == 1 and low <= a and b <= high:
-            return (a + b) / 2
+    a = _number(match["a"])
+    b = _number(match["b"]) if match["b"] else None
+    worded = not match["a"][0].isdigit() or not (match["b"] or "0")[0].isdigit()
+    if a is None or (worded and (not _opens_clause(line[:match.start()])
+                                 or not _AFTER_WORDS.match(line, match.end()))):
         return None
-    if match["w"]:
-        # A number word counts only at the start ("Fyra, lite trött"), not in a sentence
-        # ("Tre saker stör mig" says nothing about energy, neither does "en bra vecka").
-        if match.start() != 0 or match["w"].casefold() == "en":
-            return None
-        value = NUMBER_WORDS[match["w"].casefold()]
-    else:
-        number = match["n"]
-        if not number.isdigit():
-            return None
-        if match["d"] is not None and int(match["d"]) != high:
-            return None
-        value = int(number)
-    return value if low <= value <= high else None
+    if match["a"].casefold() == "en" and not match["op"]:
+        return None
+    op = " ".join(match["op"].casefold().split()) if match["op"] else None
+    if op is None:
+        value: int | float | None = None if match["between"] else a
+    elif b is None:
+        value = None
+    elif op in _RANGE_OPS:
+        # "and"/"och" join a range only after "between"/"mellan": "3 och teamet 4" is two.
+        joined = op not in ("and", "och") or bool(match["between"])
+        value = (a + b) / 2 if joined and abs(b - a) == 1 and low <= min(a, b) else None
+    else:  # "/", "av", "of", "out of": the scale's own top must follow
+        value = a if b == high and not match["between"] else None
+    return value if value is not None and low <= value <= high else None
+
+
+def _opens_clause(before: str) -> bool:
+    """A value in words counts where it opens the line or a clause ("Hyfsat, typ trea"),
+    hedges and adjectives aside, not inside a sentence ("Laget kom trea")."""
+    words = before.split()
+    while words and words[-1].casefold() in _BEFORE_WORDS:
+        words.pop()
+    return not words or words[-1][-1] in ",;:.!?–—-"
+
+
+def _number(token: str) -> int | None:
+    """A whole number of digits or words; None for "3,5"."""
+    token = token.removesuffix(":a").removesuffix(":A")  # "en 4:a", a grade in digits
+    if token.isdigit():
+        return int(token)
+    return _ALL_WORDS.get(token.casefold())

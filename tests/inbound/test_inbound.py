@@ -525,7 +525,7 @@ def test_a_swedish_receipt_says_nothing_in_english(text: str, tmp_path: Any) -> 
 
 @pytest.mark.parametrize(("text", "problem"), [
     ("4/10", "”4/10” hör till en annan skala än 1–5"), ("3,5", "”3,5” är inget heltal"),
-    ("3 eller 4", "”3 eller 4” är mer än en siffra"), ("7", "”7” ligger utanför skalan 1–5"),
+    ("2 eller 4", "”2 eller 4” är mer än en siffra"), ("7", "”7” ligger utanför skalan 1–5"),
     ("ganska pigg", "det finns ingen siffra i ”ganska pigg”"),
 ])
 def test_scale_problems_in_a_swedish_receipt_say_what_is_wrong(

@@ -123,6 +123,19 @@ def test_inline_answers_under_quoted_questions() -> None:
                               "mood": 4}
 
 
+def test_the_last_inline_answer_stops_at_a_closing_remark() -> None:
+    segments = [
+        Seg("quote", "> 3. How is your energy, 1-5?"),
+        Seg("new", "Somewhere between 3 and 4\n\nThanks for asking, by the way."),
+        Seg("quote", "> 4. Progress on your goals, even a small step?"),
+        Seg("new", "Shipped the importer.\n\nIt took two tries.\n\nPS: I'm off on Friday."),
+        Seg("signature", "-- \nAnna"),
+    ]
+    mapped = map_answers("(the new text)", segments, QUESTIONS)
+    assert mapped.answers == {  # only the last answer ends early: a remark on 3 stays with 3
+        "mood": 3.5, "progress": "Shipped the importer.\n\nIt took two tries."}
+
+
 REVIEW = load_default_questions()["review"]  # planned, happened, worked, improve, next_month
 
 
@@ -166,6 +179,18 @@ def test_last_numbered_answer_loses_the_sign_off() -> None:
     parts = split_reply(body, sender_name="Erik Holm")
     mapped = map_answers(parts.new_text, parts.segments, QUESTIONS)
     assert mapped.answers["progress"] == "Klar med X"
+
+
+def test_labelled_scales_in_words_and_the_end_of_the_last_answer() -> None:
+    text = ("Funkar bra: standupen\nEnergi: fyra av fem\nFramsteg: klar med planen\n\n"
+            "Hör av dig om du vill prata mer.")
+    assert map_answers(text, [], QUESTIONS).answers == {
+        "working_well": "standupen", "mood": 4, "progress": "klar med planen"}
+    text = "Energy: somewhere between 3 and 4\nProgress: shipped it\n\nPS: back on Monday"
+    assert map_answers(text, [], QUESTIONS).answers == {"mood": 3.5, "progress": "shipped it"}
+    text = "Energi: en stark trea\nFramsteg: klar\n\nSen tog jag tag i testerna."
+    assert map_answers(text, [], QUESTIONS).answers == {
+        "mood": 3, "progress": "klar\n\nSen tog jag tag i testerna."}
 
 
 @pytest.mark.parametrize(

@@ -35,3 +35,61 @@ def test_mixed_marks_still_follow_our_numbering() -> None:
 def test_bare_numbers_only_in_order_from_one() -> None:
     assert numbered("1 Bra\n2 Inga\n3 5\n4 Klart", QUESTIONS)["mood"] == "5"
     assert numbered("2 weeks ago we shipped\n3 people left", QUESTIONS) == {}
+
+
+@pytest.mark.parametrize(("last", "answer"), [
+    ("Klar med testplanen\n\nHör av dig om du vill prata mer om punkt 2.", "Klar med testplanen"),
+    ("Klar\n\nSäg gärna till om du vill veta mer.", "Klar"),
+    ("Klar\n\nTack för att du frågar!", "Klar"),
+    ("Klar\n\nHa en bra helg!", "Klar"),
+    ("Klar\n\nOm punkt 2: det löste sig efter lunch.", "Klar"),
+    ("Klar\n\nUrsäkta sent svar.", "Klar"),
+    ("Shipped the importer\n\nPS: sorry about the automatic reply last week.",
+     "Shipped the importer"),
+    ("Shipped the importer\nP.S. The rule is off now.", "Shipped the importer"),
+    ("Shipped\n\nP.P.S. one more thing", "Shipped"),
+    ("Shipped\n\nLet me know if you want to talk.", "Shipped"),
+    ("Shipped\n\nAnd let’s talk about the budget on Tuesday.", "Shipped"),
+    ("Shipped\n\nThanks for asking!", "Shipped"),
+    ("Shipped\n\nRe question 2: solved it.", "Shipped"),
+    ("Shipped\n\nHappy to talk more about point 2 if useful.\n\nMore text", "Shipped"),
+    ("Klar\n\nHa det gott!", "Klar"), ("Klar\n\nVi ses på retron.", "Klar"),
+    ("Klar\n\nHoppas allt är bra med dig!", "Klar"), ("Klar\n\nÅterkom gärna.", "Klar"),
+    ("Klar\n\nOm du har frågor, ring gärna.", "Klar"),
+    ("Shipped\n\nHave a great weekend!", "Shipped"), ("Shipped\n\nSee you Thursday", "Shipped"),
+    ("Shipped\n\nCould we talk about point 2 on Friday?", "Shipped"),
+    ("Shipped\n\nHope you had a good trip!", "Shipped"),
+])
+def test_the_last_answer_stops_at_a_closing_remark(last: str, answer: str) -> None:
+    found = numbered(f"1. Bra\n2. Inga\n3. 4\n4. {last}", QUESTIONS)
+    assert found["progress"] == answer
+    assert found["working_well"] == "Bra"
+
+
+@pytest.mark.parametrize("last", [
+    "Done with the RFC.\n\nAnd the tests.",
+    "Klar med X.\n\nNästa vecka tar jag Y.",
+    "Shipped the importer.\n\nI let the team know about the delay.",
+    "Nothing yet.\n\nPsychologically it has been a hard week.",
+    "Little progress.\n\nCall me crazy, but I think we should drop the goal.",
+    "Talked with the customer.\n\nHave a look at the doc I shared for the details.",
+    "Klar med migreringen.\n\nSorry state of the CI though: flaky all week.",
+    "Finished the PS5 port.\nPS5 certification next.",
+    "Skrev klart planen.\n\nJag pratade med teamet om punkt 2 i planen.",
+    "Klar. Hör av dig om du vill se den.",  # on the answer's own line: part of it
+    "Shipped the beta.\n\nHave a good feeling about the launch.",
+    "Klar med första delen.\n\nHoppas det blir klart nästa vecka.",
+    "Klar med planen.\n\nVi sesade inte med kunden än.",
+])
+def test_a_multi_paragraph_last_answer_stays_whole(last: str) -> None:
+    assert numbered(f"1. Bra\n2. Inga\n3. 4\n4. {last}", QUESTIONS)["progress"] == last
+
+
+def test_only_the_last_answer_stops_at_a_closing_remark() -> None:
+    found = numbered("1. Bra\n\nHör av dig om du vill veta mer.\n2. Inga\n3. 4", QUESTIONS)
+    assert found["working_well"] == "Bra\n\nHör av dig om du vill veta mer."
+    assert found["mood"] == "4"
+
+
+def test_a_remark_alone_under_a_number_is_still_its_answer() -> None:
+    assert numbered("1.\n\nHa en bra helg", QUESTIONS)["working_well"].strip() == "Ha en bra helg"

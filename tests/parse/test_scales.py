@@ -20,9 +20,42 @@ def test_reads_scales_as_people_write_them(text: str, value: float) -> None:
     assert loose_scale(text, wordings=WORDINGS) == value
 
 
+@pytest.mark.parametrize(("text", "value"), [
+    # N av M / N of M / N out of M, in words or digits
+    ("fyra av fem", 4), ("Två av fem, tungt", 2), ("three out of five", 3), ("four of 5", 4),
+    ("4 utav 5", 4), ("5 out of five", 5),
+    # Swedish grade nouns, with "en stark/svag/klar" and the like, and English "a solid 4"
+    ("En stark trea", 3), ("en svag tvåa idag", 2), ("En klar femma!", 5), ("En etta.", 1),
+    ("trea", 3), ("en 4:a", 4), ("Fyra idag", 4), ("three I think", 3), ("a solid 4", 4), ("A weak two", 2), ("a pretty solid 3", 3),
+    # hedges in front of the number
+    ("typ fyra", 4), ("ungefär 3", 3), ("runt 2, trött", 2), ("kring tre", 3),
+    ("Around 4 I think", 4), ("somewhere around 3", 3), ("I’d say a 3", 3),
+    ("Jag skulle säga en trea", 3), ("Idag: 2", 2), ("honestly? 2", 2), ("~4", 4),
+    # ranges of two neighbours in words are kept as their middle, like "3-4"
+    ("mellan 2 och 3", 2.5), ("Somewhere between 2 and 3", 2.5), ("2 eller 3", 2.5),
+    ("2 or 3", 2.5), ("tre eller fyra", 3.5), ("between four and five", 4.5), ("3 till 4", 3.5),
+    ("between a 3 and a 4", 3.5), ("mellan en trea och en fyra", 3.5), ("3 à 4", 3.5),
+    # a value in words opening a clause, not only the line; "(av fem)"
+    ("Hyfsat, en trea", 3), ("Okej, typ fyra", 4), ("Pretty good, a solid four", 4),
+    ("En dryg trea", 3), ("fyra (av fem)", 4),
+    # an emoji or a remark after it
+    ("fyra 💪", 4), ("3 😴 long week", 3),
+])
+def test_reads_the_grammar_of_scale_answers(text: str, value: float) -> None:
+    assert loose_scale(text, wordings=WORDINGS) == value
+
+
 @pytest.mark.parametrize("text", [
-    "beror på dagen", "7", "4/10", "3 eller 4", "2-4", "3,5", "mellan 2 och 4",
+    "beror på dagen", "7", "4/10", "2-4", "3,5", "mellan 2 och 4",
     "en bra vecka", "Tre saker stör mig: 2 möten och 1 deadline", "",
+    # another scale, off the scale, or wider than two neighbours
+    "fyra av tio", "7 out of 10", "a solid 7", "en stark sexa", "between 1 and 4", "2 eller 4",
+    "sju", "5-6",
+    # two competing numbers, or a number word inside a sentence
+    "3 now, 4 yesterday", "3 och teamet 4", "jag är trea i kön, 4", "Laget kom trea",
+    "two meetings too many", "We were three in the room", "between 3", "en",
+    "About two weeks of 3 meetings a day", "Ganska trött, tre möten idag",
+    "Jag pratade med en trea i kön", "Två möten för mycket", "4:a gången i år, 2",
 ])
 def test_stays_text_when_unclear_or_off_the_scale(text: str) -> None:
     assert loose_scale(text, wordings=WORDINGS) is None
