@@ -107,13 +107,22 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
     if msg.get_content_type() == "multipart/report":
         if content_param(msg, "report-type") == "disposition-notification":
             return Classification("auto_reply", "read receipt (RFC 8098)")
+        if _only_delays(failed_recipients(msg)):
+            return Classification("auto_reply", "delay notice (RFC 3464 Action: delayed)")
         return Classification("bounce", "multipart/report (RFC 3464)")
+    if subject is None:
+        subject = header_text(msg, "Subject")
     sender = addresses(header_text(msg, "From"))
     local = sender[0][1].partition("@")[0].lower() if sender else ""
     if local in _DAEMON_LOCALS:
+        if _DELAY_SUBJECT.match(subject):
+            return Classification("auto_reply", f"delay notice (Subject: {subject[:40]})")
         return Classification("bounce", f"From: {local}")
-    if subject is None:
-        subject = header_text(msg, "Subject")
+    if msg.is_multipart() and _calendar_reply(msg):
+        # Calendars answer an invitation with METHOD:REPLY (RFC 5546 3.2.3): accepted,
+        # declined ("conflicts with another event") or tentative, by themselves or by a click;
+        # we send no invitations, so it says nothing about the person's check-in.
+        return Classification("auto_reply", "calendar reply (text/calendar METHOD:REPLY)")
     marker = _auto_reply_marker(msg)
     ooo_subject = bool(_OOO_SUBJECT.match(_strip_prefixes(subject)))
     if marker is not None:
@@ -131,6 +140,35 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
     if _BOUNCE_SUBJECT.match(subject):
         return Classification("bounce", f"Subject: {subject[:40]}")
     return Classification("reply")
+
+
+# A delay is no failure (RFC 3464 2.3.3): delivery goes on and the address may yet work.
+_NOT_FAILED = frozenset(("delayed", "delivered", "relayed", "expanded"))
+# Delay warnings of MTAs that send them as plain text from MAILER-DAEMON: Exchange "Delivery
+# delayed:", Postfix "Delayed Mail (still being retried)", Exim "Warning: message ... delayed",
+# Sendmail "Warning: could not send message for past 4 hours".
+_DELAY_SUBJECT = re.compile(
+    r"^\s*(?:delivery delayed|delayed mail|delay notification|warning: (?:message|could not)|"
+    r"leverans(?:en)? (?:är )?fördröjd|fördröjd leverans)", re.IGNORECASE)
+
+
+def _only_delays(found: tuple[FailedRecipient, ...]) -> bool:
+    """A DSN that reports recipients, none of them failed: a delay (or success) notice."""
+    return bool(found) and all(f.action in _NOT_FAILED and not f.status.startswith("5")
+                               for f in found)
+
+
+def _calendar_reply(msg: Message) -> bool:
+    """A text/calendar part answering an invitation (METHOD:REPLY), as calendars send it."""
+    for part in msg.walk():
+        if part.get_content_type() != "text/calendar":
+            continue
+        if content_param(part, "method") == "reply":
+            return True
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and b"METHOD:REPLY" in payload[:2000].upper():
+            return True
+    return False
 
 
 def _strip_prefixes(subject: str) -> str:
@@ -317,7 +355,36 @@ def find_return_date(text: str, *, today: date) -> date | None:
             candidate = found.day + timedelta(days=1) if inclusive else found.day
             best_last = best_last or candidate
         latest = max(latest, found.day) if latest else found.day
-    return best_return or best_last or latest
+    return best_return or _day_of_return(text, today) or best_last or latest
+
+
+# "back on the 21st", "åter den 11:e": a day of the month alone, only right after words of
+# return (elsewhere "the 1st" is a question or a floor); the ordinal or the article is needed
+# ("back in 2 weeks" names no day).
+_DAY_OF_RETURN = re.compile(
+    r"\b(?:back|return|returning|tillbaka|åter)\b[^.\n\d]{0,24}?"
+    r"(?:\b(?:the|den)\s+(?P<day>\d{1,2})(?:st|nd|rd|th|:?e|:?a)?"
+    r"|\b(?P<ord>\d{1,2})(?:st|nd|rd|th|:e|:a))\b(?!\s*(?:[/.-]\d|of\b|"
+    + "|".join(_MONTHS) + r"))", re.IGNORECASE)
+
+
+def _day_of_return(text: str, today: date) -> date | None:
+    """The next such day of the month after ``today`` for "back on the 21st", or None."""
+    if not _RETURN_WORDS_ANYWHERE.search(text):
+        return None
+    for match in _DAY_OF_RETURN.finditer(text):
+        day = int(match.group("day") or match.group("ord"))
+        year, month = today.year, today.month
+        if day <= today.day:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+_RETURN_WORDS_ANYWHERE = re.compile(r"back|return|tillbaka|åter", re.IGNORECASE)
 
 
 def first_date(text: str, *, today: date) -> date | None:

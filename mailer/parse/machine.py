@@ -5,7 +5,11 @@ Out-of-office notices from client-side rules (Outlook "rules", which add no
 human"), Outlook's message recall ("... vill återkalla meddelandet"), help desks that
 acknowledge with a ticket number and keep the thread, and list moderation notices all look like
 replies by their headers. :func:`score_machine` weighs the evidence of the sender, the subject
-and the new text (Swedish and English phrases) into a score:
+and the new text into a score. The text is read the way a person reads it: as kinds of
+statement (Swedish and English forms of each), each counted once; a phrase negated, in the past,
+possessed or quoted ("not an automatic reply", "my autoreply", "I was out of the office") is
+talked about, not said; and an out-of-office has a shape (an away statement beside a return day,
+no access to mail or someone to reach instead), where a lone away statement is only a hint:
 
 * ``score >= CONFIDENT``: automatic mail (an out-of-office when its phrases say the person is
   away: it still pauses its verified sender until the return date it states);
@@ -32,7 +36,7 @@ _READ = 1500
 class MachineScore:
     score: float
     #: The evidence, strongest first, for the log and ``mailer parse-reply``, by kind only
-    #: ("text: out-of-office wording"): never the words of the message (they go to the log).
+    #: ("text: an away statement"): never the words of the message (they go to the log).
     reasons: tuple[str, ...] = ()
     #: The evidence says the sender is away (pauses prompts), not only that a machine wrote.
     away: bool = False
@@ -45,82 +49,142 @@ class MachineScore:
         return "unsure" if self.score >= UNSURE else "person"
 
 
-# Per kind of evidence, (needles, pattern, weight, away) over the casefolded start of the new
-# text. Weights: 3+ alone is proof; 1.5-2 a strong hint; 1 a weak one. Every match of a pattern
-# contains one of its needles (tests/parse/test_machine.py checks it): a substring test costs
-# ~40 ns where a search of a whole reply costs ~1.5 us, and most replies hold none of them.
+# Per kind of statement, (needles, pattern, weight, away) over the casefolded start of the new
+# text. A kind counts once, with its strongest match: one sentence said two ways ("jag är
+# föräldraledig") is one statement, not two. Weights: 3+ alone is proof; 1.5-2 a strong hint;
+# 1 a weak one. An out-of-office has a shape: an away statement *and* a return day, no access
+# to mail or someone to contact instead; one statement alone leaves it unsure, as a person
+# writes "I'm off next week" too. Every match of a pattern contains one of its needles
+# (tests/parse/test_machine.py checks it): a substring test costs ~40 ns where a search of a
+# whole reply costs ~1.5 us, and most replies hold none of them.
 _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ...]] = {
-    "out-of-office wording": (
+    "says it is automatic": (
         ("auto", r"\b(?:automatic|automated|auto)[ -]?(?:reply|response|responder)\b", 2.0,
          True),
-        ("this is a", r"\bthis is an? (?:automatic|automated|auto-generated)\b", 2.0, False),
+        ("auto", r"\bthis is an? (?:automatic|automated|auto-generated)\b", 2.0, False),
+        ("auto", r"\b(?:automatiskt|automatiska) (?:svar|meddelande|genererat)\b", 2.0,
+         True),
+        ("auto", r"\bautosvar\b", 2.0, True),
+    ),
+    "an away statement": (
         ("office", r"\bout of (?:the )?office\b", 2.0, True),
         (("i am", "i'm", "i will be"),
          r"\b(?:i am|i'm|i will be) (?:currently )?(?:away|on (?:vacation|holiday|leave|"
          r"parental leave|sick leave|annual leave)|travelling|traveling|off)\b", 1.5, True),
-        ("access to", r"\b(?:limited|no|without) access to (?:e-?mail|my e-?mail|email)\b",
-         1.5, True),
-        (("will", "shall"),
-         r"\b(?:will|shall) (?:be back|return|respond|reply)\b.{0,40}\b(?:on|when|upon|after)\b",
-         1.0, True),
-        (("urgent", "immediate"),
-         r"\bfor (?:urgent|immediate) (?:matters|issues|requests|assistance)\b", 1.5, True),
-        ("thank you for your", r"\bthank you for your (?:e-?mail|message)\b", 1.0, False),
-        ("automatisk", r"\b(?:automatiskt|automatiska) (?:svar|meddelande|genererat)\b", 2.0,
-         True),
-        ("autosvar", r"\bautosvar\b", 2.0, True),
         ("jag är", r"\bjag är (?:tjänstledig|föräldraledig|sjukskriven|ledig|på semester|"
-         r"bortrest|på tjänsteresa|frånvarande|borta)\b", 2.0, True),
+         r"bortrest|på tjänsteresa|frånvarande|borta)\b", 1.5, True),
         (("ledig", "sjukskriven"), r"\b(?:tjänstledig|föräldraledig|sjukskriven)\b", 1.0, True),
-        ("semester", r"\b(?:har|på) semester\b.{0,60}\b(?:tillbaka|åter)\b", 0.5, True),
         # "Jag har semester till och med 3 januari": an absence bounded by a date is what
         # autoresponders say; people mention their holiday in passing ("från den 21:a").
         ("semester",
          r"\bjag har semester (?:till och med|t\.?\s?o\.?\s?m\.?|fram till|till)\b", 2.0, True),
-        ("semester", r"\bjag har semester\b", 0.5, True),
-        ("begränsad", r"\bbegränsad tillgång till (?:e-?post|mejl|mail|min e-?post)\b", 1.5,
-         True),
+        ("semester", r"\b(?:har|på) semester\b", 0.5, True),
+    ),
+    "a return day": (
+        (("will", "shall"),
+         r"\b(?:will|shall) (?:be back|return|respond|reply)\b.{0,40}\b(?:on|when|upon|after)\b",
+         1.0, True),
+        (("back ", "return", "tillbaka ", "åter ", "until ", "till ", "t.o.m. ", "tom "),
+         r"\b(?=[ijäbrtåuf])(?:(?:i'm|i am|i'll be|i will be|jag är|är jag) "
+         r"(?:back|tillbaka|åter)|back|returning|return|tillbaka|åter|until|till och med|"
+         r"t\.o\.m\.|tom|fram till)"
+         r"(?: in the office| i tjänst| på kontoret| at work| på jobbet)?"
+         r" (?:on |den |the |from |från |på |by )?(?:the |den )?(?:\d|(?:mon|tues|wednes|thurs|"
+         r"fri|satur|sun)day|(?:mån|tis|ons|tors|fre|lör|sön)dag|jan|feb|mar|apr|may|maj|jun|jul|"
+         r"aug|sep|oct|okt|nov|dec)", 1.0, True),
+    ),
+    "no access to mail": (
+        ("access to", r"\b(?:limited|no|without) access to (?:e-?mail|my e-?mail|email)\b",
+         1.5, True),
+        (("won't", "will not", "can't", "cannot", "unable to"),
+         r"\b(?=[wcab])(?:won't|will not|can't|cannot|(?:am|be) unable to) "
+         r"(?:see|read|check|access|answer|respond to|reply to) (?:your |my |any |)"
+         r"(?:e-?mails?|messages?|mail)\b", 1.5, True),
         (("läser", "kontrollerar", "nås"),
          r"\b(?:läser|kontrollerar|nås) (?:inte|ej) (?:min )?(?:e-?post|mejl|mail)\b", 1.5, True),
-        ("läses inte", r"\bmejl läses inte\b|\be-?post(?:en)? läses inte\b", 1.5, True),
-        ("ärenden", r"\bvid (?:brådskande|akuta) ärenden\b", 1.5, True),
+        ("tillgång",
+         r"\b(?=[hm])(?:har|med) (?:inte|ej|ingen|begränsad) tillgång till (?:min )?"
+         r"(?:e-?post|mejl|mail)\b", 1.5, True),
+        ("läses", r"\bmejl läses inte\b|\be-?post(?:en)? läses inte\b", 1.5, True),
+        ("tillgång", r"\bbegränsad tillgång till (?:e-?post|mejl|mail|min e-?post)\b", 1.5,
+         True),
+    ),
+    "someone to contact instead": (
+        (("urgent", "immediate"),
+         r"\bfor (?:urgent|immediate) (?:matters|issues|requests|assistance|questions)\b"
+         r"|\bif (?:it's|it is|this is|your (?:matter|message|request) is) urgent\b"
+         r"|\bin urgent (?:cases|matters)\b", 1.5, True),
+        (("brådsk", "akuta"), r"\b(?:vid|i) (?:brådskande|akuta) (?:ärenden|fall)\b"
+         r"|\bom det (?:är brådskande|brådskar)\b", 1.5, True),
+    ),
+    # "Under tiden nås teamet via lena@example.com", "please contact Erik (erik@...)": an
+    # address or a number to use meanwhile, which counts only beside an away statement.
+    "someone to reach instead": (
+        (("onta", "reach ", "nås", "når du ", "vänd dig ", "call ", "ring "),
+         r"\b(?=[cknrv])(?:contact|reach|kontakta|nås|når du|vänd dig till|call|ring) [^\n]{0,60}?"
+         r"(?:@|\+?\d[\d -]{6,14}\d)", 1.5, True),
+    ),
+    "thanks for the message": (
+        ("thank you for your", r"\bthank you for your (?:e-?mail|message)\b", 1.0, False),
         ("tack för", r"\btack för (?:ditt|ert) (?:mejl|mail|meddelande|e-?postmeddelande)\b",
          1.0, False),
     ),
     "a message recall": (  # Outlook
-        ("återkalla", r"\bvill återkalla meddelandet\b", 4.0, False),
+        ("återk", r"\bvill återkalla meddelandet\b", 4.0, False),
         ("recall", r"\bwould like to recall the message\b", 4.0, False),
     ),
-    "a challenge-response filter": (
+    "a challenge to prove a human": (
         ("human", r"\bverify (?:that )?you are (?:a )?human\b", 3.0, False),
         ("människa", r"\bverifiera att du är en människa\b", 3.0, False),
+    ),
+    "says the message is held": (
         ("held", r"\b(?:your message|the message) (?:will be|is being|has been) held\b", 1.5,
          False),
         ("hållits kvar", r"\b(?:ditt|ert) meddelande har hållits kvar\b", 1.5, False),
+        ("held", r"\bis being held until\b", 2.0, False),
     ),
-    "a help-desk acknowledgement": (
+    "a ticket number": (
         (("request", "ticket", "case"), r"\b(?:your|the) (?:request|ticket|case) \(?#?\d+\)?",
          2.0, False),
         (("request", "ticket", "case"), r"\b(?:request|ticket|case) #?\d{3,}\b", 1.0, False),
         ("ärende", r"\bärende(?:nummer|nr)?\.? #?\d{3,}\b", 1.0, False),
-        ("been", r"\b(?:has been|have been) (?:received|logged|created|opened)\b", 1.5, False),
-        (("tagits emot", "skapats", "registrerats", "mottagits"),
+    ),
+    # "Vi har tagit emot ditt meddelande", "Ditt ärende har registrerats", "We have received
+    # your email": the sender's organisation acknowledging the message as such.
+    "an acknowledgement of receipt": (
+        ("been", r"\b(?:has been|have been) (?:received|logged|created|opened|registered)\b", 1.5,
+         False),
+        (("we have", "we've"),
+         r"\b(?:we have|we've) (?:received|registered|logged) (?:your|the) (?:e-?mail|message|"
+         r"request|inquiry|enquiry|case)\b", 1.5, False),
+        (("emot", "skapats", "registrera", "mottagit"),
          r"\bhar (?:tagits emot|skapats|registrerats|mottagits)\b", 1.5, False),
-        ("contacting", r"\bthank you for contacting\b", 1.5, False),
-        ("återkommer", r"\bvi återkommer (?:så snart|inom)\b", 1.0, False),
+        (("emot", "mottagit", "registrera"),
+         r"\bvi har (?:tagit emot|mottagit|registrerat) (?:ditt|ert|din|er) (?:e-?post|mejl|mail|"
+         r"meddelande|e-?postmeddelande|ärende|fråga|förfrågan)\b", 1.5, False),
+        ("onta", r"\bthank you for contacting\b", 1.5, False),
+    ),
+    "a promise to answer": (
+        ("återk", r"\bvi återkommer (?:så snart|inom)\b", 1.0, False),
+        ("back ", r"\bwe will get back to you (?:as soon as|within)\b", 1.0, False),
     ),
     "a list moderation notice": (
         ("moderator", r"\bawaits? moderator\b|\blist moderator\b|\bmoderator approval\b", 3.0,
          False),
         ("godkännande", r"\bväntar på godkännande\b|\bgodkännande av (?:en )?moderator\b", 3.0,
          False),
-        ("held until", r"\bis being held until\b", 2.0, False),
     ),
+    # "Det här meddelandet går inte att besvara", "Do not reply to this message": a sender
+    # that says nobody reads the answers.
     "an unmonitored sender": (
         (("reply to this", "not monitored"),
-         r"\b(?:do not|don't|please do not) reply to this\b|\bnot monitored\b", 2.0, False),
+         r"\b(?=[dpn])(?:do not|don't|please do not) reply to this\b|\bnot monitored\b", 2.0,
+         False),
         (("svara inte", "bevakas inte"), r"\bsvara inte på (?:detta|det här)\b|\bbevakas inte\b",
          2.0, False),
+        ("besvara",
+         r"\b(?:går inte att|kan inte|kan ej|ska inte|ska ej) (?:besvara|besvaras)\b", 2.0, False),
+        ("cannot", r"\bcannot be replied to\b", 2.0, False),
     ),
 }
 # The subject's, the same way: (label, needles, pattern, weight, away).
@@ -157,7 +221,13 @@ def _compile(rules: list[tuple[str, str | tuple[str, ...], str, float, bool]]
 
 
 _BODY_RULES = [(label, *rule) for label, rules in _BODY_BY_KIND.items() for rule in rules]
-_BODY, _BODY_NEEDLES = _compile(_BODY_RULES)
+_BODY, _ = _compile(_BODY_RULES)
+#: What an out-of-office says beside its away statement, and means nothing without one: its
+#: rules are searched (and their needles looked for) only after an away statement.
+_BESIDE_AWAY = ("a return day", "someone to reach instead")
+_BODY_NEEDLES, _BESIDE_NEEDLES = (
+    _compile([rule if (rule[0] in _BESIDE_AWAY) == beside else (rule[0], (), "", 0.0, False)
+              for rule in _BODY_RULES])[1] for beside in (False, True))
 _SUBJECT, _SUBJECT_NEEDLES = _compile(list(_SUBJECT_RULES))
 _REPLY_PREFIXES = re.compile(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+")
 _SENDER_LOCAL = re.compile(
@@ -176,6 +246,52 @@ def _evidence(rules: tuple[_Compiled, ...], needles: _Needles, text: str, where:
     return [(weight, f"{where}: {label}", away)
             for label, pattern, weight, away in (rules[at] for at in sorted(candidates))
             if pattern.search(text)]
+
+
+# Words right before a phrase that make it a person talking *about* one: a negation ("not an
+# automatic reply"), a possessive ("my automatic reply", "mitt autosvar"), the past ("I was
+# out of the office"), or a quotation mark. Autoresponders state what they are plainly.
+_TALKED_ABOUT = re.compile(
+    r"(?:\b(?:not|no|never|isn't|wasn't|was|were|been|my|your|our|his|her|their|inte|ej|"
+    r"aldrig|ingen|inget|inga|var|varit|mitt|ditt|vårt|ert|sitt|mina|dina)\s+"
+    r"(?:an?\s+|ett\s+|en\s+|the\s+)?|[\"'“”‘’«»]\s*)$")
+# Words right after an away statement that put the absence ahead: a person announcing it
+# ("I'm off next week", "jag är ledig nästa vecka"); an autoresponder speaks during it.
+_AHEAD = re.compile(
+    r",?\s*(?:next|nästa|tomorrow|i ?morgon|soon|snart|later|senare|in a (?:week|few days)|"
+    r"om (?:en|ett par|några) (?:vecka|veckor|dagar))\b")
+_AWAY, _AUTOMATIC, _MENTION = "an away statement", "says it is automatic", 0.5
+
+
+def _statements(text: str) -> list[tuple[float, str, bool]]:
+    """(weight, reason, away) of each kind of statement ``text`` makes, with its strongest
+    match: a match talked about (:data:`_TALKED_ABOUT`) counts for nothing, an absence put
+    ahead (:data:`_AHEAD`) as a mention; a return day or someone to reach instead counts only
+    beside a (full) away statement or the message saying it is automatic."""
+    best: dict[str, tuple[float, bool]] = {}
+    _strongest(text, _candidates(_BODY_NEEDLES, text), best)
+    if best.get(_AWAY, (0.0, False))[0] >= 1.5 or _AUTOMATIC in best:
+        _strongest(text, _candidates(_BESIDE_NEEDLES, text), best)
+    return [(weight, f"text: {label}", away) for label, (weight, away) in best.items()]
+
+
+def _candidates(needles: _Needles, text: str) -> list[int]:
+    """The rules (positions, in table order) one of whose needles is in ``text``."""
+    return sorted({at for needle, ats in needles if needle in text for at in ats})
+
+
+def _strongest(text: str, rules: list[int], best: dict[str, tuple[float, bool]]) -> None:
+    """Into ``best``, per kind, the (weight, away) of its strongest rule (positions in
+    :data:`_BODY`) that ``text`` says and does not talk about."""
+    for label, pattern, weight, away in (_BODY[at] for at in rules):
+        for match in pattern.finditer(text):
+            if _TALKED_ABOUT.search(text, max(0, match.start() - 24), match.start()):
+                continue
+            if label == _AWAY and _AHEAD.match(text, match.end(), match.end() + 40):
+                weight = min(weight, _MENTION)
+            if weight > best.get(label, (0.0, False))[0]:
+                best[label] = (weight, away)
+            break
 
 
 #: The score of a message with no evidence either way (the sum of no weights is 0).
@@ -201,7 +317,7 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
     subject_cf = _REPLY_PREFIXES.sub("", subject.casefold())
     found += _evidence(_SUBJECT, _SUBJECT_NEEDLES, subject_cf, "subject")
     head = " ".join(text[:_READ].casefold().split())
-    found += _evidence(_BODY, _BODY_NEEDLES, head, "text")
+    found += _statements(head)
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:
         found.append((-2.0, "numbered answers", False))
     if command:

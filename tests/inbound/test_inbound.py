@@ -568,3 +568,19 @@ def test_receipt_for_feedback_below_a_command_asks_for_it_separately(tmp_path: A
     _, body = _render_receipt(d, tmp_path)
     assert "”paus 2 veckor” utfördes inte" in body and "i ett eget mejl" in body
     assert "utan ditt namn och din e-postadress" in body and "pausade" not in body
+
+
+def test_a_delivery_delay_notice_never_marks_the_address_failing() -> None:
+    """Exchange's "Delivery delayed" (RFC 3464 Action: delayed) for a configured member: it is
+    read as a delay notice, not a bounce, and the decision marks nobody failing."""
+    from pathlib import Path
+
+    from mailer.parse.replies import parse_reply
+
+    raw = (Path(__file__).parents[1] / "parse" / "realistic"
+           / "ho2_exchange_delivery_delayed_en.eml").read_bytes()
+    parsed = parse_reply(raw, received_at=NOW)
+    assert parsed.kind == "auto_reply" and not parsed.out_of_office and parsed.failed == ()
+    d = run(parsed)
+    assert (d.outcome, d.failing) == ("ignored", ())
+    assert "delay notice" in d.reason

@@ -177,3 +177,87 @@ def test_each_lookahead_accepts_what_a_word_it_guards_can_start_with() -> None:
         starts = {m.start() for m in ahead.finditer(every)}
         assert starts == {m.start() for letter in {word[0] for word in words}
                           for m in re.finditer(re.escape(letter), every, re.IGNORECASE)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A day of the month alone, right after words of return (TODAY is Friday 18 December).
+        ("Travelling until 18 December, and I won't see your email before I'm back on the 21st.",
+         date(2026, 12, 21)),
+        ("Back on the 28th.", date(2026, 12, 28)),
+        ("I return the 3rd.", date(2027, 1, 3)),  # the 3rd is past this month: next month's
+        ("Jag är åter den 11:e.", date(2027, 1, 11)),
+        ("Tillbaka den 22:a, hör av dig då.", date(2026, 12, 22)),
+        # Not a day of return: no ordinal or article, a duration, or the day belongs to a date.
+        ("Back in 2 weeks.", None),
+        ("I'm back on the 2nd of January", date(2027, 1, 2)),
+        ("The 21st was a good day.", None),
+    ],
+)
+def test_a_day_of_the_month_after_words_of_return(text: str, expected: date | None) -> None:
+    assert find_return_date(text, today=TODAY) == expected
+
+
+def _dsn(actions: str) -> bytes:
+    blocks = "\n".join(f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
+                       for address, action, status in
+                       (line.split() for line in actions.strip().splitlines()))
+    return ("From: Microsoft Outlook <MicrosoftExchange329e@example.com>\n"
+            "Subject: Delivery delayed:Check-in\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+            "--B\nContent-Type: text/plain\n\nDelivery is delayed to these recipients.\n\n"
+            "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n"
+            f"{blocks}\n--B--\n").encode()
+
+
+@pytest.mark.parametrize(("actions", "kind"), [
+    ("anna@example.com delayed 4.4.7", "auto_reply"),
+    ("anna@example.com delayed 4.4.7\nbo@example.com delivered 2.0.0", "auto_reply"),
+    # One failure among the delays makes it a bounce; the delayed one stays non-permanent.
+    ("anna@example.com delayed 4.4.7\nbo@example.com failed 5.1.1", "bounce"),
+    ("anna@example.com failed 5.1.1", "bounce"),
+    # "delayed" with a permanent status code is a failure all the same (RFC 3463).
+    ("anna@example.com delayed 5.4.7", "bounce"),
+])
+def test_a_delay_notice_is_no_bounce(actions: str, kind: str) -> None:
+    """RFC 3464 2.3.3: delivery goes on after a delay; the address must not count as failing."""
+    result = classify(message_from_bytes(_dsn(actions)))
+    assert (result.kind, result.out_of_office) == (kind, False), result.reason
+
+
+@pytest.mark.parametrize(("subject", "kind"), [
+    ("Delayed Mail (still being retried)", "auto_reply"),  # Postfix
+    ("Warning: message 1abCdE-000Fgh-IJ delayed 24 hours", "auto_reply"),  # Exim
+    ("Warning: could not send message for past 4 hours", "auto_reply"),  # Sendmail
+    ("Undelivered Mail Returned to Sender", "bounce"),
+    ("Mail delivery failed: returning message to sender", "bounce"),
+])
+def test_a_plain_text_delay_warning_from_the_daemon_is_no_bounce(subject: str, kind: str) -> None:
+    result = classify(_msg(f"From: MAILER-DAEMON@mx.example.se\nSubject: {subject}"))  # type: ignore[arg-type]
+    assert result.kind == kind, result.reason
+
+
+def _with_calendar(subject: str, calendar_type: str, ics: str) -> bytes:
+    return (f"From: Anna Berg <anna@example.com>\nSubject: {subject}\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/alternative; boundary="B"\n\n'
+            "--B\nContent-Type: text/plain\n\nAnna Berg has declined this meeting.\n\n"
+            f"--B\nContent-Type: {calendar_type}\n\n{ics}\n--B--\n").encode()
+
+
+_ICS = "BEGIN:VCALENDAR\nMETHOD:{}\nBEGIN:VEVENT\nEND:VEVENT\nEND:VCALENDAR"
+
+
+@pytest.mark.parametrize(("subject", "calendar_type", "method", "kind"), [
+    ("Declined: Check-in", 'text/calendar; charset="utf-8"; method=REPLY', "REPLY", "auto_reply"),
+    ("Avböjt: Avstämning", "text/calendar", "REPLY", "auto_reply"),  # METHOD only in the body
+    ("Accepted: Check-in", "text/calendar; method=REPLY", "REPLY", "auto_reply"),
+    # A person sending or forwarding an invitation in a reply is still a person.
+    ("Re: Check-in", "text/calendar; method=REQUEST", "REQUEST", "reply"),
+    ("Re: Check-in", "text/calendar", "PUBLISH", "reply"),
+])
+def test_a_calendar_reply_is_machine_mail_that_pauses_nobody(
+        subject: str, calendar_type: str, method: str, kind: str) -> None:
+    raw = _with_calendar(subject, calendar_type, _ICS.format(method))
+    result = classify(message_from_bytes(raw))
+    assert (result.kind, result.out_of_office) == (kind, False), result.reason
