@@ -370,9 +370,6 @@ _SIGN_OFFS = frozenset({"tack!", "thank you,", "thanks!", "tack för att du är 
                         "thank you for being honest,"})
 _NAME_LINE = re.compile(r"^[A-ZÅÄÖÉÜ][\w'.-]*(?:\s+[A-ZÅÄÖÉÜ][\w'.-]*){0,3}$")
 _QUESTION_START = re.compile(r"^\s*(\d{1,2})\s*[.)]")
-#: A line (as ``str.splitlines`` cuts them) that starts with ">" after blanks: one search of
-#: the whole text. Every line break is blank, so ``\s*`` may run over empty lines.
-_MARKED_LINE = re.compile(r"(?:^|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])\s*>", re.MULTILINE)
 _WRAP = 3  # a question line may be wrapped (or its number in a cell of its own): up to 3 lines
 
 
@@ -390,9 +387,10 @@ def _in_original(segments: Sequence[SegmentLike], asked: _Asked,
     for segment in segments:
         if segment.kind != "quote" or segment.text.lstrip().startswith(">"):
             continue  # ">"-quoted (most such quotes start so): not even split into lines
-        if ">" in segment.text and _MARKED_LINE.search(segment.text):  # Outlook's: "<a@b>"
-            continue
         lines = segment.text.splitlines()
+        if ">" in segment.text and any(line.lstrip().startswith(">") for line in lines
+                                       if ">" in line):  # Outlook's only in "<a@b>"
+            continue
         marks = _question_lines(lines, asked)
         for at, (start, end, number) in enumerate(marks):
             stop = marks[at + 1][0] if at + 1 < len(marks) else len(lines)

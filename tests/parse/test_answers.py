@@ -512,16 +512,3 @@ def test_norm_punctuation_is_no_word() -> None:
     from mailer.parse.numbered import _PUNCTUATION
 
     assert not any(re.match(r"\w", mark) for mark in _PUNCTUATION)
-
-
-_BLANKS = st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2000\u2028\u2029\u3000")
-
-
-@given(st.text(st.one_of(_BLANKS, st.sampled_from(">a<@"), st.characters()), max_size=30))
-def test_a_marked_line_is_found_in_the_whole_text(text: str) -> None:
-    """_in_original's one search finds a line starting with ">" after blanks exactly when a
-    line of text.splitlines() does."""
-    from mailer.parse.answers import _MARKED_LINE
-
-    by_line = any(line.lstrip().startswith(">") for line in text.splitlines())
-    assert bool(_MARKED_LINE.search(text)) == by_line
