@@ -23,14 +23,10 @@ _MARKED = re.compile(r"^(?P<indent>\s*)(?:\*\*)?(?P<n>\d{1,2})\s*(?P<mark>[.):])
                      r"(?P<text>.*)$")
 _BARE = re.compile(r"^(?P<indent>)(?P<n>\d)(?P<mark>\s)\s*(?P<text>\S.*)$")
 _WORD = re.compile(r"\w+")
-#: Every match of :data:`_MARKED` and :data:`_BARE` holds one.
-_DIGIT = re.compile(r"\d")
 
 
 def numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
     """Answer text per question id, from numbered lines (see the module docstring)."""
-    if not _DIGIT.search(text):  # free text: no line can start with a number
-        return {}
     lines = text.splitlines()
     found = _read(lines, questions, _MARKED)
     if not found and _bare_in_order(lines):
