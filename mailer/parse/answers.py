@@ -409,8 +409,10 @@ def _question_lines(lines: Sequence[str], asked: _Asked) -> list[tuple[int, int,
     """(first line, line after it, number) of each question line, numbers rising."""
     marks: list[tuple[int, int, int]] = []
     last, after = 0, 0  # the last number found, the line after its question line
+    # A question line starts with a blank or a digit, never a letter (most lines of a quote
+    # do): those are not matched at all.
     numbered_ = [(i, int(m[1])) for i, line in enumerate(lines)
-                 if (m := _QUESTION_START.match(line))]
+                 if line and not line[0].isalpha() and (m := _QUESTION_START.match(line))]
     for i, number in numbered_:
         if i < after or not last < number <= len(asked.lines):
             continue
