@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
-from mailer.parse.numbered import joined_words, numbered
+from mailer.parse.numbered import Numbering, joined_words, numbered, numbering
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
@@ -165,7 +165,7 @@ def map_answers(
         return Mapped(method="empty", problems=("the reply has no new text",))
     steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
         ("inline", lambda: _inline(segments, asked)),
-        ("numbered", lambda: numbered(new_text, questions)),
+        ("numbered", lambda: numbered(new_text, asked.numbering)),
         ("labelled", lambda: _labelled(new_text, asked)),
     )
     for method, find in steps:  # the first way that finds answers wins; later ones never run
@@ -237,6 +237,7 @@ class _Asked:
     lines: tuple[frozenset[str], ...]  # per question, "N wording" normalised (question lines)
     labels: re.Pattern[str]
     by_label: Mapping[str, int]  # the question (by index) of each lowercased label
+    numbering: Numbering  # what mailer.parse.numbered reads of the set
 
 
 _QuestionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # id, type, labels, wordings
@@ -271,7 +272,8 @@ def _asked_of(questions: tuple[_QuestionKey, ...]) -> _Asked:
         wordings=wordings, quoted=quoted, norms=norms,
         lines=tuple(frozenset(f"{n} {_norm(t)}" for t in texts)
                     for n, (_, _, _, texts) in enumerate(questions, 1)),
-        labels=labels, by_label=by_label)
+        labels=labels, by_label=by_label,
+        numbering=numbering([(qid, texts) for qid, _, _, texts in questions]))
 
 
 # --------------------------------------------------------------------------- inline
