@@ -201,7 +201,9 @@ def _finish(raw: dict[str, str], asked: _Asked, method: Method) -> Mapped:
 
 def _tidy(text: str) -> str:
     text = text.strip()
-    if not text:  # most lines under a quoted question: the prompt's next line follows
+    # Blank: most lines under a quoted question (the prompt's next line follows). Printable:
+    # one line (every line break is a control character), most answers: nothing to tidy.
+    if not text or text.isprintable():
         return text
     tidy = "\n".join([line.rstrip() for line in text.splitlines()])
     return _BLANK_LINES.sub("\n\n", tidy).strip() if "\n\n\n" in tidy else tidy.strip()

@@ -519,3 +519,16 @@ def test_a_question_line_never_starts_with_a_letter(line: str) -> None:
     """_question_lines matches only lines that do not start with a letter: every line the
     pattern matches gets through that test."""
     assert line and not line[0].isalpha()
+
+
+@given(st.text(st.one_of(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+                         st.characters())))
+def test_tidy_reads_the_lines_only_of_a_text_that_has_several(text: str) -> None:
+    """_tidy returns a printable text stripped without reading its lines: the line by line
+    tidying would return the same."""
+    from mailer.parse.answers import _tidy
+
+    stripped = text.strip()
+    by_line = "\n".join(line.rstrip() for line in stripped.splitlines())
+    expected = re.sub(r"\n{3,}", "\n\n", by_line).strip()
+    assert _tidy(text) == expected
