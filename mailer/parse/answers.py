@@ -19,7 +19,7 @@ a problem. Reply commands live in :mod:`mailer.parse.commands`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal, Protocol
@@ -163,16 +163,16 @@ def map_answers(
         if in_original:
             return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
         return Mapped(method="empty", problems=("the reply has no new text",))
-    steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
-        ("inline", lambda: _inline(segments, asked)),
-        ("numbered", lambda: numbered(new_text, asked.numbering)),
-        ("labelled", lambda: _labelled(new_text, asked)),
-    )
-    for method, find in steps:  # the first way that finds answers wins; later ones never run
-        found = find()
-        if found:
-            filled = {q: t for q, t in in_original.items() if q not in found}
-            return _with_typed(_finish({**filled, **found}, asked, method), typed, filled)
+    # The first way that finds answers wins; later ones never run.
+    method: Method = "inline"
+    found = _inline(segments, asked)
+    if not found:
+        method, found = "numbered", numbered(new_text, asked.numbering)
+    if not found:
+        method, found = "labelled", _labelled(new_text, asked)
+    if found:
+        filled = {q: t for q, t in in_original.items() if q not in found}
+        return _with_typed(_finish({**filled, **found}, asked, method), typed, filled)
     if in_original:
         return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
