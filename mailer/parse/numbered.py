@@ -31,6 +31,8 @@ class Numbering:
     ids: tuple[str, ...]
     #: Per id, the first question's wordings normalised, the empty ones left out.
     restated: Mapping[str, tuple[str, ...]]
+    #: Per id, the first characters of those wordings.
+    starts: Mapping[str, str]
 
 
 def numbering(questions: Sequence[tuple[str, tuple[str, ...]]]) -> Numbering:
@@ -38,7 +40,8 @@ def numbering(questions: Sequence[tuple[str, tuple[str, ...]]]) -> Numbering:
     order (:meth:`mailer.models.Question.wordings`)."""
     restated = {qid: tuple(norm for norm in map(_norm, wordings) if norm)
                 for qid, wordings in reversed(questions)}  # the first question of an id
-    return Numbering(tuple(qid for qid, _ in questions), restated)
+    starts = {qid: "".join(sorted({norm[0] for norm in norms})) for qid, norms in restated.items()}
+    return Numbering(tuple(qid for qid, _ in questions), restated, starts)
 
 
 def numbered(text: str, asked: Numbering) -> dict[str, str]:
@@ -49,7 +52,8 @@ def numbered(text: str, asked: Numbering) -> dict[str, str]:
         found = _read(lines, asked.ids, _BARE)
     if not found:
         return found
-    return {qid: strip_restated(answer, asked.restated[qid]) for qid, answer in found.items()}
+    return {qid: strip_restated(answer, asked.restated[qid], asked.starts[qid])
+            for qid, answer in found.items()}
 
 
 def _read(lines: Sequence[str], ids: Sequence[str], pattern: re.Pattern[str]
@@ -124,10 +128,17 @@ _LATIN_WORD = bytes(c if _WORD.match(chr(c)) else 0x20 for c in range(256))
 _PUNCTUATION = ("\u2022", "\u2013", "\u2014", "\u2018", "\u2019", "\u201c", "\u201d", "\u2026")
 
 
-def strip_restated(answer: str, norms: tuple[str, ...]) -> str:
+def strip_restated(answer: str, norms: tuple[str, ...], starts: str) -> str:
     """``answer`` without the question's own wording (``norms``: its wordings normalised, as
-    :attr:`Numbering.restated` keeps them) in front of it ("Vilka hinder stöter du på? Inga"
-    -> "Inga"), on the same line or alone on the line above."""
+    :attr:`Numbering.restated` keeps them; ``starts``: their first characters) in front of it
+    ("Vilka hinder stöter du på? Inga" -> "Inga"), on the same line or alone on the line
+    above."""
+    first = answer[:1]
+    # A word character starts the normalised line as itself case-folded (no character folds
+    # to a non-word one: tests/parse/test_numbered.py), so most answers ("Bra", "4", "Inga")
+    # are not normalised at all.
+    if (first.isalnum() or first == "_") and first.casefold()[0] not in starts:
+        return answer
     head, sep, rest = answer.partition("\n")
     norm_head = _norm(head)
     if not norm_head.startswith(norms):  # most answers: no wording at all, one test for all
