@@ -19,13 +19,13 @@ a problem. Reply commands live in :mod:`mailer.parse.commands`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
-from mailer.parse.numbered import joined_words, numbered, without_closing
+from mailer.parse.numbered import Numbering, joined_words, numbered, numbering, without_closing
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
@@ -163,16 +163,16 @@ def map_answers(
         if in_original:
             return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
         return Mapped(method="empty", problems=("the reply has no new text",))
-    steps: tuple[tuple[Method, Callable[[], dict[str, str]]], ...] = (
-        ("inline", lambda: _inline(segments, asked)),
-        ("numbered", lambda: numbered(new_text, questions)),
-        ("labelled", lambda: _labelled(new_text, asked)),
-    )
-    for method, find in steps:  # the first way that finds answers wins; later ones never run
-        found = find()
-        if found:
-            filled = {q: t for q, t in in_original.items() if q not in found}
-            return _with_typed(_finish({**filled, **found}, asked, method), typed, filled)
+    # The first way that finds answers wins; later ones never run.
+    method: Method = "inline"
+    found = _inline(segments, asked)
+    if not found:
+        method, found = "numbered", numbered(new_text, asked.numbering)
+    if not found:
+        method, found = "labelled", _labelled(new_text, asked)
+    if found:
+        filled = {q: t for q, t in in_original.items() if q not in found}
+        return _with_typed(_finish({**filled, **found}, asked, method), typed, filled)
     if in_original:
         return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
@@ -201,7 +201,9 @@ def _finish(raw: dict[str, str], asked: _Asked, method: Method) -> Mapped:
 
 def _tidy(text: str) -> str:
     text = text.strip()
-    if not text:  # most lines under a quoted question: the prompt's next line follows
+    # Blank: most lines under a quoted question (the prompt's next line follows). Printable:
+    # one line (every line break is a control character), most answers: nothing to tidy.
+    if not text or text.isprintable():
         return text
     tidy = "\n".join([line.rstrip() for line in text.splitlines()])
     return _BLANK_LINES.sub("\n\n", tidy).strip() if "\n\n\n" in tidy else tidy.strip()
@@ -237,6 +239,7 @@ class _Asked:
     lines: tuple[frozenset[str], ...]  # per question, "N wording" normalised (question lines)
     labels: re.Pattern[str]
     by_label: Mapping[str, int]  # the question (by index) of each lowercased label
+    numbering: Numbering  # what mailer.parse.numbered reads of the set
 
 
 _QuestionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # id, type, labels, wordings
@@ -245,7 +248,8 @@ _QuestionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # id, type, la
 def _asked(questions: Sequence[Question]) -> _Asked:
     """The question set as the mapping reads it, worked out once per set's content (a service
     asks the same few sets every time)."""
-    return _asked_of(tuple((q.id, q.type, q.labels, q.wordings()) for q in questions))
+    # A list made into a tuple: twice as fast as tuple() over a generator (Python 3.11).
+    return _asked_of(tuple([(q.id, q.type, q.labels, q.wordings()) for q in questions]))
 
 
 @lru_cache(maxsize=64)
@@ -270,7 +274,8 @@ def _asked_of(questions: tuple[_QuestionKey, ...]) -> _Asked:
         wordings=wordings, quoted=quoted, norms=norms,
         lines=tuple(frozenset(f"{n} {_norm(t)}" for t in texts)
                     for n, (_, _, _, texts) in enumerate(questions, 1)),
-        labels=labels, by_label=by_label)
+        labels=labels, by_label=by_label,
+        numbering=numbering([(qid, texts) for qid, _, _, texts in questions]))
 
 
 # --------------------------------------------------------------------------- inline
@@ -285,10 +290,14 @@ def _inline(segments: Sequence[SegmentLike], asked: _Asked) -> dict[str, str]:
     read like a top post (numbered, labelled or free text); after inline answers it answers
     nothing (the record's text keeps it). The last answer stops at a closing remark, as a
     numbered one does (:func:`mailer.parse.numbered.without_closing`)."""
+    # Only new text after a quote can answer, so quotes after the last new text are never
+    # normalised and searched (top-posted replies: all of them).
+    read = next((at + 1 for at in range(len(segments) - 1, -1, -1)
+                 if segments[at].kind == "new" and segments[at].text.strip()), 0)
     current: str | None = None
     ended: str | None = None  # the question the text ends with an answer to
     found: dict[str, str] = {}
-    for segment in segments:
+    for segment in segments[:read]:
         if segment.kind == "quote":
             quoted = _norm(segment.text)
             last = _last_question(quoted, asked)
@@ -409,8 +418,10 @@ def _question_lines(lines: Sequence[str], asked: _Asked) -> list[tuple[int, int,
     """(first line, line after it, number) of each question line, numbers rising."""
     marks: list[tuple[int, int, int]] = []
     last, after = 0, 0  # the last number found, the line after its question line
+    # A question line starts with a blank or a digit, never a letter (most lines of a quote
+    # do): those are not matched at all.
     numbered_ = [(i, int(m[1])) for i, line in enumerate(lines)
-                 if (m := _QUESTION_START.match(line))]
+                 if line and not line[0].isalpha() and (m := _QUESTION_START.match(line))]
     for i, number in numbered_:
         if i < after or not last < number <= len(asked.lines):
             continue
@@ -449,6 +460,8 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
                 ) -> Mapped:
     """``mapped`` with :attr:`Mapped.quoted_text` for the answers it took from the original
     (``used``: the ids of those answers)."""
+    if not typed:  # most replies: nothing typed into an original
+        return mapped
     used = set(used)
     kept = [f"{line}\n{text}" for qid, (text, line) in typed.items() if qid in used]
     return replace(mapped, quoted_text="\n\n".join(kept)) if kept else mapped

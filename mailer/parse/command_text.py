@@ -49,19 +49,17 @@ def _polite_off(text: str) -> str:
     return " ".join(text.split()).strip(" ,.!;:-–—")
 
 
-#: The characters IGNORECASE matches to a lowercase letter other than by ``str.lower()``: "İ"
-#: lowers to two characters, "ı" and "ſ" match "i" and "s" (sre's case equivalences).
-#: Checked over all of Unicode: no other character lowers to more than one, or from a word
-#: character to a non-word one or back.
-_ODD_CASE = re.compile("[İıſ]")
-
-
 def found_in_any_case(lowercase: re.Pattern[str], text: str) -> bool:
     """Whether ``lowercase`` (lowercase words, compiled without IGNORECASE) is found in ``text``
     in any case: what a search under IGNORECASE finds, which sre runs many times slower on
-    an alternation of words. Without the few :data:`_ODD_CASE` characters the lowered text
-    holds the words exactly where ``text`` does in some case."""
-    if _ODD_CASE.search(text):
+    an alternation of words. Without the characters IGNORECASE matches to a lowercase letter
+    other than by ``str.lower()`` the lowered text holds the words exactly where ``text`` does
+    in some case: "İ" lowers to two characters, "ı" and "ſ" match "i" and "s" (sre's case
+    equivalences). Checked over all of Unicode: no other character lowers to more than one,
+    or from a word character to a non-word one or back."""
+    # Three substring tests: a tenth of the time of one search for a character class (a
+    # Latin-1 line is not even read: a wider character is never in it).
+    if "İ" in text or "ı" in text or "ſ" in text:
         return re.search(lowercase.pattern, text, re.IGNORECASE) is not None
     return lowercase.search(text.lower()) is not None
 

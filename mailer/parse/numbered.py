@@ -21,10 +21,8 @@ paragraphs.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import lru_cache
-
-from mailer.models import Question
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 _MARKED = re.compile(r"^(?P<indent>\s*)(?:\*\*)?(?P<n>\d{1,2})\s*(?P<mark>[.):])\s*(?:\*\*)?\s*"
                      r"(?P<text>.*)$")
@@ -32,16 +30,37 @@ _BARE = re.compile(r"^(?P<indent>)(?P<n>\d)(?P<mark>\s)\s*(?P<text>\S.*)$")
 _WORD = re.compile(r"\w+")
 
 
-def numbered(text: str, questions: Sequence[Question]) -> dict[str, str]:
+@dataclass(frozen=True)
+class Numbering:
+    """What :func:`numbered` reads of a question set, worked out once per set (the caller keeps
+    it with the set): the ids by number, and per id the wordings an answer may restate."""
+
+    ids: tuple[str, ...]
+    #: Per id, the first question's wordings normalised, the empty ones left out.
+    restated: Mapping[str, tuple[str, ...]]
+    #: Per id, the first characters of those wordings.
+    starts: Mapping[str, str]
+
+
+def numbering(questions: Sequence[tuple[str, tuple[str, ...]]]) -> Numbering:
+    """The :class:`Numbering` of a question set, given as (id, wordings) per question, in
+    order (:meth:`mailer.models.Question.wordings`)."""
+    restated = {qid: tuple(norm for norm in map(_norm, wordings) if norm)
+                for qid, wordings in reversed(questions)}  # the first question of an id
+    starts = {qid: "".join(sorted({norm[0] for norm in norms})) for qid, norms in restated.items()}
+    return Numbering(tuple(qid for qid, _ in questions), restated, starts)
+
+
+def numbered(text: str, asked: Numbering) -> dict[str, str]:
     """Answer text per question id, from numbered lines (see the module docstring)."""
     lines = text.splitlines()
-    found = _read(lines, questions, _MARKED)
+    found = _read(lines, asked.ids, _MARKED)
     if not found and _bare_in_order(lines):
-        found = _read(lines, questions, _BARE)
+        found = _read(lines, asked.ids, _BARE)
     if not found:
         return found
-    by_id = {q.id: q for q in reversed(questions)}  # the first question of an id
-    found = {qid: strip_restated(answer, by_id[qid]) for qid, answer in found.items()}
+    found = {qid: strip_restated(answer, asked.restated[qid], asked.starts[qid])
+             for qid, answer in found.items()}
     last = next(reversed(found))  # our numbers rise: the answer that runs to the end
     found[last] = without_closing(found[last])
     return found
@@ -95,7 +114,7 @@ def without_closing(answer: str) -> str:
     return answer
 
 
-def _read(lines: Sequence[str], questions: Sequence[Question], pattern: re.Pattern[str]
+def _read(lines: Sequence[str], ids: Sequence[str], pattern: re.Pattern[str]
           ) -> dict[str, str]:
     found: dict[str, str] = {}
     current: str | None = None
@@ -111,12 +130,12 @@ def _read(lines: Sequence[str], questions: Sequence[Question], pattern: re.Patte
                 found[current] += "\n" + line
             continue
         number, mark, indent = int(match["n"]), match["mark"].strip() or " ", len(match["indent"])
-        ours = last < number <= len(questions) and (indent0 is None or indent <= indent0)
+        ours = last < number <= len(ids) and (indent0 is None or indent <= indent0)
         if ours and sub and number == sub + 1 and mark == sub_mark and (
                 mark != base_mark or _again(matches, at, number, mark)):
             ours = False  # "3)" after a sub-list's "2)" goes on with the sub-list
         if ours:
-            current, last, sub = questions[number - 1].id, number, 0
+            current, last, sub = ids[number - 1], number, 0
             if indent0 is None:
                 indent0, base_mark = indent, mark
             found[current] = match["text"]
@@ -167,19 +186,19 @@ _LATIN_WORD = bytes(c if _WORD.match(chr(c)) else 0x20 for c in range(256))
 _PUNCTUATION = ("\u2022", "\u2013", "\u2014", "\u2018", "\u2019", "\u201c", "\u201d", "\u2026")
 
 
-@lru_cache(maxsize=256)
-def _wording_norms(wordings: tuple[str, ...]) -> tuple[str, ...]:
-    """A question's wordings normalised, the empty ones left out: the same few for every
-    answer."""
-    return tuple(norm for norm in map(_norm, wordings) if norm)
-
-
-def strip_restated(answer: str, question: Question) -> str:
-    """``answer`` without the question's own wording in front of it ("Vilka hinder stöter du
-    på? Inga" -> "Inga"), on the same line or alone on the line above."""
+def strip_restated(answer: str, norms: tuple[str, ...], starts: str) -> str:
+    """``answer`` without the question's own wording (``norms``: its wordings normalised, as
+    :attr:`Numbering.restated` keeps them; ``starts``: their first characters) in front of it
+    ("Vilka hinder stöter du på? Inga" -> "Inga"), on the same line or alone on the line
+    above."""
+    first = answer[:1]
+    # A word character starts the normalised line as itself case-folded (no character folds
+    # to a non-word one: tests/parse/test_numbered.py), so most answers ("Bra", "4", "Inga")
+    # are not normalised at all.
+    if (first.isalnum() or first == "_") and first.casefold()[0] not in starts:
+        return answer
     head, sep, rest = answer.partition("\n")
     norm_head = _norm(head)
-    norms = _wording_norms(question.wordings())
     if not norm_head.startswith(norms):  # most answers: no wording at all, one test for all
         return answer
     for norm in norms:

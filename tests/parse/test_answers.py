@@ -19,7 +19,7 @@ from mailer.demo.model import Persona
 from mailer.demo.simulate import reply as sim_reply
 from mailer.models import Question, RenderedMail
 from mailer.outbound.compose import build_message
-from mailer.parse.answers import map_answers, parse_scale, read_scale
+from mailer.parse.answers import _QUESTION_START, map_answers, parse_scale, read_scale
 from mailer.parse.commands import Command, after_command, is_courtesy, parse_command
 from mailer.parse.extract import split_reply
 from mailer.parse.replies import parse_reply
@@ -537,3 +537,23 @@ def test_norm_punctuation_is_no_word() -> None:
     from mailer.parse.numbered import _PUNCTUATION
 
     assert not any(re.match(r"\w", mark) for mark in _PUNCTUATION)
+
+
+@given(st.from_regex(_QUESTION_START))
+def test_a_question_line_never_starts_with_a_letter(line: str) -> None:
+    """_question_lines matches only lines that do not start with a letter: every line the
+    pattern matches gets through that test."""
+    assert line and not line[0].isalpha()
+
+
+@given(st.text(st.one_of(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+                         st.characters())))
+def test_tidy_reads_the_lines_only_of_a_text_that_has_several(text: str) -> None:
+    """_tidy returns a printable text stripped without reading its lines: the line by line
+    tidying would return the same."""
+    from mailer.parse.answers import _tidy
+
+    stripped = text.strip()
+    by_line = "\n".join(line.rstrip() for line in stripped.splitlines())
+    expected = re.sub(r"\n{3,}", "\n\n", by_line).strip()
+    assert _tidy(text) == expected
