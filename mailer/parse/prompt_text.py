@@ -198,8 +198,9 @@ def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
 
     # The first and the last of the prompt's lines quoted without ">": each looked for from
     # its end of the body, so the lines between them are read only until three are found.
-    unquoted = [i for i, (kind, bare) in enumerate(zip(kinds, stripped, strict=True))
-                if kind == "quote" and not bare.startswith(">")]
+    # (This runs on every line of every reply: a slice compare, no method call, and only a
+    # quote line's text is looked at.)
+    unquoted = [i for i, kind in enumerate(kinds) if kind == "quote" and stripped[i][:1] != ">"]
     first_prompt = next((i for i in unquoted if prompt.has(lines[i])), None)
     if first_prompt is None:
         return
@@ -211,7 +212,7 @@ def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
     if next(itertools.islice(found, 2, None), None) is None:
         return
     for i in range(last_prompt + 1, len(lines)):
-        if kinds[i] != "quote" or stripped[i].startswith(">"):
+        if kinds[i] != "quote" or stripped[i][:1] == ">":
             if kinds[i] is not None:
                 return  # another quote, a forward or a signature follows: stop there
             continue

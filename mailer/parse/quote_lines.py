@@ -211,7 +211,7 @@ def may_end_attribution(stripped: str) -> bool:
         stripped[-1] in _ATTR_LAST_ANY_CASE and _may_end_attribution(stripped)
         # _numeric_date_first, written out: this runs on most lines of an unquoted original.
         or stripped[:4].isdigit() and stripped[4:5] in ("-", "/", ".")
-        or stripped.startswith("--")
+        or stripped[:2] == "--"
     )
 
 
