@@ -52,7 +52,6 @@ from mailer.parse.quote_lines import (
     MARKER_EDGE,
     SegmentKind,
     attribution_ending_at,
-    ends_like_attribution,
     hard_marker,
     is_footer,
     is_prose,
@@ -137,12 +136,8 @@ def _classify(lines: Sequence[str], stripped: Sequence[str]) -> list[SegmentKind
                     kinds[t] = "attribution" if stripped[t] else None
             continue
         # Most lines are prose: no cut can start there but a client footer (which changes
-        # nothing in a signature, as no attribution can end there either).
-        if not (
-            is_prose(bare)
-            and not ends_like_attribution(bare)
-            and (mode is not None or not is_footer(bare))
-        ):
+        # nothing in a signature), and no attribution can end there.
+        if not (is_prose(bare) and (mode is not None or not is_footer(bare))):
             marker = hard_marker(lines, stripped, quote, i)
             if marker is not None:
                 if mode is None:

@@ -30,7 +30,13 @@ __all__ = ["PromptText", "asked_in", "mark_prompt_lines", "normalise_line",
 
 # Quote markers, list bullets and numbering that clients add or change; the number of a
 # question ("3." / "3)" / "3<TAB>") is kept apart by :func:`_split_number`.
-_LEAD = re.compile(r"^[\s>*•·\-–—◦▪■□●○]+")
+#: Whitespace (``str.isspace``, which is what ``\s`` matches), then the marks: ``lstrip``
+#: with these strips the lead in one call, no regex.
+_LEAD = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+    ">*•·-–—◦▪■□●○"
+)
 _NUMBER = re.compile(r"^(\d{1,2})(?:\s*[.):]\s*|\s+)(?=\S)")
 #: Lines shorter than this (normalised) are too common to be told apart from an answer
 #: ("Tack!", "Bra"): they only count as the prompt's next to other prompt lines.
@@ -42,8 +48,9 @@ WRAPPED = 24
 
 def _split_number(line: str) -> tuple[int | None, str]:
     """(the leading number, the rest) of a line with quote markers and bullets removed."""
-    text = _LEAD.sub("", line.replace("\u00a0", " "))
-    match = _NUMBER.match(text)
+    text = line.replace("\u00a0", " ").lstrip(_LEAD)
+    # _NUMBER starts with a digit (``\d`` is a subset of ``str.isdigit``): most lines do not.
+    match = _NUMBER.match(text) if text[:1].isdigit() else None
     if match:
         return int(match[1]), text[match.end():]
     return None, text
@@ -191,8 +198,9 @@ def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
 
     # The first and the last of the prompt's lines quoted without ">": each looked for from
     # its end of the body, so the lines between them are read only until three are found.
-    unquoted = [i for i, (kind, bare) in enumerate(zip(kinds, stripped, strict=True))
-                if kind == "quote" and not bare.startswith(">")]
+    # (This runs on every line of every reply: a slice compare, no method call, and only a
+    # quote line's text is looked at.)
+    unquoted = [i for i, kind in enumerate(kinds) if kind == "quote" and stripped[i][:1] != ">"]
     first_prompt = next((i for i in unquoted if prompt.has(lines[i])), None)
     if first_prompt is None:
         return
@@ -204,7 +212,7 @@ def mark_prompt_lines(lines: Sequence[str], stripped: Sequence[str],
     if next(itertools.islice(found, 2, None), None) is None:
         return
     for i in range(last_prompt + 1, len(lines)):
-        if kinds[i] != "quote" or stripped[i].startswith(">"):
+        if kinds[i] != "quote" or stripped[i][:1] == ">":
             if kinds[i] is not None:
                 return  # another quote, a forward or a signature follows: stop there
             continue

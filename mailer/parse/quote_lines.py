@@ -195,6 +195,8 @@ def attr_strength(text: str, *, strong_start: bool) -> int:
 #: What the last character of an attribution's last line can be, lower-cased: a colon, the
 #: last letter of a verb, or a blank, dash or star that :func:`_may_end_attribution` strips.
 _ATTR_LAST = frozenset(suffix[-1] for suffix in VERB_SUFFIXES) | frozenset(":： -*")
+#: Every character that lower-cases to one of _ATTR_LAST: a set test instead of a lower().
+_ATTR_LAST_ANY_CASE = _ATTR_LAST | frozenset(char.upper() for char in _ATTR_LAST)
 
 
 def may_end_attribution(stripped: str) -> bool:
@@ -202,12 +204,14 @@ def may_end_attribution(stripped: str) -> bool:
     (stripped, non-blank) line.
 
     GMAIL_GMT and DATE_NAME_ADDR start with a numeric date (:func:`_numeric_date_first`),
-    DASH_FRAMED with "--", and any other attribution passes :func:`ends_like_attribution`.
+    DASH_FRAMED with "--", and any other attribution ends in a colon or a verb of VERBS
+    (:func:`_may_end_attribution`, after a test on the last character).
     """
     return (
-        stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
-        or _numeric_date_first(stripped)
-        or stripped.startswith("--")
+        stripped[-1] in _ATTR_LAST_ANY_CASE and _may_end_attribution(stripped)
+        # _numeric_date_first, written out: this runs on most lines of an unquoted original.
+        or stripped[:4].isdigit() and stripped[4:5] in ("-", "/", ".")
+        or stripped[:2] == "--"
     )
 
 
@@ -217,17 +221,9 @@ def _numeric_date_first(stripped: str) -> bool:
     return stripped[:4].isdigit() and stripped[4:5] in ("-", "/", ".")
 
 
-def ends_like_attribution(stripped: str) -> bool:
-    """The (stripped, non-blank) line ends in a colon or a verb of VERBS, as the last line of
-    an attribution other than GMAIL_GMT, DATE_NAME_ADDR and DASH_FRAMED must.
-
-    A test on the last character comes first: the lower-cased line ends like its last
-    character lower-cased.
-    """
-    return stripped[-1].lower()[-1] in _ATTR_LAST and _may_end_attribution(stripped)
-
-
 def _may_end_attribution(stripped: str) -> bool:
+    """The (stripped, non-blank) line ends in a colon or a verb of VERBS, as the last line of
+    an attribution other than GMAIL_GMT, DATE_NAME_ADDR and DASH_FRAMED must."""
     tail = stripped.rstrip(" -*")[-60:]
     if tail.endswith((":", "：")):
         return True
@@ -329,15 +325,17 @@ _RULE_FIRST = "-_=*~#+.·•"  # RULE's characters
 def is_prose(stripped: str) -> bool:
     """True for a (stripped, non-blank) line where :func:`hard_marker` finds no cut but a
     client footer (its prose test: no cut character first, no decoration last, no colon),
-    which :func:`marker_kind` does not take for a marker, and where an attribution can end
-    only if it passes :func:`ends_like_attribution` (GMAIL_GMT and DATE_NAME_ADDR start with
-    a numeric date, DASH_FRAMED with "-").  Most lines are; the tests are cheap."""
+    which :func:`marker_kind` does not take for a marker, and where no attribution ends
+    (:func:`may_end_attribution` says no: GMAIL_GMT and DATE_NAME_ADDR start with a numeric
+    date, DASH_FRAMED with "-", and the line ends in no colon nor verb).  Most
+    lines are; the tests are cheap, written out in one function as it runs on most lines."""
     return (
         stripped[0] not in _CUT_FIRST
         and stripped[-1] not in DECORATION
         and ":" not in stripped
         and "：" not in stripped
-        and not _numeric_date_first(stripped)
+        and not (stripped[:4].isdigit() and stripped[4:5] in ("-", "/", "."))
+        and not (stripped[-1] in _ATTR_LAST_ANY_CASE and _may_end_attribution(stripped))
     )
 
 

@@ -8,6 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.parse import prompt_text
 from mailer.parse.extract import split_reply
 from mailer.parse.numbered import joined_words
 from mailer.parse.prompt_text import PromptText, normalise_line, prompt_text_from_parts
@@ -77,3 +78,19 @@ def test_every_character_is_a_word_character_exactly_when_the_regex_says_so() ->
     for code in range(sys.maxunicode + 1):
         text = f"a{chr(code)}b"
         assert joined_words(text) == " ".join(_WORD_RUN.findall(text)), hex(code)
+
+
+def test_the_lead_stripped_is_what_a_regex_of_blanks_and_marks_takes() -> None:
+    # _split_number strips _LEAD with str.lstrip: every character that "[\s>*•·\-–—◦▪■□●○]"
+    # matches, and no other, for every character there is.
+    lead = re.compile(r"[\s>*•·\-–—◦▪■□●○]")
+    for code in range(0x110000):
+        char = chr(code)
+        assert (char in prompt_text._LEAD) == (lead.fullmatch(char) is not None), hex(code)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(prompt_text._NUMBER))
+def test_every_numbered_start_begins_with_a_digit(text: str) -> None:
+    # ... which is why _split_number tries _NUMBER only on a line that starts with one.
+    assert text[:1].isdigit(), text

@@ -17,6 +17,31 @@ def test_every_text_ending_in_a_verb_passes_both_gates(text: str) -> None:
     bare = text.strip()
     if bare:
         assert bare[-1].lower()[-1] in quote_lines._ATTR_LAST, text
+        assert bare[-1] in quote_lines._ATTR_LAST_ANY_CASE, text
+
+
+def test_the_last_character_gate_is_a_lower_case_test_written_as_a_set() -> None:
+    # is_prose and may_end_attribution test the last character against _ATTR_LAST_ANY_CASE
+    # instead of lower-casing it: the same answer for every character there is.
+    for code in range(0x110000):
+        char = chr(code)
+        assert (char.lower()[-1] in quote_lines._ATTR_LAST) == (
+            char in quote_lines._ATTR_LAST_ANY_CASE
+        ), hex(code)
+
+
+_LINE_END = st.sampled_from([":", "：", " -", "*", " :", ""])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=40), st.one_of(st.from_regex(VERB_END), st.text(max_size=20)), _LINE_END)
+def test_a_line_an_attribution_may_end_on_is_never_prose(head: str, tail: str, end: str) -> None:
+    bare = (head + tail + end).strip()
+    if bare and quote_lines._may_end_attribution(bare):
+        assert bare[-1] in quote_lines._ATTR_LAST_ANY_CASE, bare
+        assert not quote_lines.is_prose(bare), bare
+    if bare and quote_lines.may_end_attribution(bare):
+        assert not quote_lines.is_prose(bare), bare
 
 
 def test_every_verb_suffix_ends_in_a_character_the_verb_gate_knows() -> None:
