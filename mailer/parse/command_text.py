@@ -35,7 +35,10 @@ _GREETING = re.compile(
     r"good morning|morning)(?:\s+[^\W\d_][\w'’.-]*){0,3}")
 _THANKS = re.compile(
     r"(?:many thanks|thanks|thank you|thx|tusen tack|stort tack|tackar|tack)"
-    r"(?:\s+(?:so much|a lot|again|igen|så mycket))?(?:\s+(?:for|för)\s+[^.!?]{1,40})?")
+    r"(?:\s+(?:so much|a lot|again|igen|så mycket))?(?:\s+(?:for|för)\s+[^.!?]{1,40})?"
+    # an apology or a wish that opens a reply ("Sorry for the late reply!", "Hoppas allt är
+    # bra!") is no request either
+    r"|(?:sorry|so sorry|apologies|ursäkta|förlåt|hope|i hope|hoppas)(?:\s+[^.!?]{1,50})?")
 #: A word every command starts a word with (the verbs, the nouns of "no check-in tomorrow", the
 #: absences and returns of mailer.parse.commands): a line without one holds no command.
 #: Lowercase, found in any case by :func:`found_in_any_case`.
@@ -98,11 +101,13 @@ def opening_line(text: str) -> str:
 
 
 #: Words of a request: a greeting or thanks holding one is no salutation ("Hej pausa mig").
-_REQUEST_WORD = re.compile(r"paus|skip|hopp|resum|återupp|över|ledig|back|tillbaka")
+_REQUEST_WORD = re.compile(r"\b(?:paus|unpaus|skip|hoppa |hoppar |stå över|står över|resum|"
+                           r"återupp|ledig|back|tillbaka)")
 
 
 _SALUTATION_START = re.compile(
-    r"(?:hej|hall|tjen|tja|god|hello|hi|hey|dear|good|morn|many|thank|thx|tusen|stort|tack)",
+    r"(?:hej|hall|tjen|tja|god|hello|hi|hey|dear|good|morn|many|thank|thx|tusen|stort|tack|"
+    r"sorry|so|apolog|ursäkta|förlåt|hope|i hope|hoppas)",
     re.IGNORECASE)
 
 
@@ -158,7 +163,7 @@ _PRE = re.compile(
     r"could you|can you|would you|will you|could u|can u|kan ni|kan du|skulle ni kunna|"
     r"skulle du kunna|vill ni|vill du|could i|can i|may i|kan jag få|kan jag|får jag|"
     r"is it possible to|would it be possible to|går det att|är det möjligt att|"
-    r"would you mind|do you mind|let's|lets|"
+    r"would you mind|do you mind|let's|lets|you can|ni kan|du kan|feel free to|"
     r"i'd like you to|i would like you to|i'd like to|i would like to|i want you to|i want to|"
     r"i need you to|i need to|i have to|i must|jag vill att ni|jag vill att du|jag vill|"
     r"jag skulle vilja|jag önskar|jag behöver|jag måste|jag ber er att|jag ber er|"
@@ -172,6 +177,7 @@ _AFTER = frozenset((
     "om det går", "om det går bra", "om möjligt", "if possible", "if you can", "if that's ok",
     "if that's okay", "if that is ok", "if that works", "for me", "för min del", "för mig",
     "too", "också", "as well", ":)", ":-)", ";)"))
+_INSIDE = frozenset(("please", "pls", "plz", "kindly", "gärna", "snälla", "vänligen"))
 _AFTER_WORDS = max(len(phrase.split()) for phrase in _AFTER)
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
 
@@ -191,7 +197,8 @@ def unwrap(words: str) -> tuple[str, bool]:
         if not size:
             break
         words_left = words_left[:-size]
-    text = " ".join(words_left).strip(" ,")
+    # "hoppa gärna över mig", "pause me please until ...": politeness inside the request too
+    text = " ".join(word for word in words_left if word.strip(",") not in _INSIDE).strip(" ,")
     statement = False
     for _ in range(4):
         found = _PRE.match(text)

@@ -61,7 +61,7 @@ _WEEKDAYS = {
 _YEAR = r"(?:,?\s+20\d\d)?"
 #: The calendar dates first_date reads, whole ("4 januari", "jan 3rd", "21/12", "7.1.").
 _CALENDAR = re.compile(
-    rf"(?:(?:{_words(*_WEEKDAYS)}),?\s+)?(?:"
+    rf"(?:(?:{_words(*_WEEKDAYS)}),?\s+(?:the\s+|den\s+)?)?(?:"
     r"20\d\d-\d{1,2}-\d{1,2}"
     rf"|\d{{1,2}}(?::?e|:?a|st|nd|rd|th)?\.?(?:\s+of)?\s+(?:{_MONTH})\.?{_YEAR}"
     rf"|(?:{_MONTH})\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?{_YEAR}"

@@ -164,11 +164,11 @@ def parse_command(text: str, *, today: date) -> Command | None:
 
 
 def _starts(clauses: tuple[Clause, ...]) -> list[int]:
-    """The clauses a request may start at: the first, and each up to the second after
+    """The clauses a request may start at: the first, and each up to the third after
     punctuation ("Back from leave, resume please!")."""
     starts, cuts = [], 0
     for at, clause in enumerate(clauses):
-        if cuts > 1:
+        if cuts > 2:  # "I'm away Dec 21 - Jan 3, please pause me": the third
             break
         starts.append(at)
         cuts += clause.punctuated
