@@ -85,24 +85,34 @@ def opening(text: str) -> tuple[int, str]:
         stripped = line.strip()
         if not stripped:
             continue
-        if skipped < _MAX_SALUTATIONS and is_salutation(stripped):
+        if skipped < _MAX_SALUTATIONS and _above_the_opening(stripped):
             skipped += 1
             continue
         return at, stripped
     return len(lines), ""
 
 
+#: A name alone on the first line ("Lena," / "Anna!"), as Swedish business mail opens.
+_NAME_LINE = re.compile(r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?[,!]")
+
+
+def _above_the_opening(line: str) -> bool:
+    """A salutation, or a name alone (not "Skip!": a request word is no name)."""
+    return is_salutation(line) or bool(_NAME_LINE.fullmatch(line)) and not \
+        _REQUEST_WORD.search(line.lower())
+
+
 def opening_line(text: str) -> str:
     """The text of :func:`opening`, quickly: most replies open on their first non-blank line
     (every line break is whitespace), and only a short line can be a salutation."""
     first = (text.lstrip().partition("\n")[0].splitlines() or [""])[0].strip()
-    return opening(text)[1] if len(first) <= _SALUTATION_MAX and is_salutation(first) \
+    return opening(text)[1] if len(first) <= _SALUTATION_MAX and _above_the_opening(first) \
         else first
 
 
 #: Words of a request: a greeting or thanks holding one is no salutation ("Hej pausa mig").
-_REQUEST_WORD = re.compile(r"\b(?:paus|unpaus|skip|hoppa |hoppar |stå över|står över|resum|"
-                           r"återupp|ledig|back|tillbaka)")
+_REQUEST_WORD = re.compile(r"\b(?:paus|unpaus|skip|hoppa|hoppar|stå över|står över|resum|"
+                           r"återupp|fortsätt|ledig|back|tillbaka)\b")
 
 
 _SALUTATION_START = re.compile(

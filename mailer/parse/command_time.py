@@ -183,11 +183,37 @@ def _plain(text: str, today: date) -> When | None:
     length = _length(text)
     if length is not None:
         return When(days=length)
-    span = period(text, today=today)
+    span = period(text, today=today) or _month(text, today)
     if span is None:
         return None
     bare = bool(_CALENDAR.fullmatch(text) or _DAY_OF_MONTH.fullmatch(text))
     return When(start=span[0], until=span[1], current=span == (today, today), bare=bare)
+
+
+_MONTH_NUMBERS = {
+    name: number for number, names in enumerate((
+        ("januari", "january", "jan"), ("februari", "february", "feb"), ("mars", "march"),
+        ("april",), ("maj", "may"), ("juni", "june"), ("juli", "july"),
+        ("augusti", "august", "aug"), ("september", "sept", "sep"),
+        ("oktober", "october", "okt", "oct"), ("november", "nov"), ("december", "dec")), 1)
+    for name in names}
+#: A whole month, said as one ("i januari", "hela januari", "during January"); a month alone
+#: is not ("till januari": the start of it, or the end?).
+_WHOLE_MONTH = re.compile(r"(?:in|i|during|under|hela|all of|all|throughout)\s+(?P<month>"
+                          + _words(*_MONTH_NUMBERS) + ")")
+
+
+def _month(text: str, today: date) -> tuple[date, date] | None:
+    """(first, last day) of the month ``text`` names as a whole: this one from today, or the
+    next one of that name."""
+    found = _WHOLE_MONTH.fullmatch(text)
+    if found is None:
+        return None
+    month = _MONTH_NUMBERS[found["month"]]
+    year = today.year + (month < today.month)
+    first = today if (year, month) == (today.year, today.month) else date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
 
 
 def _from_start(text: str, today: date) -> When | None:

@@ -212,6 +212,8 @@ def test_the_opening_skips_greetings_and_thanks_only() -> None:
     assert opening("\n\nHej Lena!\nTack för mejlet!\n\nSkip\n") == (5, "Skip")
     assert opening("Hi, skip me\n") == (0, "Hi, skip me")
     assert opening("Hej!\n") == (1, "")
+    assert opening("Lena,\n\nPausa mig hela januari.") == (2, "Pausa mig hela januari.")
+    assert opening("Skip!\nBusy week") == (0, "Skip!")  # a request word is no name
 
 
 def test_clauses_are_not_cut_inside_dates_and_abbreviations() -> None:

@@ -51,6 +51,9 @@ D = date
     ("weeks 1-2", When(start=D(2027, 1, 4), until=D(2027, 1, 17))),
     ("den 4 januari", When(start=D(2027, 1, 4), until=D(2027, 1, 4))),
     ("4 januari", When(start=D(2027, 1, 4), until=D(2027, 1, 4), bare=True)),
+    ("hela januari", When(start=D(2027, 1, 1), until=D(2027, 1, 31))),
+    ("during february", When(start=D(2027, 2, 1), until=D(2027, 2, 28))),
+    ("i december", When(start=MONDAY, until=D(2026, 12, 31))),
 ])
 def test_times(text: str, expected: When) -> None:
     assert read_when(text, today=MONDAY) == expected
@@ -58,7 +61,8 @@ def test_times(text: str, expected: When) -> None:
 
 @pytest.mark.parametrize("text", [
     "until the migration is done", "2", "till 7", "the retro", "över jul", "until next week",
-    "3 hours", "from the release", "efter nyår", "me", "the standup next week",
+    "3 hours", "from the release", "efter nyår", "me", "the standup next week", "januari",
+    "till januari",
 ])
 def test_words_that_are_no_time(text: str) -> None:
     assert read_when(text, today=MONDAY) is None
