@@ -184,6 +184,9 @@ def _plain(text: str, today: date) -> When | None:
     if length is not None:
         return When(days=length)
     span = period(text, today=today) or _month(text, today)
+    if span is None and _REST_OF.fullmatch(text):  # "resten av året", "the rest of the month"
+        end = _end_of(text.rsplit(" ", 1)[1], today)
+        span = (today, end) if end is not None else None
     if span is None:
         return None
     bare = bool(_CALENDAR.fullmatch(text) or _DAY_OF_MONTH.fullmatch(text))
@@ -214,6 +217,26 @@ def _month(text: str, today: date) -> tuple[date, date] | None:
     first = today if (year, month) == (today.year, today.month) else date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return first, following - timedelta(days=1)
+
+
+_REST_OF = re.compile(r"(?:(?:for|during|under)\s+)?(?:the\s+)?(?:rest of (?:the|this)|resten av)"
+                      r"\s+(?:month|year|månaden|året)")
+_END_OF = re.compile(r"(?:the\s+)?(?:end of (?:the\s+|this\s+)?|slutet av\s+)"
+                     r"(?P<what>month|year|månaden|året)")
+_YEAR_END = ("year", "året", "årsskiftet", "new year", "the new year", "nyår")
+
+
+def _end_of(text: str, today: date) -> date | None:
+    """The last day of this month or year, as "the end of the month", "slutet av året",
+    "årsskiftet" (until the new year: its eve is the last day away) name it."""
+    found = _END_OF.fullmatch(text)
+    what = found["what"] if found else text
+    if what in _YEAR_END:
+        return date(today.year, 12, 31)
+    if what in ("month", "månaden"):
+        following = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return None
 
 
 def _from_start(text: str, today: date) -> When | None:
@@ -247,8 +270,12 @@ def _to_end(text: str, today: date) -> When | None:
     """"until 4 January", "dec 21 - jan 3", "between the 21st and the 3rd"."""
     until = _UNTIL.match(text)
     if until is not None:
-        last = period(text[until.end():], today=today)
-        return When(until=last[1]) if last is not None and last[0] == last[1] else None
+        rest = text[until.end():]
+        last = period(rest, today=today)
+        if last is not None and last[0] == last[1]:
+            return When(until=last[1])
+        end = _end_of(rest, today)  # "till slutet av månaden", "until the end of the year"
+        return When(until=end) if end is not None else None
     between = _BETWEEN.match(text)
     return _range(text[between.end():] if between else text, today)
 

@@ -54,6 +54,11 @@ D = date
     ("hela januari", When(start=D(2027, 1, 1), until=D(2027, 1, 31))),
     ("during february", When(start=D(2027, 2, 1), until=D(2027, 2, 28))),
     ("i december", When(start=MONDAY, until=D(2026, 12, 31))),
+    ("resten av året", When(start=MONDAY, until=D(2026, 12, 31))),
+    ("for the rest of the month", When(start=MONDAY, until=D(2026, 12, 31))),
+    ("till slutet av månaden", When(until=D(2026, 12, 31))),
+    ("until the end of the year", When(until=D(2026, 12, 31))),
+    ("till årsskiftet", When(until=D(2026, 12, 31))),
 ])
 def test_times(text: str, expected: When) -> None:
     assert read_when(text, today=MONDAY) == expected
@@ -62,7 +67,7 @@ def test_times(text: str, expected: When) -> None:
 @pytest.mark.parametrize("text", [
     "until the migration is done", "2", "till 7", "the retro", "över jul", "until next week",
     "3 hours", "from the release", "efter nyår", "me", "the standup next week", "januari",
-    "till januari",
+    "till januari", "until the end", "till efter nyår", "the rest",
 ])
 def test_words_that_are_no_time(text: str) -> None:
     assert read_when(text, today=MONDAY) is None
