@@ -17,10 +17,11 @@ The rules, in order:
    plus-address), else the sender's latest prompt within 7 days;
 4. the sender must be the prompt's recipient (any of their configured addresses), and DMARC
    must not have failed at ``imap.trusted_authserv_id``; otherwise quarantine;
-5. a command at the start of the first line acts (pause, resume, skip), also inside a
-   sentence ("Skip this week please, I'm at a conference": the rest is its reason); anything
-   else is a record. Text below a command is recorded too (never lose an answer), unless it
-   is only a courtesy ("Tack!", "God jul!"): see :func:`_command` for how the two go together;
+5. a command in the first sentence of the reply's opening acts (pause, resume, skip), as
+   people write it ("Skip this week please, I'm at a conference": the rest is its reason; see
+   :mod:`mailer.parse.commands`); anything else is a record. Text below a command is
+   recorded too (never lose an answer), unless it is only a courtesy ("Tack!", "God jul!"):
+   see :func:`_command` for how the two go together;
 6. mail that may or may not come from a machine (``kind == "unsure"``, see
    :mod:`mailer.parse.machine`) gets no record and no receipt: it goes to the review folder
    for a person to look at, and counts in ``mailer status`` and the digest. Except an answer

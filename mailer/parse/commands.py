@@ -1,11 +1,26 @@
-"""Reply commands: pause, resume, skip, read from the start of a reply. Pure.
+"""Reply commands: pause, resume, skip, read as a careful person reads a reply's opening. Pure.
 
-``pause until 2027-01-07`` / ``paus till 7 januari``, ``pause 2 weeks`` / ``pausa två veckor``,
-``resume`` / ``återuppta``, ``skip`` / ``hoppa över``, ``ledig v. 52``, ``back on Monday``, on
-the first line, alone or at the start of a sentence ("Skip this week please, I'm at a
-conference": the rest of the sentence is the command's reason; :mod:`mailer.parse.command_text`
-finds where the command ends). What follows is an answer like any other (:func:`after_command`)
-unless it is only a courtesy ("Tack!", "God jul!"); :mod:`mailer.inbound.decide` records it.
+A command is a request in the first sentence of the reply's opening (where it stands:
+:mod:`mailer.parse.command_text`), made of a verb, maybe an object, and a time
+(:mod:`mailer.parse.command_time`), with politeness around it:
+
+* pause: "pause 2 weeks", "Pausa mig till 4 januari är du snäll", "Please pause me from Dec
+  21 to Jan 3", "pausa mig två veckor från och med måndag", "put my check-ins on hold until
+  the 14th";
+* skip: "skip", "Kan ni hoppa över mig den här veckan?", "I'm skipping this one"; a skip of a
+  later day or week is a pause of it ("skip next week", "hoppa över mig imorgon"), and so is
+  "no check-in tomorrow" / "ingen check-in imorgon" / "inga mejl nästa vecka";
+* resume: "resume", "Återuppta gärna", "unpause me", "start my check-ins again".
+
+A request without a time borrows the time of an absence next to it in the sentence: "I'm
+off next week, please skip" pauses next week, "Pausa mig, jag är ledig till 4 januari" until
+the 4th. A statement of absence alone is no command (autoresponders write those), except the
+two forms that always were: a week number ("ledig v. 52") and a return ("back on Monday":
+paused until the day before). A request has to be whole: "We had to skip the retro", "Skip
+the standup", "I paused the migration" and "Pausen i mötet var bra" are answers. The rest of
+the sentence, around the command, is its reason; what follows is an answer like any other
+(:func:`after_command`) unless it is only a courtesy ("Tack!", "God jul!");
+:mod:`mailer.inbound.decide` records it.
 """
 
 from __future__ import annotations
@@ -18,17 +33,27 @@ from functools import lru_cache
 from typing import Literal
 
 from mailer.parse.answers import SegmentLike
-from mailer.parse.classify import first_date
 from mailer.parse.command_text import (
-    candidates,
-    day_before,
-    day_of_month,
+    COMMAND_WORD,
+    Clause,
+    first_sentence,
     found_in_any_case,
-    iso_week,
+    is_courtesy,
+    is_salutation,
+    opening,
+    opening_line,
     reason_of,
+    unwrap,
 )
-from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
-from mailer.parse.scales import NUMBER_WORDS
+from mailer.parse.command_time import (
+    NOTHING,
+    WEEKS,
+    When,
+    iso_weeks,
+    period,
+    read_when,
+    says_when,
+)
 
 CommandAction = Literal["pause", "resume", "skip"]
 #: Why a recognised pause was not carried out, as data for the receipt's translation.
@@ -48,117 +73,244 @@ class Command:
     start: date | None = None  # first paused day when not today ("ledig v. 52")
 
 
-_UNITS = {
-    "day": 1, "days": 1, "dag": 1, "dagar": 1, "d": 1,
-    "week": 7, "weeks": 7, "vecka": 7, "veckor": 7, "v": 7, "w": 7,
-    "month": 30, "months": 30, "månad": 30, "månader": 30,
-}
-_PAUSE_RE = re.compile(r"^(?:pause|paus|pausa)\b\s*(?P<rest>.*)$", re.IGNORECASE)
-_PAUSE_LENGTH_RE = re.compile(r"^(?:for\s+|i\s+)?(?P<n>\d{1,3}|" + "|".join(NUMBER_WORDS)
-                              + r")\s*(?P<unit>[a-zåäö]+)$", re.IGNORECASE)
-_PAUSE_UNTIL_RE = re.compile(r"^(?:until|till|tills|to|through|t\.?o\.?m\.?|till och med)\s+"
-                             r"(?:den\s+|the\s+)?(?P<date>.+)$", re.IGNORECASE)
-_RESUME_RE = re.compile(r"^(?:resume|unpause|återuppta|fortsätt|starta igen)$", re.IGNORECASE)
-_SKIP_RE = re.compile(r"^(?:skip|skip (?:this|this week|this one|this time|the week)|"
-                      r"hoppa över(?: (?:denna|den här|detta|det här))?"
-                      r"(?: (?:vecka|veckan|gång|gången))?|skippa(?: (?:denna|den här) veckan?)?)$",
-                      re.IGNORECASE)
 MAX_PAUSE = timedelta(days=366)
-#: A word every command holds (of _RESUME_RE, _SKIP_RE, _BACK_RE, _PAUSE_RE and
-#: command_text's week pattern); none of them can match a line without one. Lowercase, found
-#: in any case by :func:`mailer.parse.command_text.found_in_any_case`.
-_COMMAND_WORD = re.compile(
-    r"paus|resume|åter|fortsätt|starta|skip|hoppa|back|tillbaka|tjänst|plats|ledig|bort|"
-    r"frånvarande|semester|away|off|out|leave|vacation|holiday")
+
+_NOUN = (r"(?:check-ins|check-in|checkins|checkin|check ins|check in|avstämningarna|"
+         r"avstämningar|avstämningen|avstämning|mails|mailen|mail|mejlen|mejl|e-mails|emails|"
+         r"e-mail|email|utskicken|utskick|reminders|reminder|påminnelserna|påminnelser|"
+         r"påminnelsen|frågorna|frågor|questions)")
+_OBJECT = re.compile(
+    r"(?:me|mig|for me|för mig|(?:(?:my|the|all|all my|all the|these|mina|alla|alla mina|de|"
+    r"dina|era|dessa)\s+)?(?:weekly\s+|veckovisa\s+)?" + _NOUN
+    + r"(?:\s+(?:for me|för mig|to me|till mig|from you|från er|från dig))?)(?=\s|$)")
+_VERB = re.compile(
+    r"(?:(?P<pause>pausa|pausar|pause|pausing|paus)|(?P<skip>skippa|skippar|skipping|skip|"
+    r"hoppa över|hoppar över|stå över|står över)|(?P<resume>resume|resuming|unpause|"
+    r"återuppta|återupptar|fortsätt|starta igen|start again|restart))(?=\s|:|$)")
+_ON_HOLD = re.compile(r"(?:put|sätt|lägg)\s+(?P<object>.{1,40}?)\s+(?:on\s+(?:pause|hold)|"
+                      r"på\s+paus)(?=\s|$)")
+_AGAIN = re.compile(r"(?:start|starta|sätt igång)\s+(?P<object>.{1,40}?)\s+(?:again|igen)"
+                    r"(?=\s|$)")
+_BACK_ON = re.compile(r"turn\s+(?P<object>.{1,40}?)\s+back on(?=\s|$)")
+#: "no check-in tomorrow": questions are left out ("no questions this week" is an answer).
+_NONE = re.compile(
+    r"(?:no|inga|ingen|inget|not any)\s+(?:check-ins|check-in|checkins|checkin|check ins|"
+    r"check in|avstämningar|avstämning|mails|mail|mejl|e-mails|emails|e-mail|email|utskick|"
+    r"reminders|påminnelser)(?:\s+(?:for me|för mig|till mig|from you|från er))?(?=\s|$)")
+# "next week's check-in", "nästa veckas avstämning": the time before the noun.
+_POSSESSIVE = re.compile(r"(?P<when>[^,]{1,30}?)(?:'s)?\s+" + _NOUN)
+_SWEDISH_POSSESSIVE = {"nästa veckas": "nästa vecka", "den här veckans": "den här veckan",
+                       "denna veckas": "denna vecka", "veckans": "veckan",
+                       "morgondagens": "imorgon", "dagens": "idag"}
+_ABSENT = re.compile(
+    r"(?:(?:är|blir|har|kommer att vara|kommer vara|will be|be|am|have|'ve got|got)\s+)?"
+    r"(?:off sick|out sick|off|away|out of the office|out of office|out|ooo|on leave|"
+    r"on (?:parental|sick|annual|paternity|maternity) leave|on vacation|on holidays|on holiday|"
+    r"on a trip|on a business trip|travelling|traveling|at a conference|on a course|sick|ill|"
+    r"vacation|holiday|"
+    r"ledig|borta|bortrest|iväg|på semester|semester|tjänstledig|föräldraledig|pappaledig|"
+    r"mammaledig|sjukskriven|sjuk|på resa|på tjänsteresa|på kurs|på konferens|"
+    r"på utbildning|frånvarande|hemma)(?=\s|$)")
+#: Away for numbered weeks is a command alone ("ledig v. 52"), in the words it always was.
+_AWAY_WEEKS = re.compile(
+    r"(?:(?:är|have|am)\s+)?(?:ledig|tjänstledig|föräldraledig|borta|bortrest|frånvarande|"
+    r"på semester|semester|away|off|out|on leave|on vacation|on holiday|vacation|holiday)\s+"
+    r"(?:hela\s+|all\s+)?" + WEEKS)
+_BACK = re.compile(
+    r"(?:(?:back|tillbaka|åter)(?:\s+(?:in the office|in office|at work|at my desk|på jobbet|"
+    r"på kontoret|i tjänst|på plats))?|i tjänst igen|på plats igen)\s+(?P<day>.{1,30})")
+_FILLER_WORDS = 4  # "off to Lisbon next week": words between an absence and its time
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a clause asks for: an action and the time it names (None: words that are no
+    time), and whether it names the check-ins or the person ("pausa mig")."""
+
+    action: CommandAction
+    when: When | None
+    named: bool = False
 
 
 @lru_cache(maxsize=32)
 def parse_command(text: str, *, today: date) -> Command | None:
-    """The command at the start of the first non-empty line of ``text``, or None.
+    """The command in the first sentence of the opening of ``text``, or None.
 
-    The whole line, or its words up to a comma, full stop or dash, with "please"/"tack" left
-    out (:func:`mailer.parse.command_text.candidates`); the rest of that sentence is the reason.
-    The last few results are kept: reading one reply asks twice (the machine score, then the
-    command itself), and a Command is frozen."""
-    first = _first_line(text)
-    if not found_in_any_case(_COMMAND_WORD, first):
-        return None  # most replies: no command word at all, so no candidate can match
+    Each stretch of clauses starting at the sentence's first or second clause is read as a
+    request, the shortest first; the first one understood wins, else the first one
+    recognised but not understood (its ``problem`` says why). The last few results are kept:
+    reading one reply asks twice (the machine score, then the command itself), and a Command
+    is frozen."""
+    line = opening_line(text)
+    if not found_in_any_case(COMMAND_WORD, line):
+        return None  # most replies: no command word at all, so no request can be read
+    clauses = first_sentence(line)
+    lowered = line.lower()
+    # Stretches without a command word are no request; the check needs the words where
+    # ``line`` has them, which lower() keeps unless an odd character changes the length.
+    check = len(lowered) == len(line)
     unclear: Command | None = None
-    for head, tail in candidates(first):  # the shortest first: the rest is the reason
-        command = _command_in(head, today, first)
-        if command is not None and command.problem is None:
-            return _with_reason(command, tail)
-        unclear = unclear or (_with_reason(command, tail) if command else None)
+    for first in _starts(clauses):
+        for last in range(first, len(clauses)):
+            if check and not COMMAND_WORD.search(lowered, clauses[first].start,
+                                                 clauses[last].end):
+                continue
+            words = line[clauses[first].start:clauses[last].end]
+            command = _command_in(words, line, clauses, first, last, today)
+            if command is not None and command.problem is None:
+                return command
+            unclear = unclear or command
     return unclear
 
 
-def _with_reason(command: Command, tail: str) -> Command:
-    reason = reason_of(tail)
+def _starts(clauses: tuple[Clause, ...]) -> list[int]:
+    """The clauses a request may start at: the first, and each up to the third after
+    punctuation ("Back from leave, resume please!")."""
+    starts, cuts = [], 0
+    for at, clause in enumerate(clauses):
+        if cuts > 2:  # "I'm away Dec 21 - Jan 3, please pause me": the third
+            break
+        starts.append(at)
+        cuts += clause.punctuated
+    return starts
+
+
+def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, last: int,
+                today: date) -> Command | None:
+    """The command ``words`` (clauses ``first`` to ``last`` of ``line``) ask for, with the
+    time of an absence next to it when it names none, and the rest of the line as its
+    reason; None when they ask for nothing."""
+    request = _request(words, today)
+    if request is None or (request.when == NOTHING and not request.named
+                           and "?" in line[clauses[last].end:clauses[last].stop]):
+        return None  # "Skip? No, ...": a verb alone, asked, is a question
+    when, borrowed_before, borrowed_after = request.when, False, False
+    if when == NOTHING and request.action != "resume":
+        if first > 0:  # "I'm off next week, please skip"
+            absence = _absence(line[clauses[0].start:clauses[first - 1].end], today)
+            when, borrowed_before = (absence, True) if absence else (when, False)
+        elif last + 1 < len(clauses):  # "Pausa mig, jag är ledig till 4 januari"
+            absence = _absence(line[clauses[last + 1].start:clauses[last + 1].end], today)
+            when, borrowed_after = (absence, True) if absence else (when, False)
+    command = _to_command(request.action, when, today=today, line=line)
+    if command is None:
+        return None
+    before = "" if first == 0 or borrowed_before else line[
+        clauses[0].start:clauses[first].start].rstrip(" ,;:-–—")
+    tail = line[clauses[last + 1].end if borrowed_after else clauses[last].end:]
+    reason = ", ".join(part for part in (before, reason_of(tail)) if part)
     return replace(command, reason=reason) if reason else command  # replace() is slow
 
 
-def _first_line(text: str) -> str:
-    """The first non-empty line of ``text``, stripped, without splitting all of ``text``: the
-    blank lines above it are whitespace, and every line break is whitespace."""
-    start = text.lstrip()
-    return (start.partition("\n")[0].splitlines() or [""])[0].strip()
+def _request(words: str, today: date) -> _Request | None:
+    """The request ``words`` make as a whole, or None."""
+    text, statement = unwrap(words)
+    verb = _VERB.match(text)
+    if verb is not None:
+        action: CommandAction = "pause" if verb["pause"] else "skip" if verb["skip"] \
+            else "resume"
+        return _object_and_time(action, text[verb.end():].lstrip(" :"), statement, today)
+    for pattern, action in ((_ON_HOLD, "pause"), (_AGAIN, "resume"), (_BACK_ON, "resume")):
+        found = pattern.match(text)
+        if found is not None and _OBJECT.fullmatch(found["object"]):
+            return _Request(action, read_when(text[found.end():], today=today), named=True)
+    none = _NONE.match(text)
+    if none is not None:  # "ingen check-in imorgon": a skip of that time, which it must name
+        when = read_when(text[none.end():], today=today)
+        return _Request("skip", when, named=True) if when not in (None, NOTHING) else None
+    return _absence_alone(text, statement, today)
 
 
-_BACK_RE = re.compile(r"^(?:back|tillbaka|åter|i tjänst igen|på plats igen)\s+(?:on\s+|den\s+|"
-                      r"på\s+|the\s+|i\s+)?(?P<date>.{1,25})$", re.IGNORECASE)
+def _object_and_time(action: CommandAction, rest: str, statement: bool, today: date
+                     ) -> _Request | None:
+    """The request after its verb: "mig den här veckan", "me from Dec 21 to Jan 3",
+    "next week's check-in"."""
+    found = _OBJECT.match(rest)
+    named = found is not None
+    if found is not None:
+        rest = rest[found.end():].strip()
+    when = read_when(rest, today=today)
+    if when is None and not named:
+        possessive = _POSSESSIVE.fullmatch(rest)
+        if possessive is not None:
+            said = possessive["when"]
+            when = read_when(_SWEDISH_POSSESSIVE.get(said, said), today=today)
+            named = when is not None
+    if when is None and action == "pause" and says_when(rest):
+        when = When(open=True)  # "pause until 31 February": a pause, with no end to use
+    if statement and not named and (action != "skip" or when in (None, NOTHING)):
+        return None  # "I'm pausing until May": pausing what? "I'm skipping this one" says it
+    if when is None and not (action == "pause" and named):
+        return None  # "Skip the standup", "Pausen i mötet": a sentence, not a command
+    return _Request(action, when, named)
 
 
-def _command_in(words: str, today: date, first: str) -> Command | None:
-    line = words.rstrip(".!").strip()
-    if _RESUME_RE.match(line):
-        return Command("resume", line=first)
-    if _SKIP_RE.match(line):
-        return Command("skip", line=first)
-    week = iso_week(line, today=today)
-    if week is not None:
-        return Command("pause", until=week[1], line=first,
-                       start=week[0] if week[0] > today else None)
-    back = _BACK_RE.match(line)
-    if back is not None:
-        day = first_date(back["date"], today=today) or day_of_month(back["date"], today=today)
-        if day is not None and day > today:
-            return _checked(day_before(day), today, first)
-    pause = _PAUSE_RE.match(line)
-    if pause is None:
+def _absence_alone(text: str, statement: bool, today: date) -> _Request | None:
+    """The two statements that are commands alone: away for numbered weeks ("ledig v. 52",
+    "jag är ledig vecka 51-52"), and back on a day ("back on Monday"), said without "I'm"
+    (autoresponders write "I'm back on Monday")."""
+    weeks = _AWAY_WEEKS.fullmatch(text)
+    if weeks is not None:
+        span = iso_weeks(int(weeks["a"]), int(weeks["b"] or weeks["a"]), today=today)
+        return _Request("pause", When(start=span[0], until=span[1])) if span else None
+    back = None if statement else _BACK.fullmatch(text)
+    span = period(back["day"], today=today) if back else None
+    if span is None or span[0] != span[1] or span[0] <= today:
         return None
-    return _pause(pause["rest"].lstrip(": ").strip(), today, first)
+    return _Request("pause", When(until=span[0] - timedelta(days=1)))
 
 
-def _pause(rest: str, today: date, first: str) -> Command | None:
-    """A pause command; None when the words after "pause" are a sentence, not a command
-    ("Pausen i mötet var bra" is an answer)."""
-    until: date | None = None
-    length = _PAUSE_LENGTH_RE.match(rest)
-    until_match = _PAUSE_UNTIL_RE.match(rest)
-    if length and length["unit"].lower() in _UNITS:
-        count = NUMBER_WORDS.get(length["n"].lower()) or int(length["n"])
-        until = today + timedelta(days=count * _UNITS[length["unit"].lower()] - 1)
-    elif until_match:
-        until = first_date(until_match["date"], today=today) or day_of_month(
-            until_match["date"], today=today)
-    elif rest and not length:
+def _absence(words: str, today: date) -> When | None:
+    """The time away an absence names ("I'm off next week", "jag är ledig till 4 januari",
+    "off to Lisbon from the 21st to the 3rd"), when it names a later one."""
+    text = unwrap(words)[0]
+    absent = _ABSENT.match(text)
+    if absent is None:
         return None
-    if until is None:
-        return Command("pause", problem="no end date or length: write e.g. "
-                       "\"pause until 2027-01-07\" or \"pause 2 weeks\"", line=first,
-                       issue="no_length")
-    return _checked(until, today, first)
+    after = text[absent.end():].split()
+    for skipped in range(min(_FILLER_WORDS, len(after)) + 1):
+        when = read_when(" ".join(after[skipped:]), today=today)
+        if when is not None and when != NOTHING and not when.current and not when.open:
+            return when
+    return None
 
 
-def _checked(until: date, today: date, first: str) -> Command:
+_NO_LENGTH = ("no end date or length: write e.g. \"pause until 2027-01-07\" or "
+              "\"pause 2 weeks\"")
+
+
+def _to_command(action: CommandAction, when: When | None, *, today: date, line: str
+                ) -> Command | None:
+    """The command an action and its time make: a skip of a later time is a pause of it; a
+    pause without an end, or of a date alone ("pausa 4 januari": until then, or that day?),
+    is recognised but not understood."""
+    if action == "resume":
+        return Command("resume", line=line) if when == NOTHING or (
+            when is not None and when.current) else None
+    if action == "skip" and when is not None and (when == NOTHING or when.current or when.open):
+        return Command("skip", line=line)
+    if when is None or when == NOTHING or when.open or (when.bare and action == "pause"):
+        return Command("pause", problem=_NO_LENGTH, line=line, issue="no_length")
+    until = when.last_day(today)
+    if until is None:  # "pause this one"
+        return Command("pause", problem=_NO_LENGTH, line=line, issue="no_length")
+    if when.start is not None and until < when.start:
+        return Command("pause", problem="the last day is before the first", line=line)
+    command = _checked(until, today, line)
+    if when.start is not None and when.start > today and command.problem is None:
+        return replace(command, start=when.start)
+    return command
+
+
+def _checked(until: date, today: date, line: str) -> Command:
     """A pause until ``until``, or the reason it cannot be carried out."""
     if until < today:
-        return Command("pause", problem=f"{until.isoformat()} is in the past", line=first,
+        return Command("pause", problem=f"{until.isoformat()} is in the past", line=line,
                        issue="in_the_past", named=until)
     if until - today > MAX_PAUSE:
-        return Command("pause", problem="a pause can last at most a year", line=first,
+        return Command("pause", problem="a pause can last at most a year", line=line,
                        issue="too_long", named=until)
-    return Command("pause", until=until, line=first)
+    return Command("pause", until=until, line=line)
 
 
 # --------------------------------------------------------------------------- after a command
@@ -173,12 +325,12 @@ class _Piece:
 def after_command(text: str, segments: Sequence[SegmentLike], reason: str | None = None
                   ) -> tuple[str, tuple[SegmentLike, ...]]:
     """The reply without its command line: the rest of the new text (starting with the
-    command's ``reason``, the rest of its sentence), and the segments with that line taken
-    out of the first new segment (so that an inline answer under the last quoted question
-    never starts with "pause 2 weeks").  The rest is "" when it is only a courtesy (see
-    :func:`is_courtesy`)."""
+    command's ``reason``, the rest of its sentence), and the segments with that line, and
+    the greeting above it, taken out of the first new segment (so that an inline answer under
+    the last quoted question never starts with "pause 2 weeks").  The rest is "" when it is
+    only a courtesy (see :func:`is_courtesy`)."""
     lines = text.splitlines()
-    at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    at = opening(text)[0]
     rest = "\n".join([*([reason] if reason else []), *lines[at + 1:]]).strip()
     if is_courtesy(rest):
         return "", tuple(segments)
@@ -187,38 +339,11 @@ def after_command(text: str, segments: Sequence[SegmentLike], reason: str | None
     for segment in segments:
         if not cut and segment.kind == "new":  # only the first new segment with text is cut
             seg_lines = segment.text.splitlines()
-            first = next((i for i, line in enumerate(seg_lines) if line.strip()), None)
-            if first is not None:
+            first, line = opening(segment.text)
+            if line:
                 cut = True
                 segment = _Piece("new", "\n".join(seg_lines[first + 1:]))
+            elif any(is_salutation(line.strip()) for line in seg_lines if line.strip()):
+                segment = _Piece("new", "")  # "Hej Lena!" alone above the command
         pieces.append(segment)
     return rest, tuple(pieces)
-
-
-# Well-wishes people put under a command ("paus till 7 januari\n\nGod jul!"): no answer to
-# anything. Thanks and valedictions come from the sign-off vocabulary of mailer.parse.extract.
-_WISH_RE = re.compile(
-    r"god jul|gott nytt år|god fortsättning|glad påsk|glad midsommar|trevlig (?:helg|sommar|"
-    r"semester|jul|påsk|midsommar)|ha (?:en )?(?:bra|fin|trevlig|skön|god) "
-    r"(?:helg|dag|vecka|sommar|jul|semester)|ha det (?:bra|gott|fint)|hej(?: då| så länge)?|"
-    r"vi ses|merry christmas|happy (?:christmas|new year|holidays|easter|friday|weekend)|"
-    r"season'?s greetings|have a (?:nice|good|great|lovely) (?:weekend|day|week|summer|"
-    r"holiday|holidays|christmas|vacation)|see you(?: soon| then)?|bye"
-)
-# A line is split at punctuation and "och"/"and" and each piece matched on its own: one
-# repetition over the line would backtrack exponentially ("tack tack tack ... x").
-_PIECES_RE = re.compile(r"[,.!?:;()&]+|\s(?:och|and)\s")
-_EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
-
-
-def is_courtesy(text: str) -> bool:
-    """True when every line of ``text`` is a thanks, a valediction or a well-wish, so that a
-    command above it leaves nothing to record ("Tack!", "God jul och gott nytt år!").  Only
-    whole lines of known phrases count: anything else is kept as an answer."""
-    for line in text.lower().splitlines():
-        pieces = _PIECES_RE.split(_EMOJI_RE.sub(" ", line))
-        for piece in (" ".join(p.split()) for p in pieces):
-            if piece and not any(pattern.fullmatch(piece)
-                                 for pattern in (_WISH_RE, THANKS_LINE, VALEDICTION)):
-                return False
-    return True
