@@ -170,6 +170,8 @@ def _cuts(line: str) -> Iterator[tuple[int, int, bool, bool]]:
 
 _PRE = re.compile(
     r"(?:please|pls|plz|kindly|snälla|vänligen|gärna|ok|okay|okej|so|så|hi|hej|hey|hello|"
+    # words that open a sentence without changing the request ("Nu kan ni starta ... igen")
+    r"nu|now|då|then|"
     r"could you|can you|would you|will you|could u|can u|kan ni|kan du|skulle ni kunna|"
     r"skulle du kunna|vill ni|vill du|could i|can i|may i|kan jag få|kan jag|får jag|"
     r"is it possible to|would it be possible to|går det att|är det möjligt att|"
@@ -177,7 +179,8 @@ _PRE = re.compile(
     r"i'd like you to|i would like you to|i'd like to|i would like to|i want you to|i want to|"
     r"i need you to|i need to|i have to|i must|jag vill att ni|jag vill att du|jag vill|"
     r"jag skulle vilja|jag önskar|jag behöver|jag måste|jag ber er att|jag ber er|"
-    r"(?P<subject>i'll|i will|i'm going to|i am going to|i'm|i am|jag kommer att|jag tänker|"
+    r"(?P<subject>i'll|i will|i'm going to|i am going to|i'm gonna|going to|gonna|i'm|i am|"
+    r"jag kommer att|jag tänker|"
     r"jag|i))\s+")
 #: Politeness after a request, by its last words ("tack", "är du snäll", "if possible").
 _AFTER = frozenset((

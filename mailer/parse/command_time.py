@@ -222,7 +222,7 @@ def _month(text: str, today: date) -> tuple[date, date] | None:
 _REST_OF = re.compile(r"(?:(?:for|during|under)\s+)?(?:the\s+)?(?:rest of (?:the|this)|resten av)"
                       r"\s+(?:month|year|månaden|året)")
 _END_OF = re.compile(r"(?:the\s+)?(?:end of (?:the\s+|this\s+)?|slutet av\s+)"
-                     r"(?P<what>month|year|månaden|året)")
+                     r"(?P<what>month|year|månaden|året|" + _words(*_MONTH_NUMBERS) + ")")
 _YEAR_END = ("year", "året", "årsskiftet", "new year", "the new year", "nyår")
 
 
@@ -236,7 +236,8 @@ def _end_of(text: str, today: date) -> date | None:
     if what in ("month", "månaden"):
         following = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
         return following - timedelta(days=1)
-    return None
+    named = _month(f"hela {what}", today) if found else None  # "the end of January"
+    return named[1] if named else None
 
 
 def _from_start(text: str, today: date) -> When | None:

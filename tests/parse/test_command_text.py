@@ -135,6 +135,16 @@ def test_a_week_off_starts_later() -> None:
     ("Jag är sjuk idag, hoppa över.", "skip", None, None, "Jag är sjuk idag"),
     ("Jag har semester, hoppa över.", "skip", None, None, "Jag har semester"),
     ("Back in the office Jan 11, 2027.", "pause", None, D(2027, 1, 10), None),
+    # a word that opens the sentence, an intention without its subject, the end of a month
+    ("Nu kan ni starta frågorna igen, jag är tillbaka.", "resume", None, None,
+     "jag är tillbaka."),
+    ("Then please resume my check-ins.", "resume", None, None, None),
+    ("Going to skip this one, drowning in year-end reporting.", "skip", None, None,
+     "drowning in year-end reporting."),
+    ("Gonna skip this week.", "skip", None, None, None),
+    ("Please pause me through the end of January, I'm on sabbatical.", "pause", None,
+     D(2027, 1, 31), "I'm on sabbatical."),
+    ("Pausa mig till slutet av februari.", "pause", None, D(2027, 2, 28), None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -174,6 +184,11 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Sorry, the retro was skipped.", "Hope you can skip the boring parts next time.",
     "You can skip the intro next time.", "Hoppas vi kan pausa projektet.",
     "I hope to resume work on the API soon.",
+    "Now we had to skip the retro.", "And then I skipped lunch.", "Going to the office tomorrow.",
+    "Then pause the migration.", "Men nu är jag tillbaka i teamet.",
+    "Going to skip the retro, it clashes with the demo.",
+    # an autoresponder's words: "and" never opens a request (a command makes it a person)
+    "I'm out of the office and back on 7 January.", "Jag är ledig och tillbaka den 7 januari.",
     # not the opening sentence
     "1. resume work on the API", "Hej!\n1. Bra\n2. Inga", "Bra vecka. Pausa mig gärna sen.",
 ])

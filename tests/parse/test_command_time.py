@@ -59,6 +59,8 @@ D = date
     ("till slutet av månaden", When(until=D(2026, 12, 31))),
     ("until the end of the year", When(until=D(2026, 12, 31))),
     ("till årsskiftet", When(until=D(2026, 12, 31))),
+    ("through the end of january", When(until=D(2027, 1, 31))),
+    ("till slutet av december", When(until=D(2026, 12, 31))),
 ])
 def test_times(text: str, expected: When) -> None:
     assert read_when(text, today=MONDAY) == expected
