@@ -212,7 +212,7 @@ def _tidy(text: str) -> str:
     if not text or text.isprintable():
         return "" if is_snip(text) else text
     lines = text.splitlines()
-    if "[" in text or "<" in text or "(" in text:
+    if "[" in text or "<" in text or "(" in text or "-" in text:
         lines = [line for line in lines if not is_snip(line.strip())]
     tidy = "\n".join([line.rstrip() for line in lines])
     return _BLANK_LINES.sub("\n\n", tidy).strip() if "\n\n\n" in tidy else tidy.strip()

@@ -62,7 +62,7 @@ def is_quote(line: str, stripped: str) -> bool:
 def is_snip(stripped: str) -> bool:
     """``stripped`` (a stripped line) is a mark where the writer cut quoted text ("[...]",
     "[…]", "[snip]", "<snip>"): part of the quote, never of an answer."""
-    return stripped[:1] in "[<(" and len(stripped) <= 12 and SNIP.fullmatch(stripped) is not None
+    return stripped[:1] in "[<(-" and len(stripped) <= 20 and SNIP.fullmatch(stripped) is not None
 
 
 def quote_content(line: str) -> str:

@@ -144,9 +144,12 @@ FOOTER = re.compile(
     )
 )
 # A writer's mark where they cut quoted text: "[...]", "[…]", "[snip]", "<snip>", "(...)",
-# "[klipp]", "[ ... ]", "[snipped]" (matched on a stripped line).
+# "[klipp]", "[ ... ]", "[snipped]", "[---]", "[... snip ...]", "-- snip --", "--- 8< ---"
+# (matched on a stripped line).
+_CUT_WORD = r"(?:snip(?:p?ed)?|klipp(?:t)?|cut|8<|>8)"
 SNIP = re.compile(
-    r"[\[<(]\s?(?:\.{2,5}|…|snip(?:p?ed)?|klipp(?:t)?|cut)\s?[\]>)]", re.IGNORECASE)
+    r"[\[<(]\s?(?:\.{2,5}|…|-{2,5}|(?:(?:\.{3}|…)\s?)?" + _CUT_WORD
+    + r"(?:\s?(?:\.{3}|…))?)\s?[\]>)]|-{2,5}\s?" + _CUT_WORD + r"\s?-{2,5}", re.IGNORECASE)
 LINK_IN_ANGLES = re.compile(r"<[^<>]*(?:://|@|mailto:)[^<>]*>")
 MD_LINK = re.compile(r"\[([^\]]{0,80})\]\([^)]{0,300}\)")
 PAREN_URL = re.compile(r"\([^()]*://[^()]*\)")

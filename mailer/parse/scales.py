@@ -168,6 +168,7 @@ def _number(token: str) -> int | float | None:
     if token.isdigit():
         return int(token)
     whole, sep, decimals = token.replace(",", ".").partition(".")
-    if sep:
-        return int(whole) + 0.5 if whole.isdigit() and decimals.rstrip("0") == "5" else None
+    if sep:  # "4.0" is 4, "4,5" is 4.5; no other decimal is on the scale
+        half = {"": 0, "5": 0.5}.get(decimals.rstrip("0"))
+        return None if half is None or not whole.isdigit() else int(whole) + half
     return _ALL_WORDS.get(token.casefold())

@@ -87,7 +87,7 @@ def test_sentences_about_outlook_are_no_footer(line: str) -> None:
 
 @pytest.mark.parametrize("line", [
     "[...]", "[…]", "[ ... ]", "[snip]", "<snip>", "[SNIP]", "[snipped]", "(...)", "[klipp]",
-    "<...>", "[cut]", "[..]",
+    "<...>", "[cut]", "[..]", "[---]", "[... snip ...]", "-- snip --", "--- 8< ---", "[…snip…]",
 ])
 def test_marks_of_cut_quoted_text(line: str) -> None:
     assert quote_lines.is_snip(line)
@@ -95,7 +95,7 @@ def test_marks_of_cut_quoted_text(line: str) -> None:
 
 @pytest.mark.parametrize("line", [
     "...", "[x]", "[ ]", "[TODO]", "(snip of the log below)", "[...] and then it broke",
-    "<b>", "(5)", "[1]", "snip",
+    "<b>", "(5)", "[1]", "snip", "--", "-- ", "----", "- snip the logs -", "-- Anna --",
 ])
 def test_lines_that_are_no_cut_mark(line: str) -> None:
     assert not quote_lines.is_snip(line)

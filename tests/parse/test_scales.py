@@ -24,7 +24,7 @@ def test_reads_scales_as_people_write_them(text: str, value: float) -> None:
     # a half in decimals, point or comma, alone or of the scale: the middle of two neighbours
     ("2.5", 2.5), ("2,5", 2.5), ("4,5", 4.5), ("2.5/5", 2.5), ("4,5 av 5", 4.5),
     ("3.5 out of 5", 3.5), ("ca 3,5", 3.5), ("typ 1,5, helt slut", 1.5), ("3,50", 3.5),
-    ("I'd say 4.5 today", 4.5),
+    ("I'd say 4.5 today", 4.5), ("4.0", 4), ("3,0 av 5", 3),
     # a keycap emoji is its digit
     ("4\ufe0f\u20e3", 4), ("3\u20e3", 3), ("2\ufe0f\u20e3/5", 2), ("fyra", 4),
 ])

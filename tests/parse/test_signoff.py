@@ -30,6 +30,7 @@ def test_a_closing_line_ends_the_new_text(closing: str) -> None:
 @pytest.mark.parametrize("text", [
     "Vi måste ha det bra med kunden", "Take care of the backlog first",
     "Ha det bra på semestern, vi ses i januari", "Cheers to the team for the release",
+    "Vi ses på retron och tar det där", "See you at the demo, it is ready",
 ])
 def test_the_same_words_in_a_sentence_stay(text: str) -> None:
     assert split_reply(f"1. Bra\n2. Inga\n\n{text}", sender_name=None).new_text.endswith(text)
