@@ -39,7 +39,7 @@ from dataclasses import dataclass
 # a separator ("Q1 was slow" is the quarter).
 _LABEL = r"(?i:question|fråga|answer|svar|punkt|nr\.?|q|f|a|#)"
 _MARKED = re.compile(
-    r"^(?P<indent>\s*)(?:\*\*)?(?:(?P<label>" + _LABEL + r")\s?(?=\(?\d))?"
+    r"^(?P<indent>\s*+)(?:\*\*)?(?:(?P<label>" + _LABEL + r")\s?(?=\(?\d))?"
     r"(?P<open>\((?=\d{1,2}\)))?(?P<n>\d{1,2})"
     r"(?P<mark>\s*\)|\s*\.(?!\d)|\s*:(?!\d|[ae](?!\w))|\s*/(?!\s?\d)|\s*[-–—](?=\s)|\ufe0f?\u20e3)"
     r"\s*(?:\*\*)?\s*(?P<text>.*)$")
