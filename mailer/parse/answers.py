@@ -5,15 +5,17 @@ People answer in four shapes, tried in this order (the first that finds answers 
 1. inline: each answer written under the quoted question (bottom- or interleaved posting, as
    Thunderbird and Apple Mail users do, and Outlook users who type "[Name] ..." into the
    original; the quote and new segments come from :mod:`mailer.parse.extract`);
-2. numbered: ``1.``/``1)``/``1:`` at the start of a line, top-posted (the phone habit);
+2. numbered: ``1.``/``1)``/``1:``/``1 -``/``(1)``/``Q1:`` at the start of a line, top-posted
+   (the phone habit; the grammar is :mod:`mailer.parse.numbered`'s);
 3. labelled: ``Hinder: ...``, ``Energy: 4`` with the labels of ``questions.toml`` (a label starts
    a line and is followed by ":" or " - "; a scale label also by its number, "Energi 4");
 4. anything else is free text: kept whole, ``unstructured``, never split by guesswork.
 
 A scale answer is a number when it says one number on the scale: strictly ("4", "4/5", "4 av
 5", "4 of 5", :func:`read_scale`), or as people write it ("ca 3", "Fyra, lite trött", "3-4" =
-3.5: :mod:`mailer.parse.scales`); anything else ("7", "4/10", "3,5") is kept as the text, with
-a problem. Reply commands live in :mod:`mailer.parse.commands`.
+3.5, "4,5" = 4.5: :mod:`mailer.parse.scales`); anything else ("7", "4/10", "3,7") is kept as
+the text, with a problem. A line marking cut quoted text ("[...]", "<snip>") is in no answer.
+Reply commands live in :mod:`mailer.parse.commands`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Literal, Protocol
 from mailer.models import AnswerValue, Question
 from mailer.parse.numbered import Numbering, joined_words, numbered, numbering, without_closing
 from mailer.parse.prompt_text import PromptText
+from mailer.parse.quote_lines import is_snip
 from mailer.parse.scales import NUMBER_WORDS, loose_scale
 
 SCALE_LOW, SCALE_HIGH = 1, 5
@@ -200,12 +203,18 @@ def _finish(raw: dict[str, str], asked: _Asked, method: Method) -> Mapped:
 
 
 def _tidy(text: str) -> str:
+    """``text`` without the blanks around it and its lines, and without a line that marks
+    quoted text the writer cut ("[...]", "<snip>": :func:`~mailer.parse.quote_lines.is_snip`),
+    which is never part of an answer."""
     text = text.strip()
     # Blank: most lines under a quoted question (the prompt's next line follows). Printable:
     # one line (every line break is a control character), most answers: nothing to tidy.
     if not text or text.isprintable():
-        return text
-    tidy = "\n".join([line.rstrip() for line in text.splitlines()])
+        return "" if is_snip(text) else text
+    lines = text.splitlines()
+    if "[" in text or "<" in text or "(" in text or "-" in text:
+        lines = [line for line in lines if not is_snip(line.strip())]
+    tidy = "\n".join([line.rstrip() for line in lines])
     return _BLANK_LINES.sub("\n\n", tidy).strip() if "\n\n\n" in tidy else tidy.strip()
 
 

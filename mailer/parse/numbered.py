@@ -1,5 +1,11 @@
 """Numbered answers ("1. ...", "2) ...", "3 ...") mapped to the questions they follow. Pure.
 
+People number answers in many ways: "1.", "1)", "1:", "(1)", "1/", "1 - " / "1 – " (a dash
+with a blank after it), a keycap emoji "1️⃣", or with a label of our question in front ("Q1:",
+"Q 1.", "Question 1:", "Fråga 1:", "F1:", "Svar 1:", "Punkt 1:"). A dash or a slash also stands
+between a number and prose ("2 - 3 veckor kvar"), so those count only when two or more of our
+numbers use them; a label needs a separator ("Q1 was slow" is about the quarter).
+
 A number starts the answer to our question of that number only when it continues our
 numbering: higher than the last one, in the style and at the indentation the first answer
 used. So a sub-list inside an answer stays in it ("2. Three things:\\n1) CI\\n2) reviews\\n
@@ -24,8 +30,22 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-_MARKED = re.compile(r"^(?P<indent>\s*)(?:\*\*)?(?P<n>\d{1,2})\s*(?P<mark>[.):])\s*(?:\*\*)?\s*"
-                     r"(?P<text>.*)$")
+# How people number their answers, a small grammar (the same in Swedish and English):
+# an optional label of our question ("Q1", "Q 1", "Question 1", "Fråga 1", "F1", "Svar 1",
+# "Punkt 1", "#1"), the number ("1", "(1)", a keycap emoji "1️⃣") and its separator: ".", ")",
+# ":", "/", or a dash with a blank after it ("1 - ", "1 – "). "." and ":" never take a digit
+# right after them, "/" not even after a blank ("1.5", "9:30", "1/12", "4 / 5" are a decimal, a
+# time, a date and a score), nor ":a"/":e" (a Swedish ordinal: "1:a veckan"). A label needs
+# a separator ("Q1 was slow" is the quarter).
+_LABEL = r"(?i:question|fråga|answer|svar|punkt|nr\.?|q|f|a|#)"
+_MARKED = re.compile(
+    r"^(?P<indent>\s*+)(?:\*\*)?(?:(?P<label>" + _LABEL + r")\s?(?=\(?\d))?"
+    r"(?P<open>\((?=\d{1,2}\)))?(?P<n>\d{1,2})"
+    r"(?P<mark>\s*\)|\s*\.(?!\d)|\s*:(?!\d|[ae](?!\w))|\s*/(?!\s?\d)|\s*[-–—](?=\s)|\ufe0f?\u20e3)"
+    r"\s*(?:\*\*)?\s*(?P<text>.*)$")
+#: Separators that also stand between a number and prose ("2 - 3 veckor kvar"): numbering
+#: only when two or more of our numbers use them.
+_WEAK_MARKS = frozenset("-–—/")
 _BARE = re.compile(r"^(?P<indent>)(?P<n>\d)(?P<mark>\s)\s*(?P<text>\S.*)$")
 _WORD = re.compile(r"\w+")
 
@@ -54,9 +74,13 @@ def numbering(questions: Sequence[tuple[str, tuple[str, ...]]]) -> Numbering:
 def numbered(text: str, asked: Numbering) -> dict[str, str]:
     """Answer text per question id, from numbered lines (see the module docstring)."""
     lines = text.splitlines()
-    found = _read(lines, asked.ids, _MARKED)
+    found, style = _read(lines, asked.ids, _MARKED)
+    if len(found) == 1 and style in _WEAK_MARKS:
+        # One "2 - 3 veckor kvar" is prose ("1 - Bra\n2 - Inga" is numbering): read the
+        # other forms only.
+        found, _ = _read(lines, asked.ids, _MARKED, weak=False)
     if not found and _bare_in_order(lines):
-        found = _read(lines, asked.ids, _BARE)
+        found, _ = _read(lines, asked.ids, _BARE)
     if not found:
         return found
     found = {qid: strip_restated(answer, asked.restated[qid], asked.starts[qid])
@@ -114,8 +138,10 @@ def without_closing(answer: str) -> str:
     return answer
 
 
-def _read(lines: Sequence[str], ids: Sequence[str], pattern: re.Pattern[str]
-          ) -> dict[str, str]:
+def _read(lines: Sequence[str], ids: Sequence[str], pattern: re.Pattern[str], *,
+          weak: bool = True) -> tuple[dict[str, str], str]:
+    """Answers per id, and the style of our numbering (:func:`_style`); with ``weak`` False,
+    a number with a weak separator (:data:`_WEAK_MARKS`) is text."""
     found: dict[str, str] = {}
     current: str | None = None
     last = 0
@@ -123,14 +149,18 @@ def _read(lines: Sequence[str], ids: Sequence[str], pattern: re.Pattern[str]
     sub, sub_mark = 0, ""  # the last number and the mark of a sub-list inside the answer
     base_mark = ""
     matches = [pattern.match(line) for line in lines]
+    if not weak:
+        matches = [m if m is None or _style(m) not in _WEAK_MARKS else None for m in matches]
     for at, line in enumerate(lines):
         match = matches[at]
         if match is None:
             if current is not None:
                 found[current] += "\n" + line
             continue
-        number, mark, indent = int(match["n"]), match["mark"].strip() or " ", len(match["indent"])
+        number, mark, indent = int(match["n"]), _style(match), len(match["indent"])
         ours = last < number <= len(ids) and (indent0 is None or indent <= indent0)
+        if ours and indent0 is not None and mark in _WEAK_MARKS and mark != base_mark:
+            ours = False  # "4 - lite trött" inside an answer of a "1." numbering
         if ours and sub and number == sub + 1 and mark == sub_mark and (
                 mark != base_mark or _again(matches, at, number, mark)):
             ours = False  # "3)" after a sub-list's "2)" goes on with the sub-list
@@ -142,12 +172,22 @@ def _read(lines: Sequence[str], ids: Sequence[str], pattern: re.Pattern[str]
         elif current is not None:
             sub, sub_mark = number, mark
             found[current] += "\n" + line
-    return found
+    return found, base_mark
+
+
+def _style(match: re.Match[str]) -> str:
+    """How a number is written, label and brackets included ("q:", "()", ".", "-", "⃣"):
+    our numbering keeps one style, a sub-list inside an answer may use another."""
+    groups = match.groupdict()
+    mark = match["mark"].strip().replace("\ufe0f", "") or " "
+    mark = "-" if mark in ("–", "—") else mark
+    label = (groups.get("label") or "").casefold().rstrip(".")
+    return label + (groups.get("open") or "") + mark
 
 
 def _again(matches: Sequence[re.Match[str] | None], at: int, number: int, mark: str) -> bool:
     """The same number in the same style comes again further down."""
-    return any(m is not None and int(m["n"]) == number and (m["mark"].strip() or " ") == mark
+    return any(m is not None and int(m["n"]) == number and _style(m) == mark
                for m in matches[at + 1:])
 
 

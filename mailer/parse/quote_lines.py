@@ -34,6 +34,7 @@ from mailer.parse.quote_patterns import (
     QUOTE,
     RULE,
     SIG_DELIM,
+    SNIP,
     TIME_OR_NUMDATE,
     UNDERSCORE_RULE,
     VERB_ANYWHERE,
@@ -56,6 +57,12 @@ def is_quote(line: str, stripped: str) -> bool:
         return False
     # ">>> Click here <<<" is a banner (emphasis), not a quote: quotes are never closed.
     return not (stripped.startswith(">>") and stripped.endswith("<<"))
+
+
+def is_snip(stripped: str) -> bool:
+    """``stripped`` (a stripped line) is a mark where the writer cut quoted text ("[...]",
+    "[…]", "[snip]", "<snip>"): part of the quote, never of an answer."""
+    return stripped[:1] in "[<(-" and len(stripped) <= 20 and SNIP.fullmatch(stripped) is not None
 
 
 def quote_content(line: str) -> str:

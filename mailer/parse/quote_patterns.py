@@ -121,8 +121,10 @@ FOOTER = re.compile(
     "|".join(
         (
             rf"sent (?:from|via|with|using) (?:my |an? |the )?{FOOTER_CHARS}{{1,40}}",
-            r"(?:get|download|hämta|hent|obtenir|obtener|descargar|scarica|baixe|pobierz|lataa)"
-            r" outlook(?: (?:for|för|til|pour|para|per|für|voor|dla))? (?:ios|android)",
+            # Outlook mobile: "Get Outlook for iOS", "Skaffa Outlook för Android", "... iOS/Android"
+            r"(?:get|download|hämta|skaffa|ladda ner|hent|få|obtenir|obtener|descargar|scarica|"
+            r"baixe|pobierz|lataa) outlook(?: (?:for|för|til|pour|para|per|für|voor|dla))?"
+            r" (?:ios|android)(?: ?/ ?(?:ios|android))?",
             r"holen sie sich outlook für (?:ios|android)",
             rf"skickat?(?:des)? från (?:min |mitt |e-post |)?{FOOTER_CHARS}{{1,40}}",
             rf"sendt fra (?:min |mitt |)?{FOOTER_CHARS}{{1,40}}",
@@ -141,6 +143,13 @@ FOOTER = re.compile(
         )
     )
 )
+# A writer's mark where they cut quoted text: "[...]", "[…]", "[snip]", "<snip>", "(...)",
+# "[klipp]", "[ ... ]", "[snipped]", "[---]", "[... snip ...]", "-- snip --", "--- 8< ---"
+# (matched on a stripped line).
+_CUT_WORD = r"(?:snip(?:p?ed)?|klipp(?:t)?|cut|8<|>8)"
+SNIP = re.compile(
+    r"[\[<(]\s?(?:\.{2,5}|…|-{2,5}|(?:(?:\.{3}|…)\s?)?" + _CUT_WORD
+    + r"(?:\s?(?:\.{3}|…))?)\s?[\]>)]|-{2,5}\s?" + _CUT_WORD + r"\s?-{2,5}", re.IGNORECASE)
 LINK_IN_ANGLES = re.compile(r"<[^<>]*(?:://|@|mailto:)[^<>]*>")
 MD_LINK = re.compile(r"\[([^\]]{0,80})\]\([^)]{0,300}\)")
 PAREN_URL = re.compile(r"\([^()]*://[^()]*\)")
@@ -151,10 +160,11 @@ VALEDICTION = re.compile(
     "|".join(
         (
             r"(?:best|kind|warm(?:est)?|kindest|many|with (?:kind|best|warm) )?\s*regards?",
-            r"best|all the best|best wishes|cheers|sincerely(?: yours)?|yours(?: sincerely|"
-            r" truly| faithfully)?|br|b\.r|brgds|rgds",
+            r"best|all the best|best wishes|cheers|take care|sincerely(?: yours)?|"
+            r"yours(?: sincerely| truly| faithfully)?|br|b\.r|brgds|rgds",
             r"mvh|m\.v\.h\.?|med vänlig(?:a)? hälsning(?:ar)?|vänlig(?:a|en)? hälsning(?:ar)?|"
-            r"(?:bästa |varma |många )?hälsningar|hälsning|vh|kram(?:ar)?|allt gott",
+            r"(?:bästa |varma |många )?hälsningar|hälsning|vh|kram(?:ar)?|allt gott|"
+            r"ha det (?:så )?(?:bra|gott|fint)|sköt om dig",
             r"med venlig hilsen|venlig hilsen|med vennlig hilsen|vennlig hilsen|"
             r"(?:de )?bedste hilsner|beste hilsen|kærlig hilsen|hilsen|kh|mvh",
             r"mit freundlichen gr(?:ü|ue|u)(?:ß|ss)en|freundliche gr(?:ü|ue)(?:ß|ss)e|mfg|"

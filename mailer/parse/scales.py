@@ -9,8 +9,9 @@ first line of such an answer with a small grammar, the same in Swedish and Engli
 * a lead is dropped: hedges ("ca", "typ", "ungefär", "runt", "about", "around", "somewhere",
   "I'd say", "idag") and an article with its adjectives before the number ("en stark",
   "a solid", "a weak");
-* a number is digits, a cardinal ("fyra", "four") or a Swedish grade noun ("trea", "femma",
-  "4:a");
+* a number is digits, a half in decimals ("2.5", "4,5": the middle of two neighbours, as
+  "3-4" is), a keycap emoji ("4️⃣"), a cardinal ("fyra", "four") or a Swedish grade noun
+  ("trea", "femma", "4:a");
 * a value is one number, a number of the scale ("4/5", "fyra av fem", "3 out of 5"), or a
   range of two neighbours, which is kept as its middle like "3-4" (3.5): "3-4", "3 till 4",
   "3 eller 4", "3 or 4", "mellan 3 och 4", "between 3 and 4".
@@ -18,7 +19,8 @@ first line of such an answer with a small grammar, the same in Swedish and Engli
 Exactly one value must be on the line, and a value in words only counts where the line starts
 with it and it is not counting something ("Tre saker stör mig", "Two meetings too many" say
 nothing about energy). Anything else (off the scale, another
-scale, two competing numbers, a range wider than two neighbours, "3,5") is no value: the answer
+scale, two competing numbers, a range wider than two neighbours, a decimal that is no half:
+"3,7", a range of halves: "2.5-3") is no value: the answer
 stays text with its problem, as before.
 """
 
@@ -93,6 +95,8 @@ def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high
     """
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     line = line.replace("\u2019", "'")  # "I’d say": phones type the curly apostrophe
+    if "\u20e3" in line:  # a keycap emoji ("4️⃣": the digit, a variation selector, a box)
+        line = line.replace("\ufe0f", "").replace("\u20e3", "")
     lowered = line.casefold()
     for wording in sorted(wordings, key=len, reverse=True):
         stem = wording.casefold().rstrip("?").strip()
@@ -140,7 +144,8 @@ def _value(line: str, low: int, high: int) -> int | float | None:
     elif op in _RANGE_OPS:
         # "and"/"och" join a range only after "between"/"mellan": "3 och teamet 4" is two.
         joined = op not in ("and", "och") or bool(match["between"])
-        value = (a + b) / 2 if joined and abs(b - a) == 1 and low <= min(a, b) else None
+        whole = isinstance(a, int) and isinstance(b, int)  # "2.5-3" is no range of neighbours
+        value = (a + b) / 2 if joined and whole and abs(b - a) == 1 and low <= min(a, b) else None
     else:  # "/", "av", "of", "out of": the scale's own top must follow
         value = a if b == high and not match["between"] else None
     return value if value is not None and low <= value <= high else None
@@ -155,9 +160,15 @@ def _opens_clause(before: str) -> bool:
     return not words or words[-1][-1] in ",;:.!?–—-"
 
 
-def _number(token: str) -> int | None:
-    """A whole number of digits or words; None for "3,5"."""
+def _number(token: str) -> int | float | None:
+    """A whole number of digits or words, or a half in decimals ("2.5", "4,5": the middle of
+    two neighbours, as "3-4" is); None for another decimal ("3,7": a precision the scale
+    does not have)."""
     token = token.removesuffix(":a").removesuffix(":A")  # "en 4:a", a grade in digits
     if token.isdigit():
         return int(token)
+    whole, sep, decimals = token.replace(",", ".").partition(".")
+    if sep:  # "4.0" is 4, "4,5" is 4.5; no other decimal is on the scale
+        half = {"": 0, "5": 0.5}.get(decimals.rstrip("0"))
+        return None if half is None or not whole.isdigit() else int(whole) + half
     return _ALL_WORDS.get(token.casefold())

@@ -557,3 +557,25 @@ def test_tidy_reads_the_lines_only_of_a_text_that_has_several(text: str) -> None
     by_line = "\n".join(line.rstrip() for line in stripped.splitlines())
     expected = re.sub(r"\n{3,}", "\n\n", by_line).strip()
     assert _tidy(text) == expected
+
+
+@pytest.mark.parametrize("cut", ["[...]", "[…]", "[snip]", "<snip>", "(...)"])
+def test_a_mark_of_cut_quoted_text_is_in_no_answer(cut: str) -> None:
+    inline = ("> 1. Vad fungerar bra i samarbetet just nu?\nStandupen\n\n"
+              "> 4. Framsteg mot dina mål, även ett litet steg?\nKlar med importen\n\n"
+              f"> Dina mål just nu:\n{cut}\n")
+    numbered_ = f"1. Bra\n{cut}\n2. Inga\n3. 4\n4. Klar\n\n{cut}"
+    for text in (inline, numbered_):
+        parts = split_reply(text, sender_name=None)
+        mapped = map_answers(parts.new_text, parts.segments, QUESTIONS)
+        assert all(cut not in str(answer) for answer in mapped.answers.values()), mapped
+        assert mapped.answers
+
+
+@pytest.mark.parametrize(("answer", "value"), [
+    ("2.5/5", 2.5), ("4,5", 4.5), ("4,5 av 5", 4.5), ("3\ufe0f\u20e3", 3), ("3,7", "3,7"),
+])
+def test_halves_and_keycaps_as_scale_answers(answer: str, value: object) -> None:
+    text = f"Q1: Bra\nQ2: Inga\nQ3: {answer}\nQ4: Klar"
+    parts = split_reply(text, sender_name=None)
+    assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers["mood"] == value

@@ -126,3 +126,51 @@ def test_only_the_last_answer_stops_at_a_closing_remark() -> None:
 
 def test_a_remark_alone_under_a_number_is_still_its_answer() -> None:
     assert numbered("1.\n\nHa en bra helg", CHECKIN)["working_well"].strip() == "Ha en bra helg"
+
+
+ALL_FOUR = {"working_well": "Bra", "obstacles": "Inga", "mood": "Fyra", "progress": "Klar"}
+
+
+@pytest.mark.parametrize("mark", [
+    "{n}. ", "{n}) ", "{n}: ", "{n} - ", "{n} – ", "{n} — ", "{n}- ", "({n}) ", "{n}/ ",
+    "{n}.", "{n}\ufe0f\u20e3 ", "{n}\u20e3 ", "Q{n}: ", "q{n}. ", "Q {n}: ", "Question {n}: ",
+    "Fråga {n}: ", "fråga {n}) ", "F{n}: ", "Svar {n}: ", "Answer {n} - ", "Punkt {n}: ",
+    "#{n}: ", "**{n}.** ", "  {n} - ",
+])
+def test_the_forms_people_number_answers_with(mark: str) -> None:
+    text = "\n".join(mark.format(n=n) + answer
+                     for n, answer in enumerate(ALL_FOUR.values(), 1))
+    assert numbered(text, CHECKIN) == ALL_FOUR
+
+
+@pytest.mark.parametrize("mark", ["{n}. ", "{n}) ", "{n}: ", "{n} - ", "{n} – ", "Q{n}: "])
+def test_a_digit_answer_after_the_forms(mark: str) -> None:
+    text = "\n".join(mark.format(n=n) + answer for n, answer in enumerate(("Bra", "Inga", "4"), 1))
+    assert numbered(text, CHECKIN)["mood"] == "4"
+
+
+@pytest.mark.parametrize("text", [
+    "2 - 3 veckor kvar på projektet",  # one number and a dash: prose
+    "3 – 4 personer var sjuka i veckan",
+    "1/12 började vi med den nya processen\n2/12 kom releasen",  # dates
+    "9:30 standup\n10:00 planering",  # times
+    "Q1 was slow, Q2 looks better",  # the quarters, no separator
+    "Q3 budget is still open\nQ4 is planned",
+    "F1 på tv i helgen",
+    "1.5 days lost to the VPN",
+    "2/3 of the team were sick",
+    "1:a veckan var tung\n2:a veckan bättre",  # Swedish ordinals
+])
+def test_numbers_in_prose_are_no_numbering(text: str) -> None:
+    assert numbered(text, CHECKIN) == {}
+
+
+def test_a_dash_sub_list_inside_a_dash_numbering_stays_in_its_answer() -> None:
+    found = numbered("1 - Bra\n2 - Två saker:\n  1 - CI\n  2 - specen\n3 - 4\n4 - Klar", CHECKIN)
+    assert found["obstacles"] == "Två saker:\n  1 - CI\n  2 - specen"
+    assert found["mood"] == "4"
+
+
+def test_a_lone_dash_number_leaves_the_other_numbering() -> None:
+    found = numbered("4 – bra vecka överlag\n3. Tre\n4. Klar", CHECKIN)
+    assert found == {"mood": "Tre", "progress": "Klar"}

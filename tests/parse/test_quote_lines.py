@@ -3,6 +3,7 @@ spare: an attribution they let pass unseen would no longer end a reply's new tex
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +66,36 @@ def test_a_line_after_a_quote_mark_is_a_quote_unless_it_ends_in_a_colon_or_angle
 def test_every_attribution_tail_ends_in_a_colon(text: str) -> None:
     # ... which is why is_quote looks for ATTR_TAIL only on a line that ends in one.
     assert text.strip()[-1:] in (":", "："), text
+
+
+@pytest.mark.parametrize("line", [
+    "Skaffa Outlook för Android<https://aka.ms/AAb9ysg>", "Skaffa Outlook för iOS",
+    "Hämta Outlook för iOS/Android", "Get Outlook for iOS<https://aka.ms/o0ukef>",
+    "Get Outlook for Android", "Ladda ner Outlook för Android", "Get Outlook for iOS / Android",
+])
+def test_outlook_mobile_footers_in_both_languages(line: str) -> None:
+    assert quote_lines.is_footer(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Skaffa Outlook, det är bättre än Gmail", "We should get Outlook for everyone",
+    "Hämta Outlook-filerna från Android-mappen", "Get the Android build out",
+])
+def test_sentences_about_outlook_are_no_footer(line: str) -> None:
+    assert not quote_lines.is_footer(line)
+
+
+@pytest.mark.parametrize("line", [
+    "[...]", "[…]", "[ ... ]", "[snip]", "<snip>", "[SNIP]", "[snipped]", "(...)", "[klipp]",
+    "<...>", "[cut]", "[..]", "[---]", "[... snip ...]", "-- snip --", "--- 8< ---", "[…snip…]",
+])
+def test_marks_of_cut_quoted_text(line: str) -> None:
+    assert quote_lines.is_snip(line)
+
+
+@pytest.mark.parametrize("line", [
+    "...", "[x]", "[ ]", "[TODO]", "(snip of the log below)", "[...] and then it broke",
+    "<b>", "(5)", "[1]", "snip", "--", "-- ", "----", "- snip the logs -", "-- Anna --",
+])
+def test_lines_that_are_no_cut_mark(line: str) -> None:
+    assert not quote_lines.is_snip(line)

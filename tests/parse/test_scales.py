@@ -21,6 +21,18 @@ def test_reads_scales_as_people_write_them(text: str, value: float) -> None:
 
 
 @pytest.mark.parametrize(("text", "value"), [
+    # a half in decimals, point or comma, alone or of the scale: the middle of two neighbours
+    ("2.5", 2.5), ("2,5", 2.5), ("4,5", 4.5), ("2.5/5", 2.5), ("4,5 av 5", 4.5),
+    ("3.5 out of 5", 3.5), ("ca 3,5", 3.5), ("typ 1,5, helt slut", 1.5), ("3,50", 3.5),
+    ("I'd say 4.5 today", 4.5), ("4.0", 4), ("3,0 av 5", 3),
+    # a keycap emoji is its digit
+    ("4\ufe0f\u20e3", 4), ("3\u20e3", 3), ("2\ufe0f\u20e3/5", 2), ("fyra", 4),
+])
+def test_reads_halves_and_keycaps(text: str, value: float) -> None:
+    assert loose_scale(text, wordings=WORDINGS) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [
     # N av M / N of M / N out of M, in words or digits
     ("fyra av fem", 4), ("Två av fem, tungt", 2), ("three out of five", 3), ("four of 5", 4),
     ("4 utav 5", 4), ("5 out of five", 5),
@@ -46,7 +58,8 @@ def test_reads_the_grammar_of_scale_answers(text: str, value: float) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "beror på dagen", "7", "4/10", "2-4", "3,5", "mellan 2 och 4",
+    "beror på dagen", "7", "4/10", "2-4", "3,7", "4.25", "5,5", "0,5", "2.5-3", "2.5/10",
+    "between 2.5 and 3.5", "3,5 eller 4", "mellan 2 och 4",
     "en bra vecka", "Tre saker stör mig: 2 möten och 1 deadline", "",
     # another scale, off the scale, or wider than two neighbours
     "fyra av tio", "7 out of 10", "a solid 7", "en stark sexa", "between 1 and 4", "2 eller 4",
