@@ -187,12 +187,14 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
     # "ditt") it is a receipt. A bare ticket that "has been opened" is what a person writes
     # about their own ("Incident INC0083412 has been opened for the VPN outage"): no receipt.
     "an acknowledgement of receipt": (
+        # No \b before "your": a pattern that starts with a literal is searched for it first,
+        # at a twentieth of the cost (no word ends in "your").
         (("been", "is now"),
-         r"\byour (?:e-?mail|message|request|inquiry|enquiry|case|ticket|incident|support "
+         r"your (?:e-?mail|message|request|inquiry|enquiry|case|ticket|incident|support "
          r"request|service request)(?: \(?(?:number |no\.? |#)?#?(?:[a-z]{1,6}-?)?\d{3,}\)?)? "
          r"(?:has been|is now) (?:received|logged|created|opened|registered|recorded)\b", 2.0,
          False),
-        ("been",
+        ("has been",
          r"\b(?:the|this|a new) (?:e-?mail|message|request|inquiry|enquiry|case|ticket|incident)"
          r"(?: \(?(?:number |no\.? |#)?#?(?:[a-z]{1,6}-?)?\d{3,}\)?)? has been (?:received|"
          r"logged|created|opened|registered)\b", 1.5, False),
