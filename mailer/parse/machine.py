@@ -163,6 +163,12 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
          r"\b(?:verify|confirm) your (?:e-?mail(?: address)?|sender address)\b", 2.0, False),
         (("verifiera din", "bekräfta din"),
          r"\b(?:verifiera|bekräfta) din (?:e-?postadress|avsändaradress|e-?post)\b", 2.0, False),
+        # "Click the link below to release your message", "svara på det här mejlet för att
+        # bekräfta": the act asked for, to let the message through.
+        (("click", "klicka", "reply to this", "svara på"),
+         r"\b(?:click|klicka|reply to this (?:e-?mail|message)|svara på (?:detta|det här) "
+         r"(?:meddelande|mejl))\b[^.!?]{0,40}?\b(?:to|för att) (?:verify|confirm|deliver|release|"
+         r"verifiera|bekräfta|leverera|släppa)\b", 2.0, False),
     ),
     "says the message is held": (
         ("held", r"\b(?:your message|the message) (?:will be|is being|has been) held\b", 1.5,
@@ -171,15 +177,19 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
         ("held", r"\bis being held until\b", 2.0, False),
     ),
     # "Incident INC0083412", "ärendenummer: 48213": a ticket word and an identifier (digits,
-    # perhaps after a system's letters).
+    # perhaps after a system's letters); given to the reader ("your ticket number is", "ditt
+    # ärendenummer är") it is strong, named alone ("the ticket 4512") people write it too.
     "a ticket number": (
         (("request", "ticket", "case", "incident"),
-         r"\b(?:your|the) (?:request|ticket|case|incident) \(?#?(?:[a-z]{1,6}-?)?\d{3,}\)?", 2.0,
-         False),
+         r"your (?:request|ticket|case|incident)(?: number| no\.?| id)?(?: is|:)? "
+         r"\(?#?(?:[a-z]{1,6}-?)?\d{3,}\)?", 2.0, False),
+        ("ärende", r"\b(?:ditt|ert) ärende(?:nummer|nr|id)?\.?(?::| är)? "
+         r"#?(?:[a-z]{1,6}-?)?\d{3,}\b", 2.0, False),
         (("request", "ticket", "case", "incident"),
-         r"\b(?:request|ticket|case|incident) (?:#\d{3,}|(?:[a-z]{1,6}-?)?\d{3,})\b", 1.0,
+         r"\b(?:request|ticket|case|incident)(?: number| no\.?| id)?(?: is|:)? "
+         r"(?:#\d{3,}|(?:[a-z]{1,6}-?)?\d{3,})\b", 1.0, False),
+        ("ärende", r"\bärende(?:nummer|nr|id)?\.?(?::| är)? #?(?:[a-z]{1,6}-?)?\d{3,}\b", 1.0,
          False),
-        ("ärende", r"\bärende(?:nummer|nr|id)?\.?:? #?(?:[a-z]{1,6}-?)?\d{3,}\b", 1.0, False),
     ),
     # "Vi har tagit emot ditt meddelande", "Your incident INC0083412 has been opened", "Ditt
     # ärende har registrerats": the sender's organisation acknowledging the message, or the

@@ -175,6 +175,13 @@ def test_a_statement_counts_once_however_many_ways_it_is_said() -> None:
     ("it@example.se", "SV: Avstämning", "Ditt ärende har registrerats med ärendenummer: 48213. "
      "Vi återkommer så snart vi kan.\nDetta mejl kan inte besvaras."),
     ("helpdesk@example.com", "Re: Check-in", "Your case CS-004512 has been created."),
+    ("support@example.com", "Re: Check-in", "Thank you for contacting us. Your ticket number is "
+     "48213."),
+    ("kundservice@example.se", "SV: Avstämning", "Tack för ditt mejl! Ditt ärendenummer är 48213."),
+    ("anna@example.com", "Re: Check-in [please verify]", "Click the link below to release your "
+     "message."),
+    ("anna@example.se", "SV: Avstämning", "Svara på det här mejlet för att bekräfta att du är "
+     "en människa."),
     # List moderation: the message passed to the moderators, or waiting for them.
     ("plattform-request@lists.example.se", "Ditt meddelande väntar på moderering",
      "Ditt meddelande till listan plattform@lists.example.se har skickats vidare till listans "
@@ -202,6 +209,9 @@ def test_challenges_tickets_and_moderation_are_confident(sender: str, subject: s
     "I forwarded it to the moderators of our forum, they were happy.",
     "The package will be delivered when you are back, said the courier.",
     "Please confirm your attendance for Friday.",
+    "Click through the dashboard to see the numbers, they look good.",
+    "Ticket 4512 is still open.",
+    "The incident INC0083412 took all day, otherwise fine.",
 ])
 def test_people_writing_about_approval_tickets_and_checks_are_people(text: str) -> None:
     assert _score(text).verdict == "person", _score(text)
