@@ -172,7 +172,9 @@ def test_each_lookahead_accepts_what_a_word_it_guards_can_start_with() -> None:
     every = "".join(map(chr, range(sys.maxunicode + 1)))
     for words in (tuple(classify_module._MONTHS),
                   (*classify_module._WEEKDAYS, *classify_module._WEEKDAY_LEAD),
-                  classify_module._RETURN, classify_module._LAST_DAY):
+                  classify_module._RETURN, classify_module._LAST_DAY,
+                  (*classify_module._ORDINAL_UNITS, *classify_module._ORDINAL_TEENS,
+                   *classify_module._ORDINAL_TENS), ("vecka", "week")):
         ahead = re.compile(classify_module._first_letter_of(*words), re.IGNORECASE)
         starts = {m.start() for m in ahead.finditer(every)}
         assert starts == {m.start() for letter in {word[0] for word in words}
@@ -261,3 +263,51 @@ def test_a_calendar_reply_is_machine_mail_that_pauses_nobody(
     raw = _with_calendar(subject, calendar_type, _ICS.format(method))
     result = classify(message_from_bytes(raw))
     assert (result.kind, result.out_of_office) == (kind, False), result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Days written as ordinal words (TODAY is Friday 18 December, ISO week 51).
+        ("I will be back at my desk on the fourth of January.", date(2027, 1, 4)),
+        ("Back January fourth.", date(2027, 1, 4)),
+        ("Back on January the twenty-first.", date(2027, 1, 21)),
+        ("Jag är tillbaka den fjärde januari.", date(2027, 1, 4)),
+        ("Ledig till och med den tjugoförsta december.", date(2026, 12, 22)),
+        ("Åter den trettioförsta december.", date(2026, 12, 31)),
+        ("Back on Monday, the fourth of January.", date(2027, 1, 4)),
+        ("I'm back on the twenty-eighth.", date(2026, 12, 28)),
+        ("Jag är åter den tjugoandra.", date(2026, 12, 22)),
+        # Not days: no month and not the end of the phrase; "may" the verb; no such day.
+        ("Back on the first day of term, we may first meet the team.", None),
+        ("Back on the thirty-second of January.", None),
+        # ISO weeks: back in one is its Monday (or the weekday named), away in one is back the
+        # Monday after; week 1 written in December is January's.
+        ("Jag är på semester under veckorna 51–52 och är tillbaka måndag vecka 1.",
+         date(2027, 1, 4)),
+        ("Back Monday of week 2.", date(2027, 1, 11)),
+        ("Tillbaka tisdag v. 1.", date(2027, 1, 5)),
+        ("I'm back in week 2.", date(2027, 1, 11)),
+        ("Ledig v. 51-52.", date(2026, 12, 28)),
+        ("Jag är ledig v52.", date(2026, 12, 28)),
+        ("Away weeks 52 and 53.", date(2027, 1, 4)),
+        ("Ledig vecka 52–1.", date(2027, 1, 11)),
+        ("Jag är ledig t.o.m. vecka 1.", date(2027, 1, 11)),
+        ("Tillbaka efter vecka 52.", date(2026, 12, 28)),
+        ("I am back after 3 January.", date(2027, 1, 4)),
+        # Not weeks: a version, a week that does not exist.
+        ("Out of office. We moved to API v2.", None),
+        ("Away week 54.", None),
+    ],
+)
+def test_return_dates_in_words_and_weeks(text: str, expected: date | None) -> None:
+    assert find_return_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(("word", "day"), [
+    ("first", 1), ("Fourth", 4), ("twenty-first", 21), ("twenty first", 21), ("thirtieth", 30),
+    ("första", 1), ("fjärde", 4), ("tjugoförsta", 21), ("tjugonde", 20), ("trettioförsta", 31),
+    ("fourthly", None), ("tjugo", None),
+])
+def test_ordinal_day(word: str, day: int | None) -> None:
+    assert classify_module.ordinal_day(word) == day

@@ -157,3 +157,67 @@ def test_a_statement_counts_once_however_many_ways_it_is_said() -> None:
     # "jag är föräldraledig" is one away statement, not two ("jag är ..." and "föräldraledig").
     assert _score("Jag är föräldraledig.").score == 1.5
     assert _score("I am out of the office, I am away.").score == 2.0
+
+
+@pytest.mark.parametrize(("sender", "subject", "text"), [
+    # Challenge-response filters: delivery waits on the sender's act, or the act is asked for.
+    ("anna@example.com", "Re: Check-in [please verify]", "I'm protecting my inbox from spam. "
+     "Your message will be delivered to me as soon as you verify your email address."),
+    ("anna@example.com", "Re: Check-in", "Your email is held until you confirm that you are a "
+     "real person. Click the link below."),
+    ("anna@example.se", "SV: Avstämning", "Ditt meddelande levereras så snart du har bekräftat "
+     "din e-postadress via länken nedan."),
+    ("anna@example.se", "SV: Avstämning", "Verifiera att du är en människa genom att klicka på "
+     "länken."),
+    # Ticket systems acknowledging with the ticket they opened.
+    ("servicedesk@example.service-now.com", "Incident INC0083412 has been opened on your behalf",
+     "Your incident INC0083412 has been opened on your behalf.\nState: New"),
+    ("it@example.se", "SV: Avstämning", "Ditt ärende har registrerats med ärendenummer: 48213. "
+     "Vi återkommer så snart vi kan.\nDetta mejl kan inte besvaras."),
+    ("helpdesk@example.com", "Re: Check-in", "Your case CS-004512 has been created."),
+    ("support@example.com", "Re: Check-in", "Thank you for contacting us. Your ticket number is "
+     "48213."),
+    ("kundservice@example.se", "SV: Avstämning", "Tack för ditt mejl! Ditt ärendenummer är 48213."),
+    ("anna@example.com", "Re: Check-in [please verify]", "Click the link below to release your "
+     "message."),
+    ("anna@example.se", "SV: Avstämning", "Svara på det här mejlet för att bekräfta att du är "
+     "en människa."),
+    # List moderation: the message passed to the moderators, or waiting for them.
+    ("plattform-request@lists.example.se", "Ditt meddelande väntar på moderering",
+     "Ditt meddelande till listan plattform@lists.example.se har skickats vidare till listans "
+     "moderatorer."),
+    ("team-request@lists.example.com", "Re: Check-in", "Your message to the team list has been "
+     "forwarded to the list moderators and is pending moderation."),
+])
+def test_challenges_tickets_and_moderation_are_confident(sender: str, subject: str,
+                                                         text: str) -> None:
+    found = score_machine(sender=sender, display_name="", subject=subject, text=text)
+    assert found.verdict == "machine" and not found.away, found
+
+
+@pytest.mark.parametrize("text", [
+    # The same words in a person's reply: approval, tickets, verification, moderation talked
+    # about, not a message held or a receipt given.
+    "Obstacles: budgeten väntar på godkännande, annars bra.",
+    "Hinder: inköpet väntar på godkännande av chefen.",
+    "Incident INC0083412 has been opened for the VPN outage, waiting on the network team.",
+    "Blocked: the ticket has been open since Tuesday.",
+    "Ärende 4512 har legat i tre veckor nu.",
+    "The new office has been opened, finally!",
+    "Beslutet har tagits emot väl i teamet.",
+    "Could you verify your settings? I got the check-in twice.",
+    "I forwarded it to the moderators of our forum, they were happy.",
+    "The package will be delivered when you are back, said the courier.",
+    "Please confirm your attendance for Friday.",
+    "Click through the dashboard to see the numbers, they look good.",
+    "Ticket 4512 is still open.",
+    "The incident INC0083412 took all day, otherwise fine.",
+])
+def test_people_writing_about_approval_tickets_and_checks_are_people(text: str) -> None:
+    assert _score(text).verdict == "person", _score(text)
+
+
+def test_a_receipt_addressed_to_the_reader_alone_is_unsure() -> None:
+    # "Your request has been received" is a receipt, but a receipt alone is not proof.
+    assert _score("Your request has been received.").verdict == "unsure"
+    assert _score("Ditt ärende har registrerats.").verdict == "unsure"
