@@ -275,7 +275,7 @@ def _command(reply: Reply, command: Command, prompt: Prompt, matched_by: Matched
       the person, and doing it with the anonymous record (same message, same moment) would tie
       the two together. The receipt asks for the command in a reply of its own.
     """
-    rest, segments = after_command(reply.text, reply.segments, command.reason)
+    rest, segments = after_command(reply.text, reply.segments, command.rest_of_line)
     effects = _Effects.of(command, prompt, team, person, now, today)
     asked = _asked(team, prompt, defaults)
     # Answers typed into an Outlook original count as a rest too, though nothing else is new.

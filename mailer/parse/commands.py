@@ -71,6 +71,14 @@ class Command:
     #: The rest of the sentence the command stood in ("Skip this week, I'm at a conference").
     reason: str | None = None
     start: date | None = None  # first paused day when not today ("ledig v. 52")
+    #: The sentences after the command's own on its line ("Pausa mig 21/12-6/1, vi åker bort!
+    #: Men här är veckans svar:"): not its reason, but the start of the answers.
+    after: str = ""
+
+    @property
+    def rest_of_line(self) -> str | None:
+        """What follows the command on its line: its reason, then the sentences after it."""
+        return " ".join(part for part in (self.reason, self.after) if part) or None
 
 
 MAX_PAUSE = timedelta(days=366)
@@ -198,8 +206,22 @@ def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, 
     before = "" if first == 0 or borrowed_before else line[
         clauses[0].start:clauses[first].start].rstrip(" ,;:-–—")
     tail = line[clauses[last + 1].end if borrowed_after else clauses[last].end:]
-    reason = ", ".join(part for part in (before, reason_of(tail)) if part)
-    return replace(command, reason=reason) if reason else command  # replace() is slow
+    said, after = _first_sentence(reason_of(tail))
+    reason = ", ".join(part for part in (before, said) if part)
+    if not reason and not after:
+        return command
+    return replace(command, reason=reason or None, after=after)  # replace() is slow
+
+
+#: The end of a sentence: a full stop, "!" or "?" before a capital ("Vi åker bort! Men här
+#: är veckans svar"); "t.o.m. fredag", "Dec. 21" and "kl. 9" go on.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖÆØÉÜ])")
+
+
+def _first_sentence(text: str) -> tuple[str, str]:
+    """``text`` cut after its first sentence: (that sentence, the rest)."""
+    found = _SENTENCE_END.search(text)
+    return (text, "") if found is None else (text[:found.start()], text[found.end():])
 
 
 def _request(words: str, today: date) -> _Request | None:
@@ -322,16 +344,16 @@ class _Piece:
     text: str
 
 
-def after_command(text: str, segments: Sequence[SegmentLike], reason: str | None = None
+def after_command(text: str, segments: Sequence[SegmentLike], rest_of_line: str | None = None
                   ) -> tuple[str, tuple[SegmentLike, ...]]:
-    """The reply without its command line: the rest of the new text (starting with the
-    command's ``reason``, the rest of its sentence), and the segments with that line, and
-    the greeting above it, taken out of the first new segment (so that an inline answer under
-    the last quoted question never starts with "pause 2 weeks").  The rest is "" when it is
-    only a courtesy (see :func:`is_courtesy`)."""
+    """The reply without its command line: the rest of the new text (starting with what
+    followed the command on its line, :attr:`Command.rest_of_line`), and the segments with
+    that line, and the greeting above it, taken out of the first new segment (so that an
+    inline answer under the last quoted question never starts with "pause 2 weeks").  The rest
+    is "" when it is only a courtesy (see :func:`is_courtesy`)."""
     lines = text.splitlines()
     at = opening(text)[0]
-    rest = "\n".join([*([reason] if reason else []), *lines[at + 1:]]).strip()
+    rest = "\n".join([*([rest_of_line] if rest_of_line else []), *lines[at + 1:]]).strip()
     if is_courtesy(rest):
         return "", tuple(segments)
     pieces: list[SegmentLike] = []

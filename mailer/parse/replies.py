@@ -365,7 +365,7 @@ def parse_file(data: bytes, *, as_kind: str, questions: Sequence[Question],
         command = parse_command(text, today=received_at.date())
     answers: dict[str, object] = {}
     if kind == "reply":  # auto-replies, bounces and unsure mail answer nothing
-        rest, pieces = after_command(text, segments, command.reason) if command else (
+        rest, pieces = after_command(text, segments, command.rest_of_line) if command else (
             text, segments)
         mapped = map_answers(rest, pieces, questions, prompt=prompt)
         answers = dict(mapped.answers)

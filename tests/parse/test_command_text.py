@@ -283,3 +283,16 @@ def test_the_lowered_search_finds_what_ignorecase_finds(pieces: list[str], rnd: 
 def test_reading_never_raises(text: str) -> None:
     command = parse_command(text, today=MONDAY)
     assert command is None or isinstance(command, Command)
+
+
+def test_the_reason_is_the_rest_of_the_sentence_and_what_follows_stays_an_answer() -> None:
+    text = "Pausa mig 21/12–6/1, vi åker till Thailand! Men här kommer veckans svar:\n1. Bra"
+    command = parse_command(text, today=MONDAY)
+    assert command is not None and command.until == D(2027, 1, 6)
+    assert (command.reason, command.after) == ("vi åker till Thailand!",
+                                               "Men här kommer veckans svar:")
+    rest, _ = after_command(text, (), command.rest_of_line)
+    assert rest == "vi åker till Thailand! Men här kommer veckans svar:\n1. Bra"
+    # abbreviations and dates go on: no capital after their full stop
+    command = parse_command("Skip this week, I'm away t.o.m. fredag. Back Monday.", today=MONDAY)
+    assert command is not None and command.reason == "I'm away t.o.m. fredag."
