@@ -10,7 +10,7 @@ veckor från och med måndag", "from Monday for 2 weeks"), one day or week ("tom
 nothing: a time expression with words left over is not a time, so "until the migration is
 done" is no date.
 
-A day is a calendar date (:func:`mailer.parse.classify.first_date`'s forms and year rule:
+A day is a calendar date (:func:`mailer.parse.return_dates.first_date`'s forms and year rule:
 "4 januari", "Jan 3", "2027-01-07", "21/12", "7.1."), a day of the month ("the 14th"), a
 weekday (the next one after today, "måndag", "next Monday") or a relative day ("tomorrow",
 "i morgon"). Text comes in lowercased, whitespace folded; every pattern is anchored and runs
@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mailer.parse.classify import first_date
+from mailer.parse.return_dates import first_date
 
 #: A length as a number of days ("a month" is 30, as the pause command has always counted).
 _UNIT_DAYS = {

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailer.parse.classify import ORDINAL_WORD
+from mailer.parse.return_dates import ORDINAL_WORD
 
 CONFIDENT = 3.0
 UNSURE = 1.5

@@ -31,7 +31,6 @@ from mailer.parse.classify import (
     MessageKind,
     classify,
     failed_recipients,
-    find_return_date,
     header_text,
 )
 from mailer.parse.commands import Command, after_command, parse_command
@@ -52,6 +51,7 @@ from mailer.parse.mime import (
     decode_parsed,
 )
 from mailer.parse.prompt_text import PromptText
+from mailer.parse.return_dates import find_return_date
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 # Message-IDs looked up per message: each is a ledger query. Kept: the first In-Reply-To

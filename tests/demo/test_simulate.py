@@ -18,7 +18,8 @@ from mailer.demo.model import Persona, parse_prompt
 from mailer.demo.simulate import fake_token, forged_reply, out_of_office, reply, responds
 from mailer.models import RenderedMail
 from mailer.outbound.compose import build_message
-from mailer.parse.classify import classify, find_return_date
+from mailer.parse.classify import classify
+from mailer.parse.return_dates import find_return_date
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DUE = datetime(2026, 11, 30, 9, 0, tzinfo=STOCKHOLM)

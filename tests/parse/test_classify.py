@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.parse import classify as classify_module
-from mailer.parse.classify import classify, failed_recipients, find_return_date
+from mailer.parse import return_dates as return_dates_module
+from mailer.parse.classify import classify, failed_recipients
+from mailer.parse.return_dates import find_return_date
 
 TODAY = date(2026, 12, 18)  # a Friday
 
@@ -170,12 +171,12 @@ def test_each_lookahead_accepts_what_a_word_it_guards_can_start_with() -> None:
     # its other cases and sre's equivalents (the long s, the Kelvin and Angstrom signs...);
     # the lookahead must accept every one of them, and nothing more.
     every = "".join(map(chr, range(sys.maxunicode + 1)))
-    for words in (tuple(classify_module._MONTHS),
-                  (*classify_module._WEEKDAYS, *classify_module._WEEKDAY_LEAD),
-                  classify_module._RETURN, classify_module._LAST_DAY,
-                  (*classify_module._ORDINAL_UNITS, *classify_module._ORDINAL_TEENS,
-                   *classify_module._ORDINAL_TENS), ("vecka", "week")):
-        ahead = re.compile(classify_module._first_letter_of(*words), re.IGNORECASE)
+    for words in (tuple(return_dates_module._MONTHS),
+                  (*return_dates_module._WEEKDAYS, *return_dates_module._WEEKDAY_LEAD),
+                  return_dates_module._RETURN, return_dates_module._LAST_DAY,
+                  (*return_dates_module._ORDINAL_UNITS, *return_dates_module._ORDINAL_TEENS,
+                   *return_dates_module._ORDINAL_TENS), ("vecka", "week")):
+        ahead = re.compile(return_dates_module._first_letter_of(*words), re.IGNORECASE)
         starts = {m.start() for m in ahead.finditer(every)}
         assert starts == {m.start() for letter in {word[0] for word in words}
                           for m in re.finditer(re.escape(letter), every, re.IGNORECASE)}
@@ -310,4 +311,4 @@ def test_return_dates_in_words_and_weeks(text: str, expected: date | None) -> No
     ("fourthly", None), ("tjugo", None),
 ])
 def test_ordinal_day(word: str, day: int | None) -> None:
-    assert classify_module.ordinal_day(word) == day
+    assert return_dates_module.ordinal_day(word) == day
