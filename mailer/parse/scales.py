@@ -10,7 +10,9 @@ first line of such an answer with a small grammar, the same in Swedish and Engli
   "I'd say", "idag") and an article with its adjectives before the number ("en stark",
   "a solid", "a weak");
 * a number is digits, a half in decimals ("2.5", "4,5": the middle of two neighbours, as
-  "3-4" is), a keycap emoji ("4️⃣"), a cardinal ("fyra", "four") or a Swedish grade noun
+  "3-4" is) or in words after a whole number ("three and a half", "3 and a half", "tre och en
+  halv", "tre och halv", "3½": never the number without its half; "a half" alone is none),
+  a keycap emoji ("4️⃣"), a cardinal ("fyra", "four") or a Swedish grade noun
   ("trea", "femma", "4:a");
 * a value is one number, a number of the scale ("4/5", "fyra av fem", "3 out of 5"), or a
   range of two neighbours, which is kept as its middle like "3-4" (3.5): "3-4", "3 till 4",
@@ -44,8 +46,12 @@ _ALL_WORDS = {
 #: Words that are as often an article or a pronoun as a number: a value only as the whole lead
 #: ("Ett, helt slut"), never a competitor inside a sentence ("4, one of those weeks").
 _AMBIGUOUS = frozenset({"en", "ett", "one"})
-_NUM = (r"(?:\d+(?::a(?!\w)|[.,]\d+)?|"
-        + "|".join(sorted(_ALL_WORDS, key=len, reverse=True)) + r")(?![\w])")
+# A half in words after a whole number: "three and a half", "3 och en halv", "tre och halv",
+# "3½". It belongs to the number, so the number is never read without it.
+_HALF = re.compile(r"(?:\s+(?:and\s+a|och\s+en|och)\s+(?:half|halv)|½)$", re.IGNORECASE)
+_NUM = (r"(?:\d+(?::a(?!\w)|[.,]\d+|½)?|"
+        + "|".join(sorted(_ALL_WORDS, key=len, reverse=True)) + r")(?![\w])"
+        + r"(?:\s+(?:and\s+a|och\s+en|och)\s+(?:half|halv)(?!\w))?")
 # The scale as the question names it: "1-5", "1–5", "(1-5)", "1 till 5", "1 to 5".
 _NAMED_SCALE = re.compile(r"\(?\b1\s*(?:-|–|till|to)\s*5\b\)?\??", re.IGNORECASE)
 # Words before the number that do not change it: approximations, "I'd say", "today".
@@ -162,8 +168,12 @@ def _opens_clause(before: str) -> bool:
 
 def _number(token: str) -> int | float | None:
     """A whole number of digits or words, or a half in decimals ("2.5", "4,5": the middle of
-    two neighbours, as "3-4" is); None for another decimal ("3,7": a precision the scale
-    does not have)."""
+    two neighbours, as "3-4" is) or in words ("three and a half", "3 och en halv", "3½");
+    None for another decimal ("3,7": a precision the scale does not have)."""
+    in_words = _HALF.search(token)
+    if in_words:  # "three and a half", "3½": a whole number and a half; "3.5 and a half" is none
+        whole_number = _number(token[:in_words.start()])
+        return whole_number + 0.5 if isinstance(whole_number, int) else None
     token = token.removesuffix(":a").removesuffix(":A")  # "en 4:a", a grade in digits
     if token.isdigit():
         return int(token)

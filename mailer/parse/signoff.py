@@ -12,7 +12,11 @@ into the original).  What counts, from the end of such a block:
 * when the sender's name is known: that name alone ("Erik", "Kenji Sato", "/erik"), or after
   a valediction or thank-you on the same line ("Mvh Erik", "Thanks, Kenji");
 * a "Thanks,"/"Tack!" line right above such a name line goes with it (alone it is content);
-* a contact block (a name with a phone number under it) or a legal disclaimer.
+* a contact block (a name with a phone number under it) or a legal disclaimer;
+* when the sender's name is known: a paragraph that opens with the full name, alone or with a
+  title after a separator ("Anna Berg | Platform", "Anna Berg – Ops"), with at most three short
+  lines of notes under it ("I work Monday–Thursday; ..."): the last paragraph, below what the
+  sender wrote.
 
 Only whole lines at the end are ever removed: a name inside a sentence stays, and so do short
 answers ("Nej", "OK", "3. 4") that match none of the shapes above.
@@ -139,6 +143,9 @@ def _signoff_cut(
     valediction = _valediction_start(stripped, body)
     if valediction is not None:
         return valediction
+    name_block = _name_block_start(stripped, body, names)
+    if name_block is not None:
+        return name_block
     if _is_name_signoff(stripped, body, names):
         cut = body.pop()
         # "Thanks,\nKenji", "Tack!\n\n/Erik": the thank-you closes the message with the name
@@ -203,6 +210,51 @@ def _is_name_signoff(stripped: Sequence[str], body: Sequence[int], names: frozen
         ):
             return True
     return False
+
+
+#: What may follow the sender's full name on a signature line: "Anna Berg | Platform",
+#: "Anna Berg – Platform", "Anna Berg, Team lead", "Anna Berg / Platform", "Anna Berg - Ops".
+_NAME_SEPARATOR = re.compile(r"\s*[|–—,/]\s*|\s+-\s+")
+_NUMBERED = re.compile(r"\d{1,2}\s*[.:)]\s")  # "3. Bra", "4: Done": an answer, not a note
+_NOTE_MAX = 80  # a line of contact or work-hours notes under a signature name line
+
+
+def _name_block_start(stripped: Sequence[str], body: Sequence[int],
+                      names: frozenset[str]) -> int | None:
+    """A signature without a valediction: a paragraph that opens with the sender's full name,
+    alone or with a title after a separator ("Anna Berg | Platform"), with at most three
+    short lines of notes under it in the same paragraph ("I work Monday–Thursday; ..."), the
+    last paragraph of what the sender wrote; its first line, or None."""
+    full = [n for n in names if " " in n and len(n.split()[-1].rstrip(".")) > 1]
+    if not full:
+        return None
+    for pos in range(len(body) - 1, max(len(body) - 4, 1) - 1, -1):
+        i = body[pos]
+        if body[pos - 1] == i - 1 and stripped[i - 1]:
+            continue  # the name line opens a paragraph, after what the sender wrote
+        # The notes are the rest of the name line's paragraph: short, no question, no answer.
+        after = body[pos:]
+        if any(b - a > 1 or not stripped[b] for a, b in itertools.pairwise(after)):
+            continue
+        notes = [stripped[t] for t in after[1:]]
+        if any(len(note) > _NOTE_MAX or note.endswith("?") or _NUMBERED.match(note)
+               for note in notes):
+            return None
+        line = " ".join(stripped[i].split())
+        if len(line) > 60:
+            continue
+        folded = line.casefold()
+        for name in full:
+            if not folded.startswith(name):
+                continue
+            rest = line[len(name):]
+            if not rest:
+                return i
+            separator = _NAME_SEPARATOR.match(rest)
+            title = rest[separator.end():] if separator else ""
+            if title and len(title.split()) <= 6 and title[-1] not in ".?!:;":
+                return i
+    return None
 
 
 _PARTICLES = frozenset({"af", "av", "da", "de", "del", "den", "der", "di", "du", "la", "le",

@@ -57,6 +57,28 @@ def test_reads_the_grammar_of_scale_answers(text: str, value: float) -> None:
     assert loose_scale(text, wordings=WORDINGS) == value
 
 
+@pytest.mark.parametrize(("text", "value"), [
+    # a half in words belongs to its whole number, in digits or words, Swedish and English
+    ("Three and a half, could be worse", 3.5), ("3 and a half", 3.5), ("tre och en halv", 3.5),
+    ("3 och en halv", 3.5), ("Tre och halv, tror jag", 3.5), ("about 2 and a half", 2.5),
+    ("en och en halv", 1.5), ("4 and a half out of 5", 4.5), ("fyra och en halv av fem", 4.5),
+    ("3½", 3.5), ("typ 2½ idag", 2.5),
+])
+def test_reads_a_half_in_words_with_its_number(text: str, value: float) -> None:
+    assert loose_scale(text, wordings=WORDINGS) == value
+
+
+@pytest.mark.parametrize("text", [
+    # a half alone is no number; a number is never read without its half
+    "half", "a half", "en halv", "halv", "Half the team was out", "Halva teamet var sjukt",
+    "5 and a half", "fem och en halv", "3.5 and a half", "3,5 och en halv",
+    "3 and a half out of 10", "tre och en halv av tio", "between 3 and 3 and a half",
+    "3 and a half to 4", "Two and a half meetings too many", "Tre och en halv möten",
+])
+def test_a_half_in_words_is_never_dropped(text: str) -> None:
+    assert loose_scale(text, wordings=WORDINGS) is None
+
+
 @pytest.mark.parametrize("text", [
     "beror på dagen", "7", "4/10", "2-4", "3,7", "4.25", "5,5", "0,5", "2.5-3", "2.5/10",
     "between 2.5 and 3.5", "3,5 eller 4", "mellan 2 och 4",

@@ -34,3 +34,34 @@ def test_a_closing_line_ends_the_new_text(closing: str) -> None:
 ])
 def test_the_same_words_in_a_sentence_stay(text: str) -> None:
     assert split_reply(f"1. Bra\n2. Inga\n\n{text}", sender_name=None).new_text.endswith(text)
+
+
+@pytest.mark.parametrize("signature", [
+    "Anna Berg | Platform\nI work Monday–Thursday; email sent on Fridays is read the following week.",
+    "Anna Berg – Platform team", "Anna Berg, Team lead\nLedig fredagar", "Anna Berg / Plattform",
+    "Anna Berg - Ops\nJobbar måndag–torsdag, mejl på fredagar läses veckan efter.",
+    "Anna Berg\nI'm off on Fridays", "ANNA BERG | Platform",
+])
+def test_a_name_block_without_a_valediction_ends_the_new_text(signature: str) -> None:
+    text = f"1: Bra\n2: Inga\n\n{signature}"
+    assert split_reply(text, sender_name="Anna Berg").new_text == "1: Bra\n2: Inga"
+
+
+@pytest.mark.parametrize(("sender", "text"), [
+    # the name inside a sentence, or a longer sentence after it
+    ("Anna Berg", "1: Bra\n\nAnna Berg and I paired on the migration"),
+    ("Anna Berg", "1: Bra\n\nAnna Berg here, I will be out next week so keep it short."),
+    ("Anna Berg", "1: Bra\nAnna Berg | Platform\nI work Monday–Thursday"),  # no own paragraph
+    # the name is all the text there is, or another person's, or only the first name
+    ("Anna Berg", "Anna Berg | Platform\nI work Monday–Thursday"),
+    ("Erik Holm", "1: Bra\n\nAnna Berg | Platform\nI work Monday–Thursday"),
+    ("Anna Berg", "1: Bra\n\nAnna | Platform\nI work Monday–Thursday"),
+    ("Anna Berg", "1: Bra\n\nAnna Bergström | Platform\nI work Monday–Thursday"),
+    # what follows is an answer, a question, long text, or another paragraph
+    ("Anna Berg", "1: Bra\n\nAnna Berg | Platform\n3: Fyra"),
+    ("Anna Berg", "1: Bra\n\nAnna Berg | Platform\nCan we move the check-in to Tuesday?"),
+    ("Anna Berg", "1: Bra\n\nAnna Berg\n\n4 of 5"),
+    (None, "1: Bra\n\nAnna Berg | Platform\nI work Monday–Thursday"),
+])
+def test_a_name_line_that_is_content_stays(sender: str | None, text: str) -> None:
+    assert split_reply(text, sender_name=sender).new_text.endswith(text.splitlines()[-1])
