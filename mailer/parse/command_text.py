@@ -2,15 +2,15 @@
 
 A careful reader looks for a request where people put one: at the opening of the reply, which
 is its first line that is not a greeting or a thanks ("Hej Lena!", "Hi Lena,", "Tack för
-mejlet!"), in the first sentence there, as its first or second clause ("Back from leave,
-resume please!", "I'm off next week, please skip."). :func:`opening` finds that line,
+mejlet!"), in the first sentence there, as its first or second clause ("Back from leave, resume
+please!", "I'm off next week, please skip."). :func:`opening` finds that line,
 :func:`first_sentence` cuts its first sentence into clauses (at commas, dashes, semicolons and
 the words that start a new clause: "because", "eftersom", "and", "och", ...; never inside "v.
-52", "7.1.", "t.o.m." or "January 7, 2027"), and :func:`unwrap` takes off the politeness around
-a request, before it ("please", "could you", "kan ni", "jag vill") and after it ("tack", "är
-du snäll", "if possible"). :mod:`mailer.parse.commands` reads the request itself; what it
-leaves of the line is the command's reason (:func:`reason_of`), and what is only a courtesy
-below it is no answer (:func:`is_courtesy`).
+52", "7.1.", "t.o.m.", "till och med" or "January 7, 2027"), and :func:`unwrap` takes off the
+politeness around a request, before it ("please", "could you", "would you mind", "kan ni", "jag
+vill") and after it ("tack", "är du snäll", "if possible"). :mod:`mailer.parse.commands` reads
+the request itself; what it leaves of the line is the command's reason (:func:`reason_of`), and
+what is only a courtesy below it is no answer (:func:`is_courtesy`).
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ COMMAND_WORD = re.compile(
 # or a space before a word that starts a new clause.
 _CUT = re.compile(
     r"\s*(?:[!?]+|\.(?=\s|$)(?!\s*\d)|[,;](?!\s*20\d\d\b)|\s[-–—](?=\s))[\s!?.,;]*"
-    r"|\s+(?=(?:because|since|as|eftersom|för att|pga|p\.g\.a\.|på grund av|due to|då|so|så|"
-    r"and|och|but|men)\s)")
+    # "till och med", "från och med": one phrase, not "och" starting a clause
+    r"|(?<!\b[tT]ill)(?<!\b[fF]rån)(?<!\s)\s+(?=(?:because|since|as|eftersom|för att|pga|"
+    r"p\.g\.a\.|på grund av|due to|då|so|så|and|och|but|men)\s)")
 _DOTTED_DATE_BEFORE = re.compile(r"\d\.\d{1,2}$")
 
 
@@ -172,10 +173,13 @@ _PRE = re.compile(
     r"(?:please|pls|plz|kindly|snälla|vänligen|gärna|ok|okay|okej|so|så|hi|hej|hey|hello|"
     # words that open a sentence without changing the request ("Nu kan ni starta ... igen")
     r"nu|now|då|then|"
+    # "would you mind pausing ...", "could you consider pausing ...": before "would you"
+    r"(?:would|could|can|will) you (?:please )?consider|would you mind|do you mind|"
+    r"skulle (?:ni|du) kunna tänka (?:er|dig) att|"
     r"could you|can you|would you|will you|could u|can u|kan ni|kan du|skulle ni kunna|"
     r"skulle du kunna|vill ni|vill du|could i|can i|may i|kan jag få|kan jag|får jag|"
     r"is it possible to|would it be possible to|går det att|är det möjligt att|"
-    r"would you mind|do you mind|let's|lets|you can|ni kan|du kan|feel free to|"
+    r"let's|lets|you can|ni kan|du kan|feel free to|"
     r"i'd like you to|i would like you to|i'd like to|i would like to|i want you to|i want to|"
     r"i need you to|i need to|i have to|i must|jag vill att ni|jag vill att du|jag vill|"
     r"jag skulle vilja|jag önskar|jag behöver|jag måste|jag ber er att|jag ber er|"

@@ -3,18 +3,19 @@
 A command's time is one of a few shapes, in Swedish or English: nothing ("skip"), the current
 check-in ("this week", "den här veckan", "today", "this one"), a length ("2 weeks", "i två
 veckor", "the next two weeks"), a last day ("until 4 January", "till och med fredag"), a range
-("from Dec 21 to Jan 3", "från 21/12 till 3/1", "v. 51-52"), a length from a start ("två
-veckor från och med måndag", "from Monday for 2 weeks"), one day or week ("tomorrow",
-"imorgon", "on Friday", "next week", "nästa vecka", "week 52"), or no end at all ("for now",
-"tills vidare", "from Monday" alone). :func:`read_when` reads the whole text as one of them, or
-nothing: a time expression with words left over is not a time, so "until the migration is
-done" is no date.
+("from Dec 21 to Jan 3", "från 21/12 till 3/1", "v. 51-52", "14–23 december": the month said
+once), a length from a start ("två veckor från och med måndag", "from Monday for 2 weeks"), one
+day or week ("tomorrow", "imorgon", "on Friday", "next week", "nästa vecka", "week 52"), or no
+end at all ("for now", "tills vidare", "from Monday" alone). :func:`read_when` reads the whole
+text as one of them, or nothing: a time expression with words left over is not a time, so
+"until the migration is done" is no date.
 
 A day is a calendar date (:func:`mailer.parse.return_dates.first_date`'s forms and year rule:
-"4 januari", "Jan 3", "2027-01-07", "21/12", "7.1."), a day of the month ("the 14th"), a
-weekday (the next one after today, "måndag", "next Monday") or a relative day ("tomorrow",
-"i morgon"). Text comes in lowercased, whitespace folded; every pattern is anchored and runs
-on a clause of a first line, so none can take long.
+"4 januari", "Jan 3", "2027-01-07", "21/12", "7.1.", maybe after its weekday, whole or short:
+"fredag 18/12", "fre 18/12", "Fri. 18 Dec"), a day of the month ("the 14th"), a weekday (the
+next one after today, "måndag", "next Monday") or a relative day ("tomorrow", "i morgon"). Text
+comes in lowercased, whitespace folded; every pattern is anchored and runs on a clause of a
+first line, so none can take long.
 """
 
 from __future__ import annotations
@@ -58,10 +59,14 @@ _WEEKDAYS = {
     "thursday": 3, "torsdag": 3, "friday": 4, "fredag": 4, "saturday": 5, "lördag": 5,
     "sunday": 6, "söndag": 6,
 }
+#: A weekday shortened, as it is written before a date ("fre 18/12", "Fri. 18 Dec").
+_WEEKDAY_SHORT = _words("mån", "tis", "ons", "tor", "tors", "fre", "lör", "sön", "mon", "tue",
+                        "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun")
 _YEAR = r"(?:,?\s+20\d\d)?"
-#: The calendar dates first_date reads, whole ("4 januari", "jan 3rd", "21/12", "7.1.").
+#: The calendar dates first_date reads, whole ("4 januari", "jan 3rd", "21/12", "7.1."), maybe
+#: after their weekday ("fredag 18/12", "fre. 18/12", "Monday, January 4").
 _CALENDAR = re.compile(
-    rf"(?:(?:{_words(*_WEEKDAYS)}),?\s+(?:the\s+|den\s+)?)?(?:"
+    rf"(?:(?:{_words(*_WEEKDAYS)}|(?:{_WEEKDAY_SHORT})\.?),?\s+(?:the\s+|den\s+)?)?(?:"
     r"20\d\d-\d{1,2}-\d{1,2}"
     rf"|\d{{1,2}}(?::?e|:?a|st|nd|rd|th)?\.?(?:\s+of)?\s+(?:{_MONTH})\.?{_YEAR}"
     rf"|(?:{_MONTH})\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?{_YEAR}"
@@ -278,10 +283,44 @@ def _to_end(text: str, today: date) -> When | None:
         end = _end_of(rest, today)  # "till slutet av månaden", "until the end of the year"
         return When(until=end) if end is not None else None
     between = _BETWEEN.match(text)
-    return _range(text[between.end():] if between else text, today)
+    return _range(text[between.end():], today, True) if between else _range(text, today)
 
 
-def _range(text: str, today: date) -> When | None:
+#: Two days of one month, the month said once: "14–23 december", "14 to 23 Dec", "den 14-23/12",
+#: "December 14-23", "the 14th to the 23rd of December".
+_ORDINAL = r"(?:st|nd|rd|th|:e|:a|e)?\.?"
+_DAYS_OF_A_MONTH = re.compile(
+    rf"(?:(?:the|den)\s+)?(?P<a>\d{{1,2}}){_ORDINAL}(?P<to>{_TO.pattern})"
+    rf"(?P<last>(?:(?:the|den)\s+)?\d{{1,2}}{_ORDINAL}(?:\s+of)?\s+(?:{_MONTH})\.?{_YEAR}"
+    r"|\d{1,2}/\d{1,2}(?:/(?:20)?\d\d)?)")
+_MONTH_OF_DAYS = re.compile(
+    rf"(?P<month>{_MONTH})\.?\s+(?:the\s+)?(?P<a>\d{{1,2}}){_ORDINAL}(?P<to>{_TO.pattern})"
+    rf"(?:the\s+)?(?P<b>\d{{1,2}}){_ORDINAL}(?P<year>{_YEAR})")
+
+
+def _days_of_a_month(text: str, today: date, between: bool) -> When | None:
+    """"14–23 december": the first day is in the month (and year) of the last, or there is no
+    range ("28–3 januari" crosses a month it does not name; "14 and 23 December" are two days
+    unless "between" says otherwise)."""
+    found = _DAYS_OF_A_MONTH.fullmatch(text)
+    if found is not None:
+        last = period(found["last"], today=today)
+    else:
+        found = _MONTH_OF_DAYS.fullmatch(text)
+        if found is None:
+            return None
+        last = period(f"{found['month']} {found['b']}{found['year']}", today=today)
+    if last is None or int(found["a"]) >= last[1].day or (
+            found["to"].strip() in ("and", "och") and not between):
+        return None
+    return When(start=last[1].replace(day=int(found["a"])), until=last[1])
+
+
+def _range(text: str, today: date, between: bool = False) -> When | None:
+    if text[:1].isdigit() or text[:1] in "tdjfmasond":  # a day, "the", "den" or a month first
+        shared = _days_of_a_month(text, today, between)
+        if shared is not None:
+            return shared
     for found in _TO.finditer(text):
         first = period(text[:found.start()], today=today)
         last = period(text[found.end():], today=today)

@@ -12,13 +12,16 @@ A command is a request in the first sentence of the reply's opening (where it st
   "no check-in tomorrow" / "ingen check-in imorgon" / "inga mejl nästa vecka";
 * resume: "resume", "Återuppta gärna", "unpause me", "start my check-ins again".
 
-A request without a time borrows the time of an absence next to it in the sentence: "I'm
-off next week, please skip" pauses next week, "Pausa mig, jag är ledig till 4 januari" until
-the 4th. A statement of absence alone is no command (autoresponders write those), except the
-two forms that always were: a week number ("ledig v. 52") and a return ("back on Monday":
-paused until the day before). A request has to be whole: "We had to skip the retro", "Skip
-the standup", "I paused the migration" and "Pausen i mötet var bra" are answers. The rest of
-the sentence, around the command, is its reason; what follows is an answer like any other
+A request without a time borrows the time of an absence next to it in the sentence: "I'm off
+next week, please skip" pauses next week, "Pausa mig, jag är ledig till 4 januari" until the
+4th. A start said in a clause of its own belongs to the request ("Starting Wednesday, please
+pause me for a week", "Från och med onsdag, pausa mig två veckor", "Pause me for a week,
+starting Wednesday"): it is never dropped, and a start that does not fit the request's own time
+makes no command. A statement of absence alone is no command (autoresponders write those),
+except the two forms that always were: a week number ("ledig v. 52") and a return ("back on
+Monday": paused until the day before). A request has to be whole: "We had to skip the retro",
+"Skip the standup", "I paused the migration" and "Pausen i mötet var bra" are answers. The rest
+of the sentence, around the command, is its reason; what follows is an answer like any other
 (:func:`after_command`) unless it is only a courtesy ("Tack!", "God jul!");
 :mod:`mailer.inbound.decide` records it.
 """
@@ -185,15 +188,19 @@ def _starts(clauses: tuple[Clause, ...]) -> list[int]:
 
 def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, last: int,
                 today: date) -> Command | None:
-    """The command ``words`` (clauses ``first`` to ``last`` of ``line``) ask for, with the
-    time of an absence next to it when it names none, and the rest of the line as its
-    reason; None when they ask for nothing."""
+    """The command ``words`` (clauses ``first`` to ``last`` of ``line``) ask for, with a
+    start said next to it, or the time of an absence next to it when it names none, and the
+    rest of the line as its reason; None when they ask for nothing."""
     request = _request(words, today)
     if request is None or (request.when == NOTHING and not request.named
                            and "?" in line[clauses[last].end:clauses[last].stop]):
         return None  # "Skip? No, ...": a verb alone, asked, is a question
+    started = _said_start(request, line, clauses, first, last, today)
+    if started is None:
+        return None  # two starts, or one that does not fit the request
+    request, said_at = started
     when, borrowed_before, borrowed_after = request.when, False, False
-    if when == NOTHING and request.action != "resume":
+    if not said_at and when == NOTHING and request.action != "resume":
         if first > 0:  # "I'm off next week, please skip"
             absence = _absence(line[clauses[0].start:clauses[first - 1].end], today)
             when, borrowed_before = (absence, True) if absence else (when, False)
@@ -203,9 +210,15 @@ def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, 
     command = _to_command(request.action, when, today=today, line=line)
     if command is None:
         return None
-    before = "" if first == 0 or borrowed_before else line[
-        clauses[0].start:clauses[first].start].rstrip(" ,;:-–—")
-    tail = line[clauses[last + 1].end if borrowed_after else clauses[last].end:]
+    if first == 0 or borrowed_before:
+        before = ""
+    elif said_at:  # the clauses before it but the start's
+        before = ", ".join(line[clause.start:clause.end]
+                           for at, clause in enumerate(clauses[:first]) if at not in said_at)
+    else:
+        before = line[clauses[0].start:clauses[first].start].rstrip(" ,;:-–—")
+    tail = line[clauses[last + 1].end if borrowed_after or last + 1 in said_at
+                else clauses[last].end:]
     said, after = _first_sentence(reason_of(tail))
     reason = ", ".join(part for part in (before, said) if part)
     if not reason and not after:
@@ -265,6 +278,56 @@ def _object_and_time(action: CommandAction, rest: str, statement: bool, today: d
     if when is None and not (action == "pause" and named):
         return None  # "Skip the standup", "Pausen i mötet": a sentence, not a command
     return _Request(action, when, named)
+
+
+def _said_start(request: _Request, line: str, clauses: tuple[Clause, ...], first: int,
+                last: int, today: date) -> tuple[_Request, tuple[int, ...]] | None:
+    """The request of clauses ``first`` to ``last`` with the start said in clauses of its own
+    before it ("Starting Wednesday, please pause me for a week", "Från och med onsdag, pausa
+    mig två veckor", "Next week, please skip") or right after it ("Pause me for a week,
+    starting Wednesday"), and those clauses (none: no start was said); None when two starts
+    are said or the start does not fit the request's own time: a start is never dropped,
+    since a pause from today instead pauses the wrong weeks."""
+    whole = _start_of(line[clauses[0].start:clauses[first - 1].end], today, whole=True) \
+        if first else None
+    # else each clause alone, and after the request: an open start ("starting Wednesday")
+    alone = (*(range(first) if whole is None else ()), *range(last + 1, len(clauses)))
+    found: list[tuple[tuple[int, ...], When]] = [
+        ((at,), when) for at in alone
+        if (when := _start_of(line[clauses[at].start:clauses[at].end], today, whole=False))
+        is not None]
+    found += [(tuple(range(first)), whole)] if whole is not None else []
+    if not found:
+        return request, ()
+    if len(found) > 1 or request.action == "resume" or found[0][0][0] > last + 1:  # far after
+        return None
+    said_at, start = found[0]
+    when = _with_start(start, request.when)
+    return (_Request("pause", when, request.named), said_at) if when is not None else None
+
+
+def _start_of(words: str, today: date, *, whole: bool) -> When | None:
+    """The start ``words`` say alone: "Starting Wednesday", "Från och med onsdag", "I'm away
+    from Monday" (an open time from a later day), or when ``whole`` also a later time with
+    its end ("Next week", "From Dec 21 to Jan 3"); None for anything else."""
+    text = unwrap(words)[0]
+    absent = _ABSENT.match(text)
+    when = read_when(text[absent.end():] if absent else text, today=today)
+    if when is None or when.start is None or when.current or when.start <= today:
+        return None
+    return when if when.open or (whole and not absent) else None
+
+
+def _with_start(start: When, when: When | None) -> When | None:
+    """A request's time with the start said next to it, or None when the two do not fit
+    ("Next week, skip me tomorrow")."""
+    if not start.open:  # a whole time ("Next week, please skip"): the request names none
+        return start if when == NOTHING else None
+    if when is None or when == NOTHING or when.open:  # "Från måndag, pausa mig": no end
+        return When(start=start.start, open=True)
+    if when.start is None and not when.current and not when.bare:  # a length or a last day
+        return replace(when, start=start.start)
+    return None
 
 
 def _absence_alone(text: str, statement: bool, today: date) -> _Request | None:

@@ -145,6 +145,37 @@ def test_a_week_off_starts_later() -> None:
     ("Please pause me through the end of January, I'm on sabbatical.", "pause", None,
      D(2027, 1, 31), "I'm on sabbatical."),
     ("Pausa mig till slutet av februari.", "pause", None, D(2027, 2, 28), None),
+    # politeness with the -ing form
+    ("Would you mind pausing my check-ins for 3 weeks? My parental leave starts today.",
+     "pause", None, D(2026, 12, 27), "My parental leave starts today."),
+    ("Do you mind skipping me this week?", "skip", None, None, None),
+    ("Could you please consider pausing me until January 4?", "pause", None, D(2027, 1, 4),
+     None),
+    ("Skulle du kunna tänka dig att pausa mig två veckor?", "pause", None, D(2026, 12, 20),
+     None),
+    # "till och med" is one phrase; a weekday shortened before a date
+    ("Pausa mig t.o.m. fre 18/12 är du snäll – kursvecka i Göteborg.", "pause", None,
+     D(2026, 12, 18), "kursvecka i Göteborg."),
+    ("Pausa mig till och med fre 18/12, kurs.", "pause", None, D(2026, 12, 18), "kurs."),
+    ("Please pause me until Fri. 18 Dec.", "pause", None, D(2026, 12, 18), None),
+    # a day range sharing one month
+    ("Please pause me 14–23 December, I'm moving house.", "pause", D(2026, 12, 14),
+     D(2026, 12, 23), "I'm moving house."),
+    ("Pause me from 14 to 23 December", "pause", D(2026, 12, 14), D(2026, 12, 23), None),
+    ("Pausa mig den 14–23 december.", "pause", D(2026, 12, 14), D(2026, 12, 23), None),
+    ("Pause me 14 - 23 dec please", "pause", D(2026, 12, 14), D(2026, 12, 23), None),
+    # a start said before (or after) the request belongs to it
+    ("Starting Wednesday, please pause me for a week – jury duty.", "pause", D(2026, 12, 9),
+     D(2026, 12, 15), "jury duty."),
+    ("Från och med onsdag, pausa mig två veckor.", "pause", D(2026, 12, 9), D(2026, 12, 22),
+     None),
+    ("From Monday, pause me until the 20th.", "pause", D(2026, 12, 14), D(2026, 12, 20), None),
+    ("I'm away from Wednesday, please pause me for a week.", "pause", D(2026, 12, 9),
+     D(2026, 12, 15), None),
+    ("Pause me for a week, starting Wednesday.", "pause", D(2026, 12, 9), D(2026, 12, 15),
+     None),
+    ("Next week, please skip.", "pause", D(2026, 12, 14), D(2026, 12, 20), None),
+    ("From Dec 21 - Jan 3, please pause me.", "pause", D(2026, 12, 21), D(2027, 1, 3), None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -191,9 +222,27 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "I'm out of the office and back on 7 January.", "Jag är ledig och tillbaka den 7 januari.",
     # not the opening sentence
     "1. resume work on the API", "Hej!\n1. Bra\n2. Inga", "Bra vecka. Pausa mig gärna sen.",
+    # the same polite words, no request to us
+    "I don't mind pausing my check-ins for 3 weeks.", "Would you mind if I paused for a bit?",
+    "Would you mind pausing the music?", "Do you mind skipping the retro this week?",
+    # a start that does not fit the request's own time: no command beats a wrong one
+    "Starting Wednesday, please skip this week.", "From Monday, pause me next week.",
+    "Starting Wednesday, pause me from Friday for a week.",
+    "From Monday, please resume my check-ins.",
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Starting Wednesday, please pause me for a week, from Friday too.",
+    "Starting Wednesday, pause me for a week, starting Friday.",
+    "Pause me for a week, I'm busy, starting Wednesday.",
+])
+def test_a_start_is_never_dropped(text: str) -> None:
+    """Two starts, or one far from the request: no pause from today (the wrong weeks)."""
+    command = parse_command(text, today=MONDAY)
+    assert command is None or command.until is None, command
 
 
 @pytest.mark.parametrize(("text", "issue"), [
@@ -202,6 +251,10 @@ def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     ("pause until 31 February", "no_length"), ("Pausa mig över jul", "no_length"),
     ("paus till igår", "in_the_past"), ("Pause from Dec 1 to Dec 3", "in_the_past"),
     ("Pausa mig från 4 januari", "no_length"), ("Pause 60 months", "too_long"),
+    # a start before, with no end: still a start, never a skip of this week
+    ("Starting Wednesday, please pause me.", "no_length"),
+    ("Från och med måndag, hoppa över mig.", "no_length"),
+    ("Pause me 14 and 23 December", "no_length"),  # two days, not a range
 ])
 def test_a_pause_asked_for_but_not_understood_says_why(text: str, issue: str) -> None:
     command = parse_command(text, today=MONDAY)
@@ -236,6 +289,9 @@ def test_clauses_are_not_cut_inside_dates_and_abbreviations() -> None:
     clauses = first_sentence(line)
     assert [line[c.start:c.end] for c in clauses] == ["Pausa t.o.m. 7.1. 2027", "v. 52", "ok",
                                                       "tack"]
+    line = "Pausa till och med fredag och från  och med måndag igen, och sen"
+    assert [line[c.start:c.end] for c in first_sentence(line)] == [
+        "Pausa till och med fredag", "och från  och med måndag igen", "och sen"]
 
 
 @pytest.mark.parametrize(("words", "core", "statement"), [

@@ -61,6 +61,23 @@ D = date
     ("till årsskiftet", When(until=D(2026, 12, 31))),
     ("through the end of january", When(until=D(2027, 1, 31))),
     ("till slutet av december", When(until=D(2026, 12, 31))),
+    # a weekday shortened before a date, with or without a full stop
+    ("t.o.m. fre 18/12", When(until=D(2026, 12, 18))),
+    ("till och med fre. 18/12", When(until=D(2026, 12, 18))),
+    ("until fri 18 dec", When(until=D(2026, 12, 18))),
+    ("från mån 14/12 till tors 17/12", When(start=D(2026, 12, 14), until=D(2026, 12, 17))),
+    ("from mon. 14 dec to wed. 16 dec", When(start=D(2026, 12, 14), until=D(2026, 12, 16))),
+    # two days of one month, the month said once
+    ("14–23 december", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("14 to 23 december", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("from 14 to 23 december", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("14-23 dec", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("den 14–23 december", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("den 14-23/12", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("den 14–23 januari", When(start=D(2027, 1, 14), until=D(2027, 1, 23))),
+    ("december 14-23", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("the 14th to the 23rd of december", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
+    ("mellan 14 och 23 december", When(start=D(2026, 12, 14), until=D(2026, 12, 23))),
 ])
 def test_times(text: str, expected: When) -> None:
     assert read_when(text, today=MONDAY) == expected
@@ -70,6 +87,9 @@ def test_times(text: str, expected: When) -> None:
     "until the migration is done", "2", "till 7", "the retro", "över jul", "until next week",
     "3 hours", "from the release", "efter nyår", "me", "the standup next week", "januari",
     "till januari", "until the end", "till efter nyår", "the rest",
+    # two days, or a month crossed without its name: no range
+    "14 and 23 december", "14 och 23 dec", "28–3 januari", "23-14 december", "14-23",
+    "fre", "until fre",
 ])
 def test_words_that_are_no_time(text: str) -> None:
     assert read_when(text, today=MONDAY) is None
