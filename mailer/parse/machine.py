@@ -68,6 +68,9 @@ def _after(*words: str) -> str:
 _PASSED_ON = _after(*(f"{aux} {verb}" for aux in ("been", "was", "is", "are", "being", "be")
                       for verb in ("submitted", "sent", "forwarded", "passed", "held")))
 
+_TO_WHO_RUNS_THE_LIST = (r"(?:to|for) (?:the |a |an )?(?:list )?(?:moderators?|list owners?|"
+                         r"owners? of the list)\b")
+
 
 # Per kind of statement, (needles, pattern, weight, away) over the casefolded start of the new
 # text. A kind counts once, with its strongest match: one sentence said two ways ("jag är
@@ -287,11 +290,15 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
          r"held for|requires|needs) moderation\b"
          r"|\b(?:once|when|after) (?:a|the) moderator (?:has )?approve", 3.0,
          False),
-        # "has been submitted to the moderator of the PLATFORM-L list", "is held for the list
-        # owner": the message passed on to, or waiting for, who runs the list.
+        # "Your message ... has been submitted to the moderator of the PLATFORM-L list", "the
+        # message is held for the list owner": the reader's message passed on to, or waiting
+        # for, who runs the list; passed on without it ("every post is sent to the
+        # moderators"), a person may describe how their list works: a hint.
         (("moderat", "owner"),
-         _PASSED_ON + r"(?:to|for) (?:the |a |an )?(?:list )?(?:moderators?|list owners?|owners? "
-         r"of the list)\b", 3.0, False),
+         r"\b(?:your|the|this) (?:message|post|posting|e-?mail|mail)\b[^.!?]{0,160}?"
+         r"(?<!not )(?<!never )\b(?:been|was|is|are|being|be) (?:submitted|sent|forwarded|"
+         r"passed|held) " + _TO_WHO_RUNS_THE_LIST, 3.0, False),
+        (("moderat", "owner"), _PASSED_ON + _TO_WHO_RUNS_THE_LIST, 2.0, False),
         (("moderat", "modere", "listägare"),
          r"\bväntar på (?:moderering|moderation|godkännande (?:av|från) (?:en |listans )?"
          r"moderator)|\bgodkännande av (?:en )?moderator\b|\b(?:skickats|vidarebefordrats) "

@@ -275,3 +275,6 @@ def test_subjects_that_only_look_like_receipts_or_challenges_are_no_evidence(sub
 def test_a_reference_or_registry_number_named_alone_is_at_most_unsure() -> None:
     assert _score("It is filed under reference REQ-55120.").verdict != "machine"
     assert _score("Diarienummer RS 2026/1147.").verdict != "machine"
+    # A list's moderation described, not the reader's message passed on.
+    assert _score("Every post is sent to the moderators first, slow.").verdict != "machine"
+    assert _score("Your message has not been sent to the moderators.").verdict != "machine"
