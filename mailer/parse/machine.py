@@ -59,8 +59,9 @@ class MachineScore:
 def _after(*words: str) -> str:
     """A pattern that matches right after one of ``words`` and a space, without them: the
     words stay out of the match, so a passive's "has been" or "was" before them is not read
-    as the past of a person talking about it (:data:`_TALKED_ABOUT`), and "not been sent"
-    or "posts sent" (no auxiliary) is no match."""
+    as the past of a person talking about it (:data:`_TALKED_ABOUT`), and "posts sent" (no
+    auxiliary) is no match. What the words stay out of is not read either: "has not been sent"
+    matches, so a rule built on it is only a hint."""
     return "(?:" + "|".join(f"(?<={word} )" for word in words) + ")"
 
 
