@@ -4,13 +4,15 @@ Out-of-office notices from client-side rules (Outlook "rules", which add no
 ``Auto-Submitted``) and web hosts' autoresponders, challenge-response filters ("verify you are
 human", "delivered as soon as you verify your email address"), Outlook's message recall ("...
 vill återkalla meddelandet"), help desks that acknowledge with a ticket number and keep the
-thread ("Your incident INC0083412 has been opened"), and list moderation notices all look like
-replies by their headers. :func:`score_machine` weighs the evidence of the sender, the subject
-and the new text into a score. The text is read the way a person reads it: as kinds of
-statement (Swedish and English forms of each), each counted once; a phrase negated, in the past,
-possessed or quoted ("not an automatic reply", "my autoreply", "I was out of the office") is
-talked about, not said; and an out-of-office has a shape (an away statement beside a return day,
-no access to mail or someone to reach instead), where a lone away statement is only a hint:
+thread ("Your incident INC0083412 has been opened"), registries that file it under a number
+("registrerats med diarienummer"), and list moderation notices ("has been submitted to the
+moderator") all look like replies by their headers. :func:`score_machine` weighs the evidence
+of the sender, the subject and the new text into a score. The text is read the way a person
+reads it: as kinds of statement (Swedish and English forms of each), each counted once; a phrase
+negated, in the past, possessed or quoted ("not an automatic reply", "my autoreply", "I was out
+of the office") is talked about, not said; and an out-of-office has a shape (an away statement
+beside a return day, no access to mail or someone to reach instead), where a lone away statement
+is only a hint:
 
 * ``score >= CONFIDENT``: automatic mail (an out-of-office when its phrases say the person is
   away: it still pauses its verified sender until the return date it states);
@@ -50,6 +52,25 @@ class MachineScore:
         if self.score >= CONFIDENT:
             return "machine"
         return "unsure" if self.score >= UNSURE else "person"
+
+
+
+
+def _after(*words: str) -> str:
+    """A pattern that matches right after one of ``words`` and a space, without them: the
+    words stay out of the match, so a passive's "has been" or "was" before them is not read
+    as the past of a person talking about it (:data:`_TALKED_ABOUT`), and "posts sent" (no
+    auxiliary) is no match. What the words stay out of is not read either: "has not been sent"
+    matches, so a rule built on it is only a hint."""
+    return "(?:" + "|".join(f"(?<={word} )" for word in words) + ")"
+
+
+#: A message passed on by a list's software: "has been submitted/sent/forwarded/passed/held".
+_PASSED_ON = _after(*(f"{aux} {verb}" for aux in ("been", "was", "is", "are", "being", "be")
+                      for verb in ("submitted", "sent", "forwarded", "passed", "held")))
+
+_TO_WHO_RUNS_THE_LIST = (r"(?:to|for) (?:the |a |an )?(?:list )?(?:moderators?|list owners?|"
+                         r"owners? of the list)\b")
 
 
 # Per kind of statement, (needles, pattern, weight, away) over the casefolded start of the new
@@ -169,12 +190,28 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
          r"\b(?:click|klicka|reply to this (?:e-?mail|message)|svara på (?:detta|det här) "
          r"(?:meddelande|mejl))\b[^.!?]{0,40}?\b(?:to|för att) (?:verify|confirm|deliver|release|"
          r"verifiera|bekräfta|leverera|släppa)\b", 2.0, False),
+        # "Reply to this message and put the code 4417 in the subject line", "svara med koden
+        # 4417": a code given to send back, the proof of a sender that a filter asks for.
+        ("code",
+         r"\b(?:reply|respond)\b[^.!?]{0,40}?\b(?:with|put|include|enter|type|add|write) "
+         r"(?:the )?code [a-z]?\d{3,8}\b|\b(?:put|include|enter|type|add|write) (?:the )?code "
+         r"[a-z]?\d{3,8} in (?:the|your) (?:subject|reply)\b", 2.0, False),
+        ("koden",
+         r"\b(?:svara|svarar)\b[^.!?]{0,40}?\b(?:med|skriv|ange|lägg in|sätt in) koden "
+         r"[a-z]?\d{3,8}\b|\b(?:skriv|ange|lägg in|sätt in) koden [a-z]?\d{3,8} i "
+         r"(?:ämnesraden|ämnet|svaret)\b", 2.0, False),
     ),
     "says the message is held": (
         ("held", r"\b(?:your message|the message) (?:will be|is being|has been) held\b", 1.5,
          False),
         ("hållits kvar", r"\b(?:ditt|ert) meddelande har hållits kvar\b", 1.5, False),
         ("held", r"\bis being held until\b", 2.0, False),
+        # "Your message is on hold", "ditt meddelande står på vänt".
+        ("on hold", r"\b(?:your message|the message) (?:is|has been put|was put) on hold\b", 1.5,
+         False),
+        (("hålls kvar", "på vänt"),
+         r"\b(?:ditt|ert) meddelande (?:hålls kvar|har satts på vänt|står på vänt|ligger på "
+         r"vänt)\b", 1.5, False),
     ),
     # "Incident INC0083412", "ärendenummer: 48213": a ticket word and an identifier (digits,
     # perhaps after a system's letters); given to the reader ("your ticket number is", "ditt
@@ -190,6 +227,22 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
          r"(?:#\d{3,}|(?:[a-z]{1,6}-?)?\d{3,})\b", 1.0, False),
         ("ärende", r"\bärende(?:nummer|nr|id)?\.?(?::| är)? #?(?:[a-z]{1,6}-?)?\d{3,}\b", 1.0,
          False),
+        # "We've logged your request under reference REQ-55120": filed under an identifier
+        # by whoever answers; "under reference REQ-55120" alone, a hint.
+        (("logged", "registered", "recorded", "filed"),
+         r"\b(?:logged|registered|recorded|filed)(?: (?:it|this|your [a-z]{2,12}))? under "
+         r"(?:the )?(?:reference|ref\.?|ticket|case|request|incident)(?: number| no\.?| id)?:? "
+         r"#?(?:[a-z]{1,6}-?)?\d{3,}\b", 2.0, False),
+        ("under ",
+         r"\bunder (?:the )?(?:reference|ref\.?)(?: number| no\.?| id)?:? "
+         r"#?(?:[a-z]{1,6}-?)?\d{3,}\b", 1.0, False),
+        # A Swedish authority's registry number ("diarienummer RS 2026/1147", "dnr 2026-1147"):
+        # given to the reader it is strong, named alone people in authorities write it too.
+        (("diarienummer", "dnr"),
+         r"\b(?:ditt|ert) (?:diarienummer|dnr)\.?(?::| är)? (?:[a-z]{1,6} ?)?\d{2,}(?:[/.:-]\d+)*",
+         2.0, False),
+        (("diarienummer", "dnr"),
+         r"\b(?:diarienummer|dnr)\.?:? (?:[a-z]{1,6} ?)?\d{2,}(?:[/.:-]\d+)*", 1.0, False),
     ),
     # "Vi har tagit emot ditt meddelande", "Your incident INC0083412 has been opened", "Ditt
     # ärende har registrerats": the sender's organisation acknowledging the message, or the
@@ -235,14 +288,24 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
     "a list moderation notice": (
         ("moderat",
          r"\bawaits? moderat|\blist moderator|\bmoderator approval\b|\b(?:awaiting|pending|"
-         r"held for|requires|needs) moderation\b|\b(?:forwarded|sent|passed) to the (?:list )?"
-         r"moderators?\b|\b(?:once|when|after) (?:a|the) moderator (?:has )?approve", 3.0,
+         r"held for|requires|needs) moderation\b"
+         r"|\b(?:once|when|after) (?:a|the) moderator (?:has )?approve", 3.0,
          False),
-        (("moderat", "modere"),
+        # "Your message ... has been submitted to the moderator of the PLATFORM-L list", "the
+        # message is held for the list owner": the reader's message passed on to, or waiting
+        # for, who runs the list; passed on without it ("every post is sent to the
+        # moderators"), a person may describe how their list works: a hint.
+        (("moderat", "owner"),
+         r"\b(?:your|the|this) (?:message|post|posting|e-?mail|mail)\b[^.!?]{0,160}?"
+         r"(?<!not )(?<!never )\b(?:been|was|is|are|being|be) (?:submitted|sent|forwarded|"
+         r"passed|held) " + _TO_WHO_RUNS_THE_LIST, 3.0, False),
+        (("moderat", "owner"), _PASSED_ON + _TO_WHO_RUNS_THE_LIST, 2.0, False),
+        (("moderat", "modere", "listägare"),
          r"\bväntar på (?:moderering|moderation|godkännande (?:av|från) (?:en |listans )?"
          r"moderator)|\bgodkännande av (?:en )?moderator\b|\b(?:skickats|vidarebefordrats) "
          r"(?:vidare )?till (?:listans )?moderator|\bnär (?:en|listans) moderator"
-         r"(?:er)? (?:har )?godkän", 3.0, False),
+         r"(?:er)? (?:har )?godkän|\b(?:skickats|vidarebefordrats|lämnats) (?:vidare )?till "
+         r"(?:listans )?listägare", 3.0, False),
         ("godkännande",
          r"\b(?:ditt|ert) meddelande (?:till [^ ]{1,60} )?väntar på godkännande\b", 3.0, False),
     ),
@@ -257,6 +320,14 @@ _BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], .
         ("besvara",
          r"\b(?:går inte att|kan inte|kan ej|ska inte|ska ej) (?:besvara|besvaras)\b", 2.0, False),
         ("cannot", r"\bcannot be replied to\b", 2.0, False),
+        # "Detta meddelande går inte att svara på", "you cannot reply to this email": the
+        # message itself, not a question ("fråga 2 går inte att svara på än").
+        (("svara på", "besvara"),
+         r"\b(?:detta|det här) (?:meddelande|mejl|mail|e-?postmeddelande|e-?brev)(?:t|et)? går "
+         r"(?:inte|ej) att (?:svara på|besvara)\b|\bdu kan (?:inte|ej) svara på (?:detta|det här) "
+         r"(?:meddelande|mejl|mail|e-?postmeddelande)(?:t|et)?\b", 2.0, False),
+        ("reply to this",
+         r"\byou (?:cannot|can't|can not) reply to this (?:e-?mail|message)\b", 2.0, False),
     ),
 }
 # The subject's, the same way: (label, needles, pattern, weight, away).
@@ -264,13 +335,22 @@ _SUBJECT_RULES: tuple[tuple[str, str | tuple[str, ...], str, float, bool], ...] 
     ("a recall", ("återkall", "recall"), r"^(?:återkalla|återkallning|recall)\s*:", 3.0, False),
     ("a ticket number", "[", r"\[(?:ticket|ärende|case|request|incident)?\s*#?\s*\d{3,}\]",
      2.0, False),
+    # "[REQ-55120] Re: ...", "[INC0083412]": a system's letters and number, nothing else.
+    ("a ticket number", "[", r"\[[a-z]{2,6}-?\d{3,}\]", 2.0, False),
     ("a ticket number", ("ticket", "ärende", "case", "request"),
      r"\b(?:ticket|ärende|case|request)\s*#\s*\d{3,}\b", 1.5, False),
     ("moderation", ("moderat", "modere", "godkännande"),
-     r"\bawaits moderator approval\b|\bväntar på (?:moderering|moderation)\b"
+     r"\bawaits moderator approval\b|\b(?:sent|forwarded|submitted) to (?:the )?(?:list )?"
+     r"moderators?\b|\bväntar på (?:moderering|moderation)\b"
      r"|\bmeddelande väntar på godkännande\b", 3.0, False),
     ("verification", "verif", r"\b(?:verification required|verifiering krävs|please verify)\b",
      2.0, False),
+    # "Please confirm: <our subject>", "Bekräfta: ...": a filter's challenge before it.
+    ("verification", ("confirm", "bekräfta"),
+     r"^(?:please confirm|confirm|vänligen bekräfta|bekräfta)\s*:", 2.0, False),
+    # "Registrerat: <our subject>": a registry's receipt before it.
+    ("a receipt", ("regist", "diarief", "logged"),
+     r"^(?:registrerat|registrerad|diariefört|registered|logged)\s*:", 2.0, False),
     ("an autoresponse", "auto", r"\bautoresponse\b|\bauto-response\b|\bautomated response\b",
      3.0, True),
 )
@@ -307,6 +387,9 @@ _SENDER_LOCAL = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|noreply[-.+].*|.*[-.+]no-?reply|notifications?|"
     r"support|helpdesk|help-desk|servicedesk|service-desk|ticket|tickets|kundservice|"
     r".*-(?:owner|bounces|request|admin))$")
+#: Mailing-list software by name (its "-request", "-owner" and "-bounces" are above): only a
+#: list's notices come from it.
+_LIST_SOFTWARE = re.compile(r"^(?:listserv|sympa|mailman|majordomo)$")
 _FILTER_NAME = re.compile(r"\bvia (?:boxtrapper|spamarrest|mailchannels|sanebox)\b")
 _NUMBERED_LINE = re.compile(r"(?m)^\s*[1-5]\s*[.):]\s*\S")
 
@@ -385,6 +468,8 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
     if local and _SENDER_LOCAL.match(local):
         weight = 2.0 if "reply" in local or local.endswith(("-owner", "-bounces")) else 1.0
         found.append((weight, "sender: a no-reply or help-desk address", False))
+    elif local and _LIST_SOFTWARE.match(local):
+        found.append((2.0, "sender: mailing-list software", False))
     if _FILTER_NAME.search(display_name.casefold()):
         found.append((2.0, "sender: a challenge-response filter", False))
     subject_cf = _REPLY_PREFIXES.sub("", subject.casefold())

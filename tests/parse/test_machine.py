@@ -188,6 +188,29 @@ def test_a_statement_counts_once_however_many_ways_it_is_said() -> None:
      "moderatorer."),
     ("team-request@lists.example.com", "Re: Check-in", "Your message to the team list has been "
      "forwarded to the list moderators and is pending moderation."),
+    # A list's software passing the message on to who runs the list, in the passive.
+    ("LISTSERV@lists.example.com", 'Message "Check-in" sent to the moderator', "Your message "
+     'with subject "Check-in" has been submitted to the moderator of the PLATFORM-L list for '
+     "approval."),
+    ("anna@example.com", "Re: Check-in", 'Your message "Check-in" is held for the list owner.'),
+    ("anna@example.com", "Re: Check-in", "The message was forwarded to the moderators."),
+    ("sympa@lists.example.se", "SV: Avstämning", "Ditt meddelande har skickats vidare till "
+     "listägaren."),
+    # Challenges: the message on hold, a code to send back, a "Please confirm:" subject.
+    ("anna@example.com", "Please confirm: Check-in", "Your message is on hold. To get it "
+     "delivered, reply to this message and put the code 4417 in the subject line."),
+    ("anna@example.com", "Re: Check-in", "Your message is on hold. Just reply with the code 4417."),
+    ("anna@example.se", "Bekräfta: Avstämning", "Ditt meddelande står på vänt. Svara på det här "
+     "mejlet och skriv koden 4417 i ämnesraden."),
+    # Receipts filed under a reference, a registry number, a message nobody answers.
+    ("servicedesk@example.com", "[REQ-55120] Re: Check-in", "We've logged your request under "
+     "reference REQ-55120."),
+    ("anna@example.com", "Re: Check-in", "We have registered it under reference 55120. You "
+     "cannot reply to this email."),
+    ("registrator@region.example.se", "Registrerat: Avstämning", "Ditt e-postmeddelande har "
+     "registrerats med diarienummer RS 2026/1147. Detta meddelande går inte att svara på."),
+    ("anna@example.se", "SV: Avstämning", "Ditt diarienummer är KS 2026/123. Du kan inte svara "
+     "på det här mejlet."),
 ])
 def test_challenges_tickets_and_moderation_are_confident(sender: str, subject: str,
                                                          text: str) -> None:
@@ -212,6 +235,20 @@ def test_challenges_tickets_and_moderation_are_confident(sender: str, subject: s
     "Click through the dashboard to see the numbers, they look good.",
     "Ticket 4512 is still open.",
     "The incident INC0083412 took all day, otherwise fine.",
+    # Moderators, codes, references, registry numbers and replies talked about: no message of
+    # the reader's passed on, held or filed.
+    "Obstacles: posts sent to the moderators pile up, nobody reads them.",
+    "My post wasn't sent to the moderator, so I'll repost it.",
+    "Our list owner is away, so nothing moved this week.",
+    "The project is on hold until January, otherwise fine.",
+    "Blocked: I have to reply with the code review comments first.",
+    "Fine. The door code 4417 works again, by the way.",
+    "Jag har skrivit koden klart, svarar mer i morgon.",
+    "Progress: I filed the invoice under the wrong project, fixed now.",
+    "Hinder: ärendet med diarienummer KS 2026/123 väntar på beslut.",
+    "Fråga 2 går inte att svara på än, vi vet inte.",
+    "I can't reply to this email properly from my phone, more later.",
+    "Min ansökan har registrerats, äntligen!",
 ])
 def test_people_writing_about_approval_tickets_and_checks_are_people(text: str) -> None:
     assert _score(text).verdict == "person", _score(text)
@@ -221,3 +258,23 @@ def test_a_receipt_addressed_to_the_reader_alone_is_unsure() -> None:
     # "Your request has been received" is a receipt, but a receipt alone is not proof.
     assert _score("Your request has been received.").verdict == "unsure"
     assert _score("Ditt ärende har registrerats.").verdict == "unsure"
+
+
+@pytest.mark.parametrize("subject", [
+    "Re: Check-in [#p7rt2qz9xk4mwn8v]",  # our own token is no ticket
+    "Re: Please confirm the time",  # "Please confirm" as a request, not a filter's prefix
+    "SV: Registrerat och klart",
+])
+def test_subjects_that_only_look_like_receipts_or_challenges_are_no_evidence(subject: str
+                                                                              ) -> None:
+    found = score_machine(sender="anna@example.com", display_name="", subject=subject,
+                          text="All good.")
+    assert found.score == 0, found
+
+
+def test_a_reference_or_registry_number_named_alone_is_at_most_unsure() -> None:
+    assert _score("It is filed under reference REQ-55120.").verdict != "machine"
+    assert _score("Diarienummer RS 2026/1147.").verdict != "machine"
+    # A list's moderation described, not the reader's message passed on.
+    assert _score("Every post is sent to the moderators first, slow.").verdict != "machine"
+    assert _score("Your message has not been sent to the moderators.").verdict != "machine"
