@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse import machine
+from mailer.parse import machine, machine_rules
 from mailer.parse.machine import CONFIDENT, UNSURE, score_machine
 
 
@@ -79,7 +79,7 @@ def _holds_a_needle(pattern: str, needles: str | tuple[str, ...]) -> None:
 
 def test_every_match_of_a_rule_holds_one_of_its_needles() -> None:
     # The needles are what spares the searches: a match without one would be missed.
-    for _, needles, pattern, _, _ in [*machine._BODY_RULES, *machine._SUBJECT_RULES]:
+    for _, needles, pattern, _, _ in [*machine._BODY_RULES, *machine_rules.SUBJECT_RULES]:
         _holds_a_needle(pattern, needles)
 
 
