@@ -120,7 +120,7 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
         # Calendars answer an invitation with METHOD:REPLY (RFC 5546 3.2.3): accepted,
         # declined ("conflicts with another event") or tentative, by themselves or by a click;
         # we send no invitations, so it says nothing about the person's check-in.
-        return Classification("auto_reply", "calendar reply (text/calendar METHOD:REPLY)")
+        return Classification("auto_reply", "calendar reply (text/calendar METHOD:REPLY/COUNTER)")
     marker = _auto_reply_marker(msg)
     ooo_subject = bool(_OOO_SUBJECT.match(_strip_prefixes(subject)))
     if marker is not None:
@@ -157,14 +157,16 @@ def _only_delays(found: tuple[FailedRecipient, ...]) -> bool:
 
 
 def _calendar_reply(msg: Message) -> bool:
-    """A text/calendar part answering an invitation (METHOD:REPLY), as calendars send it."""
+    """A text/calendar part answering an invitation, as calendars send it: METHOD:REPLY, or
+    METHOD:COUNTER (RFC 5546 3.2.7: another time proposed, Outlook's "New Time Proposed")."""
     for part in msg.walk():
         if part.get_content_type() != "text/calendar":
             continue
-        if content_param(part, "method") == "reply":
+        if content_param(part, "method") in ("reply", "counter"):
             return True
         payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes) and b"METHOD:REPLY" in payload[:2000].upper():
+        head = payload[:2000].upper() if isinstance(payload, bytes) else b""
+        if b"METHOD:REPLY" in head or b"METHOD:COUNTER" in head:
             return True
     return False
 

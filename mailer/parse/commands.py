@@ -102,7 +102,7 @@ _ON_HOLD = re.compile(r"(?:put|sätt|lägg)\s+(?P<object>.{1,40}?)\s+(?:on\s+(?:
                       r"på\s+paus)(?=\s|$)")
 _AGAIN = re.compile(r"(?:start|starta|sätt igång)\s+(?P<object>.{1,40}?)\s+(?:again|igen)"
                     r"(?=\s|$)")
-_BACK_ON = re.compile(r"turn\s+(?P<object>.{1,40}?)\s+back on(?=\s|$)")
+_BACK_ON = re.compile(r"(?:turn|switch)\s+(?P<object>.{1,40}?)\s+back on(?=\s|$)")
 #: "no check-in tomorrow": questions are left out ("no questions this week" is an answer).
 _NONE = re.compile(
     r"(?:no|inga|ingen|inget|not any)\s+(?:check-ins|check-in|checkins|checkin|check ins|"

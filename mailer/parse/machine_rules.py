@@ -50,7 +50,8 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
         ("office", r"\bout of (?:the )?office\b", 2.0, True),
         (("i am", "i'm", "i will be"),
          r"\b(?:i am|i'm|i will be) (?:currently )?(?:away|on (?:vacation|holiday|leave|"
-         r"parental leave|sick leave|annual leave)|travelling|traveling|off)\b", 1.5, True),
+         r"parental leave|sick leave|annual leave|a (?:training )?course|a business trip)|"
+         r"travelling|traveling|off)\b", 1.5, True),
         ("jag är", r"\bjag är (?:tjänstledig|föräldraledig|sjukskriven|ledig|på semester|"
          r"bortrest|på tjänsteresa|frånvarande|borta)\b", 1.5, True),
         (("ledig", "sjukskriven"), r"\b(?:tjänstledig|föräldraledig|sjukskriven)\b", 1.0, True),
@@ -101,6 +102,9 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
     # "Under tiden nås teamet via lena@example.com", "please contact Erik (erik@...)": an
     # address or a number to use meanwhile, which counts only beside an away statement.
     "someone to reach instead": (
+        # "In my absence, please contact Erik": beside an away statement only ("In my absence
+        # last week the team shipped it" is a person's news).
+        (("absence", "frånvaro"), r"\bin my absence\b|\bunder min frånvaro\b", 1.5, True),
         (("onta", "reach ", "nås", "når du ", "vänd dig ", "call ", "ring "),
          r"\b(?=[cknrv])(?:contact|reach|kontakta|nås|når du|vänd dig till|call|ring) [^\n]{0,60}?"
          r"(?:@|\+?\d[\d -]{6,14}\d)", 1.5, True),
@@ -245,7 +249,8 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
         ("moderat",
          r"\bawaits? moderat|\blist moderator|\bmoderator approval\b|\b(?:awaiting|pending|"
          r"held for|requires|needs) moderation\b"
-         r"|\b(?:once|when|after) (?:a|the) moderator (?:has )?approve", 3.0,
+         r"|\b(?:once|when|after) (?:a|the) moderator (?:has )?approve"
+         r"|\bpending approval (?:by|from) (?:a|an|the) (?:group |list )?moderator", 3.0,
          False),
         # "Your message ... has been submitted to the moderator of the PLATFORM-L list", "the
         # message is held for the list owner": the reader's message passed on to, or waiting

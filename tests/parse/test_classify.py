@@ -255,6 +255,9 @@ _ICS = "BEGIN:VCALENDAR\nMETHOD:{}\nBEGIN:VEVENT\nEND:VEVENT\nEND:VCALENDAR"
     ("Declined: Check-in", 'text/calendar; charset="utf-8"; method=REPLY', "REPLY", "auto_reply"),
     ("Avböjt: Avstämning", "text/calendar", "REPLY", "auto_reply"),  # METHOD only in the body
     ("Accepted: Check-in", "text/calendar; method=REPLY", "REPLY", "auto_reply"),
+    # RFC 5546 3.2.7: another time proposed (Outlook's "New Time Proposed"), in either place
+    ("New Time Proposed: Check-in", "text/calendar; method=COUNTER", "COUNTER", "auto_reply"),
+    ("Ny tid föreslagen: Avstämning", "text/calendar", "COUNTER", "auto_reply"),
     # A person sending or forwarding an invitation in a reply is still a person.
     ("Re: Check-in", "text/calendar; method=REQUEST", "REQUEST", "reply"),
     ("Re: Check-in", "text/calendar", "PUBLISH", "reply"),

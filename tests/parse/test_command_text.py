@@ -142,6 +142,8 @@ def test_a_week_off_starts_later() -> None:
     ("Going to skip this one, drowning in year-end reporting.", "skip", None, None,
      "drowning in year-end reporting."),
     ("Gonna skip this week.", "skip", None, None, None),
+    ("Could you switch my check-ins back on? Paternity leave is over.", "resume", None, None,
+     "Paternity leave is over."),
     ("Please pause me through the end of January, I'm on sabbatical.", "pause", None,
      D(2027, 1, 31), "I'm on sabbatical."),
     ("Pausa mig till slutet av februari.", "pause", None, D(2027, 2, 28), None),
@@ -217,6 +219,7 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "I hope to resume work on the API soon.",
     "Now we had to skip the retro.", "And then I skipped lunch.", "Going to the office tomorrow.",
     "Then pause the migration.", "Men nu är jag tillbaka i teamet.",
+    "Switch the lights back on.", "I switched my phone back on.",
     "Going to skip the retro, it clashes with the demo.",
     # an autoresponder's words: "and" never opens a request (a command makes it a person)
     "I'm out of the office and back on 7 January.", "Jag är ledig och tillbaka den 7 januari.",

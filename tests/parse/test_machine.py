@@ -108,6 +108,11 @@ def _score(text: str, *, sender: str = "anna@example.com", subject: str = "Re: C
     ("We have received your message and will handle it within 3 working days.\nThis message "
      "cannot be replied to.", False),
     ("Vi har mottagit ditt ärende. Detta mejl kan inte besvaras.", False),
+    # away on a course, with its return day and someone to reach "in my absence"
+    ("I am on a training course until Tuesday 15 December and will be returning to work on "
+     "Wednesday 16 December. In my absence please contact Erik (erik@example.com).", True),
+    ("Your message to platform@groups.example.com is pending approval by a group moderator.",
+     False),
 ])
 def test_machine_statements_in_new_wordings_are_confident(text: str, away: bool) -> None:
     found = _score(text)
@@ -222,6 +227,9 @@ def test_challenges_tickets_and_moderation_are_confident(sender: str, subject: s
     # The same words in a person's reply: approval, tickets, verification, moderation talked
     # about, not a message held or a receipt given.
     "Obstacles: budgeten väntar på godkännande, annars bra.",
+    "The budget is pending approval by the board.",
+    "In my absence last week the team shipped the importer.",
+    "Under min frånvaro i fredags tog Erik standupen.",
     "Hinder: inköpet väntar på godkännande av chefen.",
     "Incident INC0083412 has been opened for the VPN outage, waiting on the network team.",
     "Blocked: the ticket has been open since Tuesday.",
