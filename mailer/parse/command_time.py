@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mailer.parse.return_dates import first_date
+from mailer.parse.return_dates import MONTHS, WEEKDAYS, alternatives, first_date
 
 #: A length as a number of days ("a month" is 30, as the pause command has always counted).
 _UNIT_DAYS = {
@@ -40,33 +40,20 @@ _COUNTS = {
 }
 
 
-def _words(*words: str) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
 _LENGTH = re.compile(
     r"(?:(?:for|i|under)\s+)?(?:(?:the|de)\s+)?(?:(?:next|coming|following|närmaste|kommande)"
-    rf"\s+)?(?P<n>\d{{1,3}}|{_words(*_COUNTS)})\s*(?P<unit>{_words(*_UNIT_DAYS)})\.?"
+    rf"\s+)?(?P<n>\d{{1,3}}|{alternatives(_COUNTS)})\s*(?P<unit>{alternatives(_UNIT_DAYS)})\.?"
     r"(?:\s+(?:framåt|framöver|ahead|from now|from today|från idag|från i dag))?")
 
-_MONTH = _words(
-    "januari", "january", "jan", "februari", "february", "feb", "mars", "march", "mar",
-    "april", "apr", "maj", "may", "juni", "june", "jun", "juli", "july", "jul", "augusti",
-    "august", "aug", "september", "sept", "sep", "oktober", "october", "okt", "oct",
-    "november", "nov", "december", "dec")
-_WEEKDAYS = {
-    "monday": 0, "måndag": 0, "tuesday": 1, "tisdag": 1, "wednesday": 2, "onsdag": 2,
-    "thursday": 3, "torsdag": 3, "friday": 4, "fredag": 4, "saturday": 5, "lördag": 5,
-    "sunday": 6, "söndag": 6,
-}
+_MONTH = alternatives(MONTHS)
 #: A weekday shortened, as it is written before a date ("fre 18/12", "Fri. 18 Dec").
-_WEEKDAY_SHORT = _words("mån", "tis", "ons", "tor", "tors", "fre", "lör", "sön", "mon", "tue",
-                        "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun")
+_WEEKDAY_SHORT = alternatives(("mån", "tis", "ons", "tor", "tors", "fre", "lör", "sön", "mon",
+                               "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"))
 _YEAR = r"(?:,?\s+20\d\d)?"
 #: The calendar dates first_date reads, whole ("4 januari", "jan 3rd", "21/12", "7.1."), maybe
 #: after their weekday ("fredag 18/12", "fre. 18/12", "Monday, January 4").
 _CALENDAR = re.compile(
-    rf"(?:(?:{_words(*_WEEKDAYS)}|(?:{_WEEKDAY_SHORT})\.?),?\s+(?:the\s+|den\s+)?)?(?:"
+    rf"(?:(?:{alternatives(WEEKDAYS)}|(?:{_WEEKDAY_SHORT})\.?),?\s+(?:the\s+|den\s+)?)?(?:"
     r"20\d\d-\d{1,2}-\d{1,2}"
     rf"|\d{{1,2}}(?::?e|:?a|st|nd|rd|th)?\.?(?:\s+of)?\s+(?:{_MONTH})\.?{_YEAR}"
     rf"|(?:{_MONTH})\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?{_YEAR}"
@@ -76,7 +63,7 @@ _CALENDAR = re.compile(
 _DAY_OF_MONTH = re.compile(r"(?P<day>\d{1,2})(?:st|nd|rd|th|:e|:a|e)")
 _THE_DAY = re.compile(r"(?:the|den)\s+(?P<day>\d{1,2})")  # "den 14": the article says it
 _WEEKDAY = re.compile(
-    rf"(?:(?:next|this|coming|nästa|kommande|på)\s+)?(?P<w>{_words(*_WEEKDAYS)})")
+    rf"(?:(?:next|this|coming|nästa|kommande|på)\s+)?(?P<w>{alternatives(WEEKDAYS)})")
 _RELATIVE_DAYS = {
     "yesterday": -1, "igår": -1, "i går": -1, "today": 0, "idag": 0, "i dag": 0,
     "tomorrow": 1, "imorgon": 1, "i morgon": 1,
@@ -108,15 +95,15 @@ _WEEK_NUMBERS = re.compile(rf"(?:(?:for|för|under|during|i|in)\s+)?(?:hela\s+|a
                            rf"{WEEKS}")
 
 # The words around a start and an end, the longest first: "till och med" before "till".
-_FROM = re.compile(r"(?:^|\s)(?:" + _words(
+_FROM = re.compile(r"(?:^|\s)(?:" + alternatives((
     "from", "starting", "starting from", "starting on", "beginning", "beginning on", "as of",
     "effective", "från och med", r"fr\.?\s?o\.?\s?m\.?", "från", "med start",
-    "med början", "with effect from") + r")(?:\s+|$)")
+    "med början", "with effect from")) + r")(?:\s+|$)")
 _LAST_WORDS = ("until", "up until", "till", "to", "through", "thru", "till och med",
                r"t\.?\s?o\.?\s?m\.?", "up to and including", "until and including")
-_TO = re.compile(r"\s+(?:" + _words(*_LAST_WORDS, "and", "och") + r")\s+|\s*[-–]\s*")
-_UNTIL = re.compile(r"(?:" + _words(*_LAST_WORDS, "tills", "tom", "fram till och med",
-                                    "fram till", "up to") + r")\s+")
+_TO = re.compile(r"\s+(?:" + alternatives((*_LAST_WORDS, "and", "och")) + r")\s+|\s*[-–]\s*")
+_UNTIL = re.compile(r"(?:" + alternatives((*_LAST_WORDS, "tills", "tom", "fram till och med",
+                                           "fram till", "up to")) + r")\s+")
 _FOR = re.compile(r"\s+(?=(?:for|i|under)\s)")
 _BETWEEN = re.compile(r"(?:between|mellan)\s+")
 _MAX = 80  # longer is a sentence, not a time
@@ -208,7 +195,7 @@ _MONTH_NUMBERS = {
 #: A whole month, said as one ("i januari", "hela januari", "during January"); a month alone
 #: is not ("till januari": the start of it, or the end?).
 _WHOLE_MONTH = re.compile(r"(?:in|i|during|under|hela|all of|all|throughout)\s+(?P<month>"
-                          + _words(*_MONTH_NUMBERS) + ")")
+                          + alternatives(_MONTH_NUMBERS) + ")")
 
 
 def _month(text: str, today: date) -> tuple[date, date] | None:
@@ -227,7 +214,7 @@ def _month(text: str, today: date) -> tuple[date, date] | None:
 _REST_OF = re.compile(r"(?:(?:for|during|under)\s+)?(?:the\s+)?(?:rest of (?:the|this)|resten av)"
                       r"\s+(?:month|year|månaden|året)")
 _END_OF = re.compile(r"(?:the\s+)?(?:end of (?:the\s+|this\s+)?|slutet av\s+)"
-                     r"(?P<what>month|year|månaden|året|" + _words(*_MONTH_NUMBERS) + ")")
+                     r"(?P<what>month|year|månaden|året|" + alternatives(_MONTH_NUMBERS) + ")")
 _YEAR_END = ("year", "året", "årsskiftet", "new year", "the new year", "nyår")
 
 
@@ -363,7 +350,7 @@ def one_day(text: str, *, today: date) -> date | None:
         return one_day(text[on.end():], today=today)
     weekday = _WEEKDAY.fullmatch(text)
     if weekday is not None:
-        return today + timedelta(days=(_WEEKDAYS[weekday["w"]] - today.weekday() - 1) % 7 + 1)
+        return today + timedelta(days=(WEEKDAYS[weekday["w"]] - today.weekday() - 1) % 7 + 1)
     if _CALENDAR.fullmatch(text):
         return first_date(text, today=today)
     found = _DAY_OF_MONTH.fullmatch(text)

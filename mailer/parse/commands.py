@@ -57,6 +57,7 @@ from mailer.parse.command_time import (
     read_when,
     says_when,
 )
+from mailer.parse.return_dates import alternatives
 
 CommandAction = Literal["pause", "resume", "skip"]
 #: Why a recognised pause was not carried out, as data for the receipt's translation.
@@ -86,10 +87,14 @@ class Command:
 
 MAX_PAUSE = timedelta(days=366)
 
-_NOUN = (r"(?:check-ins|check-in|checkins|checkin|check ins|check in|avstämningarna|"
-         r"avstämningar|avstämningen|avstämning|mails|mailen|mail|mejlen|mejl|e-mails|emails|"
-         r"e-mail|email|utskicken|utskick|reminders|reminder|påminnelserna|påminnelser|"
-         r"påminnelsen|frågorna|frågor|questions)")
+#: What the service sends, as people name it after "no" ("no check-in tomorrow", "inga mejl").
+_SENT = ("check-ins", "check-in", "checkins", "checkin", "check ins", "check in", "avstämningar",
+         "avstämning", "mails", "mail", "mejl", "e-mails", "emails", "e-mail", "email", "utskick",
+         "reminders", "påminnelser")
+#: The same, and their definite forms and the questions, as a request's object names them.
+_NOUN = "(?:" + alternatives((
+    *_SENT, "avstämningarna", "avstämningen", "mailen", "mejlen", "utskicken", "reminder",
+    "påminnelserna", "påminnelsen", "frågorna", "frågor", "questions")) + ")"
 _OBJECT = re.compile(
     r"(?:me|mig|for me|för mig|(?:(?:my|the|all|all my|all the|these|mina|alla|alla mina|de|"
     r"dina|era|dessa)\s+)?(?:weekly\s+|veckovisa\s+)?" + _NOUN
@@ -105,9 +110,8 @@ _AGAIN = re.compile(r"(?:start|starta|sätt igång)\s+(?P<object>.{1,40}?)\s+(?:
 _BACK_ON = re.compile(r"(?:turn|switch)\s+(?P<object>.{1,40}?)\s+back on(?=\s|$)")
 #: "no check-in tomorrow": questions are left out ("no questions this week" is an answer).
 _NONE = re.compile(
-    r"(?:no|inga|ingen|inget|not any)\s+(?:check-ins|check-in|checkins|checkin|check ins|"
-    r"check in|avstämningar|avstämning|mails|mail|mejl|e-mails|emails|e-mail|email|utskick|"
-    r"reminders|påminnelser)(?:\s+(?:for me|för mig|till mig|from you|från er))?(?=\s|$)")
+    r"(?:no|inga|ingen|inget|not any)\s+(?:" + alternatives(_SENT) + ")"
+    r"(?:\s+(?:for me|för mig|till mig|from you|från er))?(?=\s|$)")
 # "next week's check-in", "nästa veckas avstämning": the time before the noun.
 _POSSESSIVE = re.compile(r"(?P<when>[^,]{1,30}?)(?:'s)?\s+" + _NOUN)
 _SWEDISH_POSSESSIVE = {"nästa veckas": "nästa vecka", "den här veckans": "den här veckan",

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_MONTHS = {
+
+def alternatives(words: Iterable[str]) -> str:
+    """``words`` as a regex alternation, the longest first: a word is never cut short by
+    another that starts it ("mars" before "mar")."""
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+MONTHS = {
     "january": 1, "januari": 1, "jan": 1, "february": 2, "februari": 2, "feb": 2,
     "march": 3, "mars": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "maj": 5,
     "june": 6, "juni": 6, "jun": 6, "july": 7, "juli": 7, "jul": 7,
@@ -21,15 +28,15 @@ _MONTHS = {
     "october": 10, "oktober": 10, "oct": 10, "okt": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }
-_WEEKDAYS = {
+WEEKDAYS = {
     "monday": 0, "måndag": 0, "tuesday": 1, "tisdag": 1, "wednesday": 2, "onsdag": 2,
     "thursday": 3, "torsdag": 3, "friday": 4, "fredag": 4, "saturday": 5, "lördag": 5,
     "sunday": 6, "söndag": 6,
 }
-_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = "(?P<month>" + alternatives(MONTHS) + r")\.?"
 _YEAR = r"(?:,?\s+(?P<year>20\d\d))?"
 _ORD = r"(?::?e|:?a|st|nd|rd|th)?"
-_WEEKDAY_RE = "(?P<weekday>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b"
+_WEEKDAY_RE = "(?P<weekday>" + alternatives(WEEKDAYS) + r")\b"
 _WEEKDAY_LEAD = ("on", "på", "nästa", "next")
 
 
@@ -69,18 +76,14 @@ def ordinal_day(word: str) -> int | None:
     return None
 
 
-def _alternatives(words: Iterable[str]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
 ORDINAL_WORD = (
     _first_letter_of(*_ORDINAL_UNITS, *_ORDINAL_TEENS, *_ORDINAL_TENS)
-    + "(?:(?:" + _alternatives(_ORDINAL_TENS) + r")[-\s]?(?:" + _alternatives(_ORDINAL_UNITS)
-    + ")|" + _alternatives([*_ORDINAL_TEENS, *_ORDINAL_UNITS]) + r")\b")
+    + "(?:(?:" + alternatives(_ORDINAL_TENS) + r")[-\s]?(?:" + alternatives(_ORDINAL_UNITS)
+    + ")|" + alternatives([*_ORDINAL_TEENS, *_ORDINAL_UNITS]) + r")\b")
 # "Week 1", "v. 52", "v52", "veckorna 51–52", "måndag vecka 1", "Monday of week 1": ISO weeks,
 # a span of days (the weekday names one of them). Not "v2" (a version).
 _WEEK_FORM = re.compile(
-    r"\b(?:" + _first_letter_of(*_WEEKDAYS) + _WEEKDAY_RE
+    r"\b(?:" + _first_letter_of(*WEEKDAYS) + _WEEKDAY_RE
     + r"(?:en)?,?\s+(?:(?:of|in|i|på)\s+)?)?" + _first_letter_of("vecka", "week")
     + r"(?:veckorna|veckan|vecka|weeks|week|wk\.|v\.|v\s|v(?=\d\d))\s*(?P<week>\d{1,2})"
     r"(?:\s*(?:-|–|och|and|&|to|till)\s*(?:(?:vecka|week|v\.?)\s*)?(?P<week_end>\d{1,2}))?"
@@ -88,17 +91,17 @@ _WEEK_FORM = re.compile(
 _DATE_FORMS = (
     re.compile(r"\b(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
     re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
-    re.compile(rf"\b{_first_letter_of(*_MONTHS)}{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b",
+    re.compile(rf"\b{_first_letter_of(*MONTHS)}{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b",
                re.IGNORECASE),
     re.compile(rf"\b(?P<dayword>{ORDINAL_WORD})(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
     # "January fourth", "January the fourth"; not the verb ("we may first ...").
-    re.compile(rf"\b{_first_letter_of(*_MONTHS)}(?-i:(?!may\b)){_MONTH}\s+(?:the\s+)?"
+    re.compile(rf"\b{_first_letter_of(*MONTHS)}(?-i:(?!may\b)){_MONTH}\s+(?:the\s+)?"
                rf"(?P<dayword>{ORDINAL_WORD}){_YEAR}", re.IGNORECASE),
     # 7/1, 7/1/2027, 07.01.2027, 7.1. -- but not a time such as 10.30
     re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>(?:20)?\d\d))?\b"),
     re.compile(r"\b(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
     _WEEK_FORM,
-    re.compile(r"\b" + _first_letter_of(*_WEEKDAYS, *_WEEKDAY_LEAD)
+    re.compile(r"\b" + _first_letter_of(*WEEKDAYS, *_WEEKDAY_LEAD)
                + "(?:" + "|".join(word + r"\s+" for word in _WEEKDAY_LEAD) + ")?" + _WEEKDAY_RE,
                re.IGNORECASE),
 )
@@ -186,7 +189,7 @@ _DAY_OF_RETURN = re.compile(
     r"\b(?:back|return|returning|tillbaka|åter)\b[^.\n\d]{0,24}?"
     r"(?:\b(?:the|den)\s+(?P<day>\d{1,2})(?:st|nd|rd|th|:?e|:?a)?"
     r"|\b(?P<ord>\d{1,2})(?:st|nd|rd|th|:e|:a)|\b(?:the|den)\s+(?P<word>" + ORDINAL_WORD
-    + r"(?=\s*(?:[.,;!)]|$))))\b(?!\s*(?:[/.-]\d|of\b|" + "|".join(_MONTHS) + r"))",
+    + r"(?=\s*(?:[.,;!)]|$))))\b(?!\s*(?:[/.-]\d|of\b|" + "|".join(MONTHS) + r"))",
     re.IGNORECASE)
 
 
@@ -247,21 +250,21 @@ def _week_span(parts: dict[str, str | None], today: date) -> tuple[date, date] |
     except ValueError:  # week 0, 54, or 53 in a year that has none
         return None
     if name := parts.get("weekday"):
-        day = start + timedelta(days=_WEEKDAYS[name.lower()])
+        day = start + timedelta(days=WEEKDAYS[name.lower()])
         return day, day
     return start, end
 
 
 def _to_date(parts: dict[str, str | None], today: date) -> date | None:
     if name := parts.get("weekday"):
-        weekday = _WEEKDAYS[name.lower()]
+        weekday = WEEKDAYS[name.lower()]
         return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
     if parts.get("a"):
         a, b = int(parts["a"] or 0), int(parts["b"] or 0)
         day, month = (b, a) if b > 12 and a <= 12 else (a, b)
     else:
         raw_month = parts["month"] or ""
-        month = int(raw_month) if raw_month.isdigit() else _MONTHS[raw_month.lower().rstrip(".")]
+        month = int(raw_month) if raw_month.isdigit() else MONTHS[raw_month.lower().rstrip(".")]
         day = ordinal_day(parts["dayword"] or "") or 0 if parts.get("dayword") else int(
             parts["day"] or 0)
     year_text = parts.get("year")

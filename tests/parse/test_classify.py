@@ -171,8 +171,8 @@ def test_each_lookahead_accepts_what_a_word_it_guards_can_start_with() -> None:
     # its other cases and sre's equivalents (the long s, the Kelvin and Angstrom signs...);
     # the lookahead must accept every one of them, and nothing more.
     every = "".join(map(chr, range(sys.maxunicode + 1)))
-    for words in (tuple(return_dates_module._MONTHS),
-                  (*return_dates_module._WEEKDAYS, *return_dates_module._WEEKDAY_LEAD),
+    for words in (tuple(return_dates_module.MONTHS),
+                  (*return_dates_module.WEEKDAYS, *return_dates_module._WEEKDAY_LEAD),
                   return_dates_module._RETURN, return_dates_module._LAST_DAY,
                   (*return_dates_module._ORDINAL_UNITS, *return_dates_module._ORDINAL_TEENS,
                    *return_dates_module._ORDINAL_TENS), ("vecka", "week")):
