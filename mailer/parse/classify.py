@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email import message_from_string
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
@@ -71,7 +72,8 @@ def _encoded_words(text: str) -> str:
     Kept: one reply's Subject is read twice, and the replies to one prompt share theirs."""
     try:
         return str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, TypeError):
+    except (LookupError, UnicodeError, ValueError, TypeError, MessageError):
+        # MessageError: CharsetError for a charset label holding a raw 8-bit byte.
         return text
 
 

@@ -303,7 +303,7 @@ def _codec(label: str | None) -> tuple[str | None, str | None]:
     name = _CHARSET_ALIASES.get(name, name)
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, UnicodeError):  # UnicodeError: a label holding an undecodable byte
         return None, f"unknown charset {label!r}"
     if info.name in _REFUSED_CODECS or not getattr(info, "_is_text_encoding", True):
         return None, f"unusable charset {label!r}"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailer.cli.main import main as cli
@@ -105,6 +105,30 @@ def test_parse_reply_never_raises(raw: bytes) -> None:
 ]), max_size=8), st.binary(max_size=300))
 def test_parse_reply_survives_hostile_headers(headers: list[bytes], body: bytes) -> None:
     parse_reply(b"\r\n".join(headers) + b"\r\n\r\n" + body, received_at=RECEIVED)
+
+
+_FIELDS = [b"Subject: ", b"From: ", b"To: ", b"Message-ID: ", b"References: ", b"Date: ",
+           b"Auto-Submitted: ", b"Return-Path: ", b"Content-Type: text/plain; charset=",
+           b"Content-Disposition: attachment; filename="]
+_PIECES = [b"=?", b"?=", b"?q?", b"?b?", b"utf-8", b"\xc3", b"\xa5", b"\xff", b"abc", b"QQ==",
+           b"=C3=A5", b" ", b"<", b">", b"@", b";", b"'", b"\x00", b"\r"]
+
+
+@settings(max_examples=300, deadline=None)
+@example([(b"Subject: ", [b"=?", b"\xc3", b"?q?", b"abc", b"?="])])
+@example([(b"Auto-Submitted: ", [b"=?", b"\xff", b"?q?", b"?="])])
+@example([(b"References: ", [b"=?", b"utf-8", b"?b?", b"\xa5", b"?="])])
+@example([(b"Content-Type: text/plain; charset=", [b"\xc3", b"\xa5"])])
+@given(st.lists(st.tuples(st.sampled_from(_FIELDS),
+                          st.lists(st.sampled_from(_PIECES), max_size=8)), max_size=5))
+def test_encoded_words_with_raw_bytes_never_raise(fields: list[tuple[bytes, list[bytes]]]
+                                                  ) -> None:
+    # Found by fuzzing: "=?\xc3?b?...?=" (a raw 8-bit byte in an encoded-word's charset) made
+    # the stdlib raise CharsetError, "=?utf-8?b?\xa5?=" HeaderParseError: the message was left
+    # in the inbox and retried at every poll.
+    raw = b"\n".join(name + b"".join(value) for name, value in fields) + b"\n\nHej\n"
+    result = replies.parse_file(raw, as_kind="eml", questions=CHECKIN, received_at=RECEIVED)
+    assert result["kind"] in ("reply", "auto_reply", "bounce", "unsure")
 
 
 #: The fields of ``mailer parse-reply``'s JSON objects (README, "Reading replies by hand").
