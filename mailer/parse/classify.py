@@ -93,7 +93,12 @@ _BOUNCE_SUBJECT = re.compile(
     r"olevererbart|kunde inte levereras)\b",
     re.IGNORECASE,
 )
-_DAEMON_LOCALS = ("mailer-daemon", "postmaster", "mail-daemon")
+#: Local parts of the addresses MTAs report from, written without separators: Verizon's
+#: gateway writes "post_master", others "Mailer_Daemon" or "mail.daemon".
+_DAEMON_LOCALS = frozenset(("mailerdaemon", "postmaster", "maildaemon"))
+_SEPARATORS = re.compile(r"[-_.]")
+#: RFC 3464 and RFC 6533 (internationalised) delivery-status parts.
+_DSN_TYPES = frozenset(("message/delivery-status", "message/global-delivery-status"))
 
 
 def classify(msg: Message, *, subject: str | None = None) -> Classification:
@@ -104,21 +109,27 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
     is often *also* marked Auto-Submitted (RFC 3834 5), so it must not be taken for an
     out-of-office. Then RFC 3834 and the vendor markers, then the subject.
     """
-    if msg.get_content_type() == "multipart/report":
+    parts = _part_types(msg)
+    report = msg.get_content_type() == "multipart/report"
+    if report or not _DSN_TYPES.isdisjoint(parts):
+        # A delivery-status part is a DSN's whatever wraps it: some gateways (McAfee Email
+        # Gateway) send it inside multipart/mixed.
         if content_param(msg, "report-type") == "disposition-notification":
             return Classification("auto_reply", "read receipt (RFC 8098)")
         if _only_delays(failed_recipients(msg)):
             return Classification("auto_reply", "delay notice (RFC 3464 Action: delayed)")
-        return Classification("bounce", "multipart/report (RFC 3464)")
+        return Classification("bounce", "multipart/report (RFC 3464)" if report
+                              else "delivery status part (RFC 3464)")
     if subject is None:
         subject = header_text(msg, "Subject")
-    sender = addresses(header_text(msg, "From"))
+    from_field = header_text(msg, "From")
+    sender = addresses(from_field)
     local = sender[0][1].partition("@")[0].lower() if sender else ""
-    if local in _DAEMON_LOCALS:
+    if _SEPARATORS.sub("", local) in _DAEMON_LOCALS:
         if _DELAY_SUBJECT.match(subject):
             return Classification("auto_reply", f"delay notice (Subject: {subject[:40]})")
         return Classification("bounce", f"From: {local}")
-    if msg.is_multipart() and _calendar_reply(msg):
+    if "text/calendar" in parts and _calendar_reply(msg):
         # Calendars answer an invitation with METHOD:REPLY (RFC 5546 3.2.3): accepted,
         # declined ("conflicts with another event") or tentative, by themselves or by a click;
         # we send no invitations, so it says nothing about the person's check-in.
@@ -137,6 +148,16 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
         # A null reverse-path (RFC 5321 4.5.5) is reserved for notifications; with no other
         # marker it is a non-standard bounce.
         return Classification("bounce", "empty Return-Path")
+    if from_field.replace(" ", "") == "<>":
+        # The same null path written into From (McAfee Email Gateway's DSNs): no person's
+        # client can send that.
+        return Classification("bounce", "empty From")
+    if local and _LIST_ADMIN.search(local) and not _LIST_SOFTWARE_FIELDS.isdisjoint(
+            field_names(msg)):
+        # A list's own address (fml's "-admin", Mailman's "-owner", "-bounces", "-request")
+        # on mail its list software stamped: a notice of the list ("you are not a member",
+        # "loop alert"), never a person's answer.
+        return Classification("auto_reply", f"list notice (From: {local})")
     if _BOUNCE_SUBJECT.match(subject):
         return Classification("bounce", f"Subject: {subject[:40]}")
     return Classification("reply")
@@ -156,6 +177,20 @@ def _only_delays(found: tuple[FailedRecipient, ...]) -> bool:
     """A DSN that reports recipients, none of them failed: a delay (or success) notice."""
     return bool(found) and all(f.action in _NOT_FAILED and not f.status.startswith("5")
                                for f in found)
+
+
+# RFC 2369 List-* fields, ezmlm's Mailing-List, fml's X-MLServer, Mailman's version stamp.
+_LIST_SOFTWARE_FIELDS = frozenset((
+    "list-id", "list-help", "list-subscribe", "list-unsubscribe", "list-post", "list-owner",
+    "mailing-list", "x-mlserver", "x-mailman-version"))
+_LIST_ADMIN = re.compile(r"-(?:admin|owner|bounces|request|ctl)$")
+
+
+def _part_types(msg: Message) -> frozenset[str]:
+    """The content types of the parts of ``msg`` (empty for a single part)."""
+    if not msg.is_multipart():
+        return frozenset()
+    return frozenset(part.get_content_type() for part in msg.walk())
 
 
 def _calendar_reply(msg: Message) -> bool:

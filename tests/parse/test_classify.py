@@ -315,3 +315,78 @@ def test_return_dates_in_words_and_weeks(text: str, expected: date | None) -> No
 ])
 def test_ordinal_day(word: str, day: int | None) -> None:
     assert return_dates_module.ordinal_day(word) == day
+
+
+# ------------------------------------------------------------ machine mail found in the wild
+# Shapes from the Sisimai bounce collection (bench/machine_mail.py), written here anew.
+
+def _mixed_dsn(action: str, status: str, sender: str = "postmaster@gw.example.net") -> bytes:
+    return f"""From: {sender}
+To: checkin@team.example
+Subject: Delivery Status
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="B"
+
+--B
+Content-Type: text/plain
+
+    --- The following addresses had delivery problems ---
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; gw.example.net
+
+Final-Recipient: rfc822; anna@example.se
+Action: {action}
+Status: {status}
+
+--B--
+""".encode()
+
+
+@pytest.mark.parametrize("sender", ["<>", "postmaster@gw.example.net", "Anna <anna@example.se>"])
+def test_a_delivery_status_part_inside_multipart_mixed_is_a_dsn(sender: str) -> None:
+    # McAfee Email Gateway and OpenSMTPD wrap their DSN in multipart/mixed, some with From: <>.
+    failed = classify(message_from_bytes(_mixed_dsn("failed", "5.1.1", sender)))
+    assert (failed.kind, failed.reason) == ("bounce", "delivery status part (RFC 3464)")
+    delayed = classify(message_from_bytes(_mixed_dsn("delayed", "4.4.7", sender)))
+    assert (delayed.kind, delayed.out_of_office) == ("auto_reply", False)
+    assert delayed.reason.startswith("delay notice")
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind"),
+    [
+        # Verizon's gateway: "post_master"; the separators of a daemon's name do not matter.
+        ("From: post_master@vtext.example.com\nSubject: Re:Test message", "bounce"),
+        ("From: Mailer_Daemon@mx.example.com\nSubject: Returned", "bounce"),
+        ("From: mail.daemon@mx.example.com\nSubject: x", "bounce"),
+        ("From: <>\nSubject: Delivery Status", "bounce"),
+        ("From: post.mastersson@example.se\nSubject: Re: Check-in", "reply"),
+        ("From: Post Master <anna@example.se>\nSubject: Re: Check-in", "reply"),
+    ],
+)
+def test_daemon_senders_and_the_null_from(headers: str, kind: str) -> None:
+    assert classify(_msg(headers)).kind == kind  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind"),
+    [
+        # fml's "you are not a member" and "loop alert": the list's own address, list fields.
+        ("From: neko-admin@example.org\nSubject: You are not member (neko ML)\n"
+         "X-MLServer: fml [fml 4.0.3]", "auto_reply"),
+        ("From: team-owner@lists.example.org\nSubject: Your message\n"
+         "List-Id: <team.lists.example.org>", "auto_reply"),
+        ("From: dev-request@example.org\nSubject: confirm\nMailing-List: contact dev-help@"
+         "example.org; run by ezmlm", "auto_reply"),
+        # A person whose address ends like a list's, without any list field: a person.
+        ("From: sys-admin@example.se\nSubject: Re: Check-in", "reply"),
+        # A person's message through a list names the list in List-Id, not in From.
+        ("From: anna@example.se\nSubject: Re: Check-in\nList-Id: <team.example.se>", "reply"),
+    ],
+)
+def test_list_notices_come_from_the_lists_own_address(headers: str, kind: str) -> None:
+    result = classify(_msg(headers))  # type: ignore[arg-type]
+    assert (result.kind, result.out_of_office) == (kind, False), result.reason
