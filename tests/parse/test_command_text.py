@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse import command_text, commands
+from mailer.parse import command_words
 from mailer.parse.command_text import first_sentence, found_in_any_case, opening, unwrap
 from mailer.parse.commands import Command, after_command, parse_command
 
@@ -311,15 +311,15 @@ def test_unwrap_takes_the_politeness_off(words: str, core: str, statement: bool)
 # they let through unseen would silently stop working, so both are checked against the
 # patterns themselves, not against examples.
 
-@pytest.mark.parametrize("pattern", [commands._VERB, commands._NONE, commands._ON_HOLD,
-                                     commands._AGAIN, commands._BACK_ON, commands._AWAY_WEEKS,
-                                     commands._BACK],
+@pytest.mark.parametrize("pattern", [command_words.VERB, command_words.NONE, command_words.ON_HOLD,
+                                     command_words.AGAIN, command_words.BACK_ON, command_words.AWAY_WEEKS,
+                                     command_words.BACK],
                          ids=["verb", "none", "on_hold", "again", "back_on", "away_weeks", "back"])
 def test_every_command_holds_a_command_word(pattern: re.Pattern[str]) -> None:
     @settings(max_examples=200, deadline=None)
     @given(st.from_regex(pattern, fullmatch=True))
     def holds(text: str) -> None:
-        assert found_in_any_case(command_text.COMMAND_WORD, text), text
+        assert found_in_any_case(command_words.COMMAND_WORD, text), text
 
     holds()
 
@@ -333,7 +333,7 @@ _WORDS = ["pause", "Paus", "SKIP", "tillbaka", "Återuppta", "please", "TACK", "
        st.randoms(use_true_random=False))
 def test_the_lowered_search_finds_what_ignorecase_finds(pieces: list[str], rnd: Random) -> None:
     text = "".join(rnd.choice([c.upper(), c.lower(), c]) for c in " ".join(pieces))
-    lowercase = command_text.COMMAND_WORD
+    lowercase = command_words.COMMAND_WORD
     expected = re.search(lowercase.pattern, text, re.IGNORECASE) is not None
     assert found_in_any_case(lowercase, text) == expected, text
 
