@@ -25,7 +25,7 @@ from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
 
 #: The opening is within the first few lines: only this much of a reply is split into lines.
 _HEAD = 2000
-_LINE_MAX = 300  # a longer first line is read up to here
+LINE_MAX = 300  # a longer first line is read up to here
 _MAX_CLAUSES = 8
 #: Greetings and thanks above a request ("Hej Lena!\n\nPausa mig ...") that are skipped.
 _MAX_SALUTATIONS = 2
@@ -121,7 +121,7 @@ def is_salutation(text: str) -> bool:
 def first_sentence(line: str) -> tuple[Clause, ...]:
     """The clauses of the first sentence of ``line`` that is not a greeting or a thanks
     ("Hej Lena! Pausa mig ..." starts at "Pausa"), at most a few."""
-    line = line[:_LINE_MAX]
+    line = line[:LINE_MAX]
     clauses: list[Clause] = []
     at = 0
     skipped = 0

@@ -39,6 +39,7 @@ from typing import Literal
 from mailer.parse.answers import SegmentLike
 from mailer.parse.command_context import absence, absence_alone, said_start
 from mailer.parse.command_text import (
+    LINE_MAX,
     Clause,
     cut_sentence,
     first_sentence,
@@ -54,7 +55,7 @@ from mailer.parse.command_time import NOTHING, When, read_when, says_when
 from mailer.parse.command_words import (
     AGAIN,
     BACK_ON,
-    COMMAND_WORD,
+    HEAD,
     NONE,
     OBJECT,
     ON_HOLD,
@@ -109,22 +110,22 @@ def parse_command(text: str, *, today: date) -> Command | None:
 
     Each stretch of clauses starting at the sentence's first or second clause is read as a
     request, the shortest first; the first one understood wins, else the first one
-    recognised but not understood (its ``problem`` says why). The last few results are kept:
+    recognised but not understood (its ``problem`` says why); a stretch without a request
+    word (:data:`~mailer.parse.command_words.HEAD`) is not read. The last few results are kept:
     reading one reply asks twice (the machine score, then the command itself), and a Command
     is frozen."""
     line = opening_line(text)
-    if not found_in_any_case(COMMAND_WORD, line):
-        return None  # most replies: no command word at all, so no request can be read
+    if not found_in_any_case(HEAD, line[:LINE_MAX]):  # as much as first_sentence reads
+        return None  # most replies: no request word at all, so no request can be read
     clauses = first_sentence(line)
     lowered = line.lower()
-    # Stretches without a command word are no request; the check needs the words where
+    # Stretches without a request word are no request; the check needs the words where
     # ``line`` has them, which lower() keeps unless an odd character changes the length.
     check = len(lowered) == len(line)
     unclear: Command | None = None
     for first in _starts(clauses):
         for last in range(first, len(clauses)):
-            if check and not COMMAND_WORD.search(lowered, clauses[first].start,
-                                                 clauses[last].end):
+            if check and not HEAD.search(lowered, clauses[first].start, clauses[last].end):
                 continue
             words = line[clauses[first].start:clauses[last].end]
             command = _command_in(words, line, clauses, first, last, today)
