@@ -19,9 +19,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mailer.parse.command_time import DOTTED_DATE_END
 from mailer.parse.command_words import AFTER, AFTER_WORDS, INSIDE, PRE
 from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
+from mailer.parse.time_words import DOTTED_DATE_END
 
 #: The opening is within the first few lines: only this much of a reply is split into lines.
 _HEAD = 2000

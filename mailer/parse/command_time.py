@@ -2,24 +2,19 @@
 
 A command's time is one of a few shapes, in Swedish or English: nothing ("skip"), the current
 check-in ("this week", "den här veckan", "today", "this one"), a length ("2 weeks", "i två
-veckor", "the next two weeks"), a last day ("until 4 January", "till och med fredag"), a range
-("from Dec 21 to Jan 3", "från 21/12 till 3/1", "v. 51-52", "14–23 december": the month said
-once), a length from a start ("två veckor från och med måndag", "from Monday for 2 weeks"), one
-day or week ("tomorrow", "imorgon", "on Friday", "next week", "nästa vecka", "week 52"), or no
-end at all ("for now", "tills vidare", "from Monday" alone). :func:`read_when` reads the whole
-text as one of them, or nothing: a time expression with words left over is not a time, so
-"until the migration is done" is no date.
-
-A day is a calendar date (:func:`mailer.parse.return_dates.first_date`'s forms and year rule:
-"4 januari", "Jan 3", "2027-01-07", "21/12", "7.1.", maybe after its weekday, whole or short:
-"fredag 18/12", "fre 18/12", "Fri. 18 Dec"), a day of the month ("the 14th"), a weekday (the
-next one after today, "måndag", "next Monday") or a relative day ("tomorrow", "i morgon"). The
-words are :mod:`mailer.parse.time_words`'s.
+veckor"), a last day ("until 4 January", "till och med fredag", "until after the 20th"), a range
+("from Dec 21 to Jan 3", "v. 51-52", "14–23 december": the month said once), a length from a
+start ("två veckor från och med måndag"), one day, week or month ("tomorrow", "on Friday",
+"nästa vecka", "hela januari"), or no end ("for now", "tills vidare", "from Monday" alone).
+:func:`read_when` reads the whole text as one of them, or nothing: "until the migration is
+done" is no date. A day is a calendar date (:func:`mailer.parse.return_dates.first_date`'s forms
+and year rule, maybe after its weekday: "fre 18/12"), a day of the month ("the 14th"), the next
+weekday of that name or a relative day ("i morgon"); the words are
+:mod:`mailer.parse.time_words`'s.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,6 +25,7 @@ from mailer.parse.time_words import (
     COUNTS,
     DAY_OF_MONTH,
     DAYS_OF_A_MONTH,
+    DOTTED_DATE_END,
     END_OF,
     FOR,
     FROM,
@@ -48,6 +44,7 @@ from mailer.parse.time_words import (
     TO,
     UNIT_DAYS,
     UNTIL,
+    UNTIL_AFTER,
     WEEK_NUMBERS,
     WEEKDAY,
     WHOLE_MONTH,
@@ -90,8 +87,6 @@ def read_when(text: str, *, today: date) -> When | None:
         return None
     return _plain(text, today) or _from_start(text, today) or _to_end(text, today)
 
-
-DOTTED_DATE_END = re.compile(r"\d\.\d{1,2}\.$")
 
 
 def _trimmed(text: str) -> str:
@@ -190,7 +185,12 @@ def _start_and_length(text: str, today: date) -> When | None:
 
 
 def _to_end(text: str, today: date) -> When | None:
-    """"until 4 January", "dec 21 - jan 3", "between the 21st and the 3rd"."""
+    """"until 4 January", "until after the 20th", "dec 21 - jan 3", "between the 21st and the
+    3rd"."""
+    after = UNTIL_AFTER.match(text)
+    if after is not None:  # away up to and including the day or the week named
+        named = period(text[after.end():], today=today)
+        return When(until=named[1]) if named is not None else None
     until = UNTIL.match(text)
     if until is not None:
         rest = text[until.end():]

@@ -27,8 +27,11 @@ OBJECT = re.compile(
     r"(?:me|mig|for me|för mig|(?:(?:my|the|all|all my|all the|these|mina|alla|alla mina|de|"
     r"dina|era|dessa)\s+)?(?:weekly\s+|veckovisa\s+)?" + _NOUN
     + r"(?:\s+(?:for me|för mig|to me|till mig|from you|från er|från dig))?)(?=\s|$)")
+#: "hold off (on) my check-ins", "vänta med / avvakta med mina avstämningar": a pause, whose
+#: object (the check-ins, me, the questions) or time the grammar demands, as for every verb.
 VERB = re.compile(
-    r"(?:(?P<pause>pausa|pausar|pause|pausing|paus)|(?P<skip>skippa|skippar|skipping|skip|"
+    r"(?:(?P<pause>pausa|pausar|pause|pausing|paus|hold off on|hold off|vänta med|avvakta med)"
+    r"|(?P<skip>skippa|skippar|skipping|skip|"
     r"hoppa över|hoppar över|stå över|står över)|(?P<resume>resume|resuming|unpause|"
     r"återuppta|återupptar|fortsätt|starta igen|start again|restart))(?=\s|:|$)")
 ON_HOLD = re.compile(r"(?:put|sätt|lägg)\s+(?P<object>.{1,40}?)\s+(?:on\s+(?:pause|hold)|"
@@ -94,14 +97,16 @@ AFTER_WORDS = max(len(phrase.split()) for phrase in AFTER)
 #: Between two words of a request as the line has them: spaces, emoji, commas and the politeness
 #: :func:`unwrap <mailer.parse.command_text.unwrap>` takes out from inside ("hoppa gärna över").
 _GAP = r"\W+(?:(?:" + alternatives(INSIDE) + r")\W+)*"
-#: What every request holds, as the lowercase line has it: a verb ("pausa", "skip", "resume";
-#: "start ... again"), "hold" ("put me on hold"), a return ("back", "tillbaka", "turn ... back
-#: on"), "no" before what the service sends ("no check-ins", "inga mejl") or an absence before
-#: a week number ("ledig v. 52"). A line or a stretch of clauses without one holds no command,
-#: so it is never unwrapped; the tests draw every pattern's matches and check they hold one.
+#: What every request holds, as the lowercase line has it: a verb ("pausa", "skip", "resume",
+#: "vänta med"; "start ... again"), "hold" ("put me on hold", "hold off"), a return ("back",
+#: "tillbaka", "turn ... back on"), "no" before what the service sends ("no check-ins", "inga
+#: mejl") or an absence before a week number ("ledig v. 52"). A line or a stretch of clauses
+#: without one holds no command, so it is never unwrapped; the tests draw every pattern's matches
+#: and check they hold one.
 HEAD = re.compile(
     r"(?=[abfhilnoprstuvå])\b(?:paus|unpaus|skip|resum|återupp|fortsätt|restart|hold\b|back\b"
     r"|tillbaka\b|åter\b|(?:hoppar?|står?)" + _GAP + r"över|(?:tjänst|plats)" + _GAP + r"igen\b"
+    r"|(?:vänta|avvakta)" + _GAP + r"med\b"
     r"|(?:starta?|igång)\b(?s:.*?)\b(?:again|igen)\b"
     r"|(?:no|inga|ingen|inget|not" + _GAP + "any)" + _GAP
     + r"(?:check|avstämning|mail|mejl|e-mail|email|utskick|remind|påminn)"

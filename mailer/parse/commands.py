@@ -5,9 +5,9 @@ A command is a request in the first sentence of the reply's opening (where it st
 (:mod:`mailer.parse.command_time`), with politeness around it (the words of all three:
 :mod:`mailer.parse.command_words`, :mod:`mailer.parse.time_words`):
 
-* pause: "pause 2 weeks", "Pausa mig till 4 januari är du snäll", "Please pause me from Dec
-  21 to Jan 3", "pausa mig två veckor från och med måndag", "put my check-ins on hold until
-  the 14th";
+* pause: "pause 2 weeks", "Pausa mig till 4 januari är du snäll", "pausa mig två veckor från
+  och med måndag", "put my check-ins on hold until the 14th", "Could you hold off on my
+  check-ins until after the 20th?", "Kan ni vänta med mina avstämningar till efter den 20:e?";
 * skip: "skip", "Kan ni hoppa över mig den här veckan?", "I'm skipping this one"; a skip of a
   later day or week is a pause of it ("skip next week", "hoppa över mig imorgon"), and so is
   "no check-in tomorrow" / "ingen check-in imorgon" / "inga mejl nästa vecka";

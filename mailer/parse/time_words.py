@@ -91,18 +91,18 @@ _LAST_WORDS = ("until", "up until", "till", "to", "through", "thru", "till och m
 TO = re.compile(r"\s+(?:" + alternatives((*_LAST_WORDS, "and", "och")) + r")\s+|\s*[-–]\s*")
 UNTIL = re.compile(r"(?:" + alternatives((*_LAST_WORDS, "tills", "tom", "fram till och med",
                                           "fram till", "up to")) + r")\s+")
+#: "until after the 20th", "till efter nästa vecka": the day or week named is the last one away.
+UNTIL_AFTER = re.compile(r"(?:until|up until|till|tills|fram till)\s+(?:after|efter)\s+")
 FOR = re.compile(r"\s+(?=(?:for|i|under)\s)")
 BETWEEN = re.compile(r"(?:between|mellan)\s+")
 
+#: A dotted date at the end ("until 7.1."): its full stop is the date's, not the sentence's.
+DOTTED_DATE_END = re.compile(r"\d\.\d{1,2}\.$")
 SOME_LENGTH = re.compile(r"(?:(?:for|i|under)\s+)?\d{1,3}\s*[^\W\d_]{1,20}")
 
-MONTH_NUMBERS = {
-    name: number for number, names in enumerate((
-        ("januari", "january", "jan"), ("februari", "february", "feb"), ("mars", "march"),
-        ("april",), ("maj", "may"), ("juni", "june"), ("juli", "july"),
-        ("augusti", "august", "aug"), ("september", "sept", "sep"),
-        ("oktober", "october", "okt", "oct"), ("november", "nov"), ("december", "dec")), 1)
-    for name in names}
+#: The month names of return_dates' one table, but "jul": Swedish for Christmas too ("i jul",
+#: "över jul"), it names July only in a date ("24 jul").
+MONTH_NUMBERS = {name: number for name, number in MONTHS.items() if name != "jul"}
 #: A whole month, said as one ("i januari", "hela januari", "during January"); a month alone
 #: is not ("till januari": the start of it, or the end?).
 WHOLE_MONTH = re.compile(r"(?:in|i|during|under|hela|all of|all|throughout)\s+(?P<month>"

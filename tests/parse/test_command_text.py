@@ -178,6 +178,19 @@ def test_a_week_off_starts_later() -> None:
      None),
     ("Next week, please skip.", "pause", D(2026, 12, 14), D(2026, 12, 20), None),
     ("From Dec 21 - Jan 3, please pause me.", "pause", D(2026, 12, 21), D(2027, 1, 3), None),
+    # "hold off" and "vänta/avvakta med" are a pause; "until after X": X is the last day away
+    ("Could you hold off on my check-ins until after the 20th? Exam week for my evening course.",
+     "pause", None, D(2026, 12, 20), "Exam week for my evening course."),
+    ("Please hold off until after next week.", "pause", None, D(2026, 12, 20), None),
+    ("Hold off on the questions till after the 14th, thanks", "pause", None, D(2026, 12, 14),
+     None),
+    ("Kan ni vänta med mina avstämningar till efter den 20:e? Tentavecka.", "pause", None,
+     D(2026, 12, 20), "Tentavecka."),
+    ("Avvakta med frågorna tills efter nästa vecka, tack", "pause", None, D(2026, 12, 20), None),
+    ("Pausa mig till efter den 14:e.", "pause", None, D(2026, 12, 14), None),
+    # the short month names of the one table, in a month's end
+    ("Pausa till slutet av mar", "pause", None, D(2027, 3, 31), None),
+    ("Pause me until end of apr", "pause", None, D(2027, 4, 30), None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -232,6 +245,13 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Starting Wednesday, please skip this week.", "From Monday, pause me next week.",
     "Starting Wednesday, pause me from Friday for a week.",
     "From Monday, please resume my check-ins.",
+    # holding off and waiting on something else than the check-ins, or said of oneself
+    "I'll hold off on the release until after the 20th.",
+    "Hold off on the release until after the 20th.", "I'll hold off until after the 20th.",
+    "We held off on the migration until after the 20th.", "Hold off the deploy, please.",
+    "Vi väntar med releasen till efter den 20:e.", "Jag vill vänta med releasen till efter den 20:e.",
+    "Vänta med releasen till efter den 20:e.", "Kan ni vänta med svaret till efter den 20:e?",
+    "Kan vi avvakta med beslutet tills efter nästa vecka?", "Jag väntar med mina mejl till efter jul.",
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
@@ -258,6 +278,9 @@ def test_a_start_is_never_dropped(text: str) -> None:
     ("Starting Wednesday, please pause me.", "no_length"),
     ("Från och med måndag, hoppa över mig.", "no_length"),
     ("Pause me 14 and 23 December", "no_length"),  # two days, not a range
+    # "jul" is Christmas too: no month, no end
+    ("Pausa mig i jul", "no_length"), ("Kan ni vänta med mig till efter jul?", "no_length"),
+    ("Hold off on my check-ins until after Christmas", "no_length"),
 ])
 def test_a_pause_asked_for_but_not_understood_says_why(text: str, issue: str) -> None:
     command = parse_command(text, today=MONDAY)
