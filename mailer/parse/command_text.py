@@ -19,12 +19,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mailer.parse.command_time import DOTTED_DATE_END
+from mailer.parse.command_words import AFTER, AFTER_WORDS, INSIDE, PRE
 from mailer.parse.quote_patterns import THANKS_LINE, VALEDICTION
+from mailer.parse.time_words import DOTTED_DATE_END
 
 #: The opening is within the first few lines: only this much of a reply is split into lines.
 _HEAD = 2000
-_LINE_MAX = 300  # a longer first line is read up to here
+LINE_MAX = 300  # a longer first line is read up to here
 _MAX_CLAUSES = 8
 #: Greetings and thanks above a request ("Hej Lena!\n\nPausa mig ...") that are skipped.
 _MAX_SALUTATIONS = 2
@@ -39,21 +40,6 @@ _THANKS = re.compile(
     # an apology or a wish that opens a reply ("Sorry for the late reply!", "Hoppas allt är
     # bra!") is no request either
     r"|(?:sorry|so sorry|apologies|ursäkta|förlåt|hope|i hope|hoppas)(?:\s+[^.!?]{1,50})?")
-#: A word every command starts a word with (the verbs, the nouns of "no check-in tomorrow", the
-#: absences and returns of mailer.parse.commands): a line without one holds no command.
-#: Lowercase, found in any case by :func:`found_in_any_case`.
-_COMMAND_WORDS = (
-    "paus", "unpaus", "resum", "åter", "fortsätt", "start", "restart", "igång", "skip", "hopp",
-    "stå", "står", "back", "tillbaka", "tjänst", "plats", "ledig", "tjänstledig",
-    "föräldraledig", "bort", "frånvarande", "semester", "away", "off", "out", "leave",
-    "vacation", "holiday", "check", "avstämning", "mail", "email", "mejl", "utskick", "remind",
-    "påminn", "hold")
-# The lookahead on first letters first: sre then skips most positions without trying \b and
-# every word (twice as fast as the alternation alone).
-COMMAND_WORD = re.compile(
-    "(?=[" + "".join(sorted({word[0] for word in _COMMAND_WORDS})) + r"])\b(?:"
-    + "|".join(_COMMAND_WORDS) + ")")
-
 # A cut ends a clause: punctuation (a full stop only before a space and no digit: not "v. 52";
 # a comma not before a year: not "January 7, 2027"; a dash between spaces: not "2027-01-07"),
 # or a space before a word that starts a new clause.
@@ -135,7 +121,7 @@ def is_salutation(text: str) -> bool:
 def first_sentence(line: str) -> tuple[Clause, ...]:
     """The clauses of the first sentence of ``line`` that is not a greeting or a thanks
     ("Hej Lena! Pausa mig ..." starts at "Pausa"), at most a few."""
-    line = line[:_LINE_MAX]
+    line = line[:LINE_MAX]
     clauses: list[Clause] = []
     at = 0
     skipped = 0
@@ -169,33 +155,6 @@ def _cuts(line: str) -> Iterator[tuple[int, int, bool, bool]]:
         yield start, end, any(mark in text for mark in ".!?"), bool(text.strip())
 
 
-_PRE = re.compile(
-    r"(?:please|pls|plz|kindly|snälla|vänligen|gärna|ok|okay|okej|so|så|hi|hej|hey|hello|"
-    # words that open a sentence without changing the request ("Nu kan ni starta ... igen")
-    r"nu|now|då|then|"
-    # "would you mind pausing ...", "could you consider pausing ...": before "would you"
-    r"(?:would|could|can|will) you (?:please )?consider|would you mind|do you mind|"
-    r"skulle (?:ni|du) kunna tänka (?:er|dig) att|"
-    r"could you|can you|would you|will you|could u|can u|kan ni|kan du|skulle ni kunna|"
-    r"skulle du kunna|vill ni|vill du|could i|can i|may i|kan jag få|kan jag|får jag|"
-    r"is it possible to|would it be possible to|går det att|är det möjligt att|"
-    r"let's|lets|you can|ni kan|du kan|feel free to|"
-    r"i'd like you to|i would like you to|i'd like to|i would like to|i want you to|i want to|"
-    r"i need you to|i need to|i have to|i must|jag vill att ni|jag vill att du|jag vill|"
-    r"jag skulle vilja|jag önskar|jag behöver|jag måste|jag ber er att|jag ber er|"
-    r"(?P<subject>i'll|i will|i'm going to|i am going to|i'm gonna|going to|gonna|i'm|i am|"
-    r"jag kommer att|jag tänker|"
-    r"jag|i))\s+")
-#: Politeness after a request, by its last words ("tack", "är du snäll", "if possible").
-_AFTER = frozenset((
-    "please", "pls", "plz", "thanks", "thank you", "thank you so much", "thanks a lot",
-    "thanks in advance", "thx", "ty", "tack", "tack så mycket", "tusen tack", "tack på förhand",
-    "gärna", "är du snäll", "är ni snälla", "är ni snäll", "om du vill", "om ni vill",
-    "om det går", "om det går bra", "om möjligt", "if possible", "if you can", "if that's ok",
-    "if that's okay", "if that is ok", "if that works", "for me", "för min del", "för mig",
-    "too", "också", "as well", ":)", ":-)", ";)"))
-_INSIDE = frozenset(("please", "pls", "plz", "kindly", "gärna", "snälla", "vänligen"))
-_AFTER_WORDS = max(len(phrase.split()) for phrase in _AFTER)
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
 
 
@@ -209,21 +168,32 @@ def unwrap(words: str) -> tuple[str, bool]:
         text = text.rstrip(" .")
     words_left = text.split(" ")
     for _ in range(3):
-        size = next((n for n in range(min(_AFTER_WORDS, len(words_left) - 1), 0, -1)
-                     if " ".join(words_left[-n:]).strip(",") in _AFTER), 0)
+        size = next((n for n in range(min(AFTER_WORDS, len(words_left) - 1), 0, -1)
+                     if " ".join(words_left[-n:]).strip(",") in AFTER), 0)
         if not size:
             break
         words_left = words_left[:-size]
     # "hoppa gärna över mig", "pause me please until ...": politeness inside the request too
-    text = " ".join(word for word in words_left if word.strip(",") not in _INSIDE).strip(" ,")
+    text = " ".join(word for word in words_left if word.strip(",") not in INSIDE).strip(" ,")
     statement = False
     for _ in range(4):
-        found = _PRE.match(text)
+        found = PRE.match(text)
         if found is None:
             break
         statement = statement or found["subject"] is not None
         text = text[found.end():]
     return text, statement
+
+
+#: The end of a sentence: a full stop, "!" or "?" before a capital ("Vi åker bort! Men här
+#: är veckans svar"); "t.o.m. fredag", "Dec. 21" and "kl. 9" go on.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖÆØÉÜ])")
+
+
+def cut_sentence(text: str) -> tuple[str, str]:
+    """``text`` cut after its first sentence: (that sentence, the rest)."""
+    found = _SENTENCE_END.search(text)
+    return (text, "") if found is None else (text[:found.start()], text[found.end():])
 
 
 _COURTESY_PIECE = re.compile(
@@ -259,7 +229,6 @@ _WISH_RE = re.compile(
 # A line is split at punctuation and "och"/"and" and each piece matched on its own: one
 # repetition over the line would backtrack exponentially ("tack tack tack ... x").
 _PIECES_RE = re.compile(r"[,.!?:;()&]+|\s(?:och|and)\s")
-_EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
 
 
 def is_courtesy(text: str) -> bool:
@@ -267,7 +236,7 @@ def is_courtesy(text: str) -> bool:
     command above it leaves nothing to record ("Tack!", "God jul och gott nytt år!").  Only
     whole lines of known phrases count: anything else is kept as an answer."""
     for line in text.lower().splitlines():
-        pieces = _PIECES_RE.split(_EMOJI_RE.sub(" ", line))
+        pieces = _PIECES_RE.split(_EMOJI.sub(" ", line))
         for piece in (" ".join(p.split()) for p in pieces):
             if piece and not any(pattern.fullmatch(piece)
                                  for pattern in (_WISH_RE, THANKS_LINE, VALEDICTION)):

@@ -2,11 +2,12 @@
 
 A command is a request in the first sentence of the reply's opening (where it stands:
 :mod:`mailer.parse.command_text`), made of a verb, maybe an object, and a time
-(:mod:`mailer.parse.command_time`), with politeness around it:
+(:mod:`mailer.parse.command_time`), with politeness around it (the words of all three:
+:mod:`mailer.parse.command_words`, :mod:`mailer.parse.time_words`):
 
-* pause: "pause 2 weeks", "Pausa mig till 4 januari är du snäll", "Please pause me from Dec
-  21 to Jan 3", "pausa mig två veckor från och med måndag", "put my check-ins on hold until
-  the 14th";
+* pause: "pause 2 weeks", "Pausa mig till 4 januari är du snäll", "pausa mig två veckor från
+  och med måndag", "put my check-ins on hold until the 14th", "Could you hold off on my
+  check-ins until after the 20th?", "Kan ni vänta med mina avstämningar till efter den 20:e?";
 * skip: "skip", "Kan ni hoppa över mig den här veckan?", "I'm skipping this one"; a skip of a
   later day or week is a pause of it ("skip next week", "hoppa över mig imorgon"), and so is
   "no check-in tomorrow" / "ingen check-in imorgon" / "inga mejl nästa vecka";
@@ -19,7 +20,8 @@ pause me for a week", "Från och med onsdag, pausa mig två veckor", "Pause me f
 starting Wednesday"): it is never dropped, and a start that does not fit the request's own time
 makes no command. A statement of absence alone is no command (autoresponders write those),
 except the two forms that always were: a week number ("ledig v. 52") and a return ("back on
-Monday": paused until the day before). A request has to be whole: "We had to skip the retro",
+Monday": paused until the day before); :mod:`mailer.parse.command_context` reads these times
+around a request. A request has to be whole: "We had to skip the retro",
 "Skip the standup", "I paused the migration" and "Pausen i mötet var bra" are answers. The rest
 of the sentence, around the command, is its reason; what follows is an answer like any other
 (:func:`after_command`) unless it is only a courtesy ("Tack!", "God jul!");
@@ -28,7 +30,6 @@ of the sentence, around the command, is its reason; what follows is an answer li
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -36,9 +37,11 @@ from functools import lru_cache
 from typing import Literal
 
 from mailer.parse.answers import SegmentLike
+from mailer.parse.command_context import absence, absence_alone, said_start
 from mailer.parse.command_text import (
-    COMMAND_WORD,
+    LINE_MAX,
     Clause,
+    cut_sentence,
     first_sentence,
     found_in_any_case,
     is_courtesy,
@@ -48,16 +51,18 @@ from mailer.parse.command_text import (
     reason_of,
     unwrap,
 )
-from mailer.parse.command_time import (
-    NOTHING,
-    WEEKS,
-    When,
-    iso_weeks,
-    period,
-    read_when,
-    says_when,
+from mailer.parse.command_time import NOTHING, When, read_when, says_when
+from mailer.parse.command_words import (
+    AGAIN,
+    BACK_ON,
+    HEAD,
+    NONE,
+    OBJECT,
+    ON_HOLD,
+    POSSESSIVE,
+    SWEDISH_POSSESSIVE,
+    VERB,
 )
-from mailer.parse.return_dates import alternatives
 
 CommandAction = Literal["pause", "resume", "skip"]
 #: Why a recognised pause was not carried out, as data for the receipt's translation.
@@ -87,54 +92,6 @@ class Command:
 
 MAX_PAUSE = timedelta(days=366)
 
-#: What the service sends, as people name it after "no" ("no check-in tomorrow", "inga mejl").
-_SENT = ("check-ins", "check-in", "checkins", "checkin", "check ins", "check in", "avstämningar",
-         "avstämning", "mails", "mail", "mejl", "e-mails", "emails", "e-mail", "email", "utskick",
-         "reminders", "påminnelser")
-#: The same, and their definite forms and the questions, as a request's object names them.
-_NOUN = "(?:" + alternatives((
-    *_SENT, "avstämningarna", "avstämningen", "mailen", "mejlen", "utskicken", "reminder",
-    "påminnelserna", "påminnelsen", "frågorna", "frågor", "questions")) + ")"
-_OBJECT = re.compile(
-    r"(?:me|mig|for me|för mig|(?:(?:my|the|all|all my|all the|these|mina|alla|alla mina|de|"
-    r"dina|era|dessa)\s+)?(?:weekly\s+|veckovisa\s+)?" + _NOUN
-    + r"(?:\s+(?:for me|för mig|to me|till mig|from you|från er|från dig))?)(?=\s|$)")
-_VERB = re.compile(
-    r"(?:(?P<pause>pausa|pausar|pause|pausing|paus)|(?P<skip>skippa|skippar|skipping|skip|"
-    r"hoppa över|hoppar över|stå över|står över)|(?P<resume>resume|resuming|unpause|"
-    r"återuppta|återupptar|fortsätt|starta igen|start again|restart))(?=\s|:|$)")
-_ON_HOLD = re.compile(r"(?:put|sätt|lägg)\s+(?P<object>.{1,40}?)\s+(?:on\s+(?:pause|hold)|"
-                      r"på\s+paus)(?=\s|$)")
-_AGAIN = re.compile(r"(?:start|starta|sätt igång)\s+(?P<object>.{1,40}?)\s+(?:again|igen)"
-                    r"(?=\s|$)")
-_BACK_ON = re.compile(r"(?:turn|switch)\s+(?P<object>.{1,40}?)\s+back on(?=\s|$)")
-#: "no check-in tomorrow": questions are left out ("no questions this week" is an answer).
-_NONE = re.compile(
-    r"(?:no|inga|ingen|inget|not any)\s+(?:" + alternatives(_SENT) + ")"
-    r"(?:\s+(?:for me|för mig|till mig|from you|från er))?(?=\s|$)")
-# "next week's check-in", "nästa veckas avstämning": the time before the noun.
-_POSSESSIVE = re.compile(r"(?P<when>[^,]{1,30}?)(?:'s)?\s+" + _NOUN)
-_SWEDISH_POSSESSIVE = {"nästa veckas": "nästa vecka", "den här veckans": "den här veckan",
-                       "denna veckas": "denna vecka", "veckans": "veckan",
-                       "morgondagens": "imorgon", "dagens": "idag"}
-_ABSENT = re.compile(
-    r"(?:(?:är|blir|har|kommer att vara|kommer vara|will be|be|am|have|'ve got|got)\s+)?"
-    r"(?:off sick|out sick|off|away|out of the office|out of office|out|ooo|on leave|"
-    r"on (?:parental|sick|annual|paternity|maternity) leave|on vacation|on holidays|on holiday|"
-    r"on a trip|on a business trip|travelling|traveling|at a conference|on a course|sick|ill|"
-    r"vacation|holiday|"
-    r"ledig|borta|bortrest|iväg|på semester|semester|tjänstledig|föräldraledig|pappaledig|"
-    r"mammaledig|sjukskriven|sjuk|på resa|på tjänsteresa|på kurs|på konferens|"
-    r"på utbildning|frånvarande|hemma)(?=\s|$)")
-#: Away for numbered weeks is a command alone ("ledig v. 52"), in the words it always was.
-_AWAY_WEEKS = re.compile(
-    r"(?:(?:är|have|am)\s+)?(?:ledig|tjänstledig|föräldraledig|borta|bortrest|frånvarande|"
-    r"på semester|semester|away|off|out|on leave|on vacation|on holiday|vacation|holiday)\s+"
-    r"(?:hela\s+|all\s+)?" + WEEKS)
-_BACK = re.compile(
-    r"(?:(?:back|tillbaka|åter)(?:\s+(?:in the office|in office|at work|at my desk|på jobbet|"
-    r"på kontoret|i tjänst|på plats))?|i tjänst igen|på plats igen)\s+(?P<day>.{1,30})")
-_FILLER_WORDS = 4  # "off to Lisbon next week": words between an absence and its time
 
 
 @dataclass(frozen=True)
@@ -153,22 +110,22 @@ def parse_command(text: str, *, today: date) -> Command | None:
 
     Each stretch of clauses starting at the sentence's first or second clause is read as a
     request, the shortest first; the first one understood wins, else the first one
-    recognised but not understood (its ``problem`` says why). The last few results are kept:
+    recognised but not understood (its ``problem`` says why); a stretch without a request
+    word (:data:`~mailer.parse.command_words.HEAD`) is not read. The last few results are kept:
     reading one reply asks twice (the machine score, then the command itself), and a Command
     is frozen."""
     line = opening_line(text)
-    if not found_in_any_case(COMMAND_WORD, line):
-        return None  # most replies: no command word at all, so no request can be read
+    if not found_in_any_case(HEAD, line[:LINE_MAX]):  # as much as first_sentence reads
+        return None  # most replies: no request word at all, so no request can be read
     clauses = first_sentence(line)
     lowered = line.lower()
-    # Stretches without a command word are no request; the check needs the words where
+    # Stretches without a request word are no request; the check needs the words where
     # ``line`` has them, which lower() keeps unless an odd character changes the length.
     check = len(lowered) == len(line)
     unclear: Command | None = None
     for first in _starts(clauses):
         for last in range(first, len(clauses)):
-            if check and not COMMAND_WORD.search(lowered, clauses[first].start,
-                                                 clauses[last].end):
+            if check and not HEAD.search(lowered, clauses[first].start, clauses[last].end):
                 continue
             words = line[clauses[first].start:clauses[last].end]
             command = _command_in(words, line, clauses, first, last, today)
@@ -199,19 +156,21 @@ def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, 
     if request is None or (request.when == NOTHING and not request.named
                            and "?" in line[clauses[last].end:clauses[last].stop]):
         return None  # "Skip? No, ...": a verb alone, asked, is a question
-    started = _said_start(request, line, clauses, first, last, today)
+    started = said_start(request.action == "resume", request.when, line, clauses, first, last,
+                         today)
     if started is None:
         return None  # two starts, or one that does not fit the request
-    request, said_at = started
-    when, borrowed_before, borrowed_after = request.when, False, False
-    if not said_at and when == NOTHING and request.action != "resume":
+    when, said_at = started
+    action = "pause" if said_at else request.action  # a start said makes it a pause
+    borrowed_before, borrowed_after = False, False
+    if not said_at and when == NOTHING and action != "resume":
         if first > 0:  # "I'm off next week, please skip"
-            absence = _absence(line[clauses[0].start:clauses[first - 1].end], today)
-            when, borrowed_before = (absence, True) if absence else (when, False)
+            away = absence(line[clauses[0].start:clauses[first - 1].end], today)
+            when, borrowed_before = (away, True) if away else (when, False)
         elif last + 1 < len(clauses):  # "Pausa mig, jag är ledig till 4 januari"
-            absence = _absence(line[clauses[last + 1].start:clauses[last + 1].end], today)
-            when, borrowed_after = (absence, True) if absence else (when, False)
-    command = _to_command(request.action, when, today=today, line=line)
+            away = absence(line[clauses[last + 1].start:clauses[last + 1].end], today)
+            when, borrowed_after = (away, True) if away else (when, False)
+    command = _to_command(action, when, today=today, line=line)
     if command is None:
         return None
     if first == 0 or borrowed_before:
@@ -223,57 +182,47 @@ def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, 
         before = line[clauses[0].start:clauses[first].start].rstrip(" ,;:-–—")
     tail = line[clauses[last + 1].end if borrowed_after or last + 1 in said_at
                 else clauses[last].end:]
-    said, after = _first_sentence(reason_of(tail))
+    said, after = cut_sentence(reason_of(tail))
     reason = ", ".join(part for part in (before, said) if part)
     if not reason and not after:
         return command
     return replace(command, reason=reason or None, after=after)  # replace() is slow
 
 
-#: The end of a sentence: a full stop, "!" or "?" before a capital ("Vi åker bort! Men här
-#: är veckans svar"); "t.o.m. fredag", "Dec. 21" and "kl. 9" go on.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖÆØÉÜ])")
-
-
-def _first_sentence(text: str) -> tuple[str, str]:
-    """``text`` cut after its first sentence: (that sentence, the rest)."""
-    found = _SENTENCE_END.search(text)
-    return (text, "") if found is None else (text[:found.start()], text[found.end():])
-
-
 def _request(words: str, today: date) -> _Request | None:
     """The request ``words`` make as a whole, or None."""
     text, statement = unwrap(words)
-    verb = _VERB.match(text)
+    verb = VERB.match(text)
     if verb is not None:
         action: CommandAction = "pause" if verb["pause"] else "skip" if verb["skip"] \
             else "resume"
         return _object_and_time(action, text[verb.end():].lstrip(" :"), statement, today)
-    for pattern, action in ((_ON_HOLD, "pause"), (_AGAIN, "resume"), (_BACK_ON, "resume")):
+    for pattern, action in ((ON_HOLD, "pause"), (AGAIN, "resume"), (BACK_ON, "resume")):
         found = pattern.match(text)
-        if found is not None and _OBJECT.fullmatch(found["object"]):
+        if found is not None and OBJECT.fullmatch(found["object"]):
             return _Request(action, read_when(text[found.end():], today=today), named=True)
-    none = _NONE.match(text)
+    none = NONE.match(text)
     if none is not None:  # "ingen check-in imorgon": a skip of that time, which it must name
         when = read_when(text[none.end():], today=today)
         return _Request("skip", when, named=True) if when not in (None, NOTHING) else None
-    return _absence_alone(text, statement, today)
+    alone = absence_alone(text, statement, today)
+    return None if alone is None else _Request("pause", alone)
 
 
 def _object_and_time(action: CommandAction, rest: str, statement: bool, today: date
                      ) -> _Request | None:
     """The request after its verb: "mig den här veckan", "me from Dec 21 to Jan 3",
     "next week's check-in"."""
-    found = _OBJECT.match(rest)
+    found = OBJECT.match(rest)
     named = found is not None
     if found is not None:
         rest = rest[found.end():].strip()
     when = read_when(rest, today=today)
     if when is None and not named:
-        possessive = _POSSESSIVE.fullmatch(rest)
+        possessive = POSSESSIVE.fullmatch(rest)
         if possessive is not None:
             said = possessive["when"]
-            when = read_when(_SWEDISH_POSSESSIVE.get(said, said), today=today)
+            when = read_when(SWEDISH_POSSESSIVE.get(said, said), today=today)
             named = when is not None
     if when is None and action == "pause" and says_when(rest):
         when = When(open=True)  # "pause until 31 February": a pause, with no end to use
@@ -282,86 +231,6 @@ def _object_and_time(action: CommandAction, rest: str, statement: bool, today: d
     if when is None and not (action == "pause" and named):
         return None  # "Skip the standup", "Pausen i mötet": a sentence, not a command
     return _Request(action, when, named)
-
-
-def _said_start(request: _Request, line: str, clauses: tuple[Clause, ...], first: int,
-                last: int, today: date) -> tuple[_Request, tuple[int, ...]] | None:
-    """The request of clauses ``first`` to ``last`` with the start said in clauses of its own
-    before it ("Starting Wednesday, please pause me for a week", "Från och med onsdag, pausa
-    mig två veckor", "Next week, please skip") or right after it ("Pause me for a week,
-    starting Wednesday"), and those clauses (none: no start was said); None when two starts
-    are said or the start does not fit the request's own time: a start is never dropped,
-    since a pause from today instead pauses the wrong weeks."""
-    whole = _start_of(line[clauses[0].start:clauses[first - 1].end], today, whole=True) \
-        if first else None
-    # else each clause alone, and after the request: an open start ("starting Wednesday")
-    alone = (*(range(first) if whole is None else ()), *range(last + 1, len(clauses)))
-    found: list[tuple[tuple[int, ...], When]] = [
-        ((at,), when) for at in alone
-        if (when := _start_of(line[clauses[at].start:clauses[at].end], today, whole=False))
-        is not None]
-    found += [(tuple(range(first)), whole)] if whole is not None else []
-    if not found:
-        return request, ()
-    if len(found) > 1 or request.action == "resume" or found[0][0][0] > last + 1:  # far after
-        return None
-    said_at, start = found[0]
-    when = _with_start(start, request.when)
-    return (_Request("pause", when, request.named), said_at) if when is not None else None
-
-
-def _start_of(words: str, today: date, *, whole: bool) -> When | None:
-    """The start ``words`` say alone: "Starting Wednesday", "Från och med onsdag", "I'm away
-    from Monday" (an open time from a later day), or when ``whole`` also a later time with
-    its end ("Next week", "From Dec 21 to Jan 3"); None for anything else."""
-    text = unwrap(words)[0]
-    absent = _ABSENT.match(text)
-    when = read_when(text[absent.end():] if absent else text, today=today)
-    if when is None or when.start is None or when.current or when.start <= today:
-        return None
-    return when if when.open or (whole and not absent) else None
-
-
-def _with_start(start: When, when: When | None) -> When | None:
-    """A request's time with the start said next to it, or None when the two do not fit
-    ("Next week, skip me tomorrow")."""
-    if not start.open:  # a whole time ("Next week, please skip"): the request names none
-        return start if when == NOTHING else None
-    if when is None or when == NOTHING or when.open:  # "Från måndag, pausa mig": no end
-        return When(start=start.start, open=True)
-    if when.start is None and not when.current and not when.bare:  # a length or a last day
-        return replace(when, start=start.start)
-    return None
-
-
-def _absence_alone(text: str, statement: bool, today: date) -> _Request | None:
-    """The two statements that are commands alone: away for numbered weeks ("ledig v. 52",
-    "jag är ledig vecka 51-52"), and back on a day ("back on Monday"), said without "I'm"
-    (autoresponders write "I'm back on Monday")."""
-    weeks = _AWAY_WEEKS.fullmatch(text)
-    if weeks is not None:
-        span = iso_weeks(int(weeks["a"]), int(weeks["b"] or weeks["a"]), today=today)
-        return _Request("pause", When(start=span[0], until=span[1])) if span else None
-    back = None if statement else _BACK.fullmatch(text)
-    span = period(back["day"], today=today) if back else None
-    if span is None or span[0] != span[1] or span[0] <= today:
-        return None
-    return _Request("pause", When(until=span[0] - timedelta(days=1)))
-
-
-def _absence(words: str, today: date) -> When | None:
-    """The time away an absence names ("I'm off next week", "jag är ledig till 4 januari",
-    "off to Lisbon from the 21st to the 3rd"), when it names a later one."""
-    text = unwrap(words)[0]
-    absent = _ABSENT.match(text)
-    if absent is None:
-        return None
-    after = text[absent.end():].split()
-    for skipped in range(min(_FILLER_WORDS, len(after)) + 1):
-        when = read_when(" ".join(after[skipped:]), today=today)
-        if when is not None and when != NOTHING and not when.current and not when.open:
-            return when
-    return None
 
 
 _NO_LENGTH = ("no end date or length: write e.g. \"pause until 2027-01-07\" or "

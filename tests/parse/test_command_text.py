@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse import command_text, commands
+from mailer.parse import command_words, commands
 from mailer.parse.command_text import first_sentence, found_in_any_case, opening, unwrap
 from mailer.parse.commands import Command, after_command, parse_command
 
@@ -178,6 +178,19 @@ def test_a_week_off_starts_later() -> None:
      None),
     ("Next week, please skip.", "pause", D(2026, 12, 14), D(2026, 12, 20), None),
     ("From Dec 21 - Jan 3, please pause me.", "pause", D(2026, 12, 21), D(2027, 1, 3), None),
+    # "hold off" and "vänta/avvakta med" are a pause; "until after X": X is the last day away
+    ("Could you hold off on my check-ins until after the 20th? Exam week for my evening course.",
+     "pause", None, D(2026, 12, 20), "Exam week for my evening course."),
+    ("Please hold off until after next week.", "pause", None, D(2026, 12, 20), None),
+    ("Hold off on the questions till after the 14th, thanks", "pause", None, D(2026, 12, 14),
+     None),
+    ("Kan ni vänta med mina avstämningar till efter den 20:e? Tentavecka.", "pause", None,
+     D(2026, 12, 20), "Tentavecka."),
+    ("Avvakta med frågorna tills efter nästa vecka, tack", "pause", None, D(2026, 12, 20), None),
+    ("Pausa mig till efter den 14:e.", "pause", None, D(2026, 12, 14), None),
+    # the short month names of the one table, in a month's end
+    ("Pausa till slutet av mar", "pause", None, D(2027, 3, 31), None),
+    ("Pause me until end of apr", "pause", None, D(2027, 4, 30), None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -232,6 +245,13 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Starting Wednesday, please skip this week.", "From Monday, pause me next week.",
     "Starting Wednesday, pause me from Friday for a week.",
     "From Monday, please resume my check-ins.",
+    # holding off and waiting on something else than the check-ins, or said of oneself
+    "I'll hold off on the release until after the 20th.",
+    "Hold off on the release until after the 20th.", "I'll hold off until after the 20th.",
+    "We held off on the migration until after the 20th.", "Hold off the deploy, please.",
+    "Vi väntar med releasen till efter den 20:e.", "Jag vill vänta med releasen till efter den 20:e.",
+    "Vänta med releasen till efter den 20:e.", "Kan ni vänta med svaret till efter den 20:e?",
+    "Kan vi avvakta med beslutet tills efter nästa vecka?", "Jag väntar med mina mejl till efter jul.",
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
@@ -258,6 +278,9 @@ def test_a_start_is_never_dropped(text: str) -> None:
     ("Starting Wednesday, please pause me.", "no_length"),
     ("Från och med måndag, hoppa över mig.", "no_length"),
     ("Pause me 14 and 23 December", "no_length"),  # two days, not a range
+    # "jul" is Christmas too: no month, no end
+    ("Pausa mig i jul", "no_length"), ("Kan ni vänta med mig till efter jul?", "no_length"),
+    ("Hold off on my check-ins until after Christmas", "no_length"),
 ])
 def test_a_pause_asked_for_but_not_understood_says_why(text: str, issue: str) -> None:
     command = parse_command(text, today=MONDAY)
@@ -311,17 +334,69 @@ def test_unwrap_takes_the_politeness_off(words: str, core: str, statement: bool)
 # they let through unseen would silently stop working, so both are checked against the
 # patterns themselves, not against examples.
 
-@pytest.mark.parametrize("pattern", [commands._VERB, commands._NONE, commands._ON_HOLD,
-                                     commands._AGAIN, commands._BACK_ON, commands._AWAY_WEEKS,
-                                     commands._BACK],
-                         ids=["verb", "none", "on_hold", "again", "back_on", "away_weeks", "back"])
-def test_every_command_holds_a_command_word(pattern: re.Pattern[str]) -> None:
-    @settings(max_examples=200, deadline=None)
+_REQUESTS = [command_words.VERB, command_words.NONE, command_words.ON_HOLD, command_words.AGAIN,
+             command_words.BACK_ON, command_words.AWAY_WEEKS, command_words.BACK]
+_REQUEST_IDS = ["verb", "none", "on_hold", "again", "back_on", "away_weeks", "back"]
+
+
+@pytest.mark.parametrize("pattern", _REQUESTS, ids=_REQUEST_IDS)
+def test_every_request_holds_a_request_word(pattern: re.Pattern[str]) -> None:
+    @settings(max_examples=150, deadline=None)
     @given(st.from_regex(pattern, fullmatch=True))
     def holds(text: str) -> None:
-        assert found_in_any_case(command_text.COMMAND_WORD, text), text
+        assert found_in_any_case(command_words.HEAD, text), text
 
     holds()
+
+
+# What unwrap() takes off or out of a request as people write it: the gate reads the words
+# before that, so it must let every request through with politeness around and inside it.
+_PRE_WORDS = ["", "Could you please ", "Kan ni ", "jag vill ", "OK så ", "I'm ", "Nu kan du "]
+_INSIDE_WORDS = ["please", "gärna", "Snälla,", "pls", "🙏", "\u2764\ufe0f", ",vänligen,"]
+_AFTER_WORDS = ["", " tack!", ", please", " är du snäll :)", " 🙏", " if possible."]
+_OBJECTS = st.from_regex(command_words.OBJECT, fullmatch=True)
+_TIMES = st.sampled_from(["", " tomorrow", " i morgon", " next week", " nästa vecka",
+                          " until the 14th", " till 4 januari", " 2 weeks"])
+
+
+def _words(*parts: str | list[str]) -> st.SearchStrategy[str]:
+    return st.tuples(*(st.sampled_from(part) if isinstance(part, list) else st.just(part)
+                       for part in parts)).map("".join)
+
+
+#: Whole requests of each shape: a pattern's match alone is often no request ("put x on hold").
+_WHOLE_REQUESTS = {
+    "verb": st.tuples(st.from_regex(command_words.VERB, fullmatch=True),
+                      st.one_of(st.just(""), _OBJECTS.map(" ".__add__)), _TIMES).map("".join),
+    "none": st.tuples(st.from_regex(command_words.NONE, fullmatch=True), _TIMES).map("".join),
+    "on_hold": st.tuples(_words(["put ", "sätt ", "lägg "]), _OBJECTS,
+                         _words([" on hold", " on pause", " på paus"]), _TIMES).map("".join),
+    "again": st.tuples(_words(["start ", "starta ", "sätt igång "]), _OBJECTS,
+                       _words([" again", " igen"])).map("".join),
+    "back_on": st.tuples(_words(["turn ", "switch "]), _OBJECTS, st.just(" back on")).map("".join),
+    "away_weeks": st.from_regex(command_words.AWAY_WEEKS, fullmatch=True),
+    "back": st.tuples(st.from_regex(command_words.BACK.pattern.rsplit(r"\s+(?P<day>", 1)[0],
+                                    fullmatch=True),
+                      _words([" on Monday", " tomorrow", " imorgon", " den 14:e"])).map("".join),
+}
+
+
+@pytest.mark.parametrize("shape", list(_WHOLE_REQUESTS))
+def test_the_gate_lets_every_request_through_as_written(shape: str) -> None:
+    @settings(max_examples=150, deadline=None)
+    @given(_WHOLE_REQUESTS[shape], st.sampled_from(_PRE_WORDS), st.sampled_from(_AFTER_WORDS),
+           st.randoms(use_true_random=False))
+    def through(request: str, before: str, after: str, rnd: Random) -> None:
+        words = []
+        for word in request.split():
+            words.append(word)
+            if rnd.random() < 0.3:  # "hoppa gärna över mig", "no 🙏 check-ins"
+                words.append(rnd.choice(_INSIDE_WORDS))
+        written = "".join(rnd.choice([c.upper(), c]) for c in before + " ".join(words) + after)
+        if commands._request(written, MONDAY) is not None:
+            assert found_in_any_case(command_words.HEAD, written), written
+
+    through()
 
 
 _WORDS = ["pause", "Paus", "SKIP", "tillbaka", "Återuppta", "please", "TACK", "gärna", "snälla",
@@ -333,7 +408,7 @@ _WORDS = ["pause", "Paus", "SKIP", "tillbaka", "Återuppta", "please", "TACK", "
        st.randoms(use_true_random=False))
 def test_the_lowered_search_finds_what_ignorecase_finds(pieces: list[str], rnd: Random) -> None:
     text = "".join(rnd.choice([c.upper(), c.lower(), c]) for c in " ".join(pieces))
-    lowercase = command_text.COMMAND_WORD
+    lowercase = command_words.HEAD
     expected = re.search(lowercase.pattern, text, re.IGNORECASE) is not None
     assert found_in_any_case(lowercase, text) == expected, text
 

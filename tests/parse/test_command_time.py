@@ -61,6 +61,15 @@ D = date
     ("till årsskiftet", When(until=D(2026, 12, 31))),
     ("through the end of january", When(until=D(2027, 1, 31))),
     ("till slutet av december", When(until=D(2026, 12, 31))),
+    # "until after": the day or week named is the last one away
+    ("until after the 20th", When(until=D(2026, 12, 20))),
+    ("till efter den 14:e", When(until=D(2026, 12, 14))),
+    ("tills efter nästa vecka", When(until=D(2026, 12, 20))),
+    ("until after week 52", When(until=D(2026, 12, 27))),
+    # the short month names of the one table (return_dates.MONTHS)
+    ("till slutet av mar", When(until=D(2027, 3, 31))),
+    ("until end of apr", When(until=D(2027, 4, 30))),
+    ("hela apr", When(start=D(2027, 4, 1), until=D(2027, 4, 30))),
     # a weekday shortened before a date, with or without a full stop
     ("t.o.m. fre 18/12", When(until=D(2026, 12, 18))),
     ("till och med fre. 18/12", When(until=D(2026, 12, 18))),
@@ -90,6 +99,9 @@ def test_times(text: str, expected: When) -> None:
     # two days, or a month crossed without its name: no range
     "14 and 23 december", "14 och 23 dec", "28–3 januari", "23-14 december", "14-23",
     "fre", "until fre",
+    # "jul" is Christmas too; "after" something that is no day
+    "i jul", "hela jul", "till slutet av jul", "until after the release", "till efter jul",
+    "until after christmas", "efter den 20:e",
 ])
 def test_words_that_are_no_time(text: str) -> None:
     assert read_when(text, today=MONDAY) is None
