@@ -66,7 +66,8 @@ THIS_WEEK = re.compile(
     r"resten av veckan)")
 THIS_ONE = re.compile(
     r"(?:(?:for|för)\s+)?(?:this one|this time|this round|this check-in|this checkin|"
-    r"den här gången|denna gång|denna gången|den här|denna|detta|det här|this|"
+    r"den här gången|denna gång|denna gången|den här omgången|denna omgång|denna omgången|"
+    r"den här rundan|denna runda|denna rundan|den här|denna|detta|det här|this|"
     r"den här avstämningen|denna avstämning|nu|now)")
 #: No end: a pause that asks to be told when.
 OPEN = re.compile(

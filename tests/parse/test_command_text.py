@@ -74,6 +74,10 @@ def test_a_week_off_starts_later() -> None:
     ("Jag står över den här veckan, sjuk.", "skip", None, None, "sjuk."),
     ("Jag hoppar över den här gången.", "skip", None, None, None),
     ("Let's skip this one", "skip", None, None, None),
+    ("Jag står över denna omgång, sitter i workshop hela dagen.", "skip", None, None,
+     "sitter i workshop hela dagen."),
+    ("Hoppar över den här omgången tack", "skip", None, None, None),
+    ("Jag står över den här rundan.", "skip", None, None, None),
     # lengths, last days, ranges, starts
     ("Pause me for the next two weeks, thanks!", "pause", None, D(2026, 12, 20), None),
     ("pause 2w", "pause", None, D(2026, 12, 20), None),
@@ -212,6 +216,7 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Restart the server tomorrow, please.", "Start the migration again next week.",
     "Fortsätt som vanligt.", "Mitt team hoppar över standupen imorgon.",
     "Vi hoppar över retron den här veckan.", "Hoppa över fråga 3, den förstår jag inte.",
+    "Vi står över denna omgång av lönerevisionen.", "Denna omgång gick bra.",
     "Skip question 2, not relevant.", "Skip 2", "I skip breakfast every day.",
     "Pause the music", "Pausa musiken, haha.", "Don't skip me, I like these.",
     "Please don't pause my check-ins.", "Stå över? Nej.", "Skip? No way.",
