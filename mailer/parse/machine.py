@@ -158,26 +158,31 @@ def _statements(text: str) -> list[tuple[float, str, bool]]:
     """(weight, reason, away) of each kind of statement ``text`` makes, with its strongest
     match: a match talked about (:data:`_TALKED_ABOUT`) counts for nothing, an absence put
     ahead (:data:`_AHEAD`) as a mention; a return day or someone to reach instead counts only
-    beside a (full) away statement or the message saying it is automatic."""
-    best: dict[str, tuple[float, bool]] = {}
+    beside a (full) away statement or the message saying it is automatic; a statement inside
+    the words of the away statement is part of it, not a second one ("I'm at KubeCon with
+    limited access to email" says it once)."""
+    best: dict[str, tuple[float, bool, int, int]] = {}
     candidates = _BODY_GATE.candidates(text)
     _strongest(text, [at for at in candidates if at not in _BESIDE_AWAY], best)
-    if best.get(_AWAY, (0.0, False))[0] >= 1.5 or _AUTOMATIC in best:
+    if best.get(_AWAY, (0.0,))[0] >= 1.5 or _AUTOMATIC in best:
         _strongest(text, [at for at in candidates if at in _BESIDE_AWAY], best)
-    return [(weight, f"text: {label}", away) for label, (weight, away) in best.items()]
+    _, _, away_start, away_end = best.get(_AWAY, (0.0, False, 0, -1))
+    return [(weight, f"text: {label}", away) for label, (weight, away, start, end) in best.items()
+            if label == _AWAY or not away_start <= start < end <= away_end]
 
 
-def _strongest(text: str, rules: list[int], best: dict[str, tuple[float, bool]]) -> None:
-    """Into ``best``, per kind, the (weight, away) of its strongest rule (positions in
-    :data:`_BODY`) that ``text`` says and does not talk about."""
+def _strongest(text: str, rules: list[int], best: dict[str, tuple[float, bool, int, int]]
+               ) -> None:
+    """Into ``best``, per kind, the (weight, away, start, end) of its strongest rule
+    (positions in :data:`_BODY`) that ``text`` says and does not talk about."""
     for label, pattern, weight, away in (_BODY[at] for at in rules):
         for match in pattern.finditer(text):
             if _TALKED_ABOUT.search(text, max(0, match.start() - 24), match.start()):
                 continue
             if label == _AWAY and _AHEAD.match(text, match.end(), match.end() + 40):
                 weight = min(weight, _MENTION)
-            if weight > best.get(label, (0.0, False))[0]:
-                best[label] = (weight, away)
+            if weight > best.get(label, (0.0,))[0]:
+                best[label] = (weight, away, *match.span())
             break
 
 

@@ -66,6 +66,17 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
         ("semester",
          r"\bjag har semester (?:till och med|t\.?\s?o\.?\s?m\.?|fram till|till)\b", 2.0, True),
         ("semester", r"\b(?:har|på) semester\b", 0.5, True),
+        # "I'm at KubeCon with limited access to email", "jag är på mässan med begränsad
+        # tillgång till mejl": away, in one statement (the access counts no second time).
+        ("access to",
+         r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:at|in) "
+         r"(?!(?:the |my |our )?(?:office|work|desk)\b)[^.,;:!?\n]{1,40}? with "
+         r"(?:(?:very|only|extremely|rather) )?(?:limited|little|no|patchy|intermittent|sporadic) "
+         r"access to (?:e-?mail|my e-?mail|my inbox|mail)\b", 1.5, True),
+        ("tillgång",
+         r"\bjag är (?:just nu )?(?:på|i) (?!(?:kontoret|jobbet|plats)\b)[^.,;:!?\n]{1,40}? "
+         r"(?:med|och har) (?:(?:mycket|väldigt|bara|ytterst) )?(?:begränsad|ingen|dålig) "
+         r"tillgång till (?:min )?(?:e-?post|mejl|mail|inkorg)\b", 1.5, True),
     ),
     "a return day": (
         (("will", "shall"),

@@ -184,9 +184,11 @@ _FROM_WORDS = re.compile(r"\b(?:from|starting|från|fr\.\s?o\.\s?m\.?|fr o m|fro
 # "back on the 21st", "åter den 11:e", "back on the fourth.": a day of the month alone, only
 # right after words of return (elsewhere "the 1st" is a question or a floor); the ordinal or
 # the article is needed ("back in 2 weeks" names no day), and an ordinal word must end the
-# phrase ("back on the first day of term" names none).
+# phrase ("back on the first day of term" names none). A weekday may name it ("back on Friday
+# the 11th", "tillbaka fredag den 11:e"): then the day must fall on it.
 _DAY_OF_RETURN = re.compile(
     r"\b(?:back|return|returning|tillbaka|åter)\b[^.\n\d]{0,24}?"
+    r"(?:\b(?P<weekday>" + alternatives(WEEKDAYS) + r")(?:en)?\b,?\s+)?"
     r"(?:\b(?:the|den)\s+(?P<day>\d{1,2})(?:st|nd|rd|th|:?e|:?a)?"
     r"|\b(?P<ord>\d{1,2})(?:st|nd|rd|th|:e|:a)|\b(?:the|den)\s+(?P<word>" + ORDINAL_WORD
     + r"(?=\s*(?:[.,;!)]|$))))\b(?!\s*(?:[/.-]\d|of\b|" + "|".join(MONTHS) + r"))",
@@ -194,7 +196,10 @@ _DAY_OF_RETURN = re.compile(
 
 
 def _day_of_return(text: str, today: date) -> date | None:
-    """The next such day of the month after ``today`` for "back on the 21st", or None."""
+    """The day "back on the 21st" names, or None: the next such day of the month after
+    ``today``; with a weekday ("back on Friday the 11th") the next on or after ``today``, and
+    only if it falls on that weekday (otherwise the text contradicts itself: no day) and is
+    not today (a return today is no day to wait for, as a past date is none)."""
     if not _RETURN_WORDS_ANYWHERE.search(text):
         return None
     for match in _DAY_OF_RETURN.finditer(text):
@@ -202,12 +207,16 @@ def _day_of_return(text: str, today: date) -> date | None:
         if day is None:
             continue
         year, month = today.year, today.month
-        if day <= today.day:
+        if day < today.day or (day == today.day and not match["weekday"]):
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         try:
-            return date(year, month, day)
+            found = date(year, month, day)
         except ValueError:
             continue
+        if match["weekday"] and (found.weekday() != WEEKDAYS[match["weekday"].lower()]
+                                 or found == today):
+            continue  # another weekday (no such day), or back today (no day to wait for)
+        return found
     return None
 
 

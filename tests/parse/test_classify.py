@@ -202,6 +202,31 @@ def test_a_day_of_the_month_after_words_of_return(text: str, expected: date | No
     assert find_return_date(text, today=TODAY) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A weekday and a day of the month (TODAY is Friday 18 December): the next such day on
+        # or after today, if it falls on that weekday.
+        ("I'll be back on Monday the 21st.", date(2026, 12, 21)),
+        ("Back on Friday the 8th; for urgent matters call the desk.", date(2027, 1, 8)),
+        ("Back on Monday the twenty-first.", date(2026, 12, 21)),
+        ("Jag är tillbaka måndag den 21:a.", date(2026, 12, 21)),
+        ("Åter på fredagen den 8:e.", date(2027, 1, 8)),
+        # The weekday disagrees: the text contradicts itself, no day.
+        ("I'll be back on Tuesday the 21st.", None),
+        ("Back on Thursday the 8th.", None),
+        ("Jag är tillbaka tisdag den 21:a.", None),
+        ("Åter på torsdagen den 8:e.", None),
+        # Back today: no day to wait for.
+        ("Back on Friday the 18th.", None),
+        ("Tillbaka fredag den 18:e.", None),
+    ],
+)
+def test_a_weekday_and_a_day_of_the_month_after_words_of_return(text: str,
+                                                                 expected: date | None) -> None:
+    assert find_return_date(text, today=TODAY) == expected
+
+
 def _dsn(actions: str) -> bytes:
     blocks = "\n".join(f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
                        for address, action, status in

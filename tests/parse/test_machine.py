@@ -181,6 +181,53 @@ def test_a_statement_counts_once_however_many_ways_it_is_said() -> None:
     assert _score("I am out of the office, I am away.").score == 2.0
 
 
+@pytest.mark.parametrize("text", [
+    # Somewhere else and cut off from mail, beside a return day and someone to reach instead.
+    "Hi, I am at the Nordic Security Summit with no access to email. Back on Monday the 14th. "
+    "For urgent matters contact Erik (erik@example.com).",
+    "I'm in Lisbon with patchy access to email until 18 December. You can reach the team at "
+    "team@example.com.",
+    "Hej! Jag är på KubeCon med mycket begränsad tillgång till mejl. Tillbaka fredag den 11:e. "
+    "Vid brådskande ärenden, ring servicedesk på 08-123 45 00.",
+    "Jag är i Göteborg på utbildning och har ingen tillgång till e-post. Under min frånvaro "
+    "nås teamet via lena@example.com.",
+])
+def test_away_at_an_event_with_no_access_to_mail_is_an_out_of_office(text: str) -> None:
+    found = _score(text)
+    assert found.verdict == "machine" and found.away, found
+    assert "text: an away statement" in found.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "I'm at KubeCon with very limited access to email.",
+    "Jag är på konferens i Berlin med begränsad tillgång till mejl.",
+])
+def test_away_at_an_event_is_one_statement_and_alone_unsure(text: str) -> None:
+    # The limited access is what makes "I'm at KubeCon" an absence: one statement, not two.
+    found = _score(text)
+    assert found.verdict == "unsure" and found.score == 1.5, found
+    assert found.reasons == ("text: an away statement",)
+
+
+@pytest.mark.parametrize("text", [
+    # At work, or limited in something else than mail.
+    "I'm at the office with limited energy today, but progress is fine.",
+    "Jag är på kontoret med begränsad energi idag, men det går framåt.",
+    "I'm at KubeCon this week, energy 4, back on Friday.",
+    "Jag är på KubeCon den här veckan, energi 4, tillbaka på fredag.",
+    # A person at a conference who answers all the same.
+    "I'm at KubeCon with limited access to email, so short:\n1. Shipped the importer\n"
+    "2. Nothing blocking\n3. 4",
+    "Jag är på KubeCon med begränsad tillgång till mejl, så kort:\n1. Importen klar\n"
+    "2. Inget hinder\n3. 4",
+    # A return day in an answer says nothing about absence.
+    "Back on Friday the 11th we shipped the release, so energy is high.",
+    "Tillbaka fredag den 11:e efter releasen, allt gick bra.",
+])
+def test_people_at_events_or_back_on_a_day_are_people(text: str) -> None:
+    assert _score(text).verdict == "person", _score(text)
+
+
 @pytest.mark.parametrize(("sender", "subject", "text"), [
     # Challenge-response filters: delivery waits on the sender's act, or the act is asked for.
     ("anna@example.com", "Re: Check-in [please verify]", "I'm protecting my inbox from spam. "
