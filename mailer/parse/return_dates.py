@@ -88,9 +88,13 @@ _WEEK_FORM = re.compile(
     + r"(?:veckorna|veckan|vecka|weeks|week|wk\.|v\.|v\s|v(?=\d\d))\s*(?P<week>\d{1,2})"
     r"(?:\s*(?:-|–|och|and|&|to|till)\s*(?:(?:vecka|week|v\.?)\s*)?(?P<week_end>\d{1,2}))?"
     r"(?!\d|[.:/]\d)", re.IGNORECASE)
+# One or two digits that start a word (``\b\d{1,2}``), the word start checked after the first
+# digit: a pattern that starts with ``\b`` is tried at every position, one that starts with a
+# digit only where there is one (sre scans for it first).
+_DAY_DIGITS = r"\d(?<!\w\d)\d?"
 _DATE_FORMS = (
-    re.compile(r"\b(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
-    re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
+    re.compile(r"(?P<year>2(?<!\w2)0\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
+    re.compile(rf"(?P<day>{_DAY_DIGITS}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
     re.compile(rf"\b{_first_letter_of(*MONTHS)}{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b",
                re.IGNORECASE),
     re.compile(rf"\b(?P<dayword>{ORDINAL_WORD})(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
@@ -98,8 +102,8 @@ _DATE_FORMS = (
     re.compile(rf"\b{_first_letter_of(*MONTHS)}(?-i:(?!may\b)){_MONTH}\s+(?:the\s+)?"
                rf"(?P<dayword>{ORDINAL_WORD}){_YEAR}", re.IGNORECASE),
     # 7/1, 7/1/2027, 07.01.2027, 7.1. -- but not a time such as 10.30
-    re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>(?:20)?\d\d))?\b"),
-    re.compile(r"\b(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
+    re.compile(rf"(?P<a>{_DAY_DIGITS})/(?P<b>\d{{1,2}})(?:/(?P<year>(?:20)?\d\d))?\b"),
+    re.compile(rf"(?P<a>{_DAY_DIGITS})\.(?P<b>\d{{1,2}})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
     _WEEK_FORM,
     re.compile(r"\b" + _first_letter_of(*WEEKDAYS, *_WEEKDAY_LEAD)
                + "(?:" + "|".join(word + r"\s+" for word in _WEEKDAY_LEAD) + ")?" + _WEEKDAY_RE,
@@ -145,7 +149,6 @@ def find_return_date(text: str, *, today: date) -> date | None:
     "veckorna 51–52") is a span: back in it is its Monday (or the weekday named: "måndag
     vecka 1"), away in it or through it means back the Monday after. Past dates are ignored.
     """
-    best_return: date | None = None
     best_last: date | None = None
     latest: date | None = None
     for found in _dates(text, today):
@@ -154,17 +157,17 @@ def find_return_date(text: str, *, today: date) -> date | None:
         before = text[max(0, found.start - 60):found.start]
         after_it = found.last + timedelta(days=1)
         if _AFTER_WORDS.search(before):
-            best_return = best_return or after_it
-        elif _RETURN_WORDS.search(before):
+            return after_it  # the first day of return found outranks all the others
+        if _RETURN_WORDS.search(before):
             if found.day > today:
-                best_return = best_return or found.day
+                return found.day
         elif _LAST_DAY_WORDS.search(before):
             best_last = best_last or (after_it if _inclusive(before) else found.day)
         elif found.last != found.day and not _FROM_WORDS.search(before):
             best_last = best_last or after_it  # "på semester under veckorna 51–52"
         if found.day > today:
             latest = max(latest, found.day) if latest else found.day
-    return best_return or _day_of_return(text, today) or best_last or latest
+    return _day_of_return(text, today) or best_last or latest
 
 
 def _inclusive(before: str) -> bool:

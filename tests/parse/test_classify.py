@@ -227,6 +227,13 @@ def test_a_weekday_and_a_day_of_the_month_after_words_of_return(text: str,
     assert find_return_date(text, today=TODAY) == expected
 
 
+@given(st.text(alphabet="0123456789٣a_é .:/-", max_size=12))
+def test_day_digits_start_a_word_as_a_word_boundary_before_them_says(text: str) -> None:
+    # The word start is checked after the first digit, so that sre scans for digits first.
+    assert [m.span() for m in re.finditer(return_dates_module._DAY_DIGITS, text)] == [
+        m.span() for m in re.finditer(r"\b\d{1,2}", text)]
+
+
 def _dsn(actions: str) -> bytes:
     blocks = "\n".join(f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
                        for address, action, status in

@@ -85,6 +85,32 @@ def test_every_match_of_a_rule_passes_its_gate() -> None:
             _gate_lets_through(pattern, gate, at)
 
 
+def _found_as_written(pattern: str) -> None:
+    fast = machine._Pattern.of(pattern)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.from_regex(re.sub(r"\(\?=\[[^\]]*\]\)", "", pattern)), st.text("ab é-", max_size=3))
+    def same(text: str, glue: str) -> None:
+        text = glue + text + glue + text  # a match right after a letter, and a second one
+        assert [m.span() for m in fast.finditer(text)] == [
+            m.span() for m in re.finditer(pattern, text)], (pattern, text)
+
+    same()
+
+
+def test_every_body_rule_finds_what_its_pattern_as_written_finds() -> None:
+    # A pattern that starts with \b is searched without it, its matches kept at word starts.
+    for _, _, pattern, _, _ in machine._BODY_RULES:
+        _found_as_written(pattern)
+
+
+def test_a_leading_word_boundary_is_moved_out_only_when_it_bounds_every_alternative() -> None:
+    assert machine._Pattern.of(r"\bout of office\b").word_start
+    assert not machine._Pattern.of(r"\bin my absence\b|\bunder min frånvaro\b").word_start
+    assert machine._Pattern.of(r"\b(?:a|b)[|(]x\(|\)").word_start is False
+    assert machine._Pattern.of(r"\b(?:a|b)[|(]x\(\|\)").word_start
+
+
 _NEEDLES = sorted({needle for _, needles, _, _, _ in machine._BODY_RULES
                    for needle in ((needles,) if isinstance(needles, str) else needles)})
 
