@@ -122,9 +122,10 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
         # "In my absence, please contact Erik": beside an away statement only ("In my absence
         # last week the team shipped it" is a person's news).
         (("absence", "frånvaro"), r"\bin my absence\b|\bunder min frånvaro\b", 1.5, True),
+        # Someone else: "call me on 070-..." is the writer's own number, a person's too.
         (("onta", "reach ", "nås", "når du ", "vänd dig ", "call ", "ring "),
-         r"\b(?:contact|reach|kontakta|nås|når du|vänd dig till|call|ring) [^\n]{0,60}?"
-         r"(?:@|\+?\d[\d -]{6,14}\d)", 1.5, True),
+         r"\b(?:contact|reach|kontakta|nås|når du|vänd dig till|call|ring) (?!me\b|mig\b)"
+         r"[^\n]{0,60}?(?:@|\+?\d[\d -]{6,14}\d)", 1.5, True),
     ),
     "thanks for the message": (
         ("thank you for your", r"\bthank you for your (?:e-?mail|message)\b", 1.0, False),

@@ -254,6 +254,30 @@ def test_people_at_events_or_back_on_a_day_are_people(text: str) -> None:
     assert _score(text).verdict == "person", _score(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Jag är på KubeCon med begränsad tillgång till mejl. Allt bra, energi 4. Ring mig på "
+    "070-123 45 67 om något.",
+    "I'm at KubeCon with limited access to email. All good, energy 4. Call me on "
+    "+46 70 123 45 67 if needed.",
+    "I'm on vacation, but all good here: energy 4. Reach me at anna.berg@example.com.",
+])
+def test_the_writers_own_number_is_nobody_to_reach_instead(text: str) -> None:
+    # "Call me", "ring mig": the writer, not someone instead; a person writes it too.
+    found = _score(text)
+    assert found.verdict != "machine" and "text: someone to reach instead" not in found.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "I'm on vacation until 4 January. For urgent matters, call me on +46 70 123 45 67.",
+    "Jag är på semester till och med 4 januari. Vid brådskande ärenden, ring mig på "
+    "070-123 45 67.",
+    "I'm at KubeCon with no access to email. Back on Monday the 14th. Please call Erik on "
+    "+46 70 123 45 67.",
+])
+def test_an_out_of_office_that_gives_its_own_number_is_still_one(text: str) -> None:
+    assert _score(text).verdict == "machine", _score(text)
+
+
 @pytest.mark.parametrize(("sender", "subject", "text"), [
     # Challenge-response filters: delivery waits on the sender's act, or the act is asked for.
     ("anna@example.com", "Re: Check-in [please verify]", "I'm protecting my inbox from spam. "
