@@ -60,7 +60,7 @@ _WORD_START = re.compile(r"\b")
 
 @dataclass(frozen=True)
 class _Pattern:
-    """A rule's pattern, searched the fast way: one that starts with ``\b`` (and has no ``|``
+    r"""A rule's pattern, searched the fast way: one that starts with ``\b`` (and has no ``|``
     outside parentheses) is compiled without it, and a match is kept where a word starts.
     sre scans for a pattern's first characters only when it starts with them ("your ...",
     "(?:i am|i'm) ..."); one that starts with ``\b`` it tries at every position, some twenty
@@ -90,7 +90,7 @@ class _Pattern:
 
 
 def _or_at_top(pattern: str) -> bool:
-    """Whether ``pattern`` has a ``|`` outside parentheses and sets (a leading ``\b`` then
+    r"""Whether ``pattern`` has a ``|`` outside parentheses and sets (a leading ``\b`` then
     belongs to its first alternative only)."""
     depth, in_set, chars = 0, False, iter(pattern)
     for char in chars:
