@@ -27,6 +27,7 @@ questions and write commands, autoresponders do neither.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailer.parse.machine_rules import BODY_BY_KIND, SUBJECT_RULES
@@ -54,33 +55,123 @@ class MachineScore:
         return "unsure" if self.score >= UNSURE else "person"
 
 
-#: (label, compiled pattern, weight, away), in the order of the tables.
-_Compiled = tuple[str, re.Pattern[str], float, bool]
-#: Each needle once, with the rules (positions in a table) that need it.
-_Needles = tuple[tuple[str, tuple[int, ...]], ...]
+_WORD_START = re.compile(r"\b")
 
 
-def _compile(rules: list[tuple[str, str | tuple[str, ...], str, float, bool]]
-             ) -> tuple[tuple[_Compiled, ...], _Needles]:
-    """The patterns of a table compiled, and its needles each with the rules that need it."""
-    by_needle: dict[str, list[int]] = {}
+@dataclass(frozen=True)
+class _Pattern:
+    r"""A rule's pattern, searched the fast way: one that starts with ``\b`` (and has no ``|``
+    outside parentheses) is compiled without it, and a match is kept where a word starts.
+    sre scans for a pattern's first characters only when it starts with them ("your ...",
+    "(?:i am|i'm) ..."); one that starts with ``\b`` it tries at every position, some twenty
+    times slower on a reply it does not match."""
+
+    regex: re.Pattern[str]
+    word_start: bool
+
+    @classmethod
+    def of(cls, pattern: str) -> _Pattern:
+        word_start = pattern.startswith(r"\b") and not _or_at_top(pattern)
+        return cls(re.compile(pattern[2:] if word_start else pattern), word_start)
+
+    def search(self, text: str, at: int = 0) -> re.Match[str] | None:
+        """The first match of the pattern as written in ``text[at:]``."""
+        match = self.regex.search(text, at)
+        while match and self.word_start and not _WORD_START.match(text, match.start()):
+            match = self.regex.search(text, match.start() + 1)  # no word starts there
+        return match
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The matches of the pattern as written, as :meth:`re.Pattern.finditer` finds them."""
+        match = self.search(text)
+        while match:
+            yield match
+            match = self.search(text, max(match.end(), match.start() + 1))
+
+
+def _or_at_top(pattern: str) -> bool:
+    r"""Whether ``pattern`` has a ``|`` outside parentheses and sets (a leading ``\b`` then
+    belongs to its first alternative only)."""
+    depth, in_set, chars = 0, False, iter(pattern)
+    for char in chars:
+        if char == "\\":
+            next(chars, None)  # an escaped character is no syntax
+        elif in_set:
+            in_set = char != "]"
+        elif char == "[":
+            in_set = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and not depth:
+            return True
+    return False
+
+
+#: (label, pattern, weight, away), in the order of the tables.
+_Compiled = tuple[str, _Pattern, float, bool]
+_Rule = tuple[str, str | tuple[str, ...], str, float, bool]
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """Which rules of a table can match a text, from one pass over it: ``scan`` finds, at each
+    position where a needle starts, the longest one; ``rules_of`` it the rules (positions in
+    the table) that need it or a shorter needle it starts with."""
+
+    scan: re.Pattern[str]
+    rules_of: dict[str, frozenset[int]]
+
+    def candidates(self, text: str) -> list[int]:
+        """The rules, in table order, one of whose needles is in ``text``. One C pass: testing
+        a hundred needles one by one costs twice as much, and most replies hold none."""
+        found: set[int] = set()
+        match = self.scan.search(text)
+        while match:
+            found |= self.rules_of[match[0]]
+            # Needles overlap ("i will be" holds "will"): look again from the next character.
+            match = self.scan.search(text, match.start() + 1)
+        return sorted(found)
+
+
+def _gate(rules: list[_Rule]) -> _Gate:
+    """The :class:`_Gate` of a table, over the needles of its rules."""
+    by_needle: dict[str, set[int]] = {}
     for at, (_, needles, _, _, _) in enumerate(rules):
         for needle in (needles,) if isinstance(needles, str) else needles:
-            by_needle.setdefault(needle, []).append(at)
-    return (tuple((label, re.compile(pattern), weight, away)
-                  for label, _, pattern, weight, away in rules),
-            tuple((needle, tuple(at)) for needle, at in by_needle.items()))
+            by_needle.setdefault(needle, set()).add(at)
+    return _Gate(re.compile(_trie(sorted(by_needle))), {
+        needle: frozenset(at for shorter, ats in by_needle.items() if needle.startswith(shorter)
+                          for at in ats)
+        for needle in by_needle})
 
 
-_BODY_RULES = [(label, *rule) for label, rules in BODY_BY_KIND.items() for rule in rules]
-_BODY, _ = _compile(_BODY_RULES)
+def _trie(words: list[str]) -> str:
+    """``words`` as a regex that branches on one character at a time and prefers the longest
+    word: sre tries an alternation's branches one by one, so a hundred words each tried at
+    every position would cost more than the needles spare."""
+    heads = sorted({word[0] for word in words if word})
+    branches = [re.escape(head) + _trie([word[1:] for word in words if word[:1] == head])
+                for head in heads]
+    if not branches:
+        return ""
+    if "" in words:  # a word ends here: longer ones first, then this one
+        return "(?:" + "|".join(branches) + ")?"
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+_BODY_RULES: list[_Rule] = [(label, *rule) for label, rules in BODY_BY_KIND.items()
+                            for rule in rules]
+_BODY: tuple[_Compiled, ...] = tuple((label, _Pattern.of(pattern), weight, away)
+                                     for label, _, pattern, weight, away in _BODY_RULES)
+_BODY_GATE = _gate(_BODY_RULES)
 #: What an out-of-office says beside its away statement, and means nothing without one: its
-#: rules are searched (and their needles looked for) only after an away statement.
-_BESIDE_AWAY = ("a return day", "someone to reach instead")
-_BODY_NEEDLES, _BESIDE_NEEDLES = (
-    _compile([rule if (rule[0] in _BESIDE_AWAY) == beside else (rule[0], (), "", 0.0, False)
-              for rule in _BODY_RULES])[1] for beside in (False, True))
-_SUBJECT, _SUBJECT_NEEDLES = _compile(list(SUBJECT_RULES))
+#: rules are searched only after an away statement.
+_BESIDE_AWAY = frozenset(at for at, rule in enumerate(_BODY_RULES)
+                         if rule[0] in ("a return day", "someone to reach instead"))
+#: A subject is short: searched as written (a word start checked in Python costs more there).
+_SUBJECT: tuple[_Compiled, ...] = tuple((label, _Pattern(re.compile(pattern), False), weight, away)
+                                        for label, _, pattern, weight, away in SUBJECT_RULES)
+_SUBJECT_GATE = _gate(list(SUBJECT_RULES))
 _REPLY_PREFIXES = re.compile(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+")
 _SENDER_LOCAL = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|noreply[-.+].*|.*[-.+]no-?reply|notifications?|"
@@ -93,13 +184,12 @@ _FILTER_NAME = re.compile(r"\bvia (?:boxtrapper|spamarrest|mailchannels|sanebox)
 _NUMBERED_LINE = re.compile(r"(?m)^\s*[1-5]\s*[.):]\s*\S")
 
 
-def _evidence(rules: tuple[_Compiled, ...], needles: _Needles, text: str, where: str
-              ) -> list[tuple[float, str, bool]]:
-    """(weight, reason, away) of each rule whose pattern ``text`` matches, in table order;
-    a pattern is searched only when one of its needles is in ``text``."""
-    candidates = {at for needle, ats in needles if needle in text for at in ats}
+def _evidence(text: str, where: str) -> list[tuple[float, str, bool]]:
+    """(weight, reason, away) of each subject rule whose pattern ``text`` matches, in table
+    order."""
     return [(weight, f"{where}: {label}", away)
-            for label, pattern, weight, away in (rules[at] for at in sorted(candidates))
+            for label, pattern, weight, away in (_SUBJECT[at]
+                                                 for at in _SUBJECT_GATE.candidates(text))
             if pattern.search(text)]
 
 
@@ -122,30 +212,31 @@ def _statements(text: str) -> list[tuple[float, str, bool]]:
     """(weight, reason, away) of each kind of statement ``text`` makes, with its strongest
     match: a match talked about (:data:`_TALKED_ABOUT`) counts for nothing, an absence put
     ahead (:data:`_AHEAD`) as a mention; a return day or someone to reach instead counts only
-    beside a (full) away statement or the message saying it is automatic."""
-    best: dict[str, tuple[float, bool]] = {}
-    _strongest(text, _candidates(_BODY_NEEDLES, text), best)
-    if best.get(_AWAY, (0.0, False))[0] >= 1.5 or _AUTOMATIC in best:
-        _strongest(text, _candidates(_BESIDE_NEEDLES, text), best)
-    return [(weight, f"text: {label}", away) for label, (weight, away) in best.items()]
+    beside a (full) away statement or the message saying it is automatic; a statement inside
+    the words of the away statement is part of it, not a second one ("I'm at KubeCon with
+    limited access to email" says it once)."""
+    best: dict[str, tuple[float, bool, int, int]] = {}
+    candidates = _BODY_GATE.candidates(text)
+    _strongest(text, [at for at in candidates if at not in _BESIDE_AWAY], best)
+    if best.get(_AWAY, (0.0,))[0] >= 1.5 or _AUTOMATIC in best:
+        _strongest(text, [at for at in candidates if at in _BESIDE_AWAY], best)
+    _, _, away_start, away_end = best.get(_AWAY, (0.0, False, 0, -1))
+    return [(weight, f"text: {label}", away) for label, (weight, away, start, end) in best.items()
+            if label == _AWAY or not away_start <= start < end <= away_end]
 
 
-def _candidates(needles: _Needles, text: str) -> list[int]:
-    """The rules (positions, in table order) one of whose needles is in ``text``."""
-    return sorted({at for needle, ats in needles if needle in text for at in ats})
-
-
-def _strongest(text: str, rules: list[int], best: dict[str, tuple[float, bool]]) -> None:
-    """Into ``best``, per kind, the (weight, away) of its strongest rule (positions in
-    :data:`_BODY`) that ``text`` says and does not talk about."""
+def _strongest(text: str, rules: list[int], best: dict[str, tuple[float, bool, int, int]]
+               ) -> None:
+    """Into ``best``, per kind, the (weight, away, start, end) of its strongest rule
+    (positions in :data:`_BODY`) that ``text`` says and does not talk about."""
     for label, pattern, weight, away in (_BODY[at] for at in rules):
         for match in pattern.finditer(text):
             if _TALKED_ABOUT.search(text, max(0, match.start() - 24), match.start()):
                 continue
             if label == _AWAY and _AHEAD.match(text, match.end(), match.end() + 40):
                 weight = min(weight, _MENTION)
-            if weight > best.get(label, (0.0, False))[0]:
-                best[label] = (weight, away)
+            if weight > best.get(label, (0.0,))[0]:
+                best[label] = (weight, away, *match.span())
             break
 
 
@@ -172,7 +263,7 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
     if _FILTER_NAME.search(display_name.casefold()):
         found.append((2.0, "sender: a challenge-response filter", False))
     subject_cf = _REPLY_PREFIXES.sub("", subject.casefold())
-    found += _evidence(_SUBJECT, _SUBJECT_NEEDLES, subject_cf, "subject")
+    found += _evidence(subject_cf, "subject")
     head = " ".join(text[:_READ].casefold().split())
     found += _statements(head)
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:

@@ -88,9 +88,13 @@ _WEEK_FORM = re.compile(
     + r"(?:veckorna|veckan|vecka|weeks|week|wk\.|v\.|v\s|v(?=\d\d))\s*(?P<week>\d{1,2})"
     r"(?:\s*(?:-|–|och|and|&|to|till)\s*(?:(?:vecka|week|v\.?)\s*)?(?P<week_end>\d{1,2}))?"
     r"(?!\d|[.:/]\d)", re.IGNORECASE)
+# One or two digits that start a word (``\b\d{1,2}``), the word start checked after the first
+# digit: a pattern that starts with ``\b`` is tried at every position, one that starts with a
+# digit only where there is one (sre scans for it first).
+_DAY_DIGITS = r"\d(?<!\w\d)\d?"
 _DATE_FORMS = (
-    re.compile(r"\b(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
-    re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
+    re.compile(r"(?P<year>2(?<!\w2)0\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
+    re.compile(rf"(?P<day>{_DAY_DIGITS}){_ORD}(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
     re.compile(rf"\b{_first_letter_of(*MONTHS)}{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}{_YEAR}\b",
                re.IGNORECASE),
     re.compile(rf"\b(?P<dayword>{ORDINAL_WORD})(?:\s+of)?\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
@@ -98,8 +102,8 @@ _DATE_FORMS = (
     re.compile(rf"\b{_first_letter_of(*MONTHS)}(?-i:(?!may\b)){_MONTH}\s+(?:the\s+)?"
                rf"(?P<dayword>{ORDINAL_WORD}){_YEAR}", re.IGNORECASE),
     # 7/1, 7/1/2027, 07.01.2027, 7.1. -- but not a time such as 10.30
-    re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>(?:20)?\d\d))?\b"),
-    re.compile(r"\b(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
+    re.compile(rf"(?P<a>{_DAY_DIGITS})/(?P<b>\d{{1,2}})(?:/(?P<year>(?:20)?\d\d))?\b"),
+    re.compile(rf"(?P<a>{_DAY_DIGITS})\.(?P<b>\d{{1,2}})\.(?:(?P<year>(?:20)?\d\d)\b)?"),
     _WEEK_FORM,
     re.compile(r"\b" + _first_letter_of(*WEEKDAYS, *_WEEKDAY_LEAD)
                + "(?:" + "|".join(word + r"\s+" for word in _WEEKDAY_LEAD) + ")?" + _WEEKDAY_RE,
@@ -145,7 +149,6 @@ def find_return_date(text: str, *, today: date) -> date | None:
     "veckorna 51–52") is a span: back in it is its Monday (or the weekday named: "måndag
     vecka 1"), away in it or through it means back the Monday after. Past dates are ignored.
     """
-    best_return: date | None = None
     best_last: date | None = None
     latest: date | None = None
     for found in _dates(text, today):
@@ -154,17 +157,17 @@ def find_return_date(text: str, *, today: date) -> date | None:
         before = text[max(0, found.start - 60):found.start]
         after_it = found.last + timedelta(days=1)
         if _AFTER_WORDS.search(before):
-            best_return = best_return or after_it
-        elif _RETURN_WORDS.search(before):
+            return after_it  # the first day of return found outranks all the others
+        if _RETURN_WORDS.search(before):
             if found.day > today:
-                best_return = best_return or found.day
+                return found.day
         elif _LAST_DAY_WORDS.search(before):
             best_last = best_last or (after_it if _inclusive(before) else found.day)
         elif found.last != found.day and not _FROM_WORDS.search(before):
             best_last = best_last or after_it  # "på semester under veckorna 51–52"
         if found.day > today:
             latest = max(latest, found.day) if latest else found.day
-    return best_return or _day_of_return(text, today) or best_last or latest
+    return _day_of_return(text, today) or best_last or latest
 
 
 def _inclusive(before: str) -> bool:
@@ -184,9 +187,11 @@ _FROM_WORDS = re.compile(r"\b(?:from|starting|från|fr\.\s?o\.\s?m\.?|fr o m|fro
 # "back on the 21st", "åter den 11:e", "back on the fourth.": a day of the month alone, only
 # right after words of return (elsewhere "the 1st" is a question or a floor); the ordinal or
 # the article is needed ("back in 2 weeks" names no day), and an ordinal word must end the
-# phrase ("back on the first day of term" names none).
+# phrase ("back on the first day of term" names none). A weekday may name it ("back on Friday
+# the 11th", "tillbaka fredag den 11:e"): then the day must fall on it.
 _DAY_OF_RETURN = re.compile(
     r"\b(?:back|return|returning|tillbaka|åter)\b[^.\n\d]{0,24}?"
+    r"(?:\b(?P<weekday>" + alternatives(WEEKDAYS) + r")(?:en)?\b,?\s+)?"
     r"(?:\b(?:the|den)\s+(?P<day>\d{1,2})(?:st|nd|rd|th|:?e|:?a)?"
     r"|\b(?P<ord>\d{1,2})(?:st|nd|rd|th|:e|:a)|\b(?:the|den)\s+(?P<word>" + ORDINAL_WORD
     + r"(?=\s*(?:[.,;!)]|$))))\b(?!\s*(?:[/.-]\d|of\b|" + "|".join(MONTHS) + r"))",
@@ -194,7 +199,10 @@ _DAY_OF_RETURN = re.compile(
 
 
 def _day_of_return(text: str, today: date) -> date | None:
-    """The next such day of the month after ``today`` for "back on the 21st", or None."""
+    """The day "back on the 21st" names, or None: the next such day of the month after
+    ``today``; with a weekday ("back on Friday the 11th") the next on or after ``today``, and
+    only if it falls on that weekday (otherwise the text contradicts itself: no day) and is
+    not today (a return today is no day to wait for, as a past date is none)."""
     if not _RETURN_WORDS_ANYWHERE.search(text):
         return None
     for match in _DAY_OF_RETURN.finditer(text):
@@ -202,12 +210,16 @@ def _day_of_return(text: str, today: date) -> date | None:
         if day is None:
             continue
         year, month = today.year, today.month
-        if day <= today.day:
+        if day < today.day or (day == today.day and not match["weekday"]):
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         try:
-            return date(year, month, day)
+            found = date(year, month, day)
         except ValueError:
             continue
+        if match["weekday"] and (found.weekday() != WEEKDAYS[match["weekday"].lower()]
+                                 or found == today):
+            continue  # another weekday (no such day), or back today (no day to wait for)
+        return found
     return None
 
 

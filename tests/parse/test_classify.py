@@ -202,6 +202,38 @@ def test_a_day_of_the_month_after_words_of_return(text: str, expected: date | No
     assert find_return_date(text, today=TODAY) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A weekday and a day of the month (TODAY is Friday 18 December): the next such day on
+        # or after today, if it falls on that weekday.
+        ("I'll be back on Monday the 21st.", date(2026, 12, 21)),
+        ("Back on Friday the 8th; for urgent matters call the desk.", date(2027, 1, 8)),
+        ("Back on Monday the twenty-first.", date(2026, 12, 21)),
+        ("Jag är tillbaka måndag den 21:a.", date(2026, 12, 21)),
+        ("Åter på fredagen den 8:e.", date(2027, 1, 8)),
+        # The weekday disagrees: the text contradicts itself, no day.
+        ("I'll be back on Tuesday the 21st.", None),
+        ("Back on Thursday the 8th.", None),
+        ("Jag är tillbaka tisdag den 21:a.", None),
+        ("Åter på torsdagen den 8:e.", None),
+        # Back today: no day to wait for.
+        ("Back on Friday the 18th.", None),
+        ("Tillbaka fredag den 18:e.", None),
+    ],
+)
+def test_a_weekday_and_a_day_of_the_month_after_words_of_return(text: str,
+                                                                 expected: date | None) -> None:
+    assert find_return_date(text, today=TODAY) == expected
+
+
+@given(st.text(alphabet="0123456789٣a_é .:/-", max_size=12))
+def test_day_digits_start_a_word_as_a_word_boundary_before_them_says(text: str) -> None:
+    # The word start is checked after the first digit, so that sre scans for digits first.
+    assert [m.span() for m in re.finditer(return_dates_module._DAY_DIGITS, text)] == [
+        m.span() for m in re.finditer(r"\b\d{1,2}", text)]
+
+
 def _dsn(actions: str) -> bytes:
     blocks = "\n".join(f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
                        for address, action, status in

@@ -63,24 +63,67 @@ def test_a_reply_command_is_a_person_whatever_else_the_text_says() -> None:
 
 
 
-def _holds_a_needle(pattern: str, needles: str | tuple[str, ...]) -> None:
-    some = (needles,) if isinstance(needles, str) else needles
+def _gate_lets_through(pattern: str, gate: machine._Gate, at: int) -> None:
     # A first-letter lookahead only spares work (it matches no less than the rest demands):
     # without it the pattern matches a superset, which hypothesis generates without filtering.
     pattern = re.sub(r"\(\?=\[[^\]]*\]\)", "", pattern)
 
     @settings(max_examples=100, deadline=None)
     @given(st.from_regex(pattern))
-    def holds(text: str) -> None:
-        assert any(needle in text for needle in some), (pattern, text)
+    def passes(text: str) -> None:
+        assert at in gate.candidates(text), (pattern, text)
 
-    holds()
+    passes()
 
 
-def test_every_match_of_a_rule_holds_one_of_its_needles() -> None:
-    # The needles are what spares the searches: a match without one would be missed.
-    for _, needles, pattern, _, _ in [*machine._BODY_RULES, *machine_rules.SUBJECT_RULES]:
-        _holds_a_needle(pattern, needles)
+def test_every_match_of_a_rule_passes_its_gate() -> None:
+    # The gate (one pass for the needles) is what spares the searches: a match it stops would
+    # be missed.
+    for gate, rules in ((machine._BODY_GATE, machine._BODY_RULES),
+                        (machine._SUBJECT_GATE, machine_rules.SUBJECT_RULES)):
+        for at, (_, _, pattern, _, _) in enumerate(rules):
+            _gate_lets_through(pattern, gate, at)
+
+
+def _found_as_written(pattern: str) -> None:
+    fast = machine._Pattern.of(pattern)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.from_regex(re.sub(r"\(\?=\[[^\]]*\]\)", "", pattern)), st.text("ab é-", max_size=3))
+    def same(text: str, glue: str) -> None:
+        text = glue + text + glue + text  # a match right after a letter, and a second one
+        assert [m.span() for m in fast.finditer(text)] == [
+            m.span() for m in re.finditer(pattern, text)], (pattern, text)
+
+    same()
+
+
+def test_every_body_rule_finds_what_its_pattern_as_written_finds() -> None:
+    # A pattern that starts with \b is searched without it, its matches kept at word starts.
+    for _, _, pattern, _, _ in machine._BODY_RULES:
+        _found_as_written(pattern)
+
+
+def test_a_leading_word_boundary_is_moved_out_only_when_it_bounds_every_alternative() -> None:
+    assert machine._Pattern.of(r"\bout of office\b").word_start
+    assert not machine._Pattern.of(r"\bin my absence\b|\bunder min frånvaro\b").word_start
+    assert machine._Pattern.of(r"\b(?:a|b)[|(]x\(|\)").word_start is False
+    assert machine._Pattern.of(r"\b(?:a|b)[|(]x\(\|\)").word_start
+
+
+_NEEDLES = sorted({needle for _, needles, _, _, _ in machine._BODY_RULES
+                   for needle in ((needles,) if isinstance(needles, str) else needles)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NEEDLES) | st.text(alphabet="abeilmnort '.", max_size=4),
+                max_size=12).map("".join))
+def test_the_gate_finds_every_needle_even_inside_another(text: str) -> None:
+    # Needles overlap and nest ("i will be" holds "will", "will not" starts with it): the one
+    # pass must find what a test of each needle finds.
+    gate = machine._BODY_GATE
+    naive = sorted({at for needle, ats in gate.rules_of.items() if needle in text for at in ats})
+    assert gate.candidates(text) == naive
 
 
 def _score(text: str, *, sender: str = "anna@example.com", subject: str = "Re: Check-in",
@@ -162,6 +205,77 @@ def test_a_statement_counts_once_however_many_ways_it_is_said() -> None:
     # "jag är föräldraledig" is one away statement, not two ("jag är ..." and "föräldraledig").
     assert _score("Jag är föräldraledig.").score == 1.5
     assert _score("I am out of the office, I am away.").score == 2.0
+
+
+@pytest.mark.parametrize("text", [
+    # Somewhere else and cut off from mail, beside a return day and someone to reach instead.
+    "Hi, I am at the Nordic Security Summit with no access to email. Back on Monday the 14th. "
+    "For urgent matters contact Erik (erik@example.com).",
+    "I'm in Lisbon with patchy access to email until 18 December. You can reach the team at "
+    "team@example.com.",
+    "Hej! Jag är på KubeCon med mycket begränsad tillgång till mejl. Tillbaka fredag den 11:e. "
+    "Vid brådskande ärenden, ring servicedesk på 08-123 45 00.",
+    "Jag är i Göteborg på utbildning och har ingen tillgång till e-post. Under min frånvaro "
+    "nås teamet via lena@example.com.",
+])
+def test_away_at_an_event_with_no_access_to_mail_is_an_out_of_office(text: str) -> None:
+    found = _score(text)
+    assert found.verdict == "machine" and found.away, found
+    assert "text: an away statement" in found.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "I'm at KubeCon with very limited access to email.",
+    "Jag är på konferens i Berlin med begränsad tillgång till mejl.",
+])
+def test_away_at_an_event_is_one_statement_and_alone_unsure(text: str) -> None:
+    # The limited access is what makes "I'm at KubeCon" an absence: one statement, not two.
+    found = _score(text)
+    assert found.verdict == "unsure" and found.score == 1.5, found
+    assert found.reasons == ("text: an away statement",)
+
+
+@pytest.mark.parametrize("text", [
+    # At work, or limited in something else than mail.
+    "I'm at the office with limited energy today, but progress is fine.",
+    "Jag är på kontoret med begränsad energi idag, men det går framåt.",
+    "I'm at KubeCon this week, energy 4, back on Friday.",
+    "Jag är på KubeCon den här veckan, energi 4, tillbaka på fredag.",
+    # A person at a conference who answers all the same.
+    "I'm at KubeCon with limited access to email, so short:\n1. Shipped the importer\n"
+    "2. Nothing blocking\n3. 4",
+    "Jag är på KubeCon med begränsad tillgång till mejl, så kort:\n1. Importen klar\n"
+    "2. Inget hinder\n3. 4",
+    # A return day in an answer says nothing about absence.
+    "Back on Friday the 11th we shipped the release, so energy is high.",
+    "Tillbaka fredag den 11:e efter releasen, allt gick bra.",
+])
+def test_people_at_events_or_back_on_a_day_are_people(text: str) -> None:
+    assert _score(text).verdict == "person", _score(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Jag är på KubeCon med begränsad tillgång till mejl. Allt bra, energi 4. Ring mig på "
+    "070-123 45 67 om något.",
+    "I'm at KubeCon with limited access to email. All good, energy 4. Call me on "
+    "+46 70 123 45 67 if needed.",
+    "I'm on vacation, but all good here: energy 4. Reach me at anna.berg@example.com.",
+])
+def test_the_writers_own_number_is_nobody_to_reach_instead(text: str) -> None:
+    # "Call me", "ring mig": the writer, not someone instead; a person writes it too.
+    found = _score(text)
+    assert found.verdict != "machine" and "text: someone to reach instead" not in found.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "I'm on vacation until 4 January. For urgent matters, call me on +46 70 123 45 67.",
+    "Jag är på semester till och med 4 januari. Vid brådskande ärenden, ring mig på "
+    "070-123 45 67.",
+    "I'm at KubeCon with no access to email. Back on Monday the 14th. Please call Erik on "
+    "+46 70 123 45 67.",
+])
+def test_an_out_of_office_that_gives_its_own_number_is_still_one(text: str) -> None:
+    assert _score(text).verdict == "machine", _score(text)
 
 
 @pytest.mark.parametrize(("sender", "subject", "text"), [
