@@ -38,6 +38,10 @@ class Classification:
     #: An auto-reply that says its sender is away (pauses prompts); False for read receipts,
     #: list mail and other machine mail that says nothing about the person.
     out_of_office: bool = False
+    #: Away only by a responder's header (Auto-Submitted: auto-replied, X-Autoreply, Exchange's
+    #: rules loop), which ticket systems, list software and "I answer within two days"
+    #: responders send as well: the text has to say the absence (mailer.parse.replies).
+    away_unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,8 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
     ooo_subject = bool(_OOO_SUBJECT.match(_strip_prefixes(subject)))
     if marker is not None:
         reason, away = marker
-        return Classification("auto_reply", reason, away or ooo_subject)
+        return Classification("auto_reply", reason, away or ooo_subject,
+                              away_unconfirmed=away and not ooo_subject)
     if ooo_subject:
         return Classification("auto_reply", f"Subject: {subject[:40]}", True)
     return_path = header_text(msg, "Return-Path")

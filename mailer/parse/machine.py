@@ -240,6 +240,13 @@ def _strongest(text: str, rules: list[int], best: dict[str, tuple[float, bool, i
             break
 
 
+def speaks_of_absence(text: str) -> bool:
+    """Whether ``text`` says its writer is away, has no access to mail, names someone to reach
+    instead or says it is an automatic reply (the statements an out-of-office makes), said
+    plainly, not talked about."""
+    return any(away for _, _, away in _statements(" ".join(text[:_READ].casefold().split())))
+
+
 #: The score of a message with no evidence either way (the sum of no weights is 0).
 _NO_EVIDENCE = MachineScore(0, ())
 

@@ -36,7 +36,7 @@ from mailer.parse.classify import (
 from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
-from mailer.parse.machine import MachineScore, score_machine
+from mailer.parse.machine import MachineScore, score_machine, speaks_of_absence
 from mailer.parse.message import (
     MAX_HEADER_CHARS,
     addresses,
@@ -169,6 +169,12 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         kind = _by_content(kind, score_machine(sender=from_address, display_name=from_name,
                                                subject=subject, text=parts.new_text,
                                                command=command is not None))
+    said = f"{subject}\n{parts.new_text or full_text}"
+    # From what the sender wrote: a quoted prompt holds dates too ("PAUS till 2026-12-21").
+    return_date = find_return_date(said, today=received_at.date()) if kind.out_of_office \
+        else None
+    if kind.away_unconfirmed and return_date is None and not speaks_of_absence(said):
+        kind = replace(kind, out_of_office=False)  # a responder's header, no absence said
     if not from_address:
         problems.append("no From address")
     elif len(_authors(from_fields)) > 1:
@@ -194,9 +200,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         text=parts.new_text,
         segments=parts.segments,
         full_text=full_text,
-        # From what the sender wrote: a quoted prompt holds dates too ("PAUS till 2026-12-21").
-        return_date=find_return_date(f"{subject}\n{parts.new_text or full_text}",
-                                     today=received_at.date()) if kind.out_of_office else None,
+        return_date=return_date,
         failed=failed_recipients(msg) if kind.kind == "bounce" else (),
         auth_results=tuple(_auth_results(msg)),
         size=len(raw),

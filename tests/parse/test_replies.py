@@ -230,3 +230,35 @@ def test_an_out_of_office_quoting_our_prompt_takes_no_date_from_the_prompt() -> 
            "frågor till dess.\r\n").encode()
     reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
     assert (reply.kind, reply.out_of_office, reply.return_date) == ("auto_reply", True, None)
+
+
+@pytest.mark.parametrize(
+    ("marker", "subject", "body", "away"),
+    [
+        # A responder's header alone: the text has to say the absence.
+        ("Auto-Submitted: auto-replied", "Re: Avstämning",
+         "Ditt meddelande till listan team@example.org väntar på moderatorns godkännande.",
+         False),
+        ("Auto-Submitted: auto-replied", "Re: Check-in",
+         "Thanks for your message. I answer all mail within two working days.", False),
+        ("X-Autoreply: yes", "Re: Check-in", "Your request has been received.", False),
+        ("X-MS-Exchange-Inbox-Rules-Loop: anna@example.com", "Re: Check-in",
+         "Thank you, your message has been forwarded to the team.", False),
+        # ... and when it does, or names a return day, it is an out-of-office.
+        ("Auto-Submitted: auto-replied", "Re: Avstämning", "Jag är ledig.", True),
+        ("Auto-Submitted: auto-replied", "Re: Check-in", "I'm on vacation, no access to email.",
+         True),
+        ("Auto-Submitted: auto-replied", "Re: Check-in", "Back on 4 January.", True),
+        ("X-MS-Exchange-Inbox-Rules-Loop: anna@example.com", "Re: Check-in",
+         "This is an automatic reply. Reach Erik at erik@example.com meanwhile.", True),
+        # An out-of-office subject says it whatever the text is.
+        ("Auto-Submitted: auto-replied", "Automatic reply: Check-in", "Hello.", True),
+    ],
+)
+def test_a_responders_header_is_away_only_when_its_text_says_so(marker: str, subject: str,
+                                                                 body: str, away: bool) -> None:
+    raw = (f"From: Anna Berg <anna@example.com>\r\nTo: checkin@example.com\r\n{marker}\r\n"
+           f"Subject: {subject}\r\nMessage-ID: <auto@example.com>\r\n"
+           f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+    reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
+    assert (reply.kind, reply.out_of_office) == ("auto_reply", away), reply.kind_reason
