@@ -8,14 +8,16 @@ People answer in four shapes, tried in this order (the first that finds answers 
 2. numbered: ``1.``/``1)``/``1:``/``1 -``/``(1)``/``Q1:`` at the start of a line, top-posted
    (the phone habit; the grammar is :mod:`mailer.parse.numbered`'s);
 3. labelled: ``Hinder: ...``, ``Energy: 4`` with the labels of ``questions.toml`` (a label starts
-   a line and is followed by ":" or " - "; a scale label also by its number, "Energi 4");
+   a line and is followed by ":" or " - "; a scale label also by its number, "Energi 4"), and,
+   among those, the writer's own labels and lines like "Energy-wise a 2"
+   (:mod:`mailer.parse.labelled`);
 4. anything else is free text: kept whole, ``unstructured``, never split by guesswork.
 
 A scale answer is a number when it says one number on the scale: strictly ("4", "4/5", "4 av
 5", "4 of 5", :func:`read_scale`), or as people write it ("ca 3", "Fyra, lite trött", "3-4" =
-3.5, "4,5" = 4.5: :mod:`mailer.parse.scales`); anything else ("7", "4/10", "3,7") is kept as
-the text, with a problem. A line marking cut quoted text ("[...]", "<snip>") is in no answer.
-Reply commands live in :mod:`mailer.parse.commands`.
+3.5, "4,5" = 4.5, "Fyra, nästan fem" = 4: :mod:`mailer.parse.scales`); anything else ("7",
+"4/10", "3,7", "3, maybe 4") is kept as the text, with a problem. A line marking cut quoted
+text ("[...]", "<snip>") is in no answer. Reply commands live in :mod:`mailer.parse.commands`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from mailer.models import AnswerValue, Question
+from mailer.parse.labelled import Labels, labelled, labels
 from mailer.parse.numbered import Numbering, joined_words, numbered, numbering, without_closing
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.quote_lines import is_snip
@@ -123,14 +126,18 @@ def read_scale(text: str, *, low: int = SCALE_LOW, high: int = SCALE_HIGH
         return None, ScaleIssue("not_whole", _quote(number), low, high)
     if denominator is not None and int(denominator) != high:
         return None, ScaleIssue("other_scale", _first_line(stripped), low, high)
-    if _SECOND_NUMBER.match(rest[:12]):
+    if _SECOND_NUMBER.match(rest[:16]):
         return None, ScaleIssue("several", _first_line(stripped), low, high)
     if rest and rest[0].isalnum():  # "4x", "42" cannot happen (\d+); "4st" is not a scale
         return None, ScaleIssue("no_number", _quote(stripped[:30]), low, high)
     return _in_range(int(number), low, high)
 
 
-_SECOND_NUMBER = re.compile(r"^\s*(?:[-–]|or|eller|till|to)?\s*\d", re.IGNORECASE)
+# A second number: a range ("3-4", "3 or 4") or a hedged other ("3, maybe 4", "3 (kanske 4)":
+# unclear, where "4, almost 5" is a four, see mailer.parse.scales).
+_SECOND_NUMBER = re.compile(
+    r"^\s*(?:[-–]|or|eller|till|to|[,;(]?\s*(?:or|eller|maybe|perhaps|possibly|kanske|"
+    r"eventuellt|möjligen))?\s*\d", re.IGNORECASE)
 
 
 def _first_line(text: str) -> str:
@@ -171,11 +178,15 @@ def map_answers(
     found = _inline(segments, asked)
     if not found:
         method, found = "numbered", numbered(new_text, asked.numbering)
+    notes: tuple[str, ...] = ()
     if not found:
-        method, found = "labelled", _labelled(new_text, asked)
+        method, (found, notes) = "labelled", labelled(new_text, asked.labelling)
     if found:
         filled = {q: t for q, t in in_original.items() if q not in found}
-        return _with_typed(_finish({**filled, **found}, asked, method), typed, filled)
+        mapped = _finish({**filled, **found}, asked, method)
+        if notes:  # lines labelled in the writer's own words that answer no question
+            mapped = replace(mapped, problems=(*mapped.problems, *notes))
+        return _with_typed(mapped, typed, filled)
     if in_original:
         return _with_typed(_finish(in_original, asked, "inline"), typed, in_original)
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
@@ -246,8 +257,7 @@ class _Asked:
     quoted: tuple[tuple[str, str, str, str, bool], ...]
     norms: Mapping[str, tuple[str, ...]]  # per id, the non-empty normalised wordings
     lines: tuple[frozenset[str], ...]  # per question, "N wording" normalised (question lines)
-    labels: re.Pattern[str]
-    by_label: Mapping[str, int]  # the question (by index) of each lowercased label
+    labelling: Labels  # what mailer.parse.labelled reads of the set
     numbering: Numbering  # what mailer.parse.numbered reads of the set
 
 
@@ -273,9 +283,6 @@ def _asked_of(questions: tuple[_QuestionKey, ...]) -> _Asked:
     quoted = tuple((qid, norm, f" {norm} ", f" {n} ",
                     any(norm in other and len(other) > len(norm) for _, _, other in found))
                    for n, qid, norm in found)
-    labels, by_label = _label_pattern(tuple(
-        (*labels, qid.replace("_", " "), *(t.lower().rstrip("?") for t in texts))
-        for qid, _, labels, texts in questions))
     return _Asked(
         ids=tuple(qid for qid, _, _, _ in questions),
         types=tuple(kind for _, kind, _, _ in questions),
@@ -283,7 +290,9 @@ def _asked_of(questions: tuple[_QuestionKey, ...]) -> _Asked:
         wordings=wordings, quoted=quoted, norms=norms,
         lines=tuple(frozenset(f"{n} {_norm(t)}" for t in texts)
                     for n, (_, _, _, texts) in enumerate(questions, 1)),
-        labels=labels, by_label=by_label,
+        labelling=labels([(qid, kind == "scale", (*words, qid.replace("_", " "),
+                                                  *(t.lower().rstrip("?") for t in texts)))
+                          for qid, kind, words, texts in questions]),
         numbering=numbering([(qid, texts) for qid, _, _, texts in questions]))
 
 
@@ -474,41 +483,3 @@ def _with_typed(mapped: Mapped, typed: Mapping[str, tuple[str, str]], used: Iter
     used = set(used)
     kept = [f"{line}\n{text}" for qid, (text, line) in typed.items() if qid in used]
     return replace(mapped, quoted_text="\n\n".join(kept)) if kept else mapped
-
-
-def _labelled(text: str, asked: _Asked) -> dict[str, str]:
-    """``Label: answer`` lines.  The label must start the line and be followed by ":" (or "=",
-    or " - " / " – "), so "Energy-wise a 3." and "Problem är att ..." are prose; a scale
-    label may also be followed by its number alone ("Energi 4"). The last answer stops at a
-    closing remark, as a numbered one does (:func:`mailer.parse.numbered.without_closing`)."""
-    found: dict[str, str] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        match = asked.labels.match(line)
-        if match:
-            index = asked.by_label[match["label"].lower()]
-            current = asked.ids[index]
-            if not match["sep"] and asked.types[index] != "scale":
-                current = None  # "Problem 2 är ...": a number after a text label is prose
-            if current is not None:
-                found[current] = (found.get(current, "") + "\n" + match["rest"]).strip()
-        elif current is not None:
-            found[current] += "\n" + line
-    if current is not None:  # the answer that runs to the end stops at a closing remark
-        found[current] = without_closing(found[current])
-    return found
-
-
-@lru_cache(maxsize=64)
-def _label_pattern(labels_per_question: tuple[tuple[str, ...], ...]
-                   ) -> tuple[re.Pattern[str], dict[str, int]]:
-    """The ``Label: answer`` line pattern of a question set, and the question (by index) of
-    each label. Built once per set: the escaping and joining cost more than the matching."""
-    labels = sorted(((label, n) for n, labels in enumerate(labels_per_question)
-                     for label in labels), key=lambda item: len(item[0]), reverse=True)
-    pattern = re.compile(
-        r"^\s*(?:[-*•]\s*)?(?:\*\*)?(?P<label>" + "|".join(re.escape(label) for label, _ in labels)
-        + r")(?:\*\*)?(?P<sep>\s*[:：=]|\s+[-–—](?=\s|$)|(?=\s+\d))(?:\*\*)?\s*(?P<rest>.*)$",
-        re.IGNORECASE,
-    )
-    return pattern, {label: n for label, n in labels}
