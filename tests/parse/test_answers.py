@@ -19,9 +19,10 @@ from mailer.demo.model import Persona
 from mailer.demo.simulate import reply as sim_reply
 from mailer.models import Question, RenderedMail
 from mailer.outbound.compose import build_message
-from mailer.parse.answers import _QUESTION_START, map_answers, parse_scale, read_scale
+from mailer.parse.answers import map_answers, parse_scale, read_scale
 from mailer.parse.commands import Command, after_command, is_courtesy, parse_command
 from mailer.parse.extract import split_reply
+from mailer.parse.inline import _QUESTION_START
 from mailer.parse.replies import parse_reply
 
 QUESTIONS = load_default_questions()["checkin"]  # working_well, obstacles, mood, progress
@@ -527,7 +528,7 @@ _LATIN_1 = st.characters(max_codepoint=0xFF)
 def test_norm_finds_the_words_the_regex_finds(text: str) -> None:
     """joined_words reads Latin-1 text with a byte table, other text with the regex: the
     words must be the regex's either way (lowercased or casefolded, joined by spaces)."""
-    from mailer.parse.answers import _norm
+    from mailer.parse.asked import normalised as _norm
     from mailer.parse.numbered import _norm as numbered_norm
 
     assert _norm.__wrapped__(text) == " ".join(re.findall(r"\w+", text.lower()))
@@ -552,7 +553,7 @@ def test_a_question_line_never_starts_with_a_letter(line: str) -> None:
 def test_tidy_reads_the_lines_only_of_a_text_that_has_several(text: str) -> None:
     """_tidy returns a printable text stripped without reading its lines: the line by line
     tidying would return the same."""
-    from mailer.parse.answers import _tidy
+    from mailer.parse.inline import tidy as _tidy
 
     stripped = text.strip()
     by_line = "\n".join(line.rstrip() for line in stripped.splitlines())
