@@ -10,17 +10,21 @@ People also label in their own words, and a line of theirs must not silently joi
 above it. Among labelled answers, two more kinds of line start an answer:
 
 * a line that names a scale question's topic and gives its value first ("Energy-wise I'd say a
-  2, the flu ...", "Energin är en trea", "Energimässigt en tvåa"): the answer to that question,
-  when it has none yet. "Energy drains fast in meetings" gives no value and stays where it is.
+  2, the flu ...", "Energin är en trea", "Energinivå: 3", "Energy level: 3"): the answer to
+  that question, when it has none yet. "Energy drains fast in meetings" gives no value and
+  stays where it is.
 * a label-like line of their own ("Bra just nu: ...": up to four words, a colon, text), after
   an answer written on its label's line and in the same way (indentation, bullet, bold: under
   a bare "Hinder:", "Två saker: bygget och granskningen" is the answer, and "- CI: segt" under
   "Hinder: flera" is a list inside it), not going on with it ("Also:", "Dessutom:") and no
-  postscript. Its words may hold the label of one question not yet answered ("bra": working
-  well, "energi": energy, also as the start of a compound word: "Energinivå"): then it
-  answers that one; naming the answer above, it goes on with it. Otherwise it ends the answer
-  above and, with the lines under it, is in no answer, with a problem saying so: the record's
-  text keeps it all (a header line "To: ..." under the answers ends them the same way).
+  postscript. Holding a label of the answer above ("Fler hinder:"), it goes on with it. When
+  it names one question not yet answered, it answers that one: one of the question's labels
+  and no other words than the question's own (its labels and wordings in any language), a
+  determiner or a time ("Bra just nu" of "Vad fungerar bra i samarbetet just nu?", "My
+  obstacles this week"); "Inte så bra", "Bra att veta", "Biggest blocker" name none, as any
+  word may turn a label around. Otherwise it ends the answer above and, with the lines under
+  it, is in no answer, with a problem saying so: the record's text keeps it all (a header
+  line "To: ..." under the answers ends them the same way).
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ class Labels:
     #: A line that opens with a scale question's label ("Energy-wise ...", "Energin ..."),
     #: the label in the group ``topic``, the words after it in ``rest``.
     topic: re.Pattern[str] | None
+    #: Per question, the words of its labels and wordings: those an own label may hold.
+    words: tuple[frozenset[str], ...]
 
 
 def labels(questions: Sequence[tuple[str, bool, tuple[str, ...]]]) -> Labels:
@@ -54,15 +60,17 @@ def labels(questions: Sequence[tuple[str, bool, tuple[str, ...]]]) -> Labels:
     pattern, by_label = _label_pattern(tuple(words for _, _, words in questions))
     scale_words = sorted({w for _, scale, words in questions if scale for w in words
                           if w.isalpha()}, key=len, reverse=True)  # one word: "energy"
-    # The topic as a word or the start of one ("Energy-wise", "Energin", "Energimässigt"),
-    # with the words that only link it to the value ("level", "is", "är", "på").
+    # The topic as a word or the start of one ("Energy-wise", "Energin", "Energinivå"), with
+    # the words that only link it to the value ("level", "is", "är", "på") and a colon.
     topic = re.compile(
         r"^(?P<lead>\s*(?:[-*•]\s*)?)(?:(?:my|min|mitt|and|och)\s+)?(?P<topic>"
         + "|".join(map(re.escape, scale_words))
-        + r")[\w-]*\s*(?:\b(?:level|nivå|nivån|is|was|'s|är|var|at|på)\b\s*)*(?P<rest>.*)$",
+        + r")[\w-]*\s*(?:\b(?:level|nivå|nivån|is|was|'s|är|var|at|på)\b\s*)*[:：]?\s*"
+        r"(?P<rest>.*)$",
         re.IGNORECASE) if scale_words else None
     return Labels(tuple(qid for qid, _, _ in questions),
-                  tuple(scale for _, scale, _ in questions), pattern, by_label, topic)
+                  tuple(scale for _, scale, _ in questions), pattern, by_label, topic,
+                  tuple(frozenset(_WORD.findall(" ".join(words))) for _, _, words in questions))
 
 
 # Someone's own label: up to four words of letters at the start of a line, a colon, text
@@ -75,7 +83,10 @@ _WORD = re.compile(r"\w+")
 #: First words of an own label that go on with the answer above it ("Also: ...", "Dessutom: ...").
 _GOING_ON = frozenset({"also", "and", "but", "plus", "besides", "otherwise", "och", "men",
                        "även", "också", "dessutom", "annars"})
-_COMPOUND = 5  # a label this long may start a compound word ("energinivå", "problemet")
+#: Words an own label may hold besides its question's: a determiner, the time it speaks of.
+_ANY_LABEL_WORDS = frozenset({
+    "my", "our", "the", "current", "today", "now", "this", "week", "min", "mitt", "mina", "vår",
+    "vårt", "våra", "idag", "nu", "just", "denna", "den", "här", "veckan", "vecka"})
 
 
 def labelled(text: str, asked: Labels) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -135,10 +146,12 @@ def _other_line(line: str, asked: Labels, found: dict[str, str], current: str | 
             or (lead is not None and current is not None
                 and _shape(own["lead"]) != _shape(lead))):
         return None
-    qid = _named(own["head"], asked)
+    qid, held = _named(own["head"], asked)
+    if current in held:  # "Another obstacle:" under "Obstacles: ...": more of the same answer
+        return None
     if qid is not None and qid not in found:
         return qid, own["rest"].strip(), own["lead"]
-    return None if qid == current else (None, own["head"], "")
+    return None, own["head"], ""
 
 
 def _shape(lead: str) -> str:
@@ -160,14 +173,18 @@ def _topic_value(line: str, asked: Labels, found: dict[str, str], current: str |
     return qid, match["rest"].strip(), match["lead"]
 
 
-def _named(head: str, asked: Labels) -> str | None:
-    """The id of the one question whose labels are words of ``head`` (or start one of its
-    compound words, when long enough), or None."""
-    words = " " + " ".join(_WORD.findall(head.lower())) + " "
-    named = {index for label, index in asked.by_label.items()
-             if f" {label} " in words
-             or (len(label) >= _COMPOUND and " " not in label and f" {label}" in words)}
-    return asked.ids[named.pop()] if len(named) == 1 else None
+def _named(head: str, asked: Labels) -> tuple[str | None, set[str]]:
+    """The id of the one question that ``head`` names, or None, and the ids of the questions
+    whose labels it holds. It names a question when it holds one of its labels and no word but
+    the question's own (its labels and wordings, any language: "Bra just nu" of "Vad fungerar
+    bra i samarbetet just nu?"), a determiner or a time ("My", "idag"): any other word may
+    turn it around ("Inte bra", "Bra att veta")."""
+    words = _WORD.findall(head.lower())
+    spaced = f" {' '.join(words)} "
+    held = {index for label, index in asked.by_label.items() if f" {label} " in spaced}
+    named = [index for index in held
+             if all(w in asked.words[index] or w in _ANY_LABEL_WORDS for w in words)]
+    return (asked.ids[named[0]] if len(named) == 1 else None), {asked.ids[i] for i in held}
 
 
 @lru_cache(maxsize=64)

@@ -62,20 +62,21 @@ def test_the_topic_in_passing_stays_in_the_answer(text: str, answers: dict[str, 
 
 
 @pytest.mark.parametrize(("text", "answers"), [
-    # an own label holding one question's label (as a word or the start of a compound)
+    # an own label of one question's label and its words (wordings, any language), a
+    # determiner or a time
     ("Hinder: behörigheter saknas\nEnergi: 3\nBra just nu: att vi har en fast releasedag\n"
      "Framsteg: första kunden flyttad",
      {"obstacles": "behörigheter saknas", "mood": 3,
       "working_well": "att vi har en fast releasedag", "progress": "första kunden flyttad"}),
+    ("Energi: 3\nVad fungerar bra: releasedagen", {"mood": 3, "working_well": "releasedagen"}),
+    ("Energy: 4\nMy obstacles this week: flaky tests\nProgress: shipped",
+     {"mood": 4, "obstacles": "flaky tests", "progress": "shipped"}),
+    ("- Energy: 4\n- Working well right now: pairing",
+     {"mood": 4, "working_well": "pairing"}),
+    # a scale's topic with a colon: the topic line ("Energinivå", "Energy level")
     ("Hinder: bygget\nEnerginivå: 3\nFramsteg: klart",
      {"obstacles": "bygget", "mood": 3, "progress": "klart"}),
-    ("Energy: 4\nBiggest blocker: flaky tests\nProgress: shipped",
-     {"mood": 4, "obstacles": "flaky tests", "progress": "shipped"}),
-    ("- Energy: 4\n- My main obstacles: flaky tests",
-     {"mood": 4, "obstacles": "flaky tests"}),
-    # before any label, too (nothing to join there)
-    ("Det som fungerar bra: kodgranskningarna.\nHinder: inga.",
-     {"working_well": "kodgranskningarna.", "obstacles": "inga."}),
+    ("Obstacles: build\nEnergy level: 3", {"obstacles": "build", "mood": 3}),
 ])
 def test_an_own_label_naming_one_question_answers_it(
         text: str, answers: dict[str, object]) -> None:
@@ -94,6 +95,14 @@ def test_an_own_label_naming_one_question_answers_it(
      {"obstacles": "bygget", "mood": 3}, "Fler hinder"),
     ("Working well: the demo\nTo: Anna Berg <anna@example.com>",
      {"working_well": "the demo"}, "To"),
+    # a label with a word that may turn it around is no label of ours
+    ("Hinder: bygget\nEnergi: 3\nInte så bra: mötena", {"obstacles": "bygget", "mood": 3},
+     "Inte så bra"),
+    ("Hinder: inga\nEnergi: 4\nBra att veta: jag är ledig fredag",
+     {"obstacles": "inga", "mood": 4}, "Bra att veta"),
+    ("Energy: 4\nNot working well: the build", {"mood": 4}, "Not working well"),
+    ("Energy: 4\nBiggest blocker: flaky tests\nProgress: shipped",
+     {"mood": 4, "progress": "shipped"}, "Biggest blocker"),
 ])
 def test_an_own_label_naming_no_question_is_in_no_answer_with_a_problem(
         text: str, answers: dict[str, object], head: str) -> None:
@@ -122,6 +131,8 @@ def test_an_own_label_naming_no_question_is_in_no_answer_with_a_problem(
      {"obstacles": "the build\nAnother obstacle: reviews"}),
     ("Hinder: bygget\nFler hinder: granskningarna\nEnergi: 3",
      {"obstacles": "bygget\nFler hinder: granskningarna", "mood": 3}),
+    # before any label there is no answer to end: an own label naming none stays out
+    ("Det som fungerar bra: kodgranskningarna.\nHinder: inga.", {"obstacles": "inga."}),
 ])
 def test_lines_that_go_on_with_the_answer_above(text: str, answers: dict[str, object]) -> None:
     assert _mapped(text) == (answers, ())
