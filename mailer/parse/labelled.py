@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mailer.parse.numbered import is_postscript, without_closing
+from mailer.parse.numbered import is_postscript, joined_words, without_closing
 from mailer.parse.scales import loose_scale
 
 
@@ -50,8 +50,9 @@ class Labels:
     #: A line that opens with a scale question's label ("Energy-wise ...", "Energin ..."),
     #: the label in the group ``topic``, the words after it in ``rest``.
     topic: re.Pattern[str] | None
-    #: Per question, the words of its labels and wordings: those an own label may hold.
-    words: tuple[frozenset[str], ...]
+    #: Per question, its labels and wordings (lowercase) joined by blanks: the words an own
+    #: label may hold, split only when a line has an own label (rare), not for every set.
+    texts: tuple[str, ...]
 
 
 def labels(questions: Sequence[tuple[str, bool, tuple[str, ...]]]) -> Labels:
@@ -70,7 +71,7 @@ def labels(questions: Sequence[tuple[str, bool, tuple[str, ...]]]) -> Labels:
         re.IGNORECASE) if scale_words else None
     return Labels(tuple(qid for qid, _, _ in questions),
                   tuple(scale for _, scale, _ in questions), pattern, by_label, topic,
-                  tuple(frozenset(_WORD.findall(" ".join(words))) for _, _, words in questions))
+                  tuple(" ".join(words) for _, _, words in questions))
 
 
 # Someone's own label: up to four words of letters at the start of a line, a colon, text
@@ -182,8 +183,8 @@ def _named(head: str, asked: Labels) -> tuple[str | None, set[str]]:
     words = _WORD.findall(head.lower())
     spaced = f" {' '.join(words)} "
     held = {index for label, index in asked.by_label.items() if f" {label} " in spaced}
-    named = [index for index in held
-             if all(w in asked.words[index] or w in _ANY_LABEL_WORDS for w in words)]
+    named = [index for index in held if all(
+        w in _ANY_LABEL_WORDS for w in set(words) - set(joined_words(asked.texts[index]).split()))]
     return (asked.ids[named[0]] if len(named) == 1 else None), {asked.ids[i] for i in held}
 
 
