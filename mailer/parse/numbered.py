@@ -125,6 +125,11 @@ _CLOSING = re.compile(
     re.IGNORECASE)
 
 
+def is_postscript(line: str) -> bool:
+    """``line`` opens a postscript ("PS", "P.S.", "PS:"; not "Psykiskt")."""
+    return _POSTSCRIPT.match(line) is not None
+
+
 def without_closing(answer: str) -> str:
     """``answer`` up to a closing remark after it (see the module): a postscript line, or a
     paragraph after a blank line that speaks to the reader about the reply."""

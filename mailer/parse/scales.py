@@ -20,10 +20,12 @@ first line of such an answer with a small grammar, the same in Swedish and Engli
 
 Exactly one value must be on the line, and a value in words only counts where the line starts
 with it and it is not counting something ("Tre saker stör mig", "Two meetings too many" say
-nothing about energy). Anything else (off the scale, another
-scale, two competing numbers, a range wider than two neighbours, a decimal that is no half:
-"3,7", a range of halves: "2.5-3") is no value: the answer
-stays text with its problem, as before.
+nothing about energy). One more number may qualify it: "almost" its neighbour on the scale
+("Fyra, nästan fem", "4, almost 5" is a four, as "en stark trea" is a three: the number given).
+Anything else (off the scale, another scale, two competing numbers, a hedged other: "3, maybe
+4", "tre, kanske fyra", a range wider than two neighbours, a decimal that is no half: "3,7", a
+range of halves: "2.5-3") is no value: the answer stays text with its problem. "3 or 4" is a
+range (3.5); "3, maybe 4" is no range but two numbers, one of them hedged: unclear.
 """
 
 from __future__ import annotations
@@ -87,17 +89,25 @@ _TOKEN = re.compile(
 # ("fyra idag", "three I think"), not a word it counts ("Två möten för mycket").
 _AFTER_WORDS = re.compile(
     r"\s*(?:$|[^\w\s]|(?:idag|i dag|nu|just nu|tror jag|kanske|eller så|denna vecka|"
-    r"den här veckan|today|now|right now|i think|i guess|maybe|or so|ish|this week)(?!\w))",
+    r"den här veckan|faktiskt|today|now|right now|i think|i guess|maybe|or so|ish|this week|"
+    r"actually)(?!\w))",
     re.IGNORECASE)
+# "Fyra, nästan fem", "4, almost 5": a neighbour after "almost" qualifies the number given
+# (still a four), where "3, maybe 4" gives two (no value, as "3 now, 4 yesterday").
+_ALMOST = re.compile(r"\s*[,;–—-]?\s*(?:almost|nearly|nästan)\s+", re.IGNORECASE)
 _MAX_LINE = 200  # an answer's first line; longer is prose, and the regexes stay cheap
 
 
-def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high: int = 5
-                ) -> int | float | None:
+def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high: int = 5,
+                leading: bool = False) -> int | float | None:
     """The one value on ``low``-``high`` that ``text`` states, or None (see the module).
 
     :param wordings: the question's wordings: a restated question in front of the number is
         removed first.
+    :param leading: the value must come first, hedges aside, and be followed by the end,
+        punctuation or a word about it, digits too ("I'd say a 2, ..." but not "2 projects"):
+        for a line that only names the question's topic before it
+        (:mod:`mailer.parse.labelled`).
     """
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     line = line.replace("\u2019", "'")  # "I’d say": phones type the curly apostrophe
@@ -111,11 +121,12 @@ def loose_scale(text: str, *, wordings: tuple[str, ...] = (), low: int = 1, high
             lowered = line.casefold()
             break
     if not line and len(text.splitlines()) > 1:
-        return loose_scale("\n".join(text.splitlines()[1:]), low=low, high=high)
+        return loose_scale("\n".join(text.splitlines()[1:]), low=low, high=high,
+                           leading=leading)
     if len(line) > _MAX_LINE:
         return None
     line = _NAMED_SCALE.sub(" ", line).replace("(", " ").replace(")", " ")
-    return _value(_lead_dropped(line.strip()), low, high)
+    return _value(_lead_dropped(line.strip()), low, high, leading)
 
 
 def _lead_dropped(line: str) -> str:
@@ -128,17 +139,20 @@ def _lead_dropped(line: str) -> str:
     return _ARTICLE.sub("", line)
 
 
-def _value(line: str, low: int, high: int) -> int | float | None:
+def _value(line: str, low: int, high: int, leading: bool = False) -> int | float | None:
     found = [m for m in _TOKEN.finditer(line)
              if m.start() == 0 or m["b"] or m["a"].casefold() not in _AMBIGUOUS]
-    if len(found) != 1:
+    end = found[0].end() if found else 0  # where the value's words end
+    if len(found) == 2 and _almost(line, found[0], found[1], low, high):
+        end = found.pop().end()
+    if len(found) != 1 or (leading and found[0].start()):
         return None
     match = found[0]
     a = _number(match["a"])
     b = _number(match["b"]) if match["b"] else None
     worded = not match["a"][0].isdigit() or not (match["b"] or "0")[0].isdigit()
-    if a is None or (worded and (not _opens_clause(line[:match.start()])
-                                 or not _AFTER_WORDS.match(line, match.end()))):
+    if a is None or ((worded or leading) and (not _opens_clause(line[:match.start()])
+                                              or not _AFTER_WORDS.match(line, end))):
         return None
     if match["a"].casefold() == "en" and not match["op"]:
         return None
@@ -155,6 +169,17 @@ def _value(line: str, low: int, high: int) -> int | float | None:
     else:  # "/", "av", "of", "out of": the scale's own top must follow
         value = a if b == high and not match["between"] else None
     return value if value is not None and low <= value <= high else None
+
+
+def _almost(line: str, given: re.Match[str], then: re.Match[str], low: int, high: int) -> bool:
+    """``then`` is "almost" the whole neighbour on the scale of the whole number ``given``
+    ("Fyra, nästan fem", "4 almost 5"): it qualifies it."""
+    qualifier = _ALMOST.match(line, given.end())
+    if qualifier is None or qualifier.end() != then.start() or given["b"] or then["b"]:
+        return False
+    first, second = _number(given["a"]), _number(then["a"])
+    return (isinstance(first, int) and isinstance(second, int) and abs(second - first) == 1
+            and low <= second <= high)
 
 
 def _opens_clause(before: str) -> bool:

@@ -19,9 +19,10 @@ from mailer.demo.model import Persona
 from mailer.demo.simulate import reply as sim_reply
 from mailer.models import Question, RenderedMail
 from mailer.outbound.compose import build_message
-from mailer.parse.answers import _QUESTION_START, map_answers, parse_scale, read_scale
+from mailer.parse.answers import map_answers, parse_scale, read_scale
 from mailer.parse.commands import Command, after_command, is_courtesy, parse_command
 from mailer.parse.extract import split_reply
+from mailer.parse.inline import _QUESTION_START
 from mailer.parse.replies import parse_reply
 
 QUESTIONS = load_default_questions()["checkin"]  # working_well, obstacles, mood, progress
@@ -38,7 +39,7 @@ class Seg:
     ("text", "value"),
     [("4", 4), ("4/5", 4), ("4 / 5", 4), ("4 av 5", 4), ("4 of 5", 4), ("4 out of 5", 4),
      ("5!", 5), ("1.", 1), ("4 - lite trött men ok", 4), ("3, busy week", 3), ("fyra", 4),
-     ("Four", 4), ("  2  ", 2)],
+     ("Four", 4), ("  2  ", 2), ("4, almost 5", 4), ("4, maybe more", 4)],
 )
 def test_scale_accepts(text: str, value: int) -> None:
     assert parse_scale(text) == (value, None)
@@ -46,7 +47,8 @@ def test_scale_accepts(text: str, value: int) -> None:
 
 @pytest.mark.parametrize(
     "text", ["7", "0", "4/10", "3-4", "3 eller 4", "3 or 4", "3,5", "3.5", "bra", "", "42",
-             "4st", "-1"],
+             "4st", "-1", "3, maybe 4", "3, kanske 4", "3 (kanske 4)", "3, possibly 4",
+             "tre, kanske fyra"],
 )
 def test_scale_refuses_without_guessing(text: str) -> None:
     value, problem = parse_scale(text)
@@ -526,7 +528,7 @@ _LATIN_1 = st.characters(max_codepoint=0xFF)
 def test_norm_finds_the_words_the_regex_finds(text: str) -> None:
     """joined_words reads Latin-1 text with a byte table, other text with the regex: the
     words must be the regex's either way (lowercased or casefolded, joined by spaces)."""
-    from mailer.parse.answers import _norm
+    from mailer.parse.asked import normalised as _norm
     from mailer.parse.numbered import _norm as numbered_norm
 
     assert _norm.__wrapped__(text) == " ".join(re.findall(r"\w+", text.lower()))
@@ -551,7 +553,7 @@ def test_a_question_line_never_starts_with_a_letter(line: str) -> None:
 def test_tidy_reads_the_lines_only_of_a_text_that_has_several(text: str) -> None:
     """_tidy returns a printable text stripped without reading its lines: the line by line
     tidying would return the same."""
-    from mailer.parse.answers import _tidy
+    from mailer.parse.inline import tidy as _tidy
 
     stripped = text.strip()
     by_line = "\n".join(line.rstrip() for line in stripped.splitlines())
@@ -579,3 +581,19 @@ def test_halves_and_keycaps_as_scale_answers(answer: str, value: object) -> None
     text = f"Q1: Bra\nQ2: Inga\nQ3: {answer}\nQ4: Klar"
     parts = split_reply(text, sender_name=None)
     assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers["mood"] == value
+
+
+@pytest.mark.parametrize(("answer", "value", "problem"), [
+    # "almost" a neighbour qualifies the number given; a hedged other number is unclear
+    ("Fyra, nästan fem faktiskt!", 4, None), ("4, almost 5", 4, None),
+    ("four, nearly five", 4, None),
+    ("3, maybe 4", "3, maybe 4", 'mood: "3, maybe 4" is more than one number; kept as text'),
+    ("3, kanske 4", "3, kanske 4", 'mood: "3, kanske 4" is more than one number; kept as text'),
+    ("tre, kanske fyra", "tre, kanske fyra",
+     'mood: no number 1-5 found in "tre, kanske fyra"; kept as text'),
+])
+def test_a_second_number_qualifies_or_makes_the_answer_unclear(
+        answer: str, value: object, problem: str | None) -> None:
+    mapped = map_answers(f"1. Bra\n2. Inga\n3. {answer}\n4. Klar", [], QUESTIONS)
+    assert mapped.answers["mood"] == value
+    assert mapped.problems == ((problem,) if problem else ())

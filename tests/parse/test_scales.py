@@ -100,3 +100,40 @@ def test_stays_text_when_unclear_or_off_the_scale(text: str) -> None:
 def test_never_raises_and_stays_on_the_scale(text: str) -> None:
     value = loose_scale(text, wordings=WORDINGS)
     assert value is None or 1 <= value <= 5
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # the number given, qualified by "almost" its neighbour: still that number ("a strong 3")
+    ("Fyra, nästan fem faktiskt!", 4), ("fyra nästan fem", 4), ("Tre, nästan fyra", 3),
+    ("four, almost five", 4), ("Four, nearly five actually", 4), ("4, almost 5", 4),
+    ("4 almost 5", 4), ("two, almost three!", 2), ("fyra – nästan fem", 4),
+])
+def test_almost_its_neighbour_qualifies_the_number_given(text: str, value: int) -> None:
+    assert loose_scale(text, wordings=WORDINGS) == value
+
+
+@pytest.mark.parametrize("text", [
+    # a hedged second number is two numbers, unclear: text with a problem
+    "tre, kanske fyra", "3, maybe 4", "3, kanske 4", "three, perhaps four",
+    # "almost" a number that is no neighbour, off the scale, or counting something
+    "fyra, nästan sju", "2, almost 4", "four, almost five meetings", "Tre, nästan fyra veckor kvar",
+    "5, almost 6",
+])
+def test_a_second_number_that_is_no_qualifier_stays_unclear(text: str) -> None:
+    assert loose_scale(text, wordings=WORDINGS) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("I'd say a 2, the flu is still around", 2), ("a 4 today", 4), ("en tvåa, förkyld", 2),
+    ("typ fyra", 4), ("3/5", 3), ("2.", 2), ("around 3 I think", 3),
+])
+def test_leading_reads_a_value_that_comes_first(text: str, value: int) -> None:
+    assert loose_scale(text, leading=True) == value
+
+
+@pytest.mark.parametrize("text", [
+    "low after it, 2 weeks sick", "goes to 2 projects", "2 projects is too many",
+    "går åt till 2 projekt", "2 möten för mycket", "ok, 3", "drains fast",
+])
+def test_leading_refuses_a_number_inside_a_sentence(text: str) -> None:
+    assert loose_scale(text, leading=True) is None
