@@ -34,7 +34,7 @@ def test_the_set_covers_every_class_of_the_issue() -> None:
     kinds = [yaml.safe_load((HERE / f"{c}.yaml").read_text(encoding="utf-8")) for c in CASES]
     assert len(CASES) >= 60
     assert {k["kind"] for k in kinds} == {"reply", "auto_reply", "bounce", "unsure"}
-    assert {k["command"]["action"] for k in kinds if "command" in k} == {"pause", "skip",
+    assert {k["command"]["action"] for k in kinds if k.get("command")} == {"pause", "skip",
                                                                         "resume"}
     clients = {c.split("_")[0] for c in CASES}
     assert {"outlook", "gmail", "apple", "iphone", "thunderbird", "android", "samsung"} <= clients
