@@ -24,6 +24,7 @@ from typing import Literal
 
 from mailer.parse.message import addresses, field_names
 from mailer.parse.mime import content_param
+from mailer.parse.mime import decode_header as decoded_value
 
 #: "unsure": maybe machine mail, maybe a person (mailer.parse.machine): neither recorded nor
 #: confirmed; a person looks at it in the Review folder.
@@ -64,6 +65,10 @@ def header_text(msg: Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
+    if not isinstance(value, str):
+        # compat32 hands raw 8-bit values (RFC 6532 UTF-8 headers, old clients' Latin-1) over
+        # as a Header whose str() is U+FFFD replacement characters: decode the bytes instead.
+        value = decoded_value(value)
     text = str(value)
     if "=?" in text:  # RFC 2047 encoded-words; decoding plain text costs as much
         text = _encoded_words(text)

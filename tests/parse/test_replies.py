@@ -262,3 +262,15 @@ def test_a_responders_header_is_away_only_when_its_text_says_so(marker: str, sub
            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
     reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
     assert (reply.kind, reply.out_of_office) == ("auto_reply", away), reply.kind_reason
+
+
+@pytest.mark.parametrize(("raw_subject", "subject"), [
+    ("Re: Veckans avstämning".encode(), "Re: Veckans avstämning"),  # RFC 6532 UTF-8
+    ("SV: Frånvaro".encode("latin-1"), "SV: Frånvaro"),  # an old client's Latin-1
+])
+def test_a_raw_8bit_subject_is_decoded_not_replaced(raw_subject: bytes, subject: str) -> None:
+    # compat32 gives such a value as a Header whose str() is U+FFFD characters: the record
+    # and the receipt's "Re:" showed "avst\ufffd\ufffdmning".
+    raw = (b"From: Anna <anna@example.com>\r\nSubject: " + raw_subject
+           + b"\r\nMessage-ID: <raw@example.com>\r\n\r\nHej\r\n")
+    assert parse_reply(raw, received_at=RECEIVED).subject == subject
