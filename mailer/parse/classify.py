@@ -90,12 +90,16 @@ def _encoded_words(text: str) -> str:
 
 # Subjects of out-of-office replies as Outlook, Exchange, Gmail, Apple Mail and Swedish
 # webmail write them (localized by the *sender's* client, so both languages always apply).
-_OOO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto[- ]?reply|autosvar|automatiskt svar|out of (the )?office|"
-    r"frånvaro|frånvarande|semester|vacation|on vacation|away from (the )?office|"
-    r"abwesenheit|absence)\b",
+_AWAY_SUBJECT = re.compile(
+    r"^\s*(out of (the )?office|frånvaro|frånvarande|semester|vacation|on vacation|"
+    r"away from (the )?office|abwesenheit|absence)\b",
     re.IGNORECASE,
 )
+# "Automatic reply:" is Exchange's subject for whatever its automatic replies say, a
+# delegate's address or "I answer within two days" as well as an absence: like a responder's
+# header, it needs its text to say the absence (Classification.away_unconfirmed).
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|autosvar|automatiskt svar)\b", re.IGNORECASE)
 _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable|undelivered mail|delivery status notification|"
     r"mail delivery (failed|failure|system)|returned mail|failure notice|"
@@ -144,13 +148,16 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
         # we send no invitations, so it says nothing about the person's check-in.
         return Classification("auto_reply", "calendar reply (text/calendar METHOD:REPLY/COUNTER)")
     marker = _auto_reply_marker(msg)
-    ooo_subject = bool(_OOO_SUBJECT.match(_strip_prefixes(subject)))
+    bare = _strip_prefixes(subject)
+    away_subject = bool(_AWAY_SUBJECT.match(bare))
+    auto_subject = not away_subject and bool(_AUTO_SUBJECT.match(bare))
     if marker is not None:
         reason, away = marker
-        return Classification("auto_reply", reason, away or ooo_subject,
-                              away_unconfirmed=away and not ooo_subject)
-    if ooo_subject:
-        return Classification("auto_reply", f"Subject: {subject[:40]}", True)
+        return Classification("auto_reply", reason, away or away_subject or auto_subject,
+                              away_unconfirmed=(away or auto_subject) and not away_subject)
+    if away_subject or auto_subject:
+        return Classification("auto_reply", f"Subject: {subject[:40]}", True,
+                              away_unconfirmed=auto_subject)
     return_path = header_text(msg, "Return-Path")
     if return_path.replace(" ", "") == "<>" or (
         msg.get("Return-Path") is not None and not return_path.strip()

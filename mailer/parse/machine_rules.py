@@ -332,4 +332,8 @@ SUBJECT_RULES: tuple[tuple[str, str | tuple[str, ...], str, float, bool], ...] =
      r"^(?:registrerat|registrerad|diariefört|registered|logged)\s*:", 2.0, False),
     ("an autoresponse", "auto", r"\bautoresponse\b|\bauto-response\b|\bautomated response\b",
      3.0, True),
+    # "Read: <our subject>", "Läst: ...": Outlook's read receipt when it is sent as a plain
+    # message (no RFC 8098 report), its body "Your message ... was read on ..." (the quoted
+    # header lines between are cut as quote). A reply's own prefix is "RE:"/"SV:".
+    ("a read receipt", ("read", "läst", "gelesen"), r"^(?:read|läst|gelesen)\s*:", 3.0, False),
 )

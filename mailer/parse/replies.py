@@ -169,12 +169,14 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         kind = _by_content(kind, score_machine(sender=from_address, display_name=from_name,
                                                subject=subject, text=parts.new_text,
                                                command=command is not None))
-    said = f"{subject}\n{parts.new_text or full_text}"
+    said = parts.new_text or full_text
     # From what the sender wrote: a quoted prompt holds dates too ("PAUS till 2026-12-21").
-    return_date = find_return_date(said, today=received_at.date()) if kind.out_of_office \
-        else None
+    return_date = find_return_date(f"{subject}\n{said}", today=received_at.date()) \
+        if kind.out_of_office else None
     if kind.away_unconfirmed and return_date is None and not speaks_of_absence(said):
-        kind = replace(kind, out_of_office=False)  # a responder's header, no absence said
+        # A responder's header or "Automatic reply:" (which the text rules would read as
+        # saying it is automatic), and no absence in the text.
+        kind = replace(kind, out_of_office=False)
     if not from_address:
         problems.append("no From address")
     elif len(_authors(from_fields)) > 1:

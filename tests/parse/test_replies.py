@@ -251,17 +251,39 @@ def test_an_out_of_office_quoting_our_prompt_takes_no_date_from_the_prompt() -> 
         ("Auto-Submitted: auto-replied", "Re: Check-in", "Back on 4 January.", True),
         ("X-MS-Exchange-Inbox-Rules-Loop: anna@example.com", "Re: Check-in",
          "This is an automatic reply. Reach Erik at erik@example.com meanwhile.", True),
-        # An out-of-office subject says it whatever the text is.
-        ("Auto-Submitted: auto-replied", "Automatic reply: Check-in", "Hello.", True),
+        # A subject of absence says it whatever the text is; Exchange's "Automatic reply:"
+        # is only a responder's subject (its delegate notices use it too).
+        ("Auto-Submitted: auto-replied", "Out of Office: Check-in", "Hello.", True),
+        ("X-Mailer: x", "Frånvaro: Avstämning", "Hej.", True),
+        ("Auto-Submitted: auto-generated", "Automatic reply: Check-in",
+         "This is an automatic notice. Messages to this address are forwarded to my delegate "
+         "Maria Berg (maria.berg@example.com), who handles my correspondence.", False),
+        ("X-Mailer: x", "Automatiskt svar: Avstämning", "Jag svarar inom två arbetsdagar.", False),
+        ("X-Mailer: x", "Automatic reply: Check-in", "I'm on parental leave.", True),
+        ("X-Mailer: x", "Autosvar: Avstämning", "Åter 4 januari.", True),
     ],
 )
-def test_a_responders_header_is_away_only_when_its_text_says_so(marker: str, subject: str,
+def test_a_responders_mark_is_away_only_when_its_text_says_so(marker: str, subject: str,
                                                                  body: str, away: bool) -> None:
     raw = (f"From: Anna Berg <anna@example.com>\r\nTo: checkin@example.com\r\n{marker}\r\n"
            f"Subject: {subject}\r\nMessage-ID: <auto@example.com>\r\n"
            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
     reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
     assert (reply.kind, reply.out_of_office) == ("auto_reply", away), reply.kind_reason
+
+
+@pytest.mark.parametrize("subject", ["Läst: Avstämning måndag 7 december",
+                                     "Read: Check-in Monday, 7 December"])
+def test_a_read_receipt_sent_as_a_message_is_machine_mail(subject: str) -> None:
+    # Outlook's read receipt without an RFC 8098 report, HTML only ("Ditt meddelande ...
+    # lästes den ..."): its quoted header lines are cut as quote, "Ditt meddelande" is left.
+    raw = (f"From: Anna Lind <anna@example.com>\r\nTo: checkin@example.com\r\n"
+           f"Subject: {subject}\r\nMessage-ID: <read@example.com>\r\n"
+           "Content-Type: text/html; charset=utf-8\r\n\r\n<p>Ditt meddelande</p><p>Till: Anna "
+           "Lind<br>Ämne: Avstämning<br>Skickat: den 7 december 2026 08:00</p><p>lästes den 7 "
+           "december 2026 09:03.</p>\r\n").encode()
+    reply = parse_reply(raw, received_at=datetime(2026, 12, 7, 10, tzinfo=UTC))
+    assert (reply.kind, reply.out_of_office) == ("auto_reply", False), reply.kind_reason
 
 
 @pytest.mark.parametrize(("raw_subject", "subject"), [
