@@ -116,8 +116,13 @@ def _mark_quotes(root: etree._Element) -> None:
     for el in cuts:
         if el.getparent() is None:
             continue
-        if "style" in el.attrib and not el.get("id") and not _is_header_div(el):
-            continue
+        if "style" in el.attrib and not el.get("id"):
+            if not _is_header_div(el):
+                continue
+            # Outlook desktop's header block: its original follows unquoted, as in Outlook's
+            # own text part, where the text rules find the block and the answers a person
+            # typed between the quoted questions ("my answers in blue below").
+            break
         el.addprevious(_sentinel(_Q_OPEN))
         body.append(_sentinel(_Q_CLOSE))
         break  # the first cut in document order covers the rest
