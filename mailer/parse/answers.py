@@ -39,7 +39,7 @@ from mailer.parse.scales import NUMBER_WORDS, loose_scale
 SCALE_LOW, SCALE_HIGH = 1, 5
 #: How a record's problem note about a scale answer ends ("mood: 7 is outside ...; kept as text").
 KEPT_AS_TEXT = "; kept as text"
-Method = Literal["inline", "numbered", "labelled", "free_text", "empty"]
+Method = Literal["inline", "numbered", "labelled", "scale_alone", "free_text", "empty"]
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,26 @@ def map_answers(
         return _with_typed(mapped, typed, filled)
     if original:
         return _with_typed(_finish(original, asked, "inline"), typed, original)
+    alone = _scale_alone(new_text, asked)
+    if alone is not None:
+        return Mapped(answers=alone, method="scale_alone")
     return Mapped(method="free_text", problems=("no answer could be tied to a question",))
+
+
+def _scale_alone(new_text: str, asked: Asked) -> dict[str, AnswerValue] | None:
+    """A reply that is nothing but a clear scale value ("3", "4/5", "fyra") answers the one
+    scale question of the set; None when the set has more than one, or the text says more."""
+    text = new_text.strip()
+    if len(asked.scales) != 1 or "\n" in text:
+        return None
+    shape = _SCALE_RE.match(text)
+    if text.lower().rstrip(".!") not in _NUMBER_WORDS and (
+            shape is None or shape["rest"].strip(" .!")):
+        return None  # "3 för mig", "3, 4": more than the value
+    value, issue = read_scale(text)
+    if value is None or issue is not None:
+        return None
+    return {next(iter(asked.scales)): value}
 
 
 def _finish(raw: dict[str, str], asked: Asked, method: Method) -> Mapped:

@@ -597,3 +597,21 @@ def test_a_second_number_qualifies_or_makes_the_answer_unclear(
     mapped = map_answers(f"1. Bra\n2. Inga\n3. {answer}\n4. Klar", [], QUESTIONS)
     assert mapped.answers["mood"] == value
     assert mapped.problems == ((problem,) if problem else ())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3", {"mood": 3}), ("4/5", {"mood": 4}), ("4 av 5", {"mood": 4}), ("fyra", {"mood": 4}),
+    ("Tre!", {"mood": 3}), ("  2  ", {"mood": 2}),
+    # more than the value, or no clear value: no answer is guessed
+    ("3 för mig", {}), ("3, 4", {}), ("7", {}), ("0", {}), ("3\n\nMvh", {}),
+])
+def test_a_reply_of_a_scale_value_alone_answers_the_scale_question(
+        text: str, expected: dict[str, int]) -> None:
+    mapped = map_answers(text, [], QUESTIONS)
+    assert dict(mapped.answers) == expected
+    assert mapped.method == ("scale_alone" if expected else "free_text")
+
+
+def test_a_lone_value_answers_nothing_when_the_set_has_two_scales() -> None:
+    two = [Question("a", {"en": "A?"}, type="scale"), Question("b", {"en": "B?"}, type="scale")]
+    assert map_answers("3", [], two).answers == {}
