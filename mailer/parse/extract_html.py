@@ -4,6 +4,7 @@ inscriptis, and turn the marked regions into ``>``-quoted lines for :mod:`mailer
 
 from __future__ import annotations
 
+import copy
 import re
 from html import unescape
 
@@ -13,7 +14,7 @@ from inscriptis.model.config import ParserConfig
 from lxml import etree
 from lxml import html as lxml_html
 
-from mailer.parse.quote_lines import header_key
+from mailer.parse.quote_lines import header_block_at, header_key
 
 __all__ = ["html_to_text"]
 
@@ -79,6 +80,18 @@ def _is_header_div(el: etree._Element) -> bool:
     return header_key(text.split("\n", 1)[0][:200]) is not None
 
 
+def _text_rules_see_a_block(el: etree._Element) -> bool:
+    """Whether the text rules (:func:`mailer.parse.quote_lines.header_block_at`: two header
+    lines or more) will find the header block of ``el`` as its lines come out: only then may
+    the original after it stay unquoted. A lone "From:" line would leave it all new text."""
+    div = copy.deepcopy(el)
+    for node in div.iter(etree.Element):
+        if node.tag == "br" or (node is not div and node.tag in ("p", "div")):
+            node.tail = "\n" + (node.tail or "")
+    lines = [line for line in "".join(div.itertext()).split("\n") if line.strip()]
+    return bool(lines) and header_block_at(lines, 0)
+
+
 def _sentinel(mark: str) -> etree._Element:
     div = etree.Element("div")
     div.text = mark
@@ -119,10 +132,11 @@ def _mark_quotes(root: etree._Element) -> None:
         if "style" in el.attrib and not el.get("id"):
             if not _is_header_div(el):
                 continue
-            # Outlook desktop's header block: its original follows unquoted, as in Outlook's
-            # own text part, where the text rules find the block and the answers a person
-            # typed between the quoted questions ("my answers in blue below").
-            break
+            if _text_rules_see_a_block(el):
+                # Outlook desktop's header block: its original follows unquoted, as in
+                # Outlook's own text part, where the text rules find the block and the answers
+                # a person typed between the quoted questions ("my answers in blue below").
+                break
         el.addprevious(_sentinel(_Q_OPEN))
         body.append(_sentinel(_Q_CLOSE))
         break  # the first cut in document order covers the rest

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
-from mailer.parse.extract_html import _marked
+from mailer.parse.extract_html import _marked, html_to_text
 
 # The XPath unions extract_html used before the one pass (~16 us per element): the reference.
 _QUOTE = etree.XPath(
@@ -64,3 +64,28 @@ def _documents(draw: st.DrawFn) -> str:
 def test_one_pass_finds_what_the_xpath_found(document: str) -> None:
     root = lxml_html.document_fromstring(document)
     assert _marked(root) == (_SIGNATURE(root), _QUOTE(root), _CUT(root))
+
+
+def _outlook_reply(header: str) -> str:
+    # Outlook desktop: the answers typed in colour under the questions of the original.
+    return ("<html><body><p class=MsoNormal>Svar i blått nedan.</p>"
+            '<div style="border:none;border-top:solid #E1E1E1 1.0pt">'
+            f"<p class=MsoNormal>{header}</p></div>"
+            "<p class=MsoNormal>1. Vad fungerar bra?</p>"
+            '<p class=MsoNormal><span style="color:#0070C0">Parprogrammeringen</span></p>'
+            "</body></html>")
+
+
+def test_outlooks_original_stays_unquoted_after_a_header_block_the_text_rules_see() -> None:
+    text = html_to_text(_outlook_reply(
+        "<b>Från:</b> Lena &lt;checkin@example.com&gt;<br><b>Skickat:</b> den 7 december 2026"
+        " 08:00<br><b>Till:</b> Anna<br><b>Ämne:</b> Avstämning"))
+    assert "\nFrån: Lena <checkin@example.com>\n" in text and "\nParprogrammeringen" in text
+    assert ">" not in text.replace("<checkin@example.com>", "")
+
+
+def test_a_lone_from_line_keeps_the_original_quoted() -> None:
+    # The text rules need two header lines for a block: with one, the original would all be
+    # new text, so it is quoted as before.
+    text = html_to_text(_outlook_reply("<b>From:</b> Lena &lt;checkin@example.com&gt;"))
+    assert "> Parprogrammeringen" in text
