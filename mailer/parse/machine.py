@@ -244,7 +244,12 @@ def speaks_of_absence(text: str) -> bool:
     """Whether ``text`` says its writer is away, has no access to mail, names someone to reach
     instead or says it is an automatic reply (the statements an out-of-office makes), said
     plainly, not talked about."""
-    return any(away for _, _, away in _statements(" ".join(text[:_READ].casefold().split())))
+    return any(away for _, _, away in _statements(_head(text)))
+
+
+def _head(text: str) -> str:
+    """What the statements are read in: the start of ``text``, casefolded, blanks single."""
+    return " ".join(text[:_READ].casefold().split())
 
 
 #: The score of a message with no evidence either way (the sum of no weights is 0).
@@ -271,8 +276,7 @@ def score_machine(*, sender: str, display_name: str, subject: str, text: str,
         found.append((2.0, "sender: a challenge-response filter", False))
     subject_cf = _REPLY_PREFIXES.sub("", subject.casefold())
     found += _evidence(subject_cf, "subject")
-    head = " ".join(text[:_READ].casefold().split())
-    found += _statements(head)
+    found += _statements(_head(text))
     if len(_NUMBERED_LINE.findall(text[:_READ])) >= 2:
         found.append((-2.0, "numbered answers", False))
     if command:
