@@ -124,11 +124,17 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
     """
     parts = _part_types(msg)
     report = msg.get_content_type() == "multipart/report"
-    if report or not _DSN_TYPES.isdisjoint(parts):
+    if report or not _DSN_TYPES.isdisjoint(parts) or "message/feedback-report" in parts:
         # A delivery-status part is a DSN's whatever wraps it: some gateways (McAfee Email
         # Gateway) send it inside multipart/mixed.
-        if content_param(msg, "report-type") == "disposition-notification":
+        report_type = content_param(msg, "report-type")
+        if report_type == "disposition-notification":
             return Classification("auto_reply", "read receipt (RFC 8098)")
+        if report_type == "feedback-report" or "message/feedback-report" in parts:
+            # A complaint (RFC 5965 ARF: Yahoo's and Microsoft's feedback loops): someone
+            # reported a message as spam. The address works; marking it failing would stop
+            # the check-ins for a reason the manager could not see.
+            return Classification("auto_reply", "feedback report (RFC 5965)")
         if _only_delays(failed_recipients(msg)):
             return Classification("auto_reply", "delay notice (RFC 3464 Action: delayed)")
         return Classification("bounce", "multipart/report (RFC 3464)" if report

@@ -422,3 +422,31 @@ def test_daemon_senders_and_the_null_from(headers: str, kind: str) -> None:
 def test_list_notices_come_from_the_lists_own_address(headers: str, kind: str) -> None:
     result = classify(_msg(headers))  # type: ignore[arg-type]
     assert (result.kind, result.out_of_office) == (kind, False), result.reason
+
+
+def _arf(report_type: str, outer: str = "multipart/report") -> bytes:
+    """A complaint as RFC 5965 appendix B writes it, with the check-in it reports inside."""
+    return (
+        b"From: <feedback@arf.example.net>\r\nTo: checkin@example.com\r\n"
+        b"Subject: FW: Veckans check-in\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: " + outer.encode() + b"; report-type=" + report_type.encode()
+        + b"; boundary=\"part1\"\r\n\r\n"
+        b"--part1\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n"
+        b"--part1\r\nContent-Type: message/feedback-report\r\n\r\n"
+        b"Feedback-Type: abuse\r\nUser-Agent: SomeGenerator/1.0\r\nVersion: 1\r\n"
+        b"--part1\r\nContent-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n"
+        b"From: checkin@example.com\r\nTo: anna@example.com\r\nSubject: Veckans check-in\r\n"
+        b"\r\nHur m\xc3\xa5r du?\r\n--part1--\r\n"
+    )
+
+
+@pytest.mark.parametrize(("report_type", "outer"), [
+    ("feedback-report", "multipart/report"),
+    ("feedback-report", "multipart/mixed"),  # the part alone says it
+])
+def test_a_spam_complaint_is_no_bounce(report_type: str, outer: str) -> None:
+    """RFC 5965: the address works; read as a bounce it was marked failing (the returned
+    message's To) and the person's check-ins stopped, as "bounce"."""
+    result = classify(message_from_bytes(_arf(report_type, outer)))
+    assert (result.kind, result.reason, result.out_of_office) == (
+        "auto_reply", "feedback report (RFC 5965)", False)
