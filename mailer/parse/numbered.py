@@ -1,7 +1,8 @@
 """Numbered answers ("1. ...", "2) ...", "3 ...") mapped to the questions they follow. Pure.
 
 People number answers in many ways: "1.", "1)", "1:", "(1)", "1/", "1 - " / "1 – " (a dash
-with a blank after it), a keycap emoji "1️⃣", or with a label of our question in front ("Q1:",
+with a blank after it), a keycap emoji "1️⃣", a word as dictation writes it ("One.", "Två:",
+only in order from one), or with a label of our question in front ("Q1:",
 "Q 1.", "Question 1:", "Fråga 1:", "F1:", "Svar 1:", "Punkt 1:"). A dash or a slash also stands
 between a number and prose ("2 - 3 veckor kvar"), so those count only when two or more of our
 numbers use them; a label needs a separator ("Q1 was slow" is about the quarter).
@@ -81,6 +82,10 @@ def numbered(text: str, asked: Numbering) -> dict[str, str]:
         found, _ = _read(lines, asked.ids, _MARKED, weak=False)
     if not found and _bare_in_order(lines):
         found, _ = _read(lines, asked.ids, _BARE)
+    if not found:
+        worded = _worded_in_order(lines)
+        if worded is not None:
+            found, _ = _read(worded, asked.ids, _MARKED)
     if not found:
         return found
     found = {qid: strip_restated(answer, asked.restated[qid], asked.starts[qid])
@@ -194,6 +199,26 @@ def _again(matches: Sequence[re.Match[str] | None], at: int, number: int, mark: 
     """The same number in the same style comes again further down."""
     return any(m is not None and int(m["n"]) == number and _style(m) == mark
                for m in matches[at + 1:])
+
+
+#: Numbers as dictation writes them ("One. The retro ...", "Två: inga"): iOS and Android
+#: voice typing spell out a number said alone. With a mark and text after it, at the start.
+_WORDED = re.compile(r"^(?P<word>one|two|three|four|five|six|ett|en|två|tre|fyra|fem|sex)"
+                     r"(?P<mark>[.):])(?=\s+\S)", re.IGNORECASE)
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "ett": 1, "en": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6}
+
+
+def _worded_in_order(lines: Sequence[str]) -> list[str] | None:
+    """``lines`` with "One." ... written "1." ..., when such words number the lines 1, 2,
+    ... in order (two at least, as bare numbers must): "One thing: ..." or a lone "Three.
+    Four." in prose is no numbering. None otherwise."""
+    matches = [_WORDED.match(line) for line in lines]
+    numbers = [_WORD_NUMBERS[m["word"].casefold()] for m in matches if m]
+    if len(numbers) < 2 or numbers != list(range(1, len(numbers) + 1)):
+        return None
+    return [f"{_WORD_NUMBERS[m['word'].casefold()]}{m['mark']}{line[m.end():]}" if m else line
+            for line, m in zip(lines, matches, strict=True)]
 
 
 def _bare_in_order(lines: Sequence[str]) -> bool:

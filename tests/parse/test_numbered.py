@@ -174,3 +174,27 @@ def test_a_dash_sub_list_inside_a_dash_numbering_stays_in_its_answer() -> None:
 def test_a_lone_dash_number_leaves_the_other_numbering() -> None:
     found = numbered("4 – bra vecka överlag\n3. Tre\n4. Klar", CHECKIN)
     assert found == {"mood": "Tre", "progress": "Klar"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("One. The retro was useful.\nTwo. Waiting on legal.\nThree. Four.\nFour. Export done.",
+     {"working_well": "The retro was useful.", "obstacles": "Waiting on legal.",
+      "mood": "Four.", "progress": "Export done."}),
+    ("Ett. Bra möten\nTvå: inga hinder\nTre. 4\nFyra. Klar med exporten",
+     {"working_well": "Bra möten", "obstacles": "inga hinder", "mood": "4",
+      "progress": "Klar med exporten"}),
+    ("one) pairing\ntwo) nothing", {"working_well": "pairing", "obstacles": "nothing"}),
+])
+def test_numbers_as_dictation_writes_them(text: str, expected: dict[str, str]) -> None:
+    assert numbered(text, CHECKIN) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "One thing: the VPN.\nTwo people left.",  # no mark after the word
+    "Two. Inga\nThree. 4",  # not from one
+    "One. Only one numbered line here.",  # one alone is prose
+    "En. Sak.\nTre. Saker.",  # not in order
+    "Oneself. Is a word\nTwofold. Too",  # a longer word
+])
+def test_number_words_in_prose_are_no_numbering(text: str) -> None:
+    assert numbered(text, CHECKIN) == {}
