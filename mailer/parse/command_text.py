@@ -46,8 +46,10 @@ _THANKS = re.compile(
 _CUT = re.compile(
     r"\s*(?:[!?]+|\.(?=\s|$)(?!\s*\d)|[,;](?!\s*20\d\d\b)|\s[-–—](?=\s))[\s!?.,;]*"
     # "till och med", "från och med": one phrase, not "och" starting a clause
+    # "and"/"och" before a number joins the numbers of one time ("vecka 51 och 52",
+    # "the 21st and 22nd"), not two clauses.
     r"|(?<!\b[tT]ill)(?<!\b[fF]rån)(?<!\s)\s+(?=(?:because|since|as|eftersom|för att|pga|"
-    r"p\.g\.a\.|på grund av|due to|då|so|så|and|och|but|men)\s)")
+    r"p\.g\.a\.|på grund av|due to|då|so|så|but|men)\s|(?:and|och)\s(?!\s*\d))")
 _DOTTED_DATE_BEFORE = re.compile(r"\d\.\d{1,2}$")
 
 

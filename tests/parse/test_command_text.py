@@ -195,6 +195,15 @@ def test_a_week_off_starts_later() -> None:
     # the short month names of the one table, in a month's end
     ("Pausa till slutet av mar", "pause", None, D(2027, 3, 31), None),
     ("Pause me until end of apr", "pause", None, D(2027, 4, 30), None),
+    # "and"/"och" before a number joins one time's numbers: both weeks, not the first alone
+    ("Kan ni hoppa över mig vecka 51 och 52? Jag är på kurs i Kiruna.", "pause",
+     D(2026, 12, 14), D(2026, 12, 27), "Jag är på kurs i Kiruna."),
+    ("Skip me weeks 51 and 52, I am on a course.", "pause", D(2026, 12, 14), D(2026, 12, 27),
+     "I am on a course."),
+    ("Pausa mig den 21 och 22 december.", "pause", D(2026, 12, 21), D(2026, 12, 22), None),
+    # ... and only there: before a word it still starts a clause
+    ("Skip me next week and thanks for asking", "pause", D(2026, 12, 14), D(2026, 12, 20),
+     "and thanks for asking"),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -320,6 +329,9 @@ def test_clauses_are_not_cut_inside_dates_and_abbreviations() -> None:
     clauses = first_sentence(line)
     assert [line[c.start:c.end] for c in clauses] == ["Pausa t.o.m. 7.1. 2027", "v. 52", "ok",
                                                       "tack"]
+    line = "Hoppa över vecka 51 och 52 och 3 veckor till, and then"
+    assert [line[c.start:c.end] for c in first_sentence(line)] == [
+        "Hoppa över vecka 51 och 52 och 3 veckor till", "and then"]
     line = "Pausa till och med fredag och från  och med måndag igen, och sen"
     assert [line[c.start:c.end] for c in first_sentence(line)] == [
         "Pausa till och med fredag", "och från  och med måndag igen", "och sen"]
