@@ -1,11 +1,12 @@
 """Numbered answers ("1. ...", "2) ...", "3 ...") mapped to the questions they follow. Pure.
 
 People number answers in many ways: "1.", "1)", "1:", "(1)", "1/", "1 - " / "1 – " (a dash
-with a blank after it), a keycap emoji "1️⃣", a word as dictation writes it ("One.", "Två:",
-only in order from one), or with a label of our question in front ("Q1:",
-"Q 1.", "Question 1:", "Fråga 1:", "F1:", "Svar 1:", "Punkt 1:"). A dash or a slash also stands
-between a number and prose ("2 - 3 veckor kvar"), so those count only when two or more of our
-numbers use them; a label needs a separator ("Q1 was slow" is about the quarter).
+with a blank after it), a keycap emoji "1️⃣", a word as dictation writes it ("One.", "Två:") or a
+letter ("a)", "B."), both only in order from one or "a", numbers from zero ("0.", "1.", ...:
+read as from one), or with a label of our question in front ("Q1:", "Q 1.", "Question 1:",
+"Fråga 1:", "F1:", "Svar 1:", "Punkt 1:"). A dash or a slash also stands between a number and
+prose ("2 - 3 veckor kvar"), so those count only when two or more of our numbers use them; a
+label needs a separator ("Q1 was slow" is about the quarter).
 
 A number starts the answer to our question of that number only when it continues our
 numbering: higher than the last one, in the style and at the indentation the first answer
@@ -75,6 +76,7 @@ def numbering(questions: Sequence[tuple[str, tuple[str, ...]]]) -> Numbering:
 def numbered(text: str, asked: Numbering) -> dict[str, str]:
     """Answer text per question id, from numbered lines (see the module docstring)."""
     lines = text.splitlines()
+    lines = _from_zero(lines) or lines
     found, style = _read(lines, asked.ids, _MARKED)
     if len(found) == 1 and style in _WEAK_MARKS:
         # One "2 - 3 veckor kvar" is prose ("1 - Bra\n2 - Inga" is numbering): read the
@@ -83,9 +85,9 @@ def numbered(text: str, asked: Numbering) -> dict[str, str]:
     if not found and _bare_in_order(lines):
         found, _ = _read(lines, asked.ids, _BARE)
     if not found:
-        worded = _worded_in_order(lines)
-        if worded is not None:
-            found, _ = _read(worded, asked.ids, _MARKED)
+        counted = _counted_in_order(lines)
+        if counted is not None:
+            found, _ = _read(counted, asked.ids, _MARKED)
     if not found:
         return found
     found = {qid: strip_restated(answer, asked.restated[qid], asked.starts[qid])
@@ -201,24 +203,50 @@ def _again(matches: Sequence[re.Match[str] | None], at: int, number: int, mark: 
                for m in matches[at + 1:])
 
 
-#: Numbers as dictation writes them ("One. The retro ...", "Två: inga"): iOS and Android
-#: voice typing spell out a number said alone. With a mark and text after it, at the start.
-_WORDED = re.compile(r"^(?P<word>one|two|three|four|five|six|ett|en|två|tre|fyra|fem|sex)"
-                     r"(?P<mark>[.):])(?=\s+\S)", re.IGNORECASE)
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                 "ett": 1, "en": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6}
+#: Other ways of counting answers at the start of a line: numbers as dictation writes them
+#: (iOS and Android voice typing spell out a number said alone: "One.", "Två:") and letters
+#: ("a)", "B."). With a mark and text after it.
+_COUNTED = re.compile(r"^(?P<c>one|two|three|four|five|six|ett|en|två|tre|fyra|fem|sex|"
+                      r"[a-f](?=[.)]))(?P<mark>[.):])(?=\s+\S)", re.IGNORECASE)
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "ett": 1, "en": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6,
+           **{letter: n for n, letter in enumerate("abcdef", 1)}}
 
 
-def _worded_in_order(lines: Sequence[str]) -> list[str] | None:
-    """``lines`` with "One." ... written "1." ..., when such words number the lines 1, 2,
-    ... in order (two at least, as bare numbers must): "One thing: ..." or a lone "Three.
-    Four." in prose is no numbering. None otherwise."""
-    matches = [_WORDED.match(line) for line in lines]
-    numbers = [_WORD_NUMBERS[m["word"].casefold()] for m in matches if m]
-    if len(numbers) < 2 or numbers != list(range(1, len(numbers) + 1)):
+def _counted_in_order(lines: Sequence[str]) -> list[str] | None:
+    """``lines`` with "One." / "a)" ... written "1." / "1)" ..., when such words or letters
+    count the lines 1, 2, ... in order (two at least, as bare numbers must: "One thing: ..."
+    or "a) ..." alone is no numbering). None otherwise."""
+    matches = [_COUNTED.match(line) for line in lines]
+    counted = [(at, m) for at, m in enumerate(matches) if m]
+    if len(counted) < 2 or len({len(m["c"]) == 1 for _, m in counted}) > 1:
+        return None  # words and letters: two countings
+    numbers = [_COUNTS[m["c"].casefold()] for _, m in counted]
+    if numbers != list(range(1, len(numbers) + 1)):
         return None
-    return [f"{_WORD_NUMBERS[m['word'].casefold()]}{m['mark']}{line[m.end():]}" if m else line
-            for line, m in zip(lines, matches, strict=True)]
+    recounted = list(lines)
+    for (at, m), n in zip(counted, numbers, strict=True):
+        recounted[at] = f"{n}{m['mark']}{lines[at][m.end():]}"
+    return recounted
+
+
+def _from_zero(lines: Sequence[str]) -> list[str] | None:
+    """``lines`` counted from one, when our numbering counts from zero ("0. ...", "1. ...":
+    read as it stands, answer 1 was lost and every other answer went to the question
+    before its own). Only when the first numbered line is 0 and the lines of its style and
+    indentation run 0, 1, 2, ... in order; None otherwise."""
+    matches = [(at, m) for at, m in enumerate(map(_MARKED.match, lines)) if m]
+    if not matches or matches[0][1]["n"] != "0":
+        return None
+    first = matches[0][1]
+    ours = [(at, m) for at, m in matches
+            if _style(m) == _style(first) and m["indent"] == first["indent"]]
+    if len(ours) < 2 or [int(m["n"]) for _, m in ours] != list(range(len(ours))):
+        return None
+    recounted = list(lines)
+    for at, m in ours:
+        recounted[at] = f"{lines[at][:m.start('n')]}{int(m['n']) + 1}{lines[at][m.end('n'):]}"
+    return recounted
 
 
 def _bare_in_order(lines: Sequence[str]) -> bool:

@@ -184,8 +184,19 @@ def test_a_lone_dash_number_leaves_the_other_numbering() -> None:
      {"working_well": "Bra möten", "obstacles": "inga hinder", "mood": "4",
       "progress": "Klar med exporten"}),
     ("one) pairing\ntwo) nothing", {"working_well": "pairing", "obstacles": "nothing"}),
+    # letters, in order from "a"
+    ("a) Bra samarbete\nb) Väntar på licenser\nc) 4\nd) Klar med specen",
+     {"working_well": "Bra samarbete", "obstacles": "Väntar på licenser", "mood": "4",
+      "progress": "Klar med specen"}),
+    ("A. Pairing\nB. None", {"working_well": "Pairing", "obstacles": "None"}),
+    # numbers from zero: read from one, a sub-list in another style stays inside
+    ("0. Standups\n1. Flaky CI\n2. 3\n3. Rollback script",
+     {"working_well": "Standups", "obstacles": "Flaky CI", "mood": "3",
+      "progress": "Rollback script"}),
+    ("0. Bra\n1. Två saker:\n  1) CI\n  2) specen\n2. 4",
+     {"working_well": "Bra", "obstacles": "Två saker:\n  1) CI\n  2) specen", "mood": "4"}),
 ])
-def test_numbers_as_dictation_writes_them(text: str, expected: dict[str, str]) -> None:
+def test_answers_counted_in_words_letters_or_from_zero(text: str, expected: dict[str, str]) -> None:
     assert numbered(text, CHECKIN) == expected
 
 
@@ -195,6 +206,19 @@ def test_numbers_as_dictation_writes_them(text: str, expected: dict[str, str]) -
     "One. Only one numbered line here.",  # one alone is prose
     "En. Sak.\nTre. Saker.",  # not in order
     "Oneself. Is a word\nTwofold. Too",  # a longer word
+    "a) Bra\nTwo. Inga",  # two countings
+    "b) Inga\nc) 4",  # letters not from "a"
 ])
-def test_number_words_in_prose_are_no_numbering(text: str) -> None:
+def test_words_and_letters_in_prose_are_no_numbering(text: str) -> None:
     assert numbered(text, CHECKIN) == {}
+
+
+def test_a_sub_list_under_letters_keeps_its_letters() -> None:
+    """Letters count answers only when no number does: under "2." they are a sub-list."""
+    found = numbered("1. Good\n2. Two things:\na) CI\nb) specs\n3. 4\n4. Done", CHECKIN)
+    assert found["obstacles"] == "Two things:\na) CI\nb) specs" and found["mood"] == "4"
+
+
+def test_a_zero_in_prose_is_no_numbering_from_zero() -> None:
+    assert numbered("0 bugs this week\n1. Good\n2. None", CHECKIN) == {
+        "working_well": "Good", "obstacles": "None"}
