@@ -70,6 +70,9 @@ PRE = re.compile(
     r"(?:please|pls|plz|kindly|snälla|vänligen|gärna|ok|okay|okej|so|så|hi|hej|hey|hello|"
     # words that open a sentence without changing the request ("Nu kan ni starta ... igen")
     r"nu|now|då|then|"
+    # the word a clause was cut at ("all good but skip me next week"); not "and"/"och":
+    # "I'm away and back on 7 January" is an out-of-office's statement, no request
+    r"but|men|"
     # "would you mind pausing ...", "could you consider pausing ...": before "would you"
     r"(?:would|could|can|will) you (?:please )?consider|would you mind|do you mind|"
     r"skulle (?:ni|du) kunna tänka (?:er|dig) att|"
@@ -83,6 +86,9 @@ PRE = re.compile(
     r"(?P<subject>i'll|i will|i'm going to|i am going to|i'm gonna|going to|gonna|i'm|i am|"
     r"jag kommer att|jag tänker|"
     r"jag|i))\s+")
+#: A request after these turns away from what came before it ("all good, but skip me next
+#: week"): the clauses before it are no reason for it.
+CONTRAST = re.compile(r"\s*(?:but|men)\s", re.IGNORECASE)
 #: Politeness after a request, by its last words ("tack", "är du snäll", "if possible").
 AFTER = frozenset((
     "please", "pls", "plz", "thanks", "thank you", "thank you so much", "thanks a lot",

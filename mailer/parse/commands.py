@@ -55,6 +55,7 @@ from mailer.parse.command_time import NOTHING, When, read_when, says_when
 from mailer.parse.command_words import (
     AGAIN,
     BACK_ON,
+    CONTRAST,
     HEAD,
     NONE,
     OBJECT,
@@ -173,7 +174,7 @@ def _command_in(words: str, line: str, clauses: tuple[Clause, ...], first: int, 
     command = _to_command(action, when, today=today, line=line)
     if command is None:
         return None
-    if first == 0 or borrowed_before:
+    if first == 0 or borrowed_before or CONTRAST.match(words):
         before = ""
     elif said_at:  # the clauses before it but the start's
         before = ", ".join(line[clause.start:clause.end]

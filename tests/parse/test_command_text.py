@@ -204,6 +204,12 @@ def test_a_week_off_starts_later() -> None:
     # ... and only there: before a word it still starts a clause
     ("Skip me next week and thanks for asking", "pause", D(2026, 12, 14), D(2026, 12, 20),
      "and thanks for asking"),
+    # a request after "but"/"men": what it turns away from is no reason
+    ("all good but skip me next week, in lisbon for the offsite", "pause", D(2026, 12, 14),
+     D(2026, 12, 20), "in lisbon for the offsite"),
+    ("Allt bra men hoppa över mig nästa vecka, jag är i Lissabon.", "pause", D(2026, 12, 14),
+     D(2026, 12, 20), "jag är i Lissabon."),
+    ("Swamped, but skip this one please", "skip", None, None, None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -266,6 +272,8 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Vi väntar med releasen till efter den 20:e.", "Jag vill vänta med releasen till efter den 20:e.",
     "Vänta med releasen till efter den 20:e.", "Kan ni vänta med svaret till efter den 20:e?",
     "Kan vi avvakta med beslutet tills efter nästa vecka?", "Jag väntar med mina mejl till efter jul.",
+    # after "but"/"men" the same words as anywhere: no request to us
+    "Good week but skip the standup", "Bra vecka men pausa inte mig", "but the pause is broken",
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
