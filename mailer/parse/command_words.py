@@ -27,6 +27,17 @@ OBJECT = re.compile(
     r"(?:me|mig|for me|för mig|(?:(?:my|the|all|all my|all the|these|mina|alla|alla mina|de|"
     r"dina|era|dessa)\s+)?(?:weekly\s+|veckovisa\s+)?" + _NOUN
     + r"(?:\s+(?:for me|för mig|to me|till mig|from you|från er|från dig))?)(?=\s|$)")
+#: The other prompts a member gets, named as the one at hand: "this month's review", "the
+#: review this month", "uppföljningen den här månaden", "månadens uppföljning", "this
+#: quarter's feedback". The month or quarter says which one, not a time to pause: skipping
+#: it skips that prompt (a pause to the month's end would stop the check-ins too).
+THIS_PROMPT = re.compile(
+    r"(?:(?:this|the|my|this month's|this quarter's|den här|denna|min|månadens|kvartalets)\s+)?"
+    r"(?:monthly\s+|månatliga\s+)?"
+    r"(?:review|feedback request|feedback|survey|uppföljningen|uppföljning|"
+    r"månadsuppföljningen|månadsuppföljning|återkopplingen|återkoppling|enkäten|enkät)"
+    r"(?:\s+(?:for\s+|för\s+)?(?:this month|this quarter|den här månaden|denna månad|"
+    r"det här kvartalet|detta kvartal))?")
 #: "hold off (on) my check-ins", "vänta med / avvakta med mina avstämningar": a pause, whose
 #: object (the check-ins, me, the questions) or time the grammar demands, as for every verb.
 VERB = re.compile(

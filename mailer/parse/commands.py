@@ -62,6 +62,7 @@ from mailer.parse.command_words import (
     ON_HOLD,
     POSSESSIVE,
     SWEDISH_POSSESSIVE,
+    THIS_PROMPT,
     VERB,
 )
 
@@ -214,6 +215,8 @@ def _object_and_time(action: CommandAction, rest: str, statement: bool, today: d
                      ) -> _Request | None:
     """The request after its verb: "mig den här veckan", "me from Dec 21 to Jan 3",
     "next week's check-in"."""
+    if THIS_PROMPT.fullmatch(rest):  # "skip this month's review": the prompt at hand
+        return _Request(action, When(current=True), named=True)
     found = OBJECT.match(rest)
     named = found is not None
     if found is not None:

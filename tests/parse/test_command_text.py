@@ -210,6 +210,14 @@ def test_a_week_off_starts_later() -> None:
     ("Allt bra men hoppa över mig nästa vecka, jag är i Lissabon.", "pause", D(2026, 12, 14),
      D(2026, 12, 20), "jag är i Lissabon."),
     ("Swamped, but skip this one please", "skip", None, None, None),
+    # the review or feedback at hand, named with its month or quarter: a skip of that prompt,
+    # not a pause to the month's end (which would stop the check-ins too)
+    ("Could you skip this month's review? I've only been back for a week.", "skip", None, None,
+     "I've only been back for a week."),
+    ("Hoppa över uppföljningen den här månaden, det har varit rörigt med flytten.", "skip", None,
+     None, "det har varit rörigt med flytten."),
+    ("Kan ni hoppa över månadens uppföljning?", "skip", None, None, None),
+    ("Please skip the feedback this quarter", "skip", None, None, None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -274,6 +282,8 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Kan vi avvakta med beslutet tills efter nästa vecka?", "Jag väntar med mina mejl till efter jul.",
     # after "but"/"men" the same words as anywhere: no request to us
     "Good week but skip the standup", "Bra vecka men pausa inte mig", "but the pause is broken",
+    # another review than ours, or said of the past
+    "Skip the review meeting tomorrow", "I skipped the review", "Vi hoppade över uppföljningen",
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
