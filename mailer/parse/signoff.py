@@ -145,7 +145,12 @@ def _signoff_cut(
         return valediction
     name_block = _name_block_start(stripped, body, names)
     if name_block is not None:
-        return name_block
+        # "Anna\n\nAnna Berg | Platform": the name the sender signed with stands above the
+        # signature's name line (Outlook inserts the signature under what is typed).
+        body = [i for i in body if i < name_block]
+        cut = name_block
+        if not body:
+            return cut
     if _is_name_signoff(stripped, body, names):
         cut = body.pop()
         # "Thanks,\nKenji", "Tack!\n\n/Erik": the thank-you closes the message with the name

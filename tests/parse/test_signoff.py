@@ -41,6 +41,9 @@ def test_the_same_words_in_a_sentence_stay(text: str) -> None:
     "Anna Berg – Platform team", "Anna Berg, Team lead\nLedig fredagar", "Anna Berg / Plattform",
     "Anna Berg - Ops\nJobbar måndag–torsdag, mejl på fredagar läses veckan efter.",
     "Anna Berg\nI'm off on Fridays", "ANNA BERG | Platform",
+    # the name signed with above the signature Outlook inserts under what is typed
+    "Anna\n\nAnna Berg | Senior Engineer, Platform\nExample Corp | +46 70 123 45 67",
+    "Tack!\n/Anna\n\nAnna Berg – Platform team",
 ])
 def test_a_name_block_without_a_valediction_ends_the_new_text(signature: str) -> None:
     text = f"1: Bra\n2: Inga\n\n{signature}"
