@@ -228,7 +228,7 @@ def _quote_pasted_runs(lines: Sequence[str], kinds: list[SegmentKind | None],
             i = kinds.index("new", i)  # a scan in C: most lines are not new text
         except ValueError:
             return
-        if not prompt.has(lines[i]):
+        if not prompt.has(lines[i]) or _answer_at(lines, kinds, i, prompt):
             i += 1
             continue
         run = [i]
@@ -245,6 +245,25 @@ def _quote_pasted_runs(lines: Sequence[str], kinds: list[SegmentKind | None],
             for k in run:
                 kinds[k] = "quote"
         i = j
+
+
+#: The mark an answer opens with: "Q1: ", "1. ", "Fråga 1: ", "Planerat: ".
+_ANSWER_MARK = re.compile(r"\s*(?:[^\W\d_]{1,12}\s?)?\d{0,2}\s*[.):]\s+(?=\S)")
+
+
+def _answer_at(lines: Sequence[str], kinds: Sequence[SegmentKind | None], i: int,
+               prompt: PromptText) -> bool:
+    """Line ``i``, a line of the prompt in new text, is (part of) an answer that repeats the
+    prompt: numbered, and no question of the prompt's (the prompt numbers only those), or
+    going on from an answer's line that repeats it. "1. Finish the billing migration.\nHand
+    over the on-call rota." copies the commitments a review quoted ("In November you wrote
+    that you would:") as the answer to "What did we say we would do?"."""
+    if _split_number(lines[i])[0] is not None and prompt.question_number(lines[i]) is None:
+        return True
+    if i == 0 or kinds[i - 1] != "new":
+        return False
+    mark = _ANSWER_MARK.match(lines[i - 1])
+    return mark is not None and prompt.has(lines[i - 1][mark.end():])
 
 
 def asked_in(prompt: PromptText, sets: Mapping[str, Sequence[Question]]) -> Sequence[Question]:

@@ -57,6 +57,24 @@ def test_an_answer_that_repeats_the_prompt_stays_an_answer() -> None:
     assert pasted.new_text == "Se nedan"
 
 
+REVIEW = ("Hi Anna,\n\nIn November you wrote that you would:\n    Finish the billing migration.\n"
+          "    Hand over the on-call rota.\n\n1. What did we say we would do?\n"
+          "2. What actually happened?\n\nThanks,\nLena Holm\n")
+
+
+def test_an_answer_that_copies_the_prompts_lines_keeps_them() -> None:
+    """The commitments a review quotes, copied as the answer under its mark: all of them are
+    the answer, not the first alone (the others had been taken for a pasted prompt)."""
+    said = prompt_text_from_parts(REVIEW)
+    for mark in ("Q1:", "1.", "Planned:"):
+        body = f"{mark} Finish the billing migration.\nHand over the on-call rota.\n2. Done"
+        assert split_reply(body, prompt=said).new_text == body
+    # An own answer above them, or no mark: the prompt's lines are pasted, as before.
+    for body in ("Q1: All of it\nHand over the on-call rota.\nFinish the billing migration.",
+                 "Finish the billing migration.\nHand over the on-call rota."):
+        assert "Hand over" not in split_reply(body, prompt=said).new_text
+
+
 def test_a_stored_line_that_starts_with_a_digit_keeps_it() -> None:
     """A wrapped notice line such as "1 f och intresseavvägningen" is no question."""
     said = prompt_text_from_parts("1. Vad fungerar bra?\nartikel 6.\n1 f och intresseavvägningen\n")
