@@ -129,14 +129,15 @@ def _mark_quotes(root: etree._Element) -> None:
     for el in cuts:
         if el.getparent() is None:
             continue
-        if "style" in el.attrib and not el.get("id"):
-            if not _is_header_div(el):
-                continue
-            if _text_rules_see_a_block(el):
-                # Outlook desktop's header block: its original follows unquoted, as in
-                # Outlook's own text part, where the text rules find the block and the answers
-                # a person typed between the quoted questions ("my answers in blue below").
-                break
+        el_id = el.get("id")
+        if "style" in el.attrib and not el_id and not _is_header_div(el):
+            continue
+        if (not el_id or "divRplyFwdMsg" in el_id) and _text_rules_see_a_block(el):
+            # Outlook's header block (desktop: a border-top div; on the web and new Outlook:
+            # div#divRplyFwdMsg): its original follows unquoted, as in Outlook's own text
+            # part, where the text rules find the block and the answers a person typed
+            # between the quoted questions ("my answers in blue below", "svar i rött nedan").
+            break
         el.addprevious(_sentinel(_Q_OPEN))
         body.append(_sentinel(_Q_CLOSE))
         break  # the first cut in document order covers the rest

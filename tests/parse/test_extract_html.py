@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -76,16 +79,29 @@ def _outlook_reply(header: str) -> str:
             "</body></html>")
 
 
-def test_outlooks_original_stays_unquoted_after_a_header_block_the_text_rules_see() -> None:
-    text = html_to_text(_outlook_reply(
+def _owa_reply(header: str) -> str:
+    # Outlook on the web and new Outlook: the header block in div#divRplyFwdMsg after an <hr>,
+    # the original below it, answers typed in colour under its questions.
+    return ('<html><body><div>Jag svarar i rött nedan.</div><hr style="display:inline-block">'
+            f'<div id="divRplyFwdMsg" dir="ltr"><font>{header}</font><div>&nbsp;</div></div>'
+            "<table><tr><td>1.</td><td>Vad fungerar bra?<br>"
+            '<span style="color:#C00000">Parprogrammeringen</span></td></tr></table>'
+            "</body></html>")
+
+
+@pytest.mark.parametrize("reply", [_outlook_reply, _owa_reply])
+def test_outlooks_original_stays_unquoted_after_a_header_block_the_text_rules_see(
+        reply: Callable[[str], str]) -> None:
+    text = html_to_text(reply(
         "<b>Från:</b> Lena &lt;checkin@example.com&gt;<br><b>Skickat:</b> den 7 december 2026"
         " 08:00<br><b>Till:</b> Anna<br><b>Ämne:</b> Avstämning"))
-    assert "\nFrån: Lena <checkin@example.com>\n" in text and "\nParprogrammeringen" in text
+    assert "\nFrån: Lena <checkin@example.com>\n" in text and "Parprogrammeringen" in text
     assert ">" not in text.replace("<checkin@example.com>", "")
 
 
-def test_a_lone_from_line_keeps_the_original_quoted() -> None:
+@pytest.mark.parametrize("reply", [_outlook_reply, _owa_reply])
+def test_a_lone_from_line_keeps_the_original_quoted(reply: Callable[[str], str]) -> None:
     # The text rules need two header lines for a block: with one, the original would all be
     # new text, so it is quoted as before.
-    text = html_to_text(_outlook_reply("<b>From:</b> Lena &lt;checkin@example.com&gt;"))
+    text = html_to_text(reply("<b>From:</b> Lena &lt;checkin@example.com&gt;"))
     assert "> Parprogrammeringen" in text
