@@ -145,8 +145,13 @@ def _last_question(quoted: str, asked: Asked) -> str | None:
 #: and the "-- " footer): where an answer typed under the last question ends.
 #: Compared without a colon: the HTML part's heading has none (Outlook quotes the HTML part).
 _GOALS_HEADINGS = frozenset({"dina mål just nu", "your current goals"})
-_SIGN_OFFS = frozenset({"tack!", "thank you,", "thanks!", "tack för att du är ärlig!",
-                        "thank you for being honest,"})
+#: The closing line above the manager's name, as each template writes it now and wrote it
+#: before (a reply may quote a prompt sent before a template changed; tests/parse/
+#: test_answers.py checks that every template's closing is here).
+_SIGN_OFFS = frozenset({"tack!", "thanks,", "thank you,", "thanks!", "tack för att du är ärlig!",
+                        "thank you for being honest,",
+                        "tack för att du tar dig tid – ärliga svar hjälper mig mest.",
+                        "thanks for taking the time – honest answers help me most."})
 _NAME_LINE = re.compile(r"^[A-ZÅÄÖÉÜ][\w'.-]*(?:\s+[A-ZÅÄÖÉÜ][\w'.-]*){0,3}$")
 _QUESTION_START = re.compile(r"^\s*(\d{1,2})\s*[.)]")
 _WRAP = 3  # a question line may be wrapped (or its number in a cell of its own): up to 3 lines

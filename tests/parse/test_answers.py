@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -439,6 +440,22 @@ def test_untouched_swedish_original_keeps_goals_and_sign_off_out() -> None:
     parts = split_reply(typed, sender_name="Anna Berg")
     assert map_answers(parts.new_text, parts.segments, QUESTIONS).answers == {
         "mood": 4, "progress": "Inget nytt"}
+
+
+def test_every_templates_closing_ends_a_typed_answer() -> None:
+    """The line above the manager's name in each prompt template is a closing the reader
+    knows: else, with the prompt unknown, it and the name became the last typed answer (a
+    Samsung reply of "fyra" to the feedback request lost its 4 to "Tack för att du tar dig
+    tid – ärliga svar hjälper mig mest.\nLena Holm")."""
+    from mailer.parse import inline
+
+    templates = Path(__file__).parents[2] / "templates"
+    closings = set()
+    for template in templates.glob("*/*.txt.j2"):
+        lines = [line.strip() for line in template.read_text(encoding="utf-8").splitlines()]
+        closings |= {lines[at - 1].lower() for at, line in enumerate(lines)
+                     if line == "{{ manager.name }}" and at and lines[at - 1]}
+    assert len(closings) >= 4 and closings <= inline._SIGN_OFFS
 
 
 def test_answers_in_the_new_text_win_and_typed_ones_fill_the_rest() -> None:
