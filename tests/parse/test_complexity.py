@@ -19,7 +19,7 @@ import yaml
 
 from mailer.parse.prompt_text import PromptText, prompt_text_of
 from mailer.parse.replies import parse_file
-from tests.parse.test_realistic import CASES, CHECKIN, HERE, RECEIVED
+from tests.parse.test_realistic import CASES, HERE, QUESTION_SETS, RECEIVED
 
 #: About 20 times the median reply of the realistic set (some 2,000 calls; the longest free
 #: text takes ~15,000).
@@ -41,9 +41,10 @@ def _calls(read: Callable[[], object]) -> int:
     return count
 
 
-def _read(raw: bytes, prompt: PromptText | None = None) -> Callable[[], object]:
-    return lambda: parse_file(raw, as_kind="eml", questions=CHECKIN, received_at=RECEIVED,
-                              prompt=prompt)
+def _read(raw: bytes, prompt: PromptText | None = None, questions: str = "checkin"
+          ) -> Callable[[], object]:
+    return lambda: parse_file(raw, as_kind="eml", questions=QUESTION_SETS[questions],
+                              received_at=RECEIVED, prompt=prompt)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -51,7 +52,8 @@ def test_a_realistic_reply_is_read_in_a_bounded_number_of_calls(case: str) -> No
     expected = yaml.safe_load((HERE / f"{case}.yaml").read_text(encoding="utf-8"))
     prompt = prompt_text_of((HERE / expected["prompt"]).read_bytes()) \
         if "prompt" in expected else None
-    assert _calls(_read((HERE / f"{case}.eml").read_bytes(), prompt)) < CALLS_PER_REPLY
+    assert _calls(_read((HERE / f"{case}.eml").read_bytes(), prompt,
+                        expected.get("questions", "checkin"))) < CALLS_PER_REPLY
 
 
 def test_the_calls_grow_linearly_with_the_length_of_a_reply() -> None:

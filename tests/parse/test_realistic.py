@@ -3,7 +3,9 @@
 Replies as Outlook (desktop, web, iOS), Gmail, Apple Mail, iPhone, Thunderbird and Android
 clients write them, in Swedish and English, to prompts rendered by the service's own templates
 (``prompt_sv.eml``, ``prompt_en.eml``: the quoted prompt text is exactly what is sent), and
-machine mail without RFC 3834 headers. Each YAML holds the full expected understanding: the
+machine mail without RFC 3834 headers; and replies to the monthly review and the feedback
+request (``prompt_review_*.eml``, ``prompt_feedback_*.eml``: their YAML names the question set,
+``questions: review``). Each YAML holds the full expected understanding: the
 kind, every answer (the energy score included), the command with its dates and reason, the
 return date of an out-of-office, and for two messages that share a Message-ID that their keys
 differ. ``bench/replies.py`` reports the same set as figures.
@@ -27,7 +29,8 @@ HERE = Path(__file__).parent / "realistic"
 CASES = sorted(p.stem for p in HERE.glob("*.yaml"))
 #: The Monday the prompts were sent (2026-12-07 09:00), an hour later.
 RECEIVED = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
-CHECKIN = load_default_questions()["checkin"]
+QUESTION_SETS = load_default_questions()
+CHECKIN = QUESTION_SETS["checkin"]
 
 
 def test_the_set_covers_every_class_of_the_issue() -> None:
@@ -47,8 +50,9 @@ def test_realistic_reply_is_understood(case: str) -> None:
     # As decide sees it: the lines the ledger kept at send time, read back.
     prompt = PromptText.from_lines(prompt_text_of((HERE / expected["prompt"]).read_bytes())
                                    .to_lines()) if "prompt" in expected else None
-    result = parse_file(raw, as_kind="eml", questions=CHECKIN, received_at=RECEIVED,
-                        prompt=prompt)
+    # The service reads a reply with the questions of the prompt it answers (the ledger's).
+    result = parse_file(raw, as_kind="eml", received_at=RECEIVED, prompt=prompt,
+                        questions=QUESTION_SETS[expected.get("questions", "checkin")])
     assert mismatches(result, expected) == []
     assert result["prompt_aware"] == (prompt is not None)
     if "distinct_from" in expected:  # the same Message-ID, another body: another message
