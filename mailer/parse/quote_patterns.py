@@ -117,6 +117,9 @@ SIG_DELIM = re.compile(r"--\s?")  # RFC 3676 4.3 "-- " (clients often lose the s
 
 # Mobile and desktop client footers, matched on a lower-cased line whose links were removed.
 FOOTER_CHARS = r"[\w .'’&+®™-]"
+_MAIL_APPS = (r"(?:proton|tuta|tutanota|spark|bluemail|blue mail|edison|mailbird|outlook|gmail|"
+              r"yahoo|aol|thunderbird|fairemail|k-9|samsung|gmx|zoho|fastmail|hey|superhuman|"
+              r"airmail|newton|canary|mail för|mail for)")
 FOOTER = re.compile(
     "|".join(
         (
@@ -128,6 +131,9 @@ FOOTER = re.compile(
             r"holen sie sich outlook für (?:ios|android)",
             rf"skickat?(?:des)? från (?:min |mitt |e-post |)?{FOOTER_CHARS}{{1,40}}",
             rf"sendt fra (?:min |mitt |)?{FOOTER_CHARS}{{1,40}}",
+            # Proton's "Skickat med Proton Mail säker e-post": "med" only before a mail app
+            # ("Skickat med posten igår" is an answer)
+            rf"(?:skickat|sendt) med {_MAIL_APPS}{FOOTER_CHARS}{{0,40}}",
             rf"(?:gesendet|versendet) (?:von|vom|mit|über) {FOOTER_CHARS}{{1,40}}",
             rf"von meine(?:m|r) {FOOTER_CHARS}{{1,40}} gesendet",
             rf"diese nachricht wurde von meinem {FOOTER_CHARS}{{1,60}} gesendet",
