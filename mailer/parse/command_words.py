@@ -22,7 +22,10 @@ _SENT = ("check-ins", "check-in", "checkins", "checkin", "check ins", "check in"
 #: The same, and their definite forms and the questions, as a request's object names them.
 _NOUN = "(?:" + alternatives((
     *_SENT, "avstämningarna", "avstämningen", "mailen", "mejlen", "utskicken", "reminder",
-    "påminnelserna", "påminnelsen", "frågorna", "frågor", "questions")) + ")"
+    "påminnelserna", "påminnelsen", "frågorna", "frågor", "questions",
+    # the other prompts, by their names in the README and the subjects
+    "reflections", "reflektioner", "reflektionerna", "reviews", "uppföljningar",
+    "uppföljningarna", "månadsuppföljningar", "månadsuppföljningarna")) + ")"
 OBJECT = re.compile(
     r"(?:me|mig|for me|för mig|(?:(?:my|the|all|all my|all the|these|mina|alla|alla mina|de|"
     r"dina|era|dessa)\s+)?(?:weekly\s+|veckovisa\s+)?" + _NOUN

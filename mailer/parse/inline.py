@@ -178,8 +178,9 @@ def in_original(segments: Sequence[SegmentLike], asked: Asked,
         marks = _question_lines(lines, asked)
         for at, (start, end, number) in enumerate(marks):
             stop = marks[at + 1][0] if at + 1 < len(marks) else len(lines)
-            if prompt is not None:  # the prompt's next line ends the answer
-                stop = next((j for j in range(end, stop) if prompt.has(lines[j])), stop)
+            if prompt is not None:  # the prompt's next line, or its "-- " footer, ends it
+                stop = next((j for j in range(end, stop)
+                             if prompt.has(lines[j]) or lines[j].strip() == "--"), stop)
             elif at + 1 == len(marks):
                 stop = _tail(lines, end)
             answer = tidy("\n".join(lines[end:stop]))

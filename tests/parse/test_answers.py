@@ -442,6 +442,25 @@ def test_untouched_swedish_original_keeps_goals_and_sign_off_out() -> None:
         "mood": 4, "progress": "Inget nytt"}
 
 
+def test_a_typed_answer_under_the_last_question_ends_at_the_prompts_footer() -> None:
+    """The reflection prompt ends with its questions and the "-- " footer: with the prompt
+    known, an untouched original gave "--" as the answer to its last question."""
+    from mailer.parse.prompt_text import prompt_text_from_parts
+
+    reflection = load_default_questions()["reflection"]
+    asked = "\n".join(f"{n}. {q.text['en']}" for n, q in enumerate(reflection, 1))
+    prompt = f"Hi Lena,\n\n{asked}\n\n-- \nGoing away? Reply \"PAUSE until 21 December\".\n"
+    said = prompt_text_from_parts(prompt)
+    header = ("\n________________________________\nFrom: Team check-in <checkin@example.com>\n"
+              "Sent: Monday, December 7, 2026 9:00 AM\nTo: Lena Holm <lena@example.com>\n"
+              "Subject: Your leadership reflection\n\n")
+    for typed, expected in (("", {}), ("Ask the team first.", {"involve": "Ask the team first."})):
+        body = "Pause my reflections until 28 February." + header + prompt.replace(
+            f"{reflection[1].text['en']}\n", f"{reflection[1].text['en']}\n{typed}\n")
+        parts = split_reply(body, sender_name="Lena Holm", prompt=said)
+        assert map_answers("", parts.segments, reflection, prompt=said).answers == expected
+
+
 def test_every_templates_closing_ends_a_typed_answer() -> None:
     """The line above the manager's name in each prompt template is a closing the reader
     knows: else, with the prompt unknown, it and the name became the last typed answer (a
