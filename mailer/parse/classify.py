@@ -24,7 +24,7 @@ from typing import Literal
 
 from mailer.parse.message import addresses, field_names
 from mailer.parse.mime import content_param
-from mailer.parse.mime import decode_header as decoded_value
+from mailer.parse.text_decoding import decode_header as decoded_value
 
 #: "unsure": maybe machine mail, maybe a person (mailer.parse.machine): neither recorded nor
 #: confirmed; a person looks at it in the Review folder.

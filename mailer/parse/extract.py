@@ -46,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailer.parse.extract_html import html_to_text
-from mailer.parse.mime import decode_bytes, decode_message
+from mailer.parse.mime import decode_message
 from mailer.parse.prompt_text import PromptText, mark_prompt_lines
 from mailer.parse.quote_lines import (
     MARKER_EDGE,
@@ -71,6 +71,7 @@ from mailer.parse.quote_patterns import (
 )
 from mailer.parse.sender_name import comment_marker, name_forms
 from mailer.parse.signoff import trim_signoff
+from mailer.parse.text_decoding import decode_bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,14 +44,10 @@ from mailer.parse.message import (
     parse_message,
     raw_values,
 )
-from mailer.parse.mime import (
-    decode_bytes,
-    decode_header,
-    decode_message,
-    decode_parsed,
-)
+from mailer.parse.mime import decode_message, decode_parsed
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.return_dates import find_return_date
+from mailer.parse.text_decoding import decode_bytes, decode_header
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 # Message-IDs looked up per message: each is a ledger query. Kept: the first In-Reply-To

@@ -1,4 +1,5 @@
-"""mailer.parse.mime: charsets, transfer encodings, the choice of body part, and never raising."""
+"""mailer.parse.mime and mailer.parse.text_decoding: charsets, transfer encodings, the choice of
+body part, and never raising."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse import mime
-from mailer.parse.mime import Body, decode_bytes, decode_header, decode_message, unflow
+from mailer.parse import mime, text_decoding
+from mailer.parse.mime import Body, decode_message
+from mailer.parse.text_decoding import decode_bytes, decode_header, unflow
 
 HEAD = b"From: Anna <anna@x.se>\nTo: checkin@team.example\nSubject: Re: x\nMIME-Version: 1.0\n"
 
@@ -381,4 +383,4 @@ def test_decode_header(value: str | None, expected: str) -> None:
 def test_a_plain_header_decodes_as_through_the_stdlib(pieces: list[str]) -> None:
     # ASCII without "=?" skips email.header.decode_header; any other value takes it.
     value = "".join(pieces)
-    assert decode_header(value) == mime._decoded_words(value)
+    assert decode_header(value) == text_decoding._decoded_words(value)
