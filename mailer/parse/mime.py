@@ -18,7 +18,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from email.message import Message
 
-from mailer.parse.message import HEADER_POLICY, parse_message
+from mailer.parse.message import HEADER_POLICY
+from mailer.parse.message_parser import parse_message
 from mailer.parse.text_decoding import decode_bytes, unflow
 
 __all__ = ["Body", "content_param", "decode_message", "decode_parsed"]

@@ -41,9 +41,9 @@ from mailer.parse.message import (
     MAX_HEADER_CHARS,
     addresses,
     field_names,
-    parse_message,
     raw_values,
 )
+from mailer.parse.message_parser import parse_message
 from mailer.parse.mime import decode_message, decode_parsed
 from mailer.parse.prompt_text import PromptText
 from mailer.parse.return_dates import find_return_date

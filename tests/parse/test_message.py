@@ -1,5 +1,5 @@
-"""mailer.parse.message: the same Message as the stdlib parser builds, and indexed lookups
-that follow every change to the header fields."""
+"""mailer.parse.message_parser and mailer.parse.message: the same Message as the stdlib parser
+builds, and indexed lookups that follow every change to the header fields."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.parse import message
-from mailer.parse.message import HEADER_POLICY, IndexedMessage, parse_message
+from mailer.parse.message import HEADER_POLICY, IndexedMessage
+from mailer.parse.message_parser import parse_message
 
 TESTS = Path(__file__).resolve().parents[1]
 EMLS = sorted(p for folder in ("emails", "messages", "parse/realistic")
