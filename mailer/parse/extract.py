@@ -30,7 +30,8 @@ removed; a forward keeps only the note above it; a body that starts with quoted 
 (a quote, an attribution or a header block with nothing above it) has no new text.
 
 The work is split by concept: :mod:`mailer.parse.quote_patterns` holds the per-language tables,
-:mod:`mailer.parse.quote_lines` the line tests (quotes, attributions, header blocks, footers),
+:mod:`mailer.parse.quote_lines` the line tests (quotes, header blocks, cuts, footers),
+:mod:`mailer.parse.attribution` the attributions (also wrapped or glued to the reply),
 :mod:`mailer.parse.signoff` the sign-off trimming and :mod:`mailer.parse.extract_html` the HTML
 side; this module runs the one pass and owns the public API.
 
@@ -45,22 +46,24 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mailer.parse.attribution import (
+    attribution_ending_at,
+    may_end_attribution,
+    split_glued_attributions,
+)
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.mime import decode_message
 from mailer.parse.prompt_text import PromptText, mark_prompt_lines
 from mailer.parse.quote_lines import (
     MARKER_EDGE,
     SegmentKind,
-    attribution_ending_at,
     hard_marker,
     is_footer,
     is_prose,
     is_quote,
     marker_kind,
-    may_end_attribution,
     next_nonblank,
     quote_content,
-    split_glued_attributions,
 )
 from mailer.parse.quote_patterns import (
     BARE_URL,

@@ -2,10 +2,10 @@
 Outlook-style header blocks, separators, client footers, valedictions and sign-off shapes.
 
 Data only (compiled regexes and phrase sets); the rules that use them live in
-:mod:`mailer.parse.quote_lines` (quotes, attributions, cuts) and :mod:`mailer.parse.signoff`
-(sign-offs). Every pattern is applied to one stripped line, or to a few joined lines of an
-attribution, and only to lines of bounded length (``MAX_LINE``, ``MAX_ATTR``), so no input can make
-one backtrack for long.
+:mod:`mailer.parse.quote_lines` (quotes, cuts), :mod:`mailer.parse.attribution` (attributions)
+and :mod:`mailer.parse.signoff` (sign-offs). Every pattern is applied to one stripped line,
+or to a few joined lines of an attribution, and only to lines of bounded length (``MAX_LINE``,
+``MAX_ATTR``), so no input can make one backtrack for long.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The last-character gates of mailer.parse.quote_lines, checked against the patterns they
-spare: an attribution they let pass unseen would no longer end a reply's new text."""
+"""The last-character gates of mailer.parse.quote_lines and mailer.parse.attribution, checked
+against the patterns they spare: an attribution they let pass unseen would no longer end a
+reply's new text."""
 
 from __future__ import annotations
 
@@ -7,27 +8,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse import quote_lines
+from mailer.parse import attribution, quote_lines
 from mailer.parse.quote_patterns import ATTR_TAIL, VERB_END, VERB_SUFFIXES
 
 
 @settings(max_examples=1000, deadline=None)
 @given(st.from_regex(VERB_END))
 def test_every_text_ending_in_a_verb_passes_both_gates(text: str) -> None:
-    assert quote_lines._may_end_with_verb(text), text
+    assert attribution._may_end_with_verb(text), text
     bare = text.strip()
     if bare:
-        assert bare[-1].lower()[-1] in quote_lines._ATTR_LAST, text
-        assert bare[-1] in quote_lines._ATTR_LAST_ANY_CASE, text
+        assert bare[-1].lower()[-1] in attribution._ATTR_LAST, text
+        assert bare[-1] in attribution.ATTR_LAST_ANY_CASE, text
 
 
 def test_the_last_character_gate_is_a_lower_case_test_written_as_a_set() -> None:
-    # is_prose and may_end_attribution test the last character against _ATTR_LAST_ANY_CASE
+    # is_prose and may_end_attribution test the last character against ATTR_LAST_ANY_CASE
     # instead of lower-casing it: the same answer for every character there is.
     for code in range(0x110000):
         char = chr(code)
-        assert (char.lower()[-1] in quote_lines._ATTR_LAST) == (
-            char in quote_lines._ATTR_LAST_ANY_CASE
+        assert (char.lower()[-1] in attribution._ATTR_LAST) == (
+            char in attribution.ATTR_LAST_ANY_CASE
         ), hex(code)
 
 
@@ -38,17 +39,17 @@ _LINE_END = st.sampled_from([":", "：", " -", "*", " :", ""])
 @given(st.text(max_size=40), st.one_of(st.from_regex(VERB_END), st.text(max_size=20)), _LINE_END)
 def test_a_line_an_attribution_may_end_on_is_never_prose(head: str, tail: str, end: str) -> None:
     bare = (head + tail + end).strip()
-    if bare and quote_lines._may_end_attribution(bare):
-        assert bare[-1] in quote_lines._ATTR_LAST_ANY_CASE, bare
+    if bare and attribution.ends_in_colon_or_verb(bare):
+        assert bare[-1] in attribution.ATTR_LAST_ANY_CASE, bare
         assert not quote_lines.is_prose(bare), bare
-    if bare and quote_lines.may_end_attribution(bare):
+    if bare and attribution.may_end_attribution(bare):
         assert not quote_lines.is_prose(bare), bare
 
 
 def test_every_verb_suffix_ends_in_a_character_the_verb_gate_knows() -> None:
     # VERB_SUFFIXES is kept beside VERBS by hand: the gate must know each one's last letter.
     for suffix in VERB_SUFFIXES:
-        assert quote_lines._VERB_LAST.fullmatch(suffix[-1]), suffix
+        assert attribution._VERB_LAST.fullmatch(suffix[-1]), suffix
 
 
 @settings(max_examples=1000, deadline=None)
