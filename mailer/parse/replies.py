@@ -1,13 +1,14 @@
 """One inbound message, understood: ``parse_reply(raw, received_at=...) -> Reply``. Pure.
 
-It owns the step from raw RFC 5322 bytes to a frozen :class:`Reply`: the headers the service acts on
-(Message-ID, In-Reply-To, References, From, the recipients that may carry a token,
-Authentication-Results), the kind (:mod:`mailer.parse.classify`), the new text and its segments
-(:mod:`mailer.parse.mime` decodes, :mod:`mailer.parse.extract` strips quotes and signatures) and,
-for an out-of-office, the return date. It never raises: whatever is missing or broken becomes a
-``None`` and a line in ``Reply.problems``.
+It owns the step from raw RFC 5322 bytes to a frozen :class:`Reply`: the headers the service
+acts on (Message-ID, In-Reply-To, References, From, the recipients that may carry a token,
+Authentication-Results: read by :mod:`mailer.parse.reply_headers`), the kind
+(:mod:`mailer.parse.classify`), the new text and its segments (:mod:`mailer.parse.mime`
+decodes, :mod:`mailer.parse.extract` strips quotes and signatures) and, for an out-of-office,
+the return date. It never raises: whatever is missing or broken becomes a ``None`` and a line
+in ``Reply.problems``.
 
-``mailer parse-reply`` (:func:`parse_reply_command`) runs this, plus answer mapping against
+``mailer parse-reply`` (:func:`parse_file`) runs this, plus answer mapping against
 the default check-in questions, on files: no mailbox, no ledger, no secret.
 """
 
@@ -19,8 +20,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from email.message import Message
-from email.utils import parsedate_to_datetime
 from operator import itemgetter
 
 from mailer.models import Question
@@ -37,32 +36,30 @@ from mailer.parse.commands import Command, after_command, parse_command
 from mailer.parse.extract import Segment, split_html_reply, split_reply
 from mailer.parse.extract_html import html_to_text
 from mailer.parse.machine import MachineScore, score_machine, speaks_of_absence
-from mailer.parse.message import (
-    MAX_HEADER_CHARS,
-    addresses,
-    field_names,
-    raw_values,
-)
+from mailer.parse.message import MAX_HEADER_CHARS
 from mailer.parse.message_parser import parse_message
 from mailer.parse.mime import decode_message, decode_parsed
 from mailer.parse.prompt_text import PromptText
+from mailer.parse.reply_headers import (
+    AuthResult,
+    auth_results,
+    authors,
+    auto_submitted,
+    first_message_id,
+    from_fields_of,
+    message_ids,
+    recipients,
+    sender,
+    sent_date,
+)
 from mailer.parse.return_dates import find_return_date
-from mailer.parse.text_decoding import decode_bytes, decode_header
+from mailer.parse.text_decoding import decode_bytes
 
-_MSGID_RE = re.compile(r"<[^<>\s]+>")
 # Message-IDs looked up per message: each is a ledger query. Kept: the first In-Reply-To
 # ids and the first and last References (RFC 5322 3.6.4: the thread's root comes first,
 # the parent last; clients that trim keep both ends).
 _MAX_IN_REPLY_TO = 10
 _MAX_REFERENCES = (10, 40)
-
-
-@dataclass(frozen=True)
-class AuthResult:
-    """One Authentication-Results header (RFC 8601): who checked, and the DMARC verdict."""
-
-    authserv_id: str
-    dmarc: str | None  # "pass", "fail", "none", ... or None when the header has no dmarc=
 
 
 @dataclass(frozen=True)
@@ -139,7 +136,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     if msg.defects:
         names = ", ".join(type(defect).__name__ for defect in msg.defects[:3])
         problems.append(f"malformed message: {names}")
-    message_id = _first_msgid(header_text(msg, "Message-ID"))
+    message_id = first_message_id(header_text(msg, "Message-ID"))
     if message_id is None:
         problems.append("no Message-ID: the record is keyed on the content")
     if max(map(len, map(itemgetter(1), msg.raw_items())), default=0) >= MAX_HEADER_CHARS:
@@ -154,8 +151,8 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         full_text = html_to_text(body.html)  # HTML-only mail (Outlook on the web, some phones)
     if not full_text.strip():
         problems.append("no readable text in the message")
-    from_fields = _from_fields(msg)
-    from_name, from_address = _sender(from_fields)
+    from_fields = from_fields_of(msg)
+    from_name, from_address = sender(from_fields)
     parts = split_reply(full_text, sender_name=from_name or from_address,  # "/Erik" sign-offs
                         prompt=prompt)
     command: Command | None = None
@@ -175,7 +172,7 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
         kind = replace(kind, out_of_office=False)
     if not from_address:
         problems.append("no From address")
-    elif len(_authors(from_fields)) > 1:
+    elif len(authors(from_fields)) > 1:
         # RFC 5322 3.6.2: more than one author needs a Sender; a reply has one. With two,
         # a DMARC check upstream may have judged the other one: trust neither.
         problems.append("more than one From address: the sender is unknown")
@@ -183,24 +180,24 @@ def _understand(raw: bytes, data: bytes, received_at: datetime,
     reply = Reply(
         key=reply_key(message_id, full_text, raw),
         message_id=message_id,
-        in_reply_to=_msgids(msg, "In-Reply-To", _MAX_IN_REPLY_TO, 0, problems),
-        references=_msgids(msg, "References", *_MAX_REFERENCES, problems),
+        in_reply_to=message_ids(msg, "In-Reply-To", _MAX_IN_REPLY_TO, 0, problems),
+        references=message_ids(msg, "References", *_MAX_REFERENCES, problems),
         subject=subject,
         from_address=from_address.strip().lower(),
         from_name=from_name,
-        recipients=_recipients(msg),
-        date=_date(msg, problems),
+        recipients=recipients(msg),
+        date=sent_date(msg, problems),
         received_at=received_at,
         kind=kind.kind,
         kind_reason=kind.reason,
         out_of_office=kind.out_of_office,
-        auto_submitted=_auto_submitted(msg, kind),
+        auto_submitted=auto_submitted(msg, kind),
         text=parts.new_text,
         segments=parts.segments,
         full_text=full_text,
         return_date=return_date,
         failed=failed_recipients(msg) if kind.kind == "bounce" else (),
-        auth_results=tuple(_auth_results(msg)),
+        auth_results=tuple(auth_results(msg)),
         size=len(raw),
         problems=tuple(problems),
     )
@@ -215,107 +212,6 @@ def _by_content(kind: Classification, score: MachineScore) -> Classification:
     if verdict == "unsure":
         return Classification("unsure", reason)
     return Classification("auto_reply", reason, score.away)
-
-
-def _msgids(msg: Message, name: str, first: int, last: int,
-            problems: list[str]) -> tuple[str, ...]:
-    found = _MSGID_RE.findall(header_text(msg, name))
-    if len(found) <= first + last:
-        return tuple(found)
-    problems.append(f"{name} has {len(found)} Message-IDs: only {first + last} are looked up")
-    return tuple(found[:first] + found[len(found) - last:])
-
-
-def _sender(from_fields: list[str]) -> tuple[str, str]:
-    """The first author (of :func:`_from_fields`): the address as written in the field, only
-    the display name decoded.
-
-    RFC 2047 5: encoded-words may stand in a display name, never in an address. Decoding the
-    field first made ``=?utf-8?q?anna=40example.com?= <mallory@evil.example>`` the address
-    anna@example.com, while a DMARC check upstream judged evil.example.
-    """
-    found = addresses(*from_fields[:1])
-    return (decode_header(found[0][0]), found[0][1]) if found else ("", "")
-
-
-def _authors(from_fields: list[str]) -> set[str]:
-    """The addresses of the From fields (of :func:`_from_fields`), lower-cased."""
-    return {address.lower() for _, address in addresses(*from_fields) if address}
-
-
-def _from_fields(msg: Message) -> list[str]:
-    """The From fields as written, each on one line."""
-    return [" ".join(value.split()) for value in raw_values(msg, "from")]
-
-
-def _first_msgid(value: str) -> str | None:
-    found = _MSGID_RE.search(value)
-    return found.group(0) if found else (f"<{value.strip()}>" if value.strip() else None)
-
-
-def _recipients(msg: Message) -> tuple[str, ...]:
-    values = [header_text(msg, name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
-    return tuple(addr.lower() for _, addr in addresses(*[v for v in values if v]) if addr)
-
-
-def _date(msg: Message, problems: list[str]) -> datetime | None:
-    value = header_text(msg, "Date")
-    if not value:
-        return None
-    try:
-        parsed = _parse_date(value)
-    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: year 2222222026
-        problems.append(f"unreadable Date header {value[:40]!r}")
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-#: The date-time of RFC 5322 3.3 as nearly every client writes it ("Mon, 07 Dec 2026 09:30:11
-#: +0100", whitespace already folded), read without the stdlib's general tokenizer.
-_RFC5322_DATE = re.compile(r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) "
-                           r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9][0-9]{3}) "
-                           r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-][0-9]{4})")
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-
-
-def _parse_date(value: str) -> datetime:
-    """``email.utils.parsedate_to_datetime(value)``, the same value or exception, with a
-    fast path for the usual form; any other goes to the stdlib."""
-    found = _RFC5322_DATE.fullmatch(value)
-    if found is None:
-        return parsedate_to_datetime(value)
-    day, month, year, hour, minute, second, zone = found.groups()
-    offset = int(zone)
-    if offset == 0 and zone[0] == "-":  # RFC 5322 3.3: "-0000", local time of no known zone
-        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
-                        int(second))
-    # email._parseaddr._parsedate_tz's arithmetic, "+0175" included
-    sign = -1 if offset < 0 else 1
-    offset = sign * (abs(offset) // 100 * 3600 + abs(offset) % 100 * 60)
-    return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
-                    tzinfo=dt.timezone(dt.timedelta(seconds=offset)))
-
-
-def _auto_submitted(msg: Message, kind: Classification) -> bool:
-    return kind.kind != "reply" or not _AUTO_FIELDS.isdisjoint(field_names(msg))
-
-
-#: The vendor markers of machine mail a reply can still carry (lower-cased field names).
-_AUTO_FIELDS = frozenset(("x-autoreply", "x-autorespond"))
-
-
-def _auth_results(msg: Message) -> list[AuthResult]:
-    results = []
-    for value in msg.get_all("Authentication-Results") or []:
-        text = " ".join(str(value).split())
-        # RFC 8601 2.2: authserv-id [version] ; resinfo ; ...  (comments in parentheses)
-        text = re.sub(r"\([^()]*\)", "", text)
-        head, _, rest = text.partition(";")
-        authserv = head.strip().split(" ")[0].lower() if head.strip() else ""
-        dmarc = re.search(r"(?:^|;)\s*dmarc\s*=\s*([a-z]+)", ";" + rest, re.IGNORECASE)
-        results.append(AuthResult(authserv, dmarc.group(1).lower() if dmarc else None))
-    return results
 
 
 def record_id(message_id: str | None, raw: bytes) -> str:

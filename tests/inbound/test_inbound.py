@@ -17,7 +17,8 @@ from mailer.config.questions import load_default_questions
 from mailer.inbound.decide import decide
 from mailer.models import Prompt, Slot
 from mailer.parse.classify import FailedRecipient
-from mailer.parse.replies import AuthResult, Reply
+from mailer.parse.replies import Reply
+from mailer.parse.reply_headers import AuthResult
 from tests.factories import make_config, member
 
 TZ = ZoneInfo("Europe/Stockholm")

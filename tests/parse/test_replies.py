@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mailer.cli.main import main as cli
 from mailer.config.questions import load_default_questions
-from mailer.parse import replies
+from mailer.parse import replies, reply_headers
 from mailer.parse.answers import map_answers
 from mailer.parse.commands import parse_command
 from mailer.parse.replies import parse_reply
@@ -215,7 +215,7 @@ def test_a_date_header_in_the_usual_form_reads_as_the_stdlib_reads_it(
         except Exception as exc:  # the exception is the outcome compared
             return type(exc)
 
-    assert read(replies._parse_date) == read(parsedate_to_datetime)
+    assert read(reply_headers.parse_date) == read(parsedate_to_datetime)
 
 
 def test_an_out_of_office_quoting_our_prompt_takes_no_date_from_the_prompt() -> None:
