@@ -141,6 +141,12 @@ def _in_range(value: int, low: int, high: int) -> tuple[int | None, ScaleIssue |
     return None, ScaleIssue("out_of_range", str(value), low, high)
 
 
+def _below_every_quote(segments: Sequence[SegmentLike]) -> bool:
+    """No quote follows the last new text: what was written stands below all of it."""
+    kinds = [segment.kind for segment in segments if segment.text.strip()]
+    return "new" in kinds and "quote" not in kinds[len(kinds) - kinds[::-1].index("new"):]
+
+
 def _quote(text: str) -> str:
     return '"' + " ".join(text.split())[:40] + '"'
 
@@ -168,6 +174,14 @@ def map_answers(
     # The first way that finds answers wins; later ones never run.
     method: Method = "inline"
     found = inline(segments, asked)
+    if list(found) == [asked.ids[-1]] and _below_every_quote(segments):
+        # The one answer, under the last question, below every quote, numbers all our
+        # questions itself from 1 ("1) ...\n2) ..."): written below the whole prompt (a bottom
+        # post), not under its last question, whose quote went on with a footer line only
+        # (the reflection's "Going away? ...").
+        by_number = numbered(found[asked.ids[-1]], asked.numbering)
+        if list(by_number) == list(asked.ids):
+            method, found = "numbered", by_number
     if not found:
         method, found = "numbered", numbered(new_text, asked.numbering)
     notes: tuple[str, ...] = ()

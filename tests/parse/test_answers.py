@@ -461,6 +461,28 @@ def test_a_typed_answer_under_the_last_question_ends_at_the_prompts_footer() -> 
         assert map_answers("", parts.segments, reflection, prompt=said).answers == expected
 
 
+def _reflection_reply(answer: str, after: str = "") -> tuple[str, Any]:
+    reflection = load_default_questions()["reflection"]
+    quote = "\n".join(f"> {n}. {q.text['en']}" for n, q in enumerate(reflection, 1))
+    body = (f"On 7 Dec 2026, Team check-in <checkin@example.com> wrote:\n> Hi Lena,\n>\n{quote}"
+            f"\n>\n> Going away? Reply PAUSE until 21 December 2026.\n>\n\n{answer}\n{after}")
+    parts = split_reply(body, sender_name="Lena Holm")
+    return parts.new_text, parts.segments
+
+
+def test_numbered_answers_below_the_whole_quote_answer_every_question() -> None:
+    """HEY and Apple Mail users bottom-post: "1) ...\n2) ..." below a reflection quoted to
+    its one-line footer was all the answer to the last question."""
+    reflection = load_default_questions()["reflection"]
+    new_text, segments = _reflection_reply("1) Say no to the steering group.\n2) Ask them.")
+    assert map_answers(new_text, segments, reflection).answers == {
+        "strengthen": "Say no to the steering group.", "involve": "Ask them."}
+    # a list typed under the last question, with the quote going on below it, stays its own
+    typed, pieces = _reflection_reply("1) Show the list\n2) Ask", after="> Thanks,\n> Lena")
+    assert map_answers(typed, pieces, reflection).answers == {
+        "involve": "1) Show the list\n2) Ask"}
+
+
 def test_every_templates_closing_ends_a_typed_answer() -> None:
     """The line above the manager's name in each prompt template is a closing the reader
     knows: else, with the prompt unknown, it and the name became the last typed answer (a
