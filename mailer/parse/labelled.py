@@ -13,7 +13,8 @@ above it. Among labelled answers, two more kinds of line start an answer:
   2, the flu ...", "Energin är en trea", "Energinivå: 3", "Energy level: 3"): the answer to
   that question, when it has none yet. "Energy drains fast in meetings" gives no value and
   stays where it is.
-* a label-like line of their own ("Bra just nu: ...": up to four words, a colon, text), after
+* a label-like line of their own ("Bra just nu: ...": up to four words, a colon, text; or up
+  to ten that restate a question, "Obstacles I'm running into: ..."), after
   an answer written on its label's line and in the same way (indentation, bullet, bold: under
   a bare "Hinder:", "Två saker: bygget och granskningen" is the answer, and "- CI: segt" under
   "Hinder: flera" is a list inside it), not going on with it ("Also:", "Dessutom:") and no
@@ -77,9 +78,14 @@ def labels(questions: Sequence[tuple[str, bool, tuple[str, ...]]]) -> Labels:
 # Someone's own label: up to four words of letters at the start of a line, a colon, text
 # ("Bra just nu: ...", "**Biggest blocker:** ..."); not a URL ("https://").
 _OWN_LABEL = re.compile(
-    r"^(?P<lead>\s*(?:[-*•]\s*)?(?:\*\*)?)(?P<head>[^\W\d_]+(?:[ '’/-][^\W\d_]+){0,3})(?:\*\*)?"
+    r"^(?P<lead>\s*(?:[-*•]\s*)?(?:\*\*)?)(?P<head>[^\W\d_]+(?:[ '’/-][^\W\d_]+){0,9})(?:\*\*)?"
     r"\s*[:：](?:\*\*)?\s*(?P<rest>[^\s/\\].*)$")
 _OWN_LABEL_MAX = 30  # characters of an own label: longer is a sentence ("We had two things: ...")
+_OWN_LABEL_WORDS = 4  # and words
+_PIECES = re.compile(r"[ '’/-]")
+#: ... unless it restates a question ("What's working well in how we work together:",
+#: "Obstacles I'm running into:"): up to this long, when it names one.
+_RESTATED_MAX = 70
 _WORD = re.compile(r"\w+")
 #: First words of an own label that go on with the answer above it ("Also: ...", "Dessutom: ...").
 _GOING_ON = frozenset({"also", "and", "but", "plus", "besides", "otherwise", "och", "men",
@@ -87,7 +93,11 @@ _GOING_ON = frozenset({"also", "and", "but", "plus", "besides", "otherwise", "oc
 #: Words an own label may hold besides its question's: a determiner, the time it speaks of.
 _ANY_LABEL_WORDS = frozenset({
     "my", "our", "the", "current", "today", "now", "this", "week", "min", "mitt", "mina", "vår",
-    "vårt", "våra", "idag", "nu", "just", "denna", "den", "här", "veckan", "vecka"})
+    "vårt", "våra", "idag", "nu", "just", "denna", "den", "här", "veckan", "vecka",
+    # the writer where the question says "you" ("Obstacles I'm running into"), and the
+    # pieces of a contraction ("What's", "I've")
+    "i", "me", "we", "us", "jag", "mig", "vi", "oss", "s", "m", "re", "ve",
+    "det", "som", "that"})
 
 
 def labelled(text: str, asked: Labels) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -95,7 +105,7 @@ def labelled(text: str, asked: Labels) -> tuple[dict[str, str], tuple[str, ...]]
     problems of lines that answer no question."""
     lines = text.splitlines()
     for line in lines:  # most replies have no label at all: a plain loop is the cheapest test
-        if asked.pattern.match(line):
+        if asked.pattern.match(line) or (":" in line and _restated(line, asked) is not None):
             break
     else:
         return {}, ()
@@ -141,8 +151,12 @@ def _other_line(line: str, asked: Labels, found: dict[str, str], current: str | 
         return topic
     if current is not None and lead is None:
         return None  # under a bare label ("Hinder:"), a line with a colon is the answer
+    restated = _restated(line, asked)
+    if restated is not None and restated[0] not in found and restated[0] != current:
+        return restated
     own = _OWN_LABEL.match(line)
     if (own is None or len(own["head"]) > _OWN_LABEL_MAX or is_postscript(line)
+            or len(_PIECES.split(own["head"])) > _OWN_LABEL_WORDS
             or own["head"].split(maxsplit=1)[0].casefold() in _GOING_ON
             or (lead is not None and current is not None
                 and _shape(own["lead"]) != _shape(lead))):
@@ -153,6 +167,19 @@ def _other_line(line: str, asked: Labels, found: dict[str, str], current: str | 
     if qid is not None and qid not in found:
         return qid, own["rest"].strip(), own["lead"]
     return None, own["head"], ""
+
+
+def _restated(line: str, asked: Labels) -> tuple[str, str, str] | None:
+    """(id, answer, how the line starts) of a line whose label, longer than an own label,
+    restates one question in its words ("What's working well in how we work together: ...",
+    "Progress towards my goals: ..."); None for any other line."""
+    own = _OWN_LABEL.match(line)
+    if own is None or len(own["head"]) > _RESTATED_MAX or (
+            len(own["head"]) <= _OWN_LABEL_MAX
+            and len(_PIECES.split(own["head"])) <= _OWN_LABEL_WORDS):
+        return None  # too long for a label, or an own label (read as one)
+    qid, _ = _named(own["head"], asked)
+    return None if qid is None else (qid, own["rest"].strip(), own["lead"])
 
 
 def _shape(lead: str) -> str:

@@ -77,6 +77,19 @@ def test_the_topic_in_passing_stays_in_the_answer(text: str, answers: dict[str, 
     ("Hinder: bygget\nEnerginivå: 3\nFramsteg: klart",
      {"obstacles": "bygget", "mood": 3, "progress": "klart"}),
     ("Obstacles: build\nEnergy level: 3", {"obstacles": "build", "mood": 3}),
+    # "det som", "that": the words of a restatement, not of another meaning
+    ("Det som fungerar bra: kodgranskningarna.\nHinder: inga.",
+     {"working_well": "kodgranskningarna.", "obstacles": "inga."}),
+    # the question restated as the label, in the writer's person ("I'm" for "you"), longer
+    # than an own label: it opens the labelled reading too
+    ("What's working well in how we work together: async reviews\n"
+     "Obstacles I'm running into: staging is down\nEnergy right now: 3\n"
+     "Progress towards my goals: billing is in staging",
+     {"working_well": "async reviews", "obstacles": "staging is down", "mood": 3,
+      "progress": "billing is in staging"}),
+    ("Vad som fungerar bra i samarbetet just nu: fasta releasedagar\n"
+     "Hinder som jag stöter på: inga", {"working_well": "fasta releasedagar",
+                                         "obstacles": "inga"}),
 ])
 def test_an_own_label_naming_one_question_answers_it(
         text: str, answers: dict[str, object]) -> None:
@@ -132,13 +145,16 @@ def test_an_own_label_naming_no_question_is_in_no_answer_with_a_problem(
     ("Hinder: bygget\nFler hinder: granskningarna\nEnergi: 3",
      {"obstacles": "bygget\nFler hinder: granskningarna", "mood": 3}),
     # before any label there is no answer to end: an own label naming none stays out
-    ("Det som fungerar bra: kodgranskningarna.\nHinder: inga.", {"obstacles": "inga."}),
+    ("Roligast just nu: kodgranskningarna.\nHinder: inga.", {"obstacles": "inga."}),
 ])
 def test_lines_that_go_on_with_the_answer_above(text: str, answers: dict[str, object]) -> None:
     assert _mapped(text) == (answers, ())
 
 
 @pytest.mark.parametrize("text", [
+    # a long head naming no question (a word of its own: "main", "simple") is a sentence
+    "The main thing this week was simple: the build and the reviews.",
+    "What's not working well in how we work together: the reviews",
     "Two things: the build and the reviews. Otherwise a good week.",
     "Två saker: bygget och granskningarna. Annars en bra vecka.",
     "Bra just nu: att vi har en fast releasedag",  # an own label alone is no labelled reply
