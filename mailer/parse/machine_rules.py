@@ -288,6 +288,62 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
         ("godkännande",
          r"\b(?:ditt|ert) meddelande (?:till [^ ]{1,60} )?väntar på godkännande\b", 3.0, False),
     ),
+    # "I no longer work at Example AB", "Jag har slutat på Example": the person has left;
+    # their mailbox answers for them (strong, not proof alone: a person may say it too).
+    "a notice of leaving": (
+        ("no longer",
+         r"\b(?:i|i'm|i am) no longer (?:work(?:ing)? (?:at|for|with)|with|at|employed (?:at|by))"
+         r"\b", 2.0, False),
+        (("slutat", "inte längre"),
+         r"\bjag (?:har slutat (?:på|hos|min anställning)|(?:arbetar|jobbar) inte längre "
+         r"(?:på|hos|för)|är inte längre anställd)\b", 2.0, False),
+    ),
+    "a mailbox closing": (
+        (("closed", "deactivated", "deleted", "shut down", "disabled"),
+         r"\b(?:this|my) (?:mailbox|e-?mail address|e-?mail account) (?:will be|is being|"
+         r"has been|is going to be) (?:closed|deactivated|deleted|shut down|disabled)\b", 1.5,
+         False),
+        (("stäng", "avslut", "upphör", "tas bort"),
+         r"\b(?:denna|den här|min) (?:brevlådan?|e-?postadress(?:en)?|e-?postlåda(?:n)?) "
+         r"(?:kommer att |ska |har )?(?:stängas|stängs|stängts|avslutas|avslutats|upphöra|upphör|"
+         r"tas bort)\b", 1.5, False),
+    ),
+    # "You receive this notice because email logging is on", "Du får det här meddelandet
+    # eftersom ...": a system explaining why it wrote (CRM, Teams, SharePoint).
+    "a notification's reason": (
+        ("because",
+         r"\byou (?:receive|are receiving|received|get|are getting) this (?:notice|notification|"
+         r"e-?mail|message|alert) because\b", 2.0, False),
+        (("eftersom", "för att"),
+         r"\bdu (?:får|fick) (?:det här|detta) (?:meddelande|mejl|mail|e-?postmeddelande|utskick)"
+         r"(?:t|et)? (?:eftersom|för att)\b", 2.0, False),
+    ),
+    # An inbox rule's notice: "Your message has been automatically forwarded to Per Ek", "ditt
+    # meddelande har vidarebefordrats automatiskt till ...".
+    "an automatic forward": (
+        ("forwarded",
+         r"\byour (?:message|e-?mail|mail) (?:has been|was|is being|will be) automatically "
+         r"forwarded\b", 3.0, False),
+        ("vidarebefordra",
+         r"\b(?:ditt|ert) (?:meddelande|mejl|mail|e-?postmeddelande) (?:har|kommer att) "
+         r"(?:automatiskt )?vidarebefordra(?:ts|s) (?:automatiskt )?till\b", 3.0, False),
+    ),
+    # A carrier's gateway: "your e-mail was converted to SMS", "ditt mejl skickades som sms".
+    "an SMS gateway receipt": (
+        (("sms", "text message"),
+         _after(*(f"{aux} {verb}" for aux in ("was", "been", "is", "be", "were")
+                  for verb in ("converted", "forwarded", "delivered", "sent")))
+         + r"(?:to|as) (?:an? )?(?:sms|text message)\b"
+         r"|\b(?:skickades|vidarebefordrades|levererades) som (?:ett )?sms\b", 2.0, False),
+    ),
+    # "Your email has not been read" (a shared inbox nobody reads), "ditt mejl har inte lästs".
+    "says the message was not read": (
+        (" read", r"\byour (?:e-?mail|message|mail) (?:has not been|was not|will not be) read\b",
+         1.5, False),
+        (("lästs", "läsas"),
+         r"\b(?:ditt|ert) (?:meddelande|mejl|mail|e-?postmeddelande) (?:har inte|kommer inte "
+         r"att) (?:lästs|läsas)\b", 1.5, False),
+    ),
     # "Det här meddelandet går inte att besvara", "Do not reply to this message": a sender
     # that says nobody reads the answers.
     "an unmonitored sender": (
@@ -307,6 +363,9 @@ BODY_BY_KIND: dict[str, tuple[tuple[str | tuple[str, ...], str, float, bool], ..
          r"(?:meddelande|mejl|mail|e-?postmeddelande)(?:t|et)?\b", 2.0, False),
         ("reply to this",
          r"\byou (?:cannot|can't|can not) reply to this (?:e-?mail|message)\b", 2.0, False),
+        ("replies to this",
+         r"\breplies to this (?:address|e-?mail|message|number) (?:are|will) not (?:be )?"
+         r"(?:read|monitored|answered)\b", 2.0, False),
     ),
 }
 # The subject's, the same way: (label, needles, pattern, weight, away).

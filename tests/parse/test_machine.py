@@ -156,6 +156,17 @@ def _score(text: str, *, sender: str = "anna@example.com", subject: str = "Re: C
      "Wednesday 16 December. In my absence please contact Erik (erik@example.com).", True),
     ("Your message to platform@groups.example.com is pending approval by a group moderator.",
      False),
+    # a person who left, their mailbox closing; an inbox rule's forward; a carrier's gateway;
+    # a shared inbox nobody reads; a system saying why it wrote (held-out batch 10)
+    ("I no longer work at Example AB. This mailbox will be closed at the end of the year.",
+     False),
+    ("Jag har slutat på Example AB. Den här e-postadressen kommer att stängas.", False),
+    ("Your message has been automatically forwarded to Per Ek, who handles my mail now.",
+     False),
+    ("Ditt meddelande har vidarebefordrats automatiskt till Per Ek.", False),
+    ("Your e-mail was converted to SMS and delivered to +46 70 123 45 67. Replies to this "
+     "address are not read.", False),
+    ("This mailbox is not monitored. Your email has not been read.", False),
 ])
 def test_machine_statements_in_new_wordings_are_confident(text: str, away: bool) -> None:
     found = _score(text)
@@ -187,6 +198,10 @@ def test_machine_statements_in_new_wordings_are_confident(text: str, away: bool)
     # Receipt of something else than the message.
     "Vi har tagit emot leveransen av servrarna, så nu går det framåt.",
     "We have received the new laptops, finally.",
+    # the same words about someone else, or in the past
+    "Erik no longer works at Example AB, so the API keys are stuck.",
+    "The old build server was shut down and my account is closed there, which blocks me.",
+    "I read your message and forwarded it to Per.",
 ])
 def test_talk_about_machines_is_a_person(text: str) -> None:
     assert _score(text).verdict == "person", _score(text)
@@ -196,6 +211,8 @@ def test_talk_about_machines_is_a_person(text: str) -> None:
     "I'm on vacation.",
     "Jag är föräldraledig över jul och nyår.",
     "Vi har tagit emot ditt meddelande.",
+    "I no longer work at Example AB.",  # a person may write it to the check-in too
+    "You receive this notice because email logging is on for your account.",
 ])
 def test_one_statement_alone_is_at_most_unsure(text: str) -> None:
     assert _score(text).verdict == "unsure", _score(text)
