@@ -154,7 +154,9 @@ def classify(msg: Message, *, subject: str | None = None) -> Classification:
         # we send no invitations, so it says nothing about the person's check-in.
         return Classification("auto_reply", "calendar reply (text/calendar METHOD:REPLY/COUNTER)")
     marker = _auto_reply_marker(msg)
-    bare = _strip_prefixes(subject)
+    # "Fwd: Automatic reply: ...": a person forwarding an auto-reply (with a note or their
+    # answers above it); no responder forwards. The subject says nothing of its sender then.
+    bare = "" if _FORWARD_PREFIX.match(subject) else _strip_prefixes(subject)
     away_subject = bool(_AWAY_SUBJECT.match(bare))
     auto_subject = not away_subject and bool(_AUTO_SUBJECT.match(bare))
     if marker is not None:
@@ -238,6 +240,9 @@ def _strip_prefixes(subject: str) -> str:
 
 
 _REPLY_PREFIXES = re.compile(r"^\s*((re|sv|aw|vs|fw|fwd)\s*:\s*)+", re.IGNORECASE)
+#: A forward's prefix first: English, Swedish "VB" (vidarebefordrat),
+#: German "WG", French "TR", Spanish "RV" (not "VS": a forward in Danish, a reply in Finnish).
+_FORWARD_PREFIX = re.compile(r"^\s*(?:fw|fwd|vb|wg|tr|rv)\s*:", re.IGNORECASE)
 
 
 #: The fields :func:`_auto_reply_marker` reads, lower-cased: without any, there is no marker.

@@ -47,6 +47,11 @@ def _msg(headers: str, body: str = "Hej\n") -> object:
         ("From: a@example.se\nReturn-Path: <>\nSubject: Delivery failed", "bounce", False),
         ("From: a@example.se\nReturn-Path: <>\nSubject: Re: x\nAuto-Submitted: auto-replied",
          "auto_reply", True),
+        # a person forwarding an auto-reply: no responder forwards (its header still counts)
+        ("From: a@example.se\nSubject: Fwd: Automatic reply: Check-in", "reply", False),
+        ("From: a@example.se\nSubject: VB: Frånvaro: Avstämning", "reply", False),
+        ("From: a@example.se\nSubject: Fwd: Out of Office\nAuto-Submitted: auto-replied",
+         "auto_reply", True),
     ],
 )
 def test_classify_headers(headers: str, kind: str, away: bool) -> None:
