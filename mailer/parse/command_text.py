@@ -41,10 +41,11 @@ _THANKS = re.compile(
     # bra!") is no request either
     r"|(?:sorry|so sorry|apologies|ursäkta|förlåt|hope|i hope|hoppas)(?:\s+[^.!?]{1,50})?")
 # A cut ends a clause: punctuation (a full stop only before a space and no digit: not "v. 52";
-# a comma not before a year: not "January 7, 2027"; a dash between spaces: not "2027-01-07"),
+# a comma not before a year: not "January 7, 2027"; a dash between spaces: not "2027-01-07";
+# a parenthesis: "pausa mig nästa vecka (kurs i Kiruna)" has its aside as a clause),
 # or a space before a word that starts a new clause.
 _CUT = re.compile(
-    r"\s*(?:[!?]+|\.(?=\s|$)(?!\s*\d)|[,;](?!\s*20\d\d\b)|\s[-–—](?=\s))[\s!?.,;]*"
+    r"\s*(?:[!?]+|\.(?=\s|$)(?!\s*\d)|[,;](?!\s*20\d\d\b)|\s[-–—](?=\s)|[()])[\s!?.,;()]*"
     # "till och med", "från och med": one phrase, not "och" starting a clause
     # "and"/"och" before a number joins the numbers of one time ("vecka 51 och 52",
     # "the 21st and 22nd"), not two clauses.
@@ -207,7 +208,9 @@ _PIECE = re.compile(r"^([^.!?,]*[.!?,]+)\s*")  # up to the next punctuation
 def reason_of(tail: str) -> str:
     """The rest of the line without the punctuation that cut it and without leading
     courtesies ("tack! Jag är på kurs" -> "Jag är på kurs")."""
-    text = tail.lstrip(" ,;:!?.-–—")
+    text = tail.lstrip(" ,;:!?.-–—(")
+    if ")" in text and "(" not in text:  # the aside the request's clause left: "kurs i Kiruna)."
+        text = text.replace(")", "", 1).replace(" .", ".")
     while True:
         match = _PIECE.match(text)
         if match is None or not _COURTESY_PIECE.match(match.group(1).strip()):

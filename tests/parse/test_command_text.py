@@ -218,6 +218,12 @@ def test_a_week_off_starts_later() -> None:
      None, "det har varit rörigt med flytten."),
     ("Kan ni hoppa över månadens uppföljning?", "skip", None, None, None),
     ("Please skip the feedback this quarter", "skip", None, None, None),
+    # an aside in parentheses is a clause of its own: the request's time is read without it
+    ("Pausa mig nästa vecka (kurs i Kiruna).", "pause", D(2026, 12, 14), D(2026, 12, 20),
+     "kurs i Kiruna."),
+    ("Out of office next week, please pause me (offsite in Lisbon).", "pause", D(2026, 12, 14),
+     D(2026, 12, 20), "offsite in Lisbon."),
+    ("Skip this week (sick), sorry", "skip", None, None, "sick, sorry"),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
