@@ -91,6 +91,8 @@ PRE = re.compile(
     r"(?:would|could|can|will) you (?:please )?consider|would you mind|do you mind|"
     r"skulle (?:ni|du) kunna tänka (?:er|dig) att|"
     r"could you|can you|would you|will you|could u|can u|kan ni|kan du|skulle ni kunna|"
+    # asked together: "can we skip this month's review?", "kan vi hoppa över den här veckan?"
+    r"can we|could we|may we|kan vi|skulle vi kunna|får vi|"
     r"skulle du kunna|vill ni|vill du|could i|can i|may i|kan jag få|kan jag|får jag|"
     r"is it possible to|would it be possible to|går det att|är det möjligt att|"
     r"let's|lets|you can|ni kan|du kan|feel free to|"

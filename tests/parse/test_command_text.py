@@ -224,6 +224,10 @@ def test_a_week_off_starts_later() -> None:
     ("Out of office next week, please pause me (offsite in Lisbon).", "pause", D(2026, 12, 14),
      D(2026, 12, 20), "offsite in Lisbon."),
     ("Skip this week (sick), sorry", "skip", None, None, "sick, sorry"),
+    # asked together ("can we", "kan vi")
+    ("Hi Lena, can we skip this month's review? We went through it all on Friday.", "skip",
+     None, None, "We went through it all on Friday."),
+    ("Kan vi hoppa över den här veckan?", "skip", None, None, None),
 ])
 def test_requests_as_people_write_them(text: str, action: str, start: date | None,
                                        until: date | None, reason: str | None) -> None:
@@ -290,6 +294,7 @@ def test_requests_as_people_write_them(text: str, action: str, start: date | Non
     "Good week but skip the standup", "Bra vecka men pausa inte mig", "but the pause is broken",
     # another review than ours, or said of the past
     "Skip the review meeting tomorrow", "I skipped the review", "Vi hoppade över uppföljningen",
+    "Can we skip the standup this week?", "Kan vi pausa migreringen till januari?",
 ])
 def test_sentences_that_only_start_like_commands_are_answers(text: str) -> None:
     assert parse_command(text, today=MONDAY) is None
