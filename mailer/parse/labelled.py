@@ -105,7 +105,8 @@ def labelled(text: str, asked: Labels) -> tuple[dict[str, str], tuple[str, ...]]
     problems of lines that answer no question."""
     lines = text.splitlines()
     for line in lines:  # most replies have no label at all: a plain loop is the cheapest test
-        if asked.pattern.match(line) or (":" in line and _restated(line, asked) is not None):
+        if asked.pattern.match(line) or (
+                ":" in line and _restated(_OWN_LABEL.match(line), asked) is not None):
             break
     else:
         return {}, ()
@@ -151,12 +152,11 @@ def _other_line(line: str, asked: Labels, found: dict[str, str], current: str | 
         return topic
     if current is not None and lead is None:
         return None  # under a bare label ("Hinder:"), a line with a colon is the answer
-    restated = _restated(line, asked)
+    own = _OWN_LABEL.match(line)
+    restated = _restated(own, asked)
     if restated is not None and restated[0] not in found and restated[0] != current:
         return restated
-    own = _OWN_LABEL.match(line)
-    if (own is None or len(own["head"]) > _OWN_LABEL_MAX or is_postscript(line)
-            or len(_PIECES.split(own["head"])) > _OWN_LABEL_WORDS
+    if (own is None or not _own_sized(own["head"]) or is_postscript(line)
             or own["head"].split(maxsplit=1)[0].casefold() in _GOING_ON
             or (lead is not None and current is not None
                 and _shape(own["lead"]) != _shape(lead))):
@@ -169,14 +169,16 @@ def _other_line(line: str, asked: Labels, found: dict[str, str], current: str | 
     return None, own["head"], ""
 
 
-def _restated(line: str, asked: Labels) -> tuple[str, str, str] | None:
-    """(id, answer, how the line starts) of a line whose label, longer than an own label,
-    restates one question in its words ("What's working well in how we work together: ...",
-    "Progress towards my goals: ..."); None for any other line."""
-    own = _OWN_LABEL.match(line)
-    if own is None or len(own["head"]) > _RESTATED_MAX or (
-            len(own["head"]) <= _OWN_LABEL_MAX
-            and len(_PIECES.split(own["head"])) <= _OWN_LABEL_WORDS):
+def _own_sized(head: str) -> bool:
+    """``head`` is as short as an own label: a sentence's start is longer."""
+    return len(head) <= _OWN_LABEL_MAX and len(_PIECES.split(head)) <= _OWN_LABEL_WORDS
+
+
+def _restated(own: re.Match[str] | None, asked: Labels) -> tuple[str, str, str] | None:
+    """(id, answer, how the line starts) of a line (its :data:`_OWN_LABEL` match) whose label,
+    longer than an own label, restates one question in its words ("What's working well in how
+    we work together: ...", "Progress towards my goals: ..."); None for any other line."""
+    if own is None or len(own["head"]) > _RESTATED_MAX or _own_sized(own["head"]):
         return None  # too long for a label, or an own label (read as one)
     qid, _ = _named(own["head"], asked)
     return None if qid is None else (qid, own["rest"].strip(), own["lead"])
