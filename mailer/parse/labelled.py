@@ -133,7 +133,7 @@ def labelled(text: str, asked: Labels) -> tuple[dict[str, str], tuple[str, ...]]
         qid, answer, lead = other
         if qid is not None:
             found[qid] = answer
-        elif current is not None:
+        else:  # above the first answer too: "Samarbete: ..." must not vanish unsaid
             problems.append(f'a line labelled "{answer}" answers no question asked; kept in '
                             "the text only")
         current = qid
@@ -211,7 +211,13 @@ def _named(head: str, asked: Labels) -> tuple[str | None, set[str]]:
     turn it around ("Inte bra", "Bra att veta")."""
     words = _WORD.findall(head.lower())
     spaced = f" {' '.join(words)} "
-    held = {index for label, index in asked.by_label.items() if f" {label} " in spaced}
+    spans = [(at, at + len(label), label) for label in asked.by_label
+             if (at := spaced.find(f" {label} ")) >= 0]
+    # Of labels that overlap, the longest is the one said: "What worked less well" says
+    # "worked less well" (the improvement question), not "what worked" or "worked".
+    held = {asked.by_label[label] for start, end, label in spans
+            if not any(o_start < end and start < o_end and o_end - o_start > end - start
+                       for o_start, o_end, _ in spans)}
     named = [index for index in held if all(
         w in _ANY_LABEL_WORDS for w in set(words) - set(joined_words(asked.texts[index]).split()))]
     return (asked.ids[named[0]] if len(named) == 1 else None), {asked.ids[i] for i in held}

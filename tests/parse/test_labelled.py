@@ -116,6 +116,9 @@ def test_an_own_label_naming_one_question_answers_it(
     ("Energy: 4\nNot working well: the build", {"mood": 4}, "Not working well"),
     ("Energy: 4\nBiggest blocker: flaky tests\nProgress: shipped",
      {"mood": 4, "progress": "shipped"}, "Biggest blocker"),
+    # above the first answer too: the line is in no answer, and that is said
+    ("Roligast just nu: kodgranskningarna.\nHinder: inga.", {"obstacles": "inga."},
+     "Roligast just nu"),
 ])
 def test_an_own_label_naming_no_question_is_in_no_answer_with_a_problem(
         text: str, answers: dict[str, object], head: str) -> None:
@@ -144,8 +147,6 @@ def test_an_own_label_naming_no_question_is_in_no_answer_with_a_problem(
      {"obstacles": "the build\nAnother obstacle: reviews"}),
     ("Hinder: bygget\nFler hinder: granskningarna\nEnergi: 3",
      {"obstacles": "bygget\nFler hinder: granskningarna", "mood": 3}),
-    # before any label there is no answer to end: an own label naming none stays out
-    ("Roligast just nu: kodgranskningarna.\nHinder: inga.", {"obstacles": "inga."}),
 ])
 def test_lines_that_go_on_with_the_answer_above(text: str, answers: dict[str, object]) -> None:
     assert _mapped(text) == (answers, ())
@@ -174,3 +175,26 @@ def test_the_record_text_keeps_a_line_in_no_answer() -> None:
     assert "Going really great: pairing" in result["text"]
     assert result["answers"] == {"obstacles": "none", "mood": 4, "progress": "shipped"}
     assert any("Going really great" in problem for problem in result["problems"])
+
+
+def test_of_labels_that_overlap_the_longest_is_said() -> None:
+    """"What worked less well:" under "What worked well: ..." (held-out batch 12, a review):
+    it holds "what worked" and "worked" too, so it went on with the answer above, and the
+    improvement was recorded as what worked, silently."""
+    review = load_default_questions()["review"]
+    text = ("What worked well: pairing with Li.\n\nWhat worked less well: too many side "
+            "requests.\n\nNext month: the runbook.")
+    assert map_answers(text, [], review).answers == {
+        "worked": "pairing with Li.", "improve": "too many side requests.",
+        "next_month": "the runbook."}
+
+
+def test_the_labels_people_use_for_the_other_questions() -> None:
+    """"Samarbete:" for what works in the collaboration, "Bra:" for what works in a manager's
+    leadership (held-out batch 12: both answers lost)."""
+    assert _mapped("Samarbete: dagliga standupen är kort\nHinder: inga\nEnergi: 4") == (
+        {"working_well": "dagliga standupen är kort", "obstacles": "inga", "mood": 4}, ())
+    feedback = load_default_questions()["feedback"]
+    assert map_answers("Bra: att du tar dig tid\nBättre: fler 1:1\nStöd: fyra", [],
+                       feedback).answers == {"works": "att du tar dig tid",
+                                              "better": "fler 1:1", "support": 4}
