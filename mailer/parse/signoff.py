@@ -185,10 +185,28 @@ def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | No
                            and VALEDICTION.fullmatch(piece) is not None)
         if valediction:
             after = window[pos + 1 :]
-            if all(len(stripped[t]) <= 70 and not stripped[t].endswith("?") for t in after):
+            if all(_signature_line(stripped[t]) for t in after):
                 return i
             return None
     return None
+
+
+#: A longer line of a signature: contact details (a number, an address, a link) in short
+#: pieces ("Northwind Consulting AB, Reg. No. 556000-0000, Box 1234, 111 22 Stockholm"), where
+#: a sentence has long ones ("During my absence, please contact Erik (erik@...) ...").
+_CONTACT_DETAIL = re.compile(r"\d|@|www\.|https?://")
+_DETAIL_SEPARATORS = re.compile(r"[,|·•]")
+_DETAIL_MAX = 30
+
+
+def _signature_line(line: str) -> bool:
+    """A line that may stand under a valediction: short (a name, a title), or a longer one of
+    contact details in short pieces; never a question."""
+    if line.endswith("?"):
+        return False
+    return len(line) <= 70 or (
+        len(line) <= 100 and _CONTACT_DETAIL.search(line) is not None
+        and all(len(piece.strip()) <= _DETAIL_MAX for piece in _DETAIL_SEPARATORS.split(line)))
 
 
 def _is_name_signoff(stripped: Sequence[str], body: Sequence[int], names: frozenset[str]) -> bool:

@@ -68,3 +68,20 @@ def test_a_name_block_without_a_valediction_ends_the_new_text(signature: str) ->
 ])
 def test_a_name_line_that_is_content_stays(sender: str | None, text: str) -> None:
     assert split_reply(text, sender_name=sender).new_text.endswith(text.splitlines()[-1])
+
+
+def test_a_signature_with_a_long_address_line_is_all_signature() -> None:
+    """A consultancy's signature under "Best regards," (held-out batch 13): its address line
+    is longer than a name or a title, so the whole signature had joined the last answer."""
+    signature = ("Best regards,\nTomás Ruiz\nSenior Consultant | Northwind Consulting AB\n"
+                 "M: +46 70 000 00 00 | www.northwind.example.net\n\n"
+                 "Northwind Consulting AB, Reg. No. 556000-0000, Box 1234, 111 22 Stockholm")
+    text = f"1. Bra\n2. Inga\n\n{signature}"
+    assert split_reply(text, sender_name="Tomás Ruiz").new_text == "1. Bra\n2. Inga"
+
+
+def test_a_long_sentence_after_a_valediction_keeps_it_all() -> None:
+    # a sentence (long pieces) with an address in it is no line of a signature
+    text = ("1. Bra\n\nBest regards,\nAnna\nDuring my absence, please contact Erik Holm "
+            "(erik@example.com) for anything urgent at all.")
+    assert split_reply(text, sender_name=None).new_text == text
