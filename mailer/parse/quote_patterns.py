@@ -120,16 +120,19 @@ FOOTER_CHARS = r"[\w .'’&+®™-]"
 _MAIL_APPS = (r"(?:proton|tuta|tutanota|spark|bluemail|blue mail|edison|mailbird|outlook|gmail|"
               r"yahoo|aol|thunderbird|fairemail|k-9|samsung|gmx|zoho|fastmail|hey|superhuman|"
               r"airmail|newton|canary|mail för|mail for)")
+_EXCUSE = (r"(?:[,;.]? ?(?:please )?(?:excuse|pardon|sorry for|ursäkta|förlåt) (?:the |my |any |"
+           r"eventuella )?(?:typos?|brevity|spelling|stavfel|korta svar|kortfattheten)\.?)?")
 FOOTER = re.compile(
     "|".join(
         (
-            rf"sent (?:from|via|with|using) (?:my |an? |the )?{FOOTER_CHARS}{{1,40}}",
+            # ", excuse typos" / ", ursäkta stavfel" after it: the footer's usual apology
+            rf"sent (?:from|via|with|using) (?:my |an? |the )?{FOOTER_CHARS}{{1,40}}{_EXCUSE}",
             # Outlook mobile: "Get Outlook for iOS", "Skaffa Outlook för Android", "... iOS/Android"
             r"(?:get|download|hämta|skaffa|ladda ner|hent|få|obtenir|obtener|descargar|scarica|"
             r"baixe|pobierz|lataa) outlook(?: (?:for|för|til|pour|para|per|für|voor|dla))?"
             r" (?:ios|android)(?: ?/ ?(?:ios|android))?",
             r"holen sie sich outlook für (?:ios|android)",
-            rf"skickat?(?:des)? från (?:min |mitt |e-post |)?{FOOTER_CHARS}{{1,40}}",
+            rf"skickat?(?:des)? från (?:min |mitt |e-post |)?{FOOTER_CHARS}{{1,40}}{_EXCUSE}",
             rf"sendt fra (?:min |mitt |)?{FOOTER_CHARS}{{1,40}}",
             # Proton's "Skickat med Proton Mail säker e-post": "med" only before a mail app
             # ("Skickat med posten igår" is an answer)
@@ -210,7 +213,13 @@ DISCLAIMER = re.compile(
     r"le informazioni contenute|este (?:mensaje|correo)|dit (?:e-?mail|bericht)|"
     r"tämä (?:sähköposti|viesti)|denne (?:e-?mail|meddelelse|meldingen))\w*\b.{0,300}"
     r"(?:confidential|konfidentiell|vertraulich|confidentiel|riservat|confidencial|"
-    r"vertrouwelijk|luottamuksellinen|fortrolig|intended|avsedd|privileged|sekretess)",
+    r"vertrouwelijk|luottamuksellinen|fortrolig|intended|avsedd|privileged|sekretess)"
+    # Swedish agencies' notice that mail to them is a public record (offentlighetsprincipen):
+    # "Observera att e-post som skickas till myndigheten blir allmän handling ...", "Please note
+    # that e-mail sent to a Swedish government agency becomes a public record ..."
+    r"|(?:observera|obs|vänligen observera|please note|note)(?: att| that)?[\s:]+.{0,200}?"
+    r"(?:allmän handling|allmänna handlingar|offentlighetsprincipen|public record|"
+    r"public access to official records)",
     re.IGNORECASE | re.DOTALL,
 )
 # Streak/Mailtrack (Gmail extensions) leave U+1427 as an invisible tracking mark.

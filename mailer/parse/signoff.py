@@ -49,11 +49,12 @@ _BOTH_LANGUAGES = re.compile(r"\s+[/|]\s+")  # "Med vänlig hälsning / Best reg
 #: The words a DISCLAIMER match can start with (its optional label, then its opening phrase).
 _DISCLAIMER_START = re.compile(
     r"confidentiality|disclaimer|sekretess|konfidentiellt|this|the|detta|denna|informationen|"
-    r"diese|ce|le|este|dit|tämä|denne", re.IGNORECASE)
+    r"diese|ce|le|este|dit|tämä|denne|observera|obs|vänligen|please|note", re.IGNORECASE)
 #: The words a DISCLAIMER match must end on: without one, its (long) match cannot succeed.
 _DISCLAIMER_WORD = re.compile(
     r"confidential|konfidentiell|vertraulich|confidentiel|riservat|confidencial|vertrouwelijk|"
-    r"luottamuksellinen|fortrolig|intended|avsedd|privileged|sekretess", re.IGNORECASE)
+    r"luottamuksellinen|fortrolig|intended|avsedd|privileged|sekretess|allmän|allmänna|"
+    r"offentlighetsprincipen|public record|public access", re.IGNORECASE)
 
 
 def trim_signoff(
@@ -164,8 +165,9 @@ def _signoff_cut(
 
 
 def _valediction_start(stripped: Sequence[str], body: Sequence[int]) -> int | None:
-    """A valediction ("Mvh", "Best regards,") followed by at most a short name block."""
-    window = body[-7:]
+    """A valediction ("Mvh", "Best regards,") followed by at most a name block: a name, a
+    title, a unit, numbers, an address and a website (a Swedish agency's runs to ten lines)."""
+    window = body[-_SIGNATURE_LINES - 1:]
     for pos, i in enumerate(window):
         # No valediction starts with a digit: a numbered answer ("2. Inga") is none, nor is a
         # "/" line that starts with one (its first piece does), so no need to clean it up.
@@ -199,10 +201,14 @@ _DETAIL_SEPARATORS = re.compile(r"[,|·•]")
 _DETAIL_MAX = 30
 
 
+#: Lines a signature may have under its valediction.
+_SIGNATURE_LINES = 11
+
+
 def _signature_line(line: str) -> bool:
     """A line that may stand under a valediction: short (a name, a title), or a longer one of
-    contact details in short pieces; never a question."""
-    if line.endswith("?"):
+    contact details in short pieces; never a question or a numbered answer."""
+    if line.endswith("?") or _NUMBERED.match(line):
         return False
     return len(line) <= 70 or (
         len(line) <= 100 and _CONTACT_DETAIL.search(line) is not None

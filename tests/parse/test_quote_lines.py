@@ -75,6 +75,8 @@ def test_every_attribution_tail_ends_in_a_colon(text: str) -> None:
     "Get Outlook for Android", "Ladda ner Outlook för Android", "Get Outlook for iOS / Android",
     # Proton Mail's, in both languages
     "Skickat med Proton Mail säker e-post.", "Sent with Proton Mail secure email.",
+    # with the usual apology after it
+    "Sent from my phone, excuse typos", "Skickat från min mobil, ursäkta stavfel",
 ])
 def test_outlook_mobile_footers_in_both_languages(line: str) -> None:
     assert quote_lines.is_footer(line)
@@ -84,6 +86,7 @@ def test_outlook_mobile_footers_in_both_languages(line: str) -> None:
     "Skaffa Outlook, det är bättre än Gmail", "We should get Outlook for everyone",
     "Hämta Outlook-filerna från Android-mappen", "Get the Android build out",
     "Skickat med posten igår", "Skickat med kärlek",  # "med" only before a mail app
+    "Sent from my phone, excuse me for asking but is the VPN down",
 ])
 def test_sentences_about_outlook_are_no_footer(line: str) -> None:
     assert not quote_lines.is_footer(line)

@@ -85,3 +85,26 @@ def test_a_long_sentence_after_a_valediction_keeps_it_all() -> None:
     text = ("1. Bra\n\nBest regards,\nAnna\nDuring my absence, please contact Erik Holm "
             "(erik@example.com) for anything urgent at all.")
     assert split_reply(text, sender_name=None).new_text == text
+
+
+@pytest.mark.parametrize("signature", [
+    # a Swedish agency's: a valediction, ten lines of name, title, unit, numbers, address and
+    # website, and the notice that mail to it is a public record (held-out batch 14)
+    "Med vänlig hälsning\n\nAnna Berg\nHandläggare\nEnheten för tillsyn\nTel: 010-123 45 67\n\n"
+    "Myndigheten för samhällsexempel\nBox 1234, 103 21 Stockholm\nBesöksadress: Exempelgatan 10\n"
+    "www.example.org\n\nObservera att e-post som skickas till myndigheten blir allmän handling "
+    "och kan komma att lämnas ut enligt offentlighetsprincipen, om inte sekretess gäller.",
+    "Best regards,\nDavid Moore\nSenior Analyst\nUnit for Analysis\nTel: +46 10 123 45 99\n\n"
+    "Myndigheten för samhällsexempel\nBox 1234, 103 21 Stockholm\nwww.example.org\n\n"
+    "Please note that e-mail sent to a Swedish government agency becomes a public record and "
+    "may be disclosed under the principle of public access to official records.",
+])
+def test_an_agencys_long_signature_and_public_records_notice_end_the_answer(
+        signature: str) -> None:
+    text = f"1. Bra\n2. Inga\n\n{signature}"
+    assert split_reply(text, sender_name=None).new_text == "1. Bra\n2. Inga"
+
+
+def test_numbered_answers_under_a_valediction_stay() -> None:
+    assert split_reply("1. Bra\n\nBest,\n3. 3\n4. Klar", sender_name=None).new_text.endswith(
+        "3. 3\n4. Klar")
