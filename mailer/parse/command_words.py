@@ -39,8 +39,8 @@ THIS_PROMPT = re.compile(
     r"(?:monthly\s+|månatliga\s+)?"
     r"(?:review|feedback request|feedback|survey|uppföljningen|uppföljning|"
     r"månadsuppföljningen|månadsuppföljning|återkopplingen|återkoppling|enkäten|enkät)"
-    r"(?:\s+(?:for\s+|för\s+)?(?:this month|this quarter|den här månaden|denna månad|"
-    r"det här kvartalet|detta kvartal))?")
+    r"(?:\s+(?:for\s+|för\s+)?(?:this month|this quarter|this time|den här månaden|denna månad|"
+    r"det här kvartalet|detta kvartal|den här gången|denna gång))?")
 #: "hold off (on) my check-ins", "vänta med / avvakta med mina avstämningar": a pause, whose
 #: object (the check-ins, me, the questions) or time the grammar demands, as for every verb.
 VERB = re.compile(

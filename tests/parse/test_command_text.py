@@ -217,6 +217,8 @@ def test_a_week_off_starts_later() -> None:
     ("Hoppa över uppföljningen den här månaden, det har varit rörigt med flytten.", "skip", None,
      None, "det har varit rörigt med flytten."),
     ("Kan ni hoppa över månadens uppföljning?", "skip", None, None, None),
+    ("Jag står över månadsuppföljningen den här gången, har inte hunnit med något nytt.",
+     "skip", None, None, "har inte hunnit med något nytt."),
     ("Please skip the feedback this quarter", "skip", None, None, None),
     # an aside in parentheses is a clause of its own: the request's time is read without it
     ("Pausa mig nästa vecka (kurs i Kiruna).", "pause", D(2026, 12, 14), D(2026, 12, 20),
