@@ -238,10 +238,10 @@ def _dates(text: str, today: date) -> Iterator[_Found]:
         for match in form.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            if match.group(0) and "weekday" in match.groupdict() and _FULL_DATE_AHEAD.match(
+            parts = match.groupdict()
+            if parts.get("weekday") and not parts.get("week") and _FULL_DATE_AHEAD.match(
                     text, match.end()):
                 continue  # "Monday, January 4": the date names the day, not the weekday
-            parts = match.groupdict()
             span = _week_span(parts, today) if "week" in parts else None
             day = span[0] if span else None if "week" in parts else _to_date(parts, today)
             if day is not None:

@@ -336,6 +336,9 @@ def test_a_calendar_reply_is_machine_mail_that_pauses_nobody(
         ("Jag är ledig t.o.m. vecka 1.", date(2027, 1, 11)),
         ("Tillbaka efter vecka 52.", date(2026, 12, 28)),
         ("I am back after 3 January.", date(2027, 1, 4)),
+        # a week with its year after it (the year is no date of its own)
+        ("Jag är föräldraledig och åter i tjänst vecka 2 2027.", date(2027, 1, 11)),
+        ("Back in week 2, 2027.", date(2027, 1, 11)),
         # Not weeks: a version, a week that does not exist.
         ("Out of office. We moved to API v2.", None),
         ("Away week 54.", None),
