@@ -222,12 +222,10 @@ def _counted_in_order(lines: Sequence[str]) -> list[str] | None:
     if len(counted) < 2 or len({len(m["c"]) == 1 for _, m in counted}) > 1:
         return None  # words and letters: two countings
     numbers = [_COUNTS[m["c"].casefold()] for _, m in counted]
-    if numbers != list(range(1, len(numbers) + 1)):
+    if not _in_order(numbers):
         return None
-    recounted = list(lines)
-    for (at, m), n in zip(counted, numbers, strict=True):
-        recounted[at] = f"{n}{m['mark']}{lines[at][m.end():]}"
-    return recounted
+    return _renumbered(lines, [(at, m.span("c"), n)
+                               for (at, m), n in zip(counted, numbers, strict=True)])
 
 
 def _from_zero(lines: Sequence[str]) -> list[str] | None:
@@ -241,17 +239,27 @@ def _from_zero(lines: Sequence[str]) -> list[str] | None:
     first = matches[0][1]
     ours = [(at, m) for at, m in matches
             if _style(m) == _style(first) and m["indent"] == first["indent"]]
-    if len(ours) < 2 or [int(m["n"]) for _, m in ours] != list(range(len(ours))):
+    if not _in_order([int(m["n"]) for _, m in ours], first=0):
         return None
-    recounted = list(lines)
-    for at, m in ours:
-        recounted[at] = f"{lines[at][:m.start('n')]}{int(m['n']) + 1}{lines[at][m.end('n'):]}"
-    return recounted
+    return _renumbered(lines, [(at, m.span("n"), int(m["n"]) + 1) for at, m in ours])
+
+
+def _in_order(numbers: Sequence[int], first: int = 1) -> bool:
+    """Two numbers at least, counting up by one from ``first``."""
+    return len(numbers) >= 2 and list(numbers) == list(range(first, first + len(numbers)))
+
+
+def _renumbered(lines: Sequence[str], marks: Sequence[tuple[int, tuple[int, int], int]]
+                ) -> list[str]:
+    """``lines`` with each mark (line, its span, the number) written as that number."""
+    renumbered = list(lines)
+    for at, (start, end), number in marks:
+        renumbered[at] = f"{lines[at][:start]}{number}{lines[at][end:]}"
+    return renumbered
 
 
 def _bare_in_order(lines: Sequence[str]) -> bool:
-    numbers = [int(m["n"]) for m in (_BARE.match(line) for line in lines) if m]
-    return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))
+    return _in_order([int(m["n"]) for m in (_BARE.match(line) for line in lines) if m])
 
 
 def _norm(text: str) -> str:
